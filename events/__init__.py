@@ -1,0 +1,1 @@
+"""Relocation facts: the event classes, their schema versions and upcasters."""

@@ -1,0 +1,13 @@
+"""Facts about the organisations taking part in relocations."""
+
+from __future__ import annotations
+
+from relogement.events.base import Creation
+
+
+class OrganisationRegistered(Creation):
+    """A bailleur, city, EPCI, Département, réservataire, MOUS or audit body joins."""
+
+    name: str
+    kind: str  # see relogement.platform.organisation.ORGANISATION_KINDS
+    code: str

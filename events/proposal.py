@@ -1,0 +1,94 @@
+"""Facts about a proposal (proposition) of one offer to one household."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+from relogement.events.base import Creation, Fact
+
+
+class ProposalMade(Creation):
+    """Indicators are computed once, at the command, and kept with their inputs.
+
+    The objection deadline is fixed here: replaying history reproduces it.
+
+    Version 2 added ``window_hours`` (v1 events were all 48-hour windows).
+    """
+
+    class_version = 2
+
+    project_id: UUID
+    household_id: UUID
+    offer_id: UUID
+    household_reference: str
+    household_bailleur: UUID
+    offer_bailleur: UUID
+    officer_org: UUID
+    rank: int
+    max_proposals: int
+    indicators: dict
+    window_hours: int
+    objection_deadline: datetime
+
+    @staticmethod
+    def upcast_v1_v2(state: dict) -> None:
+        state["window_hours"] = 48
+
+
+class ObjectionRaised(Fact):
+    objection_id: UUID
+    motive: str
+
+
+class ObjectionLifted(Fact):
+    objection_id: UUID
+    comment: str
+
+
+class ObjectionArbitrated(Fact):
+    """decision: "levee" (the proposal may go on) or "maintenue" (it stops)."""
+
+    objection_id: UUID
+    decision: str
+    comment: str
+
+
+class ObjectionWindowClosed(Fact):
+    """Recorded once the deadline has passed; cleared if no objection is open."""
+
+    cleared: bool
+    open_objections: int
+
+
+class ProposalAccepted(Fact):
+    accepted_on: date
+
+
+class ProposalRefused(Fact):
+    motive_code: str
+    motive_text: str
+
+
+class ProposalWithdrawn(Fact):
+    reason: str
+
+
+class CaleolDecided(Fact):
+    """decision: "attribution", "refus" or "ajournement"."""
+
+    decision: str
+    decided_on: date
+    comment: str
+
+
+class LeaseSigned(Fact):
+    """Final amounts in cents; indicators recomputed with them at signature."""
+
+    rent_cents: int
+    annex_rent_cents: int
+    charges_cents: int
+    apl_cents: int
+    signed_on: date
+    move_in_date: date
+    indicators: dict

@@ -1,0 +1,1 @@
+"""Domain (aggregates, rules, indicators) and use cases (the application)."""

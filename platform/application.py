@@ -1,0 +1,648 @@
+"""The relocation application: the use cases, and the only door to the event store.
+
+Each use case loads the aggregates it needs, calls one command, and saves
+everything it changed in one atomic ``save``. A concurrent write to one of
+those aggregates makes the save fail on its version; the use case is then run
+again from fresh state, where the domain rule (e.g. "offer already proposed")
+decides. No event is lost or duplicated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, TypeVar
+from uuid import UUID, uuid4
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, Transcoder
+from relogement.events.base import Clock, using_clock, utc_now
+from relogement.events.transcodings import TRANSCODINGS
+from relogement.platform import indicators
+from relogement.platform.config import database_url, persistence_env
+from relogement.platform.deadline import objection_deadline
+from relogement.platform.errors import DomainError, InvalidValue, NotFound
+from relogement.platform.household import Household
+from relogement.platform.offer import Offer
+from relogement.platform.organisation import Organisation
+from relogement.platform.project import Project
+from relogement.platform.proposal import Proposal
+from relogement.platform.values import Dwelling, PersonalData, Situation, Wishes
+
+T = TypeVar("T")
+A = TypeVar("A", bound=Aggregate)
+
+SYSTEM_ORG = UUID(int=0)
+SYSTEM_USER = "systeme"
+MAX_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a user (login) on behalf of one organisation."""
+
+    user: str
+    org: UUID
+
+    @property
+    def by(self) -> dict[str, Any]:
+        return {"by_user": self.user, "by_org": self.org}
+
+
+SYSTEM = Actor(SYSTEM_USER, SYSTEM_ORG)
+
+
+class RelocationApp(Application[UUID]):
+    name = "Relogement"
+    log_section_size = 10_000  # lets readers fetch large pages of the notification log
+
+    def __init__(
+        self,
+        database: str | None = None,
+        clock: Clock = utc_now,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.database_url = database_url(database)
+        self.clock = clock
+        super().__init__(env={**persistence_env(self.database_url), **(env or {})})
+
+    def register_transcodings(self, transcoder: Transcoder) -> None:
+        super().register_transcodings(transcoder)
+        for transcoding in TRANSCODINGS:
+            transcoder.register(transcoding)
+
+    # -- plumbing -----------------------------------------------------------
+    def _run(self, use_case: Callable[[datetime], T]) -> T:
+        """Run a use case at one instant, retrying on a concurrent write."""
+        for attempt in range(MAX_ATTEMPTS):
+            at = self.clock()
+            with using_clock(lambda at=at: at):
+                try:
+                    return use_case(at)
+                except IntegrityError:
+                    if attempt == MAX_ATTEMPTS - 1:
+                        raise DomainError(
+                            "concurrent_update",
+                            "Trop de modifications simultanées : réessayez dans un instant.",
+                        ) from None
+        raise AssertionError("unreachable")
+
+    def _get(self, cls: type[A], aggregate_id: UUID, what: str) -> A:
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFound(what, aggregate_id) from None
+        if not isinstance(aggregate, cls):
+            raise NotFound(what, aggregate_id)
+        return aggregate
+
+    def organisation(self, org_id: UUID) -> Organisation:
+        return self._get(Organisation, org_id, "Organisation")
+
+    def project(self, project_id: UUID) -> Project:
+        return self._get(Project, project_id, "Projet")
+
+    def household(self, household_id: UUID) -> Household:
+        return self._get(Household, household_id, "Ménage")
+
+    def offer(self, offer_id: UUID) -> Offer:
+        return self._get(Offer, offer_id, "Offre")
+
+    def proposal(self, proposal_id: UUID) -> Proposal:
+        return self._get(Proposal, proposal_id, "Proposition")
+
+    def history(self, aggregate_id: UUID) -> list:
+        """Every stored fact of one aggregate, oldest first."""
+        return list(self.events.get(aggregate_id))
+
+    def _check_partner(self, project: Project, actor: Actor) -> None:
+        if not project.is_partner(actor.org):
+            raise DomainError(
+                "not_a_partner", "Votre organisation n'est pas partenaire de ce projet."
+            )
+
+    def _check_kind(self, actor: Actor, kinds: tuple[str, ...], message: str) -> Organisation:
+        org = self.organisation(actor.org)
+        if org.kind not in kinds:
+            raise DomainError("wrong_organisation_kind", message)
+        return org
+
+    def _check_follows(self, household: Household, actor: Actor) -> None:
+        if not household.can_be_followed_by(actor.org):
+            raise DomainError(
+                "not_household_officer",
+                "Seuls le bailleur du ménage et l'équipe relogement qui le suit peuvent agir "
+                "pour ce ménage.",
+            )
+
+    # -- organisations and projects ----------------------------------------
+    def register_organisation(self, name: str, kind: str, code: str, by_user: str) -> UUID:
+        def use_case(at: datetime) -> UUID:
+            org = Organisation.register(name=name, kind=kind, code=code, by_user=by_user)
+            self.save(org)
+            return org.id
+
+        return self._run(use_case)
+
+    def create_project(
+        self,
+        name: str,
+        code: str,
+        quartiers: list[dict],
+        operations: list[dict],
+        actor: Actor,
+        settings: dict | None = None,
+    ) -> UUID:
+        def use_case(at: datetime) -> UUID:
+            self._check_kind(
+                actor, ("epci", "ville", "mous"), "Un projet est créé par l'EPCI, la ville ou la MOUS."
+            )
+            project = Project.create(
+                name=name,
+                code=code,
+                pilot_org=actor.org,
+                quartiers=quartiers,
+                operations=operations,
+                settings=settings or {},
+                **actor.by,
+            )
+            self.save(project)
+            return project.id
+
+        return self._run(use_case)
+
+    def add_partner(self, project_id: UUID, org_id: UUID, actor: Actor) -> None:
+        def use_case(at: datetime) -> None:
+            project = self.project(project_id)
+            if actor.org != project.pilot_org:
+                raise DomainError("not_pilot", "Seul le pilote du projet ajoute des partenaires.")
+            org = self.organisation(org_id)
+            project.add_partner(org_id, org.kind, **actor.by)
+            self.save(project)
+
+        self._run(use_case)
+
+    def change_project_settings(self, project_id: UUID, settings: dict, actor: Actor) -> None:
+        def use_case(at: datetime) -> None:
+            project = self.project(project_id)
+            project.change_settings(settings, **actor.by)
+            self.save(project)
+
+        self._run(use_case)
+
+    # -- households ---------------------------------------------------------
+    def register_household(
+        self,
+        project_id: UUID,
+        operation: str,
+        bailleur_org: UUID,
+        situation: Situation,
+        personal: PersonalData,
+        actor: Actor,
+        wishes: Wishes | None = None,
+        reference: str | None = None,
+        officer_org: UUID | None = None,
+    ) -> UUID:
+        def use_case(at: datetime) -> UUID:
+            project = self.project(project_id)
+            self._check_partner(project, actor)
+            op = project.operation(operation)
+            if self.organisation(bailleur_org).kind != "bailleur":
+                raise InvalidValue("bailleur_org", "Le bailleur du ménage doit être un bailleur.")
+            officer = officer_org or actor.org
+            if actor.org not in (bailleur_org, officer):
+                raise DomainError(
+                    "acts_for_itself",
+                    "Une organisation n'inscrit que ses propres locataires ou les ménages qu'elle suit.",
+                )
+            self._check_kind(
+                actor, ("bailleur", "mous"), "Seuls les bailleurs et la MOUS inscrivent des ménages."
+            )
+            quartier = project.quartier(op["quartier"])
+            dwelling = Dwelling.from_dict(
+                {
+                    **situation.dwelling.to_dict(),
+                    "quartier": quartier["code"],
+                    "qpv": quartier["qpv"],
+                    "commune": situation.dwelling.commune or quartier["commune"],
+                }
+            )
+            situation_ = Situation(
+                ages=situation.ages,
+                resources_cents=situation.resources_cents,
+                apl_cents=situation.apl_cents,
+                income_quartile=situation.income_quartile,
+                dwelling=dwelling,
+            )
+            household_id = uuid4()
+            household = Household(
+                id=household_id,
+                project_id=project_id,
+                reference=reference or f"{project.code}-{household_id.hex[:6].upper()}",
+                operation=operation,
+                quartier=quartier["code"],
+                bailleur_org=bailleur_org,
+                officer_org=officer,
+                situation=situation_.to_dict(),
+                wishes=(wishes or Wishes()).to_dict(),
+                personal=personal.to_dict(),
+                **actor.by,
+            )
+            self.save(household)
+            return household.id
+
+        return self._run(use_case)
+
+    def _household_command(
+        self, household_id: UUID, actor: Actor, command: Callable[[Household], None]
+    ) -> None:
+        def use_case(at: datetime) -> None:
+            household = self.household(household_id)
+            self._check_follows(household, actor)
+            command(household)
+            self.save(household)
+
+        self._run(use_case)
+
+    def update_situation(self, household_id: UUID, situation: Situation, actor: Actor) -> None:
+        def command(household: Household) -> None:
+            dwelling = household.situation["dwelling"]
+            # The current dwelling's location is the project's; only amounts change.
+            merged = Dwelling.from_dict(
+                {**situation.dwelling.to_dict(), "quartier": dwelling["quartier"], "qpv": dwelling["qpv"]}
+            )
+            situation_ = Situation(
+                ages=situation.ages,
+                resources_cents=situation.resources_cents,
+                apl_cents=situation.apl_cents,
+                income_quartile=situation.income_quartile,
+                dwelling=merged,
+            )
+            household.update_situation(situation_.to_dict(), **actor.by)
+
+        self._household_command(household_id, actor, command)
+
+    def update_personal_data(self, household_id: UUID, personal: PersonalData, actor: Actor) -> None:
+        self._household_command(
+            household_id, actor, lambda h: h.update_personal_data(personal.to_dict(), **actor.by)
+        )
+
+    def record_wishes(self, household_id: UUID, wishes: Wishes, actor: Actor) -> None:
+        self._household_command(
+            household_id, actor, lambda h: h.record_wishes(wishes.to_dict(), **actor.by)
+        )
+
+    def record_visit(
+        self,
+        household_id: UUID,
+        offer_id: UUID,
+        visited_on: date,
+        outcome: str,
+        actor: Actor,
+        proposal_id: UUID | None = None,
+    ) -> None:
+        self.offer(offer_id)  # must exist
+        self._household_command(
+            household_id,
+            actor,
+            lambda h: h.record_visit(offer_id, proposal_id, visited_on, outcome.strip(), **actor.by),
+        )
+
+    def record_departure(self, household_id: UUID, reason: str, actor: Actor) -> None:
+        self._household_command(household_id, actor, lambda h: h.depart(reason, **actor.by))
+
+    def record_follow_up(
+        self,
+        household_id: UUID,
+        measured_on: date,
+        resources_cents: int,
+        cost: indicators.HousingCost,
+        actor: Actor,
+        ages: tuple[int, ...] | None = None,
+    ) -> None:
+        def command(household: Household) -> None:
+            before = _measure(Situation.from_dict(household.situation))
+            after = indicators.Measure(
+                resources_cents=resources_cents,
+                ages=tuple(ages or household.situation["ages"]),
+                cost=cost,
+            )
+            _check_cost(cost, resources_cents)
+            household.record_follow_up(
+                measured_on, indicators.compute(before, after), **actor.by
+            )
+
+        self._household_command(household_id, actor, command)
+
+    # -- offers -------------------------------------------------------------
+    def publish_offer(
+        self,
+        project_id: UUID,
+        dwelling: Dwelling,
+        actor: Actor,
+        reservataire: str = "",
+        reference: str | None = None,
+    ) -> UUID:
+        def use_case(at: datetime) -> UUID:
+            project = self.project(project_id)
+            self._check_partner(project, actor)
+            self._check_kind(actor, ("bailleur",), "Seuls les bailleurs publient des logements.")
+            offer_id = uuid4()
+            offer = Offer(
+                id=offer_id,
+                project_id=project_id,
+                bailleur_org=actor.org,  # a bailleur publishes only its own dwellings
+                reference=reference or f"OF-{offer_id.hex[:6].upper()}",
+                dwelling=dwelling.to_dict(),
+                reservataire=reservataire.strip(),
+                **actor.by,
+            )
+            self.save(offer)
+            return offer.id
+
+        return self._run(use_case)
+
+    def update_offer(
+        self, offer_id: UUID, dwelling: Dwelling, actor: Actor, reservataire: str = ""
+    ) -> None:
+        def use_case(at: datetime) -> None:
+            offer = self.offer(offer_id)
+            offer.update(dwelling.to_dict(), reservataire.strip(), **actor.by)
+            self.save(offer)
+
+        self._run(use_case)
+
+    def withdraw_offer(self, offer_id: UUID, reason: str, actor: Actor) -> None:
+        def use_case(at: datetime) -> None:
+            offer = self.offer(offer_id)
+            offer.withdraw(reason, **actor.by)
+            self.save(offer)
+
+        self._run(use_case)
+
+    # -- proposals ----------------------------------------------------------
+    def make_proposal(
+        self, household_id: UUID, offer_id: UUID, apl_after_cents: int, actor: Actor
+    ) -> UUID:
+        """Propose an offer to a household; the new APL is the officer's estimate."""
+        if isinstance(apl_after_cents, bool) or not isinstance(apl_after_cents, int) or apl_after_cents < 0:
+            raise InvalidValue("apl_after_cents", "L'APL estimée doit être un montant positif ou nul.")
+
+        def use_case(at: datetime) -> UUID:
+            household = self.household(household_id)
+            offer = self.offer(offer_id)
+            project = self.project(household.project_id)
+            self._check_follows(household, actor)
+            if offer.project_id != household.project_id:
+                raise DomainError(
+                    "other_project", "Cette offre n'est pas partagée dans le projet de ce ménage."
+                )
+            proposal_id = uuid4()
+            offer.reserve_for(proposal_id, household.id, **actor.by)
+            rank = household.receive_proposal(proposal_id, offer.id, **actor.by)
+            situation = Situation.from_dict(household.situation)
+            dwelling = Dwelling.from_dict(offer.dwelling)
+            before = _measure(situation)
+            after = indicators.Measure(
+                resources_cents=situation.resources_cents,
+                ages=situation.ages,
+                cost=indicators.HousingCost(
+                    rent_cents=dwelling.rent_cents,
+                    annex_rent_cents=dwelling.annex_rent_cents,
+                    charges_cents=dwelling.charges_cents,
+                    apl_cents=apl_after_cents,
+                ),
+            )
+            placement = _placement(household, situation, offer, dwelling, at)
+            settings = project.settings
+            proposal = Proposal(
+                id=proposal_id,
+                project_id=project.id,
+                household_id=household.id,
+                offer_id=offer.id,
+                household_reference=household.reference,
+                household_bailleur=household.bailleur_org,
+                offer_bailleur=offer.bailleur_org,
+                officer_org=actor.org,
+                rank=rank,
+                max_proposals=settings["max_proposals"],
+                indicators=indicators.compute(before, after, placement),
+                window_hours=settings["objection_window_hours"],
+                objection_deadline=objection_deadline(
+                    at,
+                    settings["objection_window_hours"],
+                    working_days_only=settings["working_days_only"],
+                ),
+                **actor.by,
+            )
+            self.save(proposal, household, offer)
+            return proposal.id
+
+        return self._run(use_case)
+
+    def raise_objection(self, proposal_id: UUID, motive: str, actor: Actor) -> UUID:
+        def use_case(at: datetime) -> UUID:
+            proposal = self.proposal(proposal_id)
+            self._check_partner(self.project(proposal.project_id), actor)
+            objection_id = proposal.raise_objection(motive, at, **actor.by)
+            self.save(proposal)
+            return objection_id
+
+        return self._run(use_case)
+
+    def lift_objection(
+        self, proposal_id: UUID, objection_id: UUID, comment: str, actor: Actor
+    ) -> None:
+        def use_case(at: datetime) -> None:
+            proposal = self.proposal(proposal_id)
+            proposal.lift_objection(objection_id, comment, **actor.by)
+            self.save(proposal)
+
+        self._run(use_case)
+
+    def arbitrate_objection(
+        self, proposal_id: UUID, objection_id: UUID, decision: str, comment: str, actor: Actor
+    ) -> None:
+        def use_case(at: datetime) -> None:
+            proposal = self.proposal(proposal_id)
+            project = self.project(proposal.project_id)
+            if actor.org != project.pilot_org:
+                raise DomainError(
+                    "not_pilot", "Seul le pilote du projet arbitre les oppositions."
+                )
+            proposal.arbitrate_objection(objection_id, decision, comment, **actor.by)
+            changed: list[Aggregate] = [proposal]
+            if decision == "maintenue":
+                offer = self.offer(proposal.offer_id)
+                offer.release(proposal.id, "opposition maintenue", **actor.by)
+                changed.append(offer)
+            self.save(*changed)
+
+        self._run(use_case)
+
+    def close_objection_window(self, proposal_id: UUID, actor: Actor = SYSTEM) -> bool:
+        """Idempotent: True if this call recorded the closing, False if already done."""
+
+        def use_case(at: datetime) -> bool:
+            proposal = self.proposal(proposal_id)
+            if not proposal.close_window(at, **actor.by):
+                return False
+            self.save(proposal)
+            return True
+
+        try:
+            return self._run(use_case)
+        except DomainError as error:
+            if error.code == "concurrent_update":
+                return False
+            raise
+
+    def accept_proposal(self, proposal_id: UUID, accepted_on: date, actor: Actor) -> None:
+        def use_case(at: datetime) -> None:
+            proposal = self.proposal(proposal_id)
+            self._check_follows(self.household(proposal.household_id), actor)
+            proposal.accept(accepted_on, **actor.by)
+            self.save(proposal)
+
+        self._run(use_case)
+
+    def refuse_proposal(
+        self, proposal_id: UUID, motive_code: str, motive_text: str, actor: Actor
+    ) -> None:
+        def use_case(at: datetime) -> None:
+            proposal = self.proposal(proposal_id)
+            self._check_follows(self.household(proposal.household_id), actor)
+            proposal.refuse(motive_code, motive_text, **actor.by)
+            offer = self.offer(proposal.offer_id)
+            offer.release(proposal.id, "refus du ménage", **actor.by)
+            self.save(proposal, offer)
+
+        self._run(use_case)
+
+    def withdraw_proposal(self, proposal_id: UUID, reason: str, actor: Actor) -> None:
+        def use_case(at: datetime) -> None:
+            proposal = self.proposal(proposal_id)
+            proposal.withdraw(reason, **actor.by)
+            offer = self.offer(proposal.offer_id)
+            offer.release(proposal.id, "proposition retirée", **actor.by)
+            self.save(proposal, offer)
+
+        self._run(use_case)
+
+    def decide_caleol(
+        self, proposal_id: UUID, decision: str, decided_on: date, comment: str, actor: Actor
+    ) -> None:
+        def use_case(at: datetime) -> None:
+            proposal = self.proposal(proposal_id)
+            proposal.decide_caleol(decision, decided_on, comment, at, **actor.by)
+            changed: list[Aggregate] = [proposal]
+            if decision == "refus":
+                offer = self.offer(proposal.offer_id)
+                offer.release(proposal.id, "refus de la CALEOL", **actor.by)
+                changed.append(offer)
+            self.save(*changed)
+
+        self._run(use_case)
+
+    def sign_lease(
+        self,
+        proposal_id: UUID,
+        rent_cents: int,
+        charges_cents: int,
+        apl_cents: int,
+        signed_on: date,
+        move_in_date: date,
+        actor: Actor,
+        annex_rent_cents: int = 0,
+    ) -> None:
+        """Sign the lease: the household is relocated; its other live proposals end."""
+        cost = indicators.HousingCost(rent_cents, annex_rent_cents, charges_cents, apl_cents)
+
+        def use_case(at: datetime) -> None:
+            proposal = self.proposal(proposal_id)
+            household = self.household(proposal.household_id)
+            offer = self.offer(proposal.offer_id)
+            situation = Situation.from_dict(household.situation)
+            _check_cost(cost, situation.resources_cents)
+            before = _measure(situation)
+            after = indicators.Measure(situation.resources_cents, situation.ages, cost)
+            placement = _placement(household, situation, offer, Dwelling.from_dict(offer.dwelling), at)
+            proposal.sign_lease(
+                rent_cents=rent_cents,
+                annex_rent_cents=annex_rent_cents,
+                charges_cents=charges_cents,
+                apl_cents=apl_cents,
+                signed_on=signed_on,
+                move_in_date=move_in_date,
+                indicators=indicators.compute(before, after, placement),
+                **actor.by,
+            )
+            offer.let_to(proposal.id, household.id, **actor.by)
+            household.relocate(proposal.id, offer.id, move_in_date, **actor.by)
+            changed: list[Aggregate] = [proposal, offer, household]
+            for other_id in household.proposals:
+                if other_id == proposal.id:
+                    continue
+                other = self.proposal(other_id)
+                if other.outcome is None:
+                    other._withdrawn(reason="ménage relogé par une autre proposition", **actor.by)
+                    other_offer = self.offer(other.offer_id)
+                    other_offer.release(other.id, "ménage relogé ailleurs", **actor.by)
+                    changed += [other, other_offer]
+            self.save(*changed)
+
+        self._run(use_case)
+
+    # -- replay -------------------------------------------------------------
+    def replay_all(self) -> tuple[int, dict[UUID, Aggregate]]:
+        """Fold every stored event, in notification order, into fresh aggregates."""
+        aggregates: dict[UUID, Aggregate] = {}
+        count = 0
+        start = 1
+        while True:
+            notifications = list(self.notification_log.select(start=start, limit=1000))
+            if not notifications:
+                break
+            for notification in notifications:
+                domain_event = self.mapper.to_domain_event(notification)
+                aggregate = aggregates.get(domain_event.originator_id)
+                aggregates[domain_event.originator_id] = domain_event.mutate(aggregate)
+                count += 1
+            start = notifications[-1].id + 1
+        return count, aggregates
+
+
+def _measure(situation: Situation) -> indicators.Measure:
+    return indicators.Measure(situation.resources_cents, situation.ages, situation.housing_cost())
+
+
+def _check_cost(cost: indicators.HousingCost, resources_cents: int) -> None:
+    for name in ("rent_cents", "annex_rent_cents", "charges_cents", "apl_cents"):
+        value = getattr(cost, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise InvalidValue(name, "Les montants sont des entiers positifs (centimes).")
+
+
+def _placement(
+    household: Household, situation: Situation, offer: Offer, dwelling: Dwelling, at: datetime
+) -> indicators.Placement:
+    current = situation.dwelling
+    return indicators.Placement(
+        from_quartier=household.quartier,
+        from_qpv=current.qpv,
+        from_commune=current.commune,
+        from_bailleur=str(household.bailleur_org),
+        from_typology=current.typology,
+        from_surface_m2=current.surface_m2,
+        to_quartier=dwelling.quartier,
+        to_qpv=dwelling.qpv,
+        to_commune=dwelling.commune,
+        to_bailleur=str(offer.bailleur_org),
+        to_typology=dwelling.typology,
+        to_surface_m2=dwelling.surface_m2,
+        to_construction_year=dwelling.construction_year,
+        to_individual=dwelling.individual,
+        reference_year=at.year,
+    )

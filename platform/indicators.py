@@ -1,0 +1,196 @@
+"""Relocation indicators: pure functions, the one place where formulas live.
+
+All amounts are monthly, in integer cents. Ratios are computed exactly (with
+fractions) and rounded once, at the end, to ``PRECISION`` (4 decimals,
+half-up), so a user can redo every sum from the inputs stored beside it.
+
+Formulas (../shared/domain.md):
+- reste à charge = loyer principal + loyers annexes + charges − aide au logement
+- taux d'effort (%) = reste à charge / ressources mensuelles × 100
+- reste-à-vivre (€/jour) = (ressources − reste à charge) / diviseur / 30, the
+  divisor being the number of persons, or the OECD-modified consumption units
+  (1 for the first person aged 14 or more, 0.5 for each other person aged 14 or
+  more, 0.3 for each child under 14).
+- évolution = après − avant (points of taux d'effort, €/day of reste-à-vivre)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+PRECISION = Decimal("0.0001")
+DAYS_PER_MONTH = 30
+ADULT_AGE = 14  # OECD-modified scale: 14 or more counts 0.5 (1 for the first)
+NEW_HOUSING_MAX_AGE_YEARS = 5
+
+CONVENTION = {
+    "resources": "ressources mensuelles de tous les occupants du logement",
+    "costs": "loyer principal + loyers annexes + charges récupérables − aide au logement",
+    "days_per_month": DAYS_PER_MONTH,
+    "per_person": "nombre de personnes du ménage",
+    "per_uc": "unités de consommation (échelle OCDE modifiée : 1 / 0,5 / 0,3)",
+    "precision": str(PRECISION),
+}
+
+
+def _round(value: Fraction) -> Decimal:
+    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
+        PRECISION, rounding=ROUND_HALF_UP
+    )
+
+
+@dataclass(frozen=True)
+class HousingCost:
+    rent_cents: int
+    annex_rent_cents: int
+    charges_cents: int
+    apl_cents: int
+
+
+def reste_a_charge(cost: HousingCost) -> int:
+    """Net monthly housing cost in cents (may be negative if aid exceeds costs)."""
+    return cost.rent_cents + cost.annex_rent_cents + cost.charges_cents - cost.apl_cents
+
+
+def consumption_units(ages: list[int]) -> Fraction:
+    """OECD-modified scale; the first person aged 14+ counts 1."""
+    if not ages:
+        raise ValueError("a household has at least one person")
+    older = sum(1 for age in ages if age >= ADULT_AGE)
+    children = len(ages) - older
+    if older == 0:  # should not happen (an adult is required), but stay total
+        return Fraction(1) + Fraction(3, 10) * (children - 1)
+    return Fraction(1) + Fraction(1, 2) * (older - 1) + Fraction(3, 10) * children
+
+
+def _taux_effort(rac_cents: int, resources_cents: int) -> Fraction | None:
+    if resources_cents <= 0:
+        return None
+    return Fraction(rac_cents * 100, resources_cents)
+
+
+def _reste_a_vivre(resources_cents: int, rac_cents: int, divisor: Fraction) -> Fraction:
+    # cents → euros: divide by 100
+    return Fraction(resources_cents - rac_cents, 100) / divisor / DAYS_PER_MONTH
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One situation measured: inputs and exact results."""
+
+    resources_cents: int
+    ages: tuple[int, ...]
+    cost: HousingCost
+
+    @property
+    def reste_a_charge_cents(self) -> int:
+        return reste_a_charge(self.cost)
+
+    @property
+    def persons(self) -> int:
+        return len(self.ages)
+
+    @property
+    def units(self) -> Fraction:
+        return consumption_units(list(self.ages))
+
+    def taux_effort(self) -> Fraction | None:
+        return _taux_effort(self.reste_a_charge_cents, self.resources_cents)
+
+    def rav_person(self) -> Fraction:
+        return _reste_a_vivre(self.resources_cents, self.reste_a_charge_cents, Fraction(self.persons))
+
+    def rav_uc(self) -> Fraction:
+        return _reste_a_vivre(self.resources_cents, self.reste_a_charge_cents, self.units)
+
+    def to_dict(self) -> dict:
+        te = self.taux_effort()
+        return {
+            "inputs": {
+                "resources_cents": self.resources_cents,
+                "rent_cents": self.cost.rent_cents,
+                "annex_rent_cents": self.cost.annex_rent_cents,
+                "charges_cents": self.cost.charges_cents,
+                "apl_cents": self.cost.apl_cents,
+                "persons": self.persons,
+                "ages": list(self.ages),
+                "consumption_units": _round(self.units),
+            },
+            "reste_a_charge_cents": self.reste_a_charge_cents,
+            "taux_effort": None if te is None else _round(te),
+            "rav_person_day": _round(self.rav_person()),
+            "rav_uc_day": _round(self.rav_uc()),
+        }
+
+
+def evolution(before: Measure, after: Measure) -> dict:
+    """after − before, computed exactly then rounded."""
+    te_b, te_a = before.taux_effort(), after.taux_effort()
+    return {
+        "reste_a_charge_cents": after.reste_a_charge_cents - before.reste_a_charge_cents,
+        "taux_effort_points": None if te_b is None or te_a is None else _round(te_a - te_b),
+        "rav_person_day": _round(after.rav_person() - before.rav_person()),
+        "rav_uc_day": _round(after.rav_uc() - before.rav_uc()),
+    }
+
+
+def typology_rooms(typology: str) -> int:
+    """"T3" → 3 (T1 bis / studio count as 1)."""
+    text = typology.strip().upper()
+    if not text.startswith("T") or not text[1:2].isdigit():
+        raise ValueError(f"typologie inconnue : {typology!r}")
+    return int(text[1])
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where the household lives before and where the offer would take it."""
+
+    from_quartier: str
+    from_qpv: bool
+    from_commune: str
+    from_bailleur: str
+    from_typology: str
+    from_surface_m2: Decimal
+    to_quartier: str
+    to_qpv: bool
+    to_commune: str
+    to_bailleur: str
+    to_typology: str
+    to_surface_m2: Decimal
+    to_construction_year: int
+    to_individual: bool
+    reference_year: int
+
+
+def placement_flags(p: Placement) -> dict:
+    """Destination flags used by the dashboard (QPV → hors QPV, inter-bailleur...)."""
+    age = p.reference_year - p.to_construction_year
+    return {
+        "same_quartier": p.to_quartier == p.from_quartier,
+        "hors_qpv": not p.to_qpv,
+        "qpv_to_hors_qpv": p.from_qpv and not p.to_qpv,
+        "same_commune": p.to_commune == p.from_commune,
+        "inter_bailleur": p.to_bailleur != p.from_bailleur,
+        "neuf_moins_5_ans": 0 <= age < NEW_HOUSING_MAX_AGE_YEARS,
+        "dwelling_age_years": age,
+        "larger": typology_rooms(p.to_typology) > typology_rooms(p.from_typology),
+        "rooms_change": typology_rooms(p.to_typology) - typology_rooms(p.from_typology),
+        "surface_change_m2": p.to_surface_m2 - p.from_surface_m2,
+        "individual_house": p.to_individual,
+    }
+
+
+def compute(before: Measure, after: Measure, placement: Placement | None = None) -> dict:
+    """The indicator record stored in proposal, lease and follow-up events."""
+    record = {
+        "convention": dict(CONVENTION),
+        "before": before.to_dict(),
+        "after": after.to_dict(),
+        "evolution": evolution(before, after),
+    }
+    if placement is not None:
+        record["flags"] = placement_flags(placement)
+    return record

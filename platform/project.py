@@ -1,0 +1,127 @@
+"""A renewal project: its quartiers, operations, partners and relocation settings."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+from relogement.events import project as facts
+from relogement.platform.errors import DomainError, InvalidValue
+
+DEFAULT_SETTINGS = {
+    "objection_window_hours": 48,
+    "max_proposals": 3,
+    "working_days_only": False,
+    "rav_convention": "personne",
+    "rav_threshold": "6.00",
+}
+
+
+def validate_settings(settings: dict) -> dict:
+    merged = {**DEFAULT_SETTINGS, **settings}
+    hours = merged["objection_window_hours"]
+    if not isinstance(hours, int) or not 1 <= hours <= 24 * 30:
+        raise InvalidValue("objection_window_hours", "Le délai d'opposition va de 1 à 720 heures.")
+    if merged["max_proposals"] not in (2, 3):
+        raise InvalidValue("max_proposals", "Le nombre légal d'offres est 2 ou 3.")
+    if merged["rav_convention"] not in ("personne", "uc"):
+        raise InvalidValue("rav_convention", "Convention de reste-à-vivre : « personne » ou « uc ».")
+    merged["working_days_only"] = bool(merged["working_days_only"])
+    merged["rav_threshold"] = str(merged["rav_threshold"])
+    return merged
+
+
+class Project(Aggregate):
+    ProjectCreated = facts.ProjectCreated
+    PartnerJoined = facts.PartnerJoined
+    ProjectSettingsChanged = facts.ProjectSettingsChanged
+
+    @event(ProjectCreated)
+    def __init__(
+        self,
+        name: str,
+        code: str,
+        pilot_org: UUID,
+        quartiers: list,
+        operations: list,
+        settings: dict,
+        by_user: str,
+        by_org: UUID,
+    ) -> None:
+        self.name = name
+        self.code = code
+        self.pilot_org = pilot_org
+        self.quartiers = quartiers
+        self.operations = operations
+        self.settings = settings
+        self.partners: dict[UUID, str] = {pilot_org: "pilote"}
+
+    @classmethod
+    def create(
+        cls,
+        name: str,
+        code: str,
+        pilot_org: UUID,
+        quartiers: list[dict],
+        operations: list[dict],
+        settings: dict,
+        by_user: str,
+        by_org: UUID,
+    ) -> Project:
+        if not name.strip():
+            raise InvalidValue("name", "Le nom du projet est obligatoire.")
+        codes = [q["code"] for q in quartiers]
+        if not codes or len(set(codes)) != len(codes):
+            raise InvalidValue("quartiers", "Les quartiers doivent être listés, sans doublon.")
+        for op in operations:
+            if op["quartier"] not in codes:
+                raise InvalidValue("operations", f"Opération {op['code']} : quartier inconnu.")
+        quartiers = [
+            {"code": q["code"], "name": q["name"], "commune": q["commune"], "qpv": bool(q["qpv"])}
+            for q in quartiers
+        ]
+        return cls(
+            name=name.strip(),
+            code=code,
+            pilot_org=pilot_org,
+            quartiers=quartiers,
+            operations=[dict(op) for op in operations],
+            settings=validate_settings(settings),
+            by_user=by_user,
+            by_org=by_org,
+        )
+
+    def quartier(self, code: str) -> dict:
+        for q in self.quartiers:
+            if q["code"] == code:
+                return q
+        raise DomainError("unknown_quartier", f"Quartier « {code} » inconnu dans ce projet.")
+
+    def operation(self, code: str) -> dict:
+        for op in self.operations:
+            if op["code"] == code:
+                return op
+        raise DomainError("unknown_operation", f"Opération « {code} » inconnue dans ce projet.")
+
+    def is_partner(self, org_id: UUID) -> bool:
+        return org_id in self.partners
+
+    def add_partner(self, org_id: UUID, role: str, by_user: str, by_org: UUID) -> None:
+        if org_id in self.partners:
+            return
+        self._partner_joined(org_id=org_id, role=role, by_user=by_user, by_org=by_org)
+
+    @event(PartnerJoined)
+    def _partner_joined(self, org_id: UUID, role: str, by_user: str, by_org: UUID) -> None:
+        self.partners[org_id] = role
+
+    def change_settings(self, settings: dict, by_user: str, by_org: UUID) -> None:
+        if by_org != self.pilot_org:
+            raise DomainError("not_pilot", "Seul le pilote du projet peut modifier ses paramètres.")
+        self._settings_changed(
+            settings=validate_settings({**self.settings, **settings}), by_user=by_user, by_org=by_org
+        )
+
+    @event(ProjectSettingsChanged)
+    def _settings_changed(self, settings: dict, by_user: str, by_org: UUID) -> None:
+        self.settings = settings

@@ -1,0 +1,209 @@
+"""Value types of the domain, validated on construction, stored as plain dicts.
+
+Events hold plain dicts (JSON-friendly, integer cents, Decimal as text) so that
+old events stay readable whatever these classes become; these classes are the
+typed, validated view used by commands.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from relogement.platform.errors import InvalidValue
+from relogement.platform.indicators import HousingCost, typology_rooms
+
+TYPOLOGIES = ("T1", "T2", "T3", "T4", "T5", "T6")
+FINANCINGS = ("PLAI", "PLUS", "PLS", "PLI", "autre")
+REFUSAL_MOTIVES = {
+    "localisation": "Localisation",
+    "typologie": "Typologie / taille du logement",
+    "loyer": "Loyer / reste à charge",
+    "etat": "État du logement",
+    "ecole": "Scolarité des enfants",
+    "sante": "Santé / accessibilité",
+    "voisinage": "Voisinage / environnement",
+    "autre": "Autre motif (préciser)",
+}
+CALEOL_DECISIONS = {
+    "attribution": "Attribution accordée",
+    "refus": "Attribution refusée",
+    "ajournement": "Décision ajournée",
+}
+
+
+def _cents(name: str, value: Any, *, allow_negative: bool = False) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidValue(name, f"« {name} » doit être un montant en centimes (entier).")
+    if value < 0 and not allow_negative:
+        raise InvalidValue(name, f"« {name} » ne peut pas être négatif.")
+    if value > 10_000_000_00:
+        raise InvalidValue(name, f"« {name} » est invraisemblablement élevé.")
+    return value
+
+
+def _typology(value: str) -> str:
+    text = str(value).strip().upper()
+    if text not in TYPOLOGIES:
+        raise InvalidValue("typology", f"Typologie inconnue « {value} » (attendu : T1 à T6).")
+    typology_rooms(text)
+    return text
+
+
+def _surface(value: Any) -> Decimal:
+    try:
+        surface = Decimal(str(value))
+    except InvalidOperation:
+        raise InvalidValue("surface_m2", f"Surface invalide « {value} ».") from None
+    if not surface.is_finite() or surface <= 0 or surface > 1000:
+        raise InvalidValue("surface_m2", f"Surface invalide « {value} » (m², entre 1 et 1000).")
+    return surface
+
+
+@dataclass(frozen=True)
+class Dwelling:
+    """A dwelling: the household's current one or an offered one."""
+
+    typology: str
+    surface_m2: Decimal
+    rent_cents: int
+    charges_cents: int
+    annex_rent_cents: int = 0
+    quartier: str = ""
+    qpv: bool = False
+    commune: str = ""
+    address: str = ""
+    financing: str = "PLUS"
+    construction_year: int = 1970
+    individual: bool = False
+    floor: int = 0
+    lift: bool = False
+    accessible: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "typology", _typology(self.typology))
+        object.__setattr__(self, "surface_m2", _surface(self.surface_m2))
+        for name in ("rent_cents", "charges_cents", "annex_rent_cents"):
+            _cents(name, getattr(self, name))
+        if self.financing not in FINANCINGS:
+            raise InvalidValue("financing", f"Financement inconnu « {self.financing} ».")
+        if not 1800 <= int(self.construction_year) <= 2100:
+            raise InvalidValue(
+                "construction_year", f"Année de construction invalide « {self.construction_year} »."
+            )
+        if not -3 <= int(self.floor) <= 60:
+            raise InvalidValue("floor", f"Étage invalide « {self.floor} ».")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Dwelling:
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class Situation:
+    """Composition, resources and current dwelling: what partners may see."""
+
+    ages: tuple[int, ...]
+    resources_cents: int
+    apl_cents: int
+    dwelling: Dwelling
+    income_quartile: int | None = None
+
+    def __post_init__(self) -> None:
+        ages = tuple(int(a) for a in self.ages)
+        if not ages:
+            raise InvalidValue("ages", "Le ménage doit compter au moins une personne.")
+        if any(a < 0 or a > 120 for a in ages):
+            raise InvalidValue("ages", "Âge invalide dans la composition du ménage.")
+        if not any(a >= 18 for a in ages):
+            raise InvalidValue("ages", "Le ménage doit compter au moins un adulte (18 ans ou plus).")
+        object.__setattr__(self, "ages", ages)
+        _cents("resources_cents", self.resources_cents)
+        _cents("apl_cents", self.apl_cents)
+        if self.income_quartile is not None and self.income_quartile not in (1, 2, 3, 4):
+            raise InvalidValue("income_quartile", "Le quartile de revenus va de 1 à 4.")
+
+    @property
+    def adults(self) -> int:
+        return sum(1 for a in self.ages if a >= 18)
+
+    @property
+    def children(self) -> int:
+        return len(self.ages) - self.adults
+
+    def housing_cost(self) -> HousingCost:
+        return HousingCost(
+            rent_cents=self.dwelling.rent_cents,
+            annex_rent_cents=self.dwelling.annex_rent_cents,
+            charges_cents=self.dwelling.charges_cents,
+            apl_cents=self.apl_cents,
+        )
+
+    def to_dict(self) -> dict:
+        return {
+            "ages": list(self.ages),
+            "adults": self.adults,
+            "children": self.children,
+            "resources_cents": self.resources_cents,
+            "apl_cents": self.apl_cents,
+            "income_quartile": self.income_quartile,
+            "dwelling": self.dwelling.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Situation:
+        return cls(
+            ages=tuple(data["ages"]),
+            resources_cents=data["resources_cents"],
+            apl_cents=data["apl_cents"],
+            income_quartile=data.get("income_quartile"),
+            dwelling=Dwelling.from_dict(data["dwelling"]),
+        )
+
+
+@dataclass(frozen=True)
+class Wishes:
+    communes: tuple[str, ...] = ()
+    typologies: tuple[str, ...] = ()
+    individual: bool | None = None
+    max_floor: int | None = None
+    needs_lift: bool = False
+    needs_accessible: bool = False
+    right_to_return: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "communes", tuple(c.strip() for c in self.communes if c.strip()))
+        object.__setattr__(self, "typologies", tuple(_typology(t) for t in self.typologies))
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["communes"] = list(self.communes)
+        data["typologies"] = list(self.typologies)
+        return data
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """Identity and free text: never shown to partners, sealed per household."""
+
+    name: str
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+    birth_dates: tuple[str, ...] = ()
+    notes: str = ""
+    constraints: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.name.strip():
+            raise InvalidValue("name", "Le nom du ménage est obligatoire.")
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["birth_dates"] = list(self.birth_dates)
+        return data

@@ -1,0 +1,1 @@
+"""Web application: blueprints, templates, static files, CLI."""

@@ -1,0 +1,84 @@
+"""The ``relogement`` command line: store, demo data, history, replay."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from uuid import UUID
+
+import click
+from relogement.platform.application import RelocationApp
+from relogement.platform.errors import DomainError
+
+
+def _app(database: str | None) -> RelocationApp:
+    return RelocationApp(database)
+
+
+@click.group(help="Relogement inter-bailleurs : commandes d'exploitation.")
+@click.option("--database", envvar="DATABASE_URL", default=None, help="URL de la base (défaut : SQLite dans ./data).")
+@click.pass_context
+def main(ctx: click.Context, database: str | None) -> None:
+    ctx.obj = {"database": database}
+
+
+@main.command("init-db", help="Crée les tables du magasin d'événements (idempotent).")
+@click.pass_context
+def init_db(ctx: click.Context) -> None:
+    app = _app(ctx.obj["database"])
+    click.echo(f"Magasin d'événements prêt : {app.database_url}")
+    app.close()
+
+
+@main.command("demo", help="Charge un programme de démonstration (base vide uniquement).")
+@click.option("--small", is_flag=True, help="Le petit programme des tests (3 ménages).")
+@click.pass_context
+def demo(ctx: click.Context, small: bool) -> None:
+    from relogement.platform import sample
+
+    app = _app(ctx.obj["database"])
+    try:
+        if app.recorder.max_notification_id():
+            raise click.ClickException("La base contient déjà des événements : démo non chargée.")
+        world = sample.build_world(app)
+        for bailleur, name in (("LMH", "Famille Martin"), ("VCL", "Famille Benali"), ("LMH", "M. Lefebvre")):
+            sample.register(world, bailleur=bailleur, name=name)
+        app.publish_offer(world.project_id, sample.dwelling(), world.actor("VCL"))
+        click.echo(f"Démo chargée : {app.recorder.max_notification_id()} événements.")
+    finally:
+        app.close()
+
+
+@main.command("history", help="Affiche l'historique d'un agrégat (ménage, offre, proposition...).")
+@click.argument("aggregate_id")
+@click.pass_context
+def history(ctx: click.Context, aggregate_id: str) -> None:
+    try:
+        ident = UUID(aggregate_id)
+    except ValueError:
+        raise click.BadParameter(f"identifiant invalide : {aggregate_id}") from None
+    app = _app(ctx.obj["database"])
+    try:
+        events = app.history(ident)
+        if not events:
+            raise click.ClickException(f"Aucun événement pour {ident}.")
+        for e in events:
+            who = f"{getattr(e, 'by_user', '?')} ({getattr(e, 'by_org', '?')})"
+            click.echo(f"v{e.originator_version:<3} {e.timestamp:%d/%m/%Y %H:%M:%S} UTC  {type(e).__name__:<30} {who}")
+    finally:
+        app.close()
+
+
+@main.command("replay", help="Rejoue tous les événements et les compte par type.")
+@click.pass_context
+def replay(ctx: click.Context) -> None:
+    app = _app(ctx.obj["database"])
+    try:
+        count, aggregates = app.replay_all()
+        kinds = Counter(type(a).__name__ for a in aggregates.values())
+        click.echo(f"{count} événements rejoués, {len(aggregates)} agrégats : {dict(kinds)}")
+    except DomainError as error:
+        click.echo(error.message, err=True)
+        sys.exit(2)
+    finally:
+        app.close()
