@@ -32,3 +32,13 @@ def platform_system() -> str:
     import platform
 
     return platform.system()
+
+
+def test_platform_folder_is_not_a_regular_package():
+    # Without __init__.py the folder can never win over the stdlib module,
+    # even when the repository root is on sys.path (python -m, python -c).
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    assert (root / "platform").is_dir()
+    assert not (root / "platform" / "__init__.py").exists()

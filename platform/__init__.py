@@ -1,1 +1,0 @@
-"""Domain (aggregates, rules, indicators) and use cases (the application)."""
