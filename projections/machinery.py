@@ -1,0 +1,337 @@
+"""Projection machinery: read models fed from the notification log, exactly once.
+
+- A :class:`Projector` applies one domain event to its SQL tables.
+- A :class:`ProjectionRunner` reads the application's notification log from its
+  tracking position and, for each batch, applies the events to every projector
+  AND records the new position in the same database transaction. A crash
+  between the two is impossible by construction; a restart resumes where the
+  last committed batch stopped.
+- Two processes catching up at once are serialised by a lock on the tracking
+  row (``SELECT … FOR UPDATE`` on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite),
+  and each re-reads the position once it holds the lock, so no event is
+  applied twice.
+- "As of" without replay: versioned rows carry ``valid_from``/``valid_to``
+  positions (see :func:`put_version`), so the state at position N is the same
+  query filtered by ``valid_from <= N < valid_to``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+from uuid import UUID
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Engine,
+    MetaData,
+    String,
+    Table,
+    and_,
+    create_engine,
+    event,
+    func,
+    select,
+)
+from sqlalchemy.engine import Connection
+
+# Open-ended validity: larger than any notification id we will ever see.
+FOREVER = 2**62
+
+metadata = MetaData()
+
+tracking = Table(
+    "projection_tracking",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("position", BigInteger, nullable=False),
+)
+
+# One row per stored event: maps instants to positions ("état au 30/06/2026,
+# événement n° 41 237") and gives the audit journal its who/when.
+journal = Table(
+    "event_journal",
+    metadata,
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("timestamp", DateTime(timezone=True), nullable=False, index=True),
+    Column("topic", String(200), nullable=False),
+    Column("originator_id", String(32), nullable=False, index=True),
+    Column("originator_version", BigInteger, nullable=False),
+    Column("by_user", String(200), nullable=True),
+    Column("by_org", String(32), nullable=True),
+)
+
+
+def versioned_columns() -> list[Column]:
+    """The two columns every as-of-capable read model table carries."""
+    return [
+        Column("valid_from", BigInteger, nullable=False, index=True),
+        Column("valid_to", BigInteger, nullable=False, default=FOREVER, index=True),
+    ]
+
+
+def make_engine(url: str) -> Engine:
+    from relogement.platform.config import normalise_url
+
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        # pysqlite's deferred transactions would upgrade read→write locks
+        # mid-transaction and fail; take the write lock at BEGIN instead.
+        @event.listens_for(engine, "connect")
+        def _connect(dbapi_connection, _record):  # noqa: ANN001
+            dbapi_connection.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn):  # noqa: ANN001
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+# -- versioned rows ---------------------------------------------------------
+
+
+def _key_clause(table: Table, key: dict[str, Any]):
+    return and_(*(table.c[k] == v for k, v in key.items()))
+
+
+def current_row(conn: Connection, table: Table, key: dict[str, Any]) -> dict[str, Any] | None:
+    row = conn.execute(
+        select(table).where(_key_clause(table, key), table.c.valid_to == FOREVER)
+    ).mappings().first()
+    return dict(row) if row else None
+
+
+def put_version(
+    conn: Connection, table: Table, key: dict[str, Any], values: dict[str, Any], position: int
+) -> dict[str, Any]:
+    """Make ``key`` hold ``values`` (merged over its current version) from ``position`` on."""
+    old = current_row(conn, table, key)
+    if old is not None and old["valid_from"] == position:
+        # Several changes from one event: amend the version born at this position.
+        new = {**old, **values}
+        conn.execute(
+            table.update()
+            .where(_key_clause(table, key), table.c.valid_from == position)
+            .values(**values)
+        )
+        return new
+    if old is not None:
+        conn.execute(
+            table.update()
+            .where(_key_clause(table, key), table.c.valid_to == FOREVER)
+            .values(valid_to=position)
+        )
+    new = {**(old or {}), **key, **values, "valid_from": position, "valid_to": FOREVER}
+    conn.execute(table.insert().values(**new))
+    return new
+
+
+def as_of(table: Table, position: int | None):
+    """Filter for the versions of ``table`` valid at ``position`` (None = now)."""
+    if position is None:
+        return table.c.valid_to == FOREVER
+    return and_(table.c.valid_from <= position, table.c.valid_to > position)
+
+
+# -- projectors and runner --------------------------------------------------
+
+
+class Projector(Protocol):
+    """Applies events to its tables. ``tables`` are created on start."""
+
+    tables: Sequence[Table]
+
+    def apply(self, conn: Connection, position: int, domain_event: Any) -> None: ...
+
+
+@dataclass(frozen=True)
+class Position:
+    position: int
+    timestamp: datetime | None
+
+
+def _hex(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value.hex if isinstance(value, UUID) else str(value)
+
+
+class JournalProjector:
+    """The event journal: position, time, topic, who."""
+
+    tables = (journal,)
+
+    def apply(self, conn: Connection, position: int, domain_event: Any) -> None:
+        topic = f"{type(domain_event).__module__}:{type(domain_event).__qualname__}"
+        conn.execute(
+            journal.insert().values(
+                position=position,
+                timestamp=domain_event.timestamp,
+                topic=topic[:200],
+                originator_id=domain_event.originator_id.hex,
+                originator_version=domain_event.originator_version,
+                by_user=getattr(domain_event, "by_user", None),
+                by_org=_hex(getattr(domain_event, "by_org", None)),
+            )
+        )
+
+
+class ProjectionRunner:
+    """Feeds a group of projectors from one application's notification log."""
+
+    def __init__(
+        self,
+        app: Any,
+        projectors: Iterable[Projector],
+        *,
+        engine: Engine | None = None,
+        name: str = "read_models",
+        batch_size: int = 500,
+    ) -> None:
+        self.app = app
+        self.name = name
+        self.projectors: list[Projector] = [JournalProjector(), *projectors]
+        self.engine = engine or make_engine(app.database_url)
+        self.batch_size = batch_size
+        self._local_lock = threading.Lock()
+        self._poller: threading.Thread | None = None
+        self._stop = threading.Event()
+        self.create_tables()
+
+    # -- schema -------------------------------------------------------------
+    def _tables(self) -> list[Table]:
+        tables: list[Table] = [tracking]
+        for projector in self.projectors:
+            tables.extend(projector.tables)
+        return tables
+
+    def create_tables(self) -> None:
+        metadata.create_all(self.engine, tables=self._tables(), checkfirst=True)
+        with self.engine.begin() as conn:
+            exists = conn.execute(
+                select(tracking.c.position).where(tracking.c.name == self.name)
+            ).first()
+            if exists is None:
+                conn.execute(tracking.insert().values(name=self.name, position=0))
+
+    def drop_tables(self) -> None:
+        tables = [t for t in self._tables() if t is not tracking]
+        metadata.drop_all(self.engine, tables=tables, checkfirst=True)
+        with self.engine.begin() as conn:
+            conn.execute(tracking.delete().where(tracking.c.name == self.name))
+
+    def rebuild(self) -> int:
+        """Drop the read models and the tracking row, then replay from position 1."""
+        with self._local_lock:
+            self.drop_tables()
+            self.create_tables()
+        return self.catch_up()
+
+    # -- feeding ------------------------------------------------------------
+    def position(self) -> int:
+        with self.engine.connect() as conn:
+            return int(
+                conn.execute(select(tracking.c.position).where(tracking.c.name == self.name)).scalar_one()
+            )
+
+    @contextmanager
+    def _locked(self) -> Iterator[tuple[Connection, int]]:
+        with self.engine.begin() as conn:
+            query = select(tracking.c.position).where(tracking.c.name == self.name)
+            if conn.dialect.name == "postgresql":
+                query = query.with_for_update()
+            yield conn, int(conn.execute(query).scalar_one())
+
+    def catch_up(self, up_to: int | None = None) -> int:
+        """Apply every new event (up to ``up_to``); returns how many were applied."""
+        applied = 0
+        with self._local_lock:
+            while True:
+                with self._locked() as (conn, position):
+                    start = position + 1
+                    limit = self.batch_size
+                    if up_to is not None:
+                        limit = min(limit, up_to - position)
+                        if limit <= 0:
+                            break
+                    notifications = self.app.recorder.select_notifications(start=start, limit=limit)
+                    if not notifications:
+                        break
+                    for notification in notifications:
+                        domain_event = self.app.mapper.to_domain_event(notification)
+                        for projector in self.projectors:
+                            projector.apply(conn, notification.id, domain_event)
+                    conn.execute(
+                        tracking.update()
+                        .where(tracking.c.name == self.name)
+                        .values(position=notifications[-1].id)
+                    )
+                    applied += len(notifications)
+        return applied
+
+    # -- polling (events written by other processes) -------------------------
+    def start_polling(self, interval: float = 0.5) -> None:
+        if self._poller is not None:
+            return
+        self._stop.clear()
+
+        def loop() -> None:
+            while not self._stop.wait(interval):
+                try:
+                    self.catch_up()
+                except Exception:  # noqa: BLE001 - keep polling; next round retries
+                    import logging
+
+                    logging.getLogger(__name__).exception("projection catch-up failed")
+
+        self._poller = threading.Thread(target=loop, name=f"projections-{self.name}", daemon=True)
+        self._poller.start()
+
+    def stop_polling(self) -> None:
+        self._stop.set()
+        if self._poller is not None:
+            self._poller.join(timeout=5)
+            self._poller = None
+
+    def close(self) -> None:
+        self.stop_polling()
+        self.engine.dispose()
+
+    # -- instants and positions --------------------------------------------
+    def position_at(self, instant: datetime) -> int:
+        """The last position recorded at or before ``instant`` (0 if none)."""
+        if instant.tzinfo is None:
+            raise ValueError("instant must be timezone-aware")
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                select(func.max(journal.c.position)).where(journal.c.timestamp <= instant.astimezone(UTC))
+            ).scalar()
+        return int(value or 0)
+
+    def describe(self, position: int) -> Position:
+        with self.engine.connect() as conn:
+            ts = conn.execute(select(journal.c.timestamp).where(journal.c.position == position)).scalar()
+        if ts is not None and ts.tzinfo is None:  # SQLite drops the zone; we store UTC
+            ts = ts.replace(tzinfo=UTC)
+        return Position(position, ts)
+
+
+def table_snapshot(engine: Engine, tables: Sequence[Table]) -> dict[str, list[tuple]]:
+    """Every row of every table, sorted: to compare rebuild and incremental paths."""
+    out: dict[str, list[tuple]] = {}
+    with engine.connect() as conn:
+        for table in tables:
+            rows = conn.execute(select(table)).all()
+            out[table.name] = sorted((tuple(r) for r in rows), key=repr)
+    return out
+
