@@ -174,7 +174,8 @@ def placement_flags(p: Placement) -> dict:
         "qpv_to_hors_qpv": p.from_qpv and not p.to_qpv,
         "same_commune": p.to_commune == p.from_commune,
         "inter_bailleur": p.to_bailleur != p.from_bailleur,
-        "neuf_moins_5_ans": 0 <= age < NEW_HOUSING_MAX_AGE_YEARS,
+        # A negative age is a dwelling delivered after the proposal (VEFA): brand new.
+        "neuf_moins_5_ans": age < NEW_HOUSING_MAX_AGE_YEARS,
         "dwelling_age_years": age,
         "larger": typology_rooms(p.to_typology) > typology_rooms(p.from_typology),
         "rooms_change": typology_rooms(p.to_typology) - typology_rooms(p.from_typology),
