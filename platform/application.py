@@ -18,6 +18,7 @@ from uuid import UUID, uuid4
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Transcoder
+
 from relogement.events.base import Clock, using_clock, utc_now
 from relogement.events.transcodings import TRANSCODINGS
 from relogement.platform import indicators
@@ -586,8 +587,7 @@ class RelocationApp(Application[UUID]):
                 if other_id == proposal.id:
                     continue
                 other = self.proposal(other_id)
-                if other.outcome is None:
-                    other._withdrawn(reason="ménage relogé par une autre proposition", **actor.by)
+                if other.end_because_relocated(**actor.by):
                     other_offer = self.offer(other.offer_id)
                     other_offer.release(other.id, "ménage relogé ailleurs", **actor.by)
                     changed += [other, other_offer]

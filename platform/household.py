@@ -6,6 +6,7 @@ from datetime import date
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
+
 from relogement.events import household as facts
 from relogement.platform.errors import DomainError
 

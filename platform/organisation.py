@@ -5,6 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
+
 from relogement.events import organisation as facts
 from relogement.platform.errors import InvalidValue
 

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
+
 from relogement.events import proposal as facts
 from relogement.platform.deadline import window_open
 from relogement.platform.errors import DomainError
@@ -257,6 +258,13 @@ class Proposal(Aggregate):
         if not reason.strip():
             raise DomainError("reason_required", "Indiquez le motif du retrait.")
         self._withdrawn(reason=reason.strip(), by_user=by_user, by_org=by_org)
+
+    def end_because_relocated(self, by_user: str, by_org: UUID) -> bool:
+        """The household signed a lease elsewhere: this live proposal ends."""
+        if self.outcome is not None:
+            return False
+        self._withdrawn(reason="ménage relogé par une autre proposition", by_user=by_user, by_org=by_org)
+        return True
 
     @event(ProposalWithdrawn)
     def _withdrawn(self, reason: str, by_user: str, by_org: UUID) -> None:
