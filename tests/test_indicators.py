@@ -14,6 +14,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+
 from relogement.platform import indicators as ind
 
 # Household of the worked example: two adults (38, 36), two children (9, 5),
