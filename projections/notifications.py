@@ -1,0 +1,805 @@
+"""The in-app inbox of each organisation, as a projection of the events.
+
+What lands in an organisation's inbox (``kind``):
+
+- ``nouvelle_offre``: a partner of one of its projects published a dwelling;
+- ``proposition_a_examiner``: a proposal was made in one of its projects (not by itself):
+  it may object until the deadline;
+- ``opposition``: a partner objected to a proposal it made, or that concerns its
+  tenant or its dwelling;
+- ``echeance_12h``: the objection window of a proposal it was asked to examine ends
+  within 12 hours;
+- ``proposition_validee`` / ``delai_clos_avec_opposition``: the window of a proposal
+  concerning it closed (cleared, or blocked by an open objection);
+- ``bail_signe``: a lease was signed in one of its projects.
+
+Reproducibility. Every stored notification is derived from one event (its key is
+the event's position and the recipient), so dropping the tables and replaying
+gives the same inbox. The 12-hour reminder depends on time, not on an event: it is
+*derived at read time* from the proposals table, as a pure function of the events
+and the instant asked about (it appears at ``max(made_at, deadline - 12 h)`` unless
+the proposal ended before). So the inbox "as of t" is reproducible too, and no
+process has to be up at the right minute for the reminder to exist.
+
+User state lives outside the projection: which user read what
+(``notification_reads``), which mails were sent (``notification_mail_log``) and
+the organisations' mail addresses. A rebuild never touches those tables, and the
+deterministic keys make the read marks and the mail log still apply afterwards.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import smtplib
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Engine,
+    MetaData,
+    String,
+    Table,
+    Text,
+    and_,
+    delete,
+    func,
+    select,
+)
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from relogement.events import offer as offer_facts
+from relogement.events import organisation as org_facts
+from relogement.events import project as project_facts
+from relogement.events import proposal as facts
+from relogement.platform.deadline import PARIS
+from relogement.projections.machinery import metadata
+
+log = logging.getLogger(__name__)
+
+REMINDER_BEFORE = timedelta(hours=12)
+
+KINDS = {
+    "nouvelle_offre": "Nouvelle offre",
+    "proposition_a_examiner": "Proposition à examiner",
+    "opposition": "Opposition",
+    "echeance_12h": "Échéance dans 12 heures",
+    "proposition_validee": "Proposition validée",
+    "delai_clos_avec_opposition": "Délai clos avec opposition",
+    "bail_signe": "Bail signé",
+}
+
+# -- projection tables (dropped and replayed on rebuild) ----------------------
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("key", String(80), primary_key=True),
+    Column("position", BigInteger, nullable=False, index=True),
+    Column("org_id", String(32), nullable=False, index=True),
+    Column("kind", String(40), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("project_id", String(32), nullable=True),
+    Column("proposal_id", String(32), nullable=True, index=True),
+    Column("offer_id", String(32), nullable=True),
+    Column("title", String(300), nullable=False),
+    Column("body", Text, nullable=False),
+)
+
+notif_orgs = Table(
+    "notif_orgs",
+    metadata,
+    Column("org_id", String(32), primary_key=True),
+    Column("name", String(300), nullable=False),
+    Column("code", String(50), nullable=False),
+)
+
+notif_partners = Table(
+    "notif_partners",
+    metadata,
+    Column("project_id", String(32), primary_key=True),
+    Column("org_id", String(32), primary_key=True),
+)
+
+notif_offers = Table(
+    "notif_offers",
+    metadata,
+    Column("offer_id", String(32), primary_key=True),
+    Column("reference", String(100), nullable=False),
+    Column("label", String(300), nullable=False),
+)
+
+notif_proposals = Table(
+    "notif_proposals",
+    metadata,
+    Column("proposal_id", String(32), primary_key=True),
+    Column("project_id", String(32), nullable=False),
+    Column("household_reference", String(100), nullable=False),
+    Column("offer_label", String(300), nullable=False),
+    Column("officer_org", String(32), nullable=False),
+    Column("household_bailleur", String(32), nullable=False),
+    Column("offer_bailleur", String(32), nullable=False),
+    Column("made_at", DateTime(timezone=True), nullable=False),
+    Column("deadline", DateTime(timezone=True), nullable=False, index=True),
+    # When the proposal stopped before its deadline (refused, withdrawn, objection
+    # upheld): no reminder after that instant.
+    Column("ended_at", DateTime(timezone=True), nullable=True),
+)
+
+# -- user state (outside the projection: survives rebuilds) -------------------
+
+user_state = MetaData()
+
+reads = Table(
+    "notification_reads",
+    user_state,
+    Column("key", String(80), primary_key=True),
+    Column("login", String(80), primary_key=True),
+    Column("org_id", String(32), nullable=False, index=True),
+    Column("read_at", DateTime(timezone=True), nullable=False),
+)
+
+mail_log = Table(
+    "notification_mail_log",
+    user_state,
+    Column("key", String(80), primary_key=True),
+    Column("sent_at", DateTime(timezone=True), nullable=False),
+    Column("recipients", Text, nullable=False),
+    Column("status", String(30), nullable=False),
+)
+
+mail_state = Table(
+    "notification_mail_state",
+    user_state,
+    Column("name", String(40), primary_key=True),
+    Column("start_position", BigInteger, nullable=False),
+    Column("start_at", DateTime(timezone=True), nullable=False),
+)
+
+mail_addresses = Table(
+    "notification_mail_addresses",
+    user_state,
+    Column("org_id", String(32), primary_key=True),
+    Column("address", String(300), primary_key=True),
+)
+
+
+def create_user_tables(engine: Engine) -> None:
+    user_state.create_all(engine, checkfirst=True)
+
+
+# -- helpers --------------------------------------------------------------------
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def paris(value: datetime) -> str:
+    """A UTC instant as French users read it: ``04/03/2026 à 10 h 00``."""
+    local = value.astimezone(PARIS)
+    return f"{local:%d/%m/%Y} à {local:%H} h {local:%M}"
+
+
+def _hex(value: UUID | str) -> str:
+    return value.hex if isinstance(value, UUID) else value
+
+
+def _org_name(conn: Connection, org_id: str) -> str:
+    name = conn.execute(select(notif_orgs.c.name).where(notif_orgs.c.org_id == org_id)).scalar()
+    return name or "Une organisation"
+
+
+def _partners(conn: Connection, project_id: str) -> list[str]:
+    return sorted(
+        conn.execute(
+            select(notif_partners.c.org_id).where(notif_partners.c.project_id == project_id)
+        ).scalars()
+    )
+
+
+def _offer_label(dwelling: dict, reference: str) -> str:
+    where = dwelling.get("commune") or dwelling.get("quartier") or ""
+    surface = dwelling.get("surface_m2")
+    size = f" de {surface} m²" if surface not in (None, "") else ""
+    return f"{dwelling.get('typology', '')}{size} à {where} ({reference})".strip()
+
+
+def _stakeholders(proposal: dict[str, Any]) -> list[str]:
+    """Who a proposal concerns: the officer's organisation and both bailleurs."""
+    return sorted(
+        {proposal["officer_org"], proposal["household_bailleur"], proposal["offer_bailleur"]}
+    )
+
+
+# -- the projector ----------------------------------------------------------------
+
+
+class NotificationProjector:
+    """Turns events into inbox rows, one per recipient organisation."""
+
+    tables = (notif_orgs, notif_partners, notif_offers, notif_proposals, notifications)
+
+    def apply(self, conn: Connection, position: int, domain_event: Any) -> None:
+        # Stored events are subclasses of the classes in events/: match by isinstance,
+        # cached per concrete class.
+        kind = type(domain_event)
+        if kind not in _dispatch:
+            _dispatch[kind] = next(
+                (m for cls, m in self._handlers.items() if issubclass(kind, cls)), None
+            )
+        handler = _dispatch[kind]
+        if handler is not None:
+            handler(self, conn, position, domain_event)
+
+    # -- reference data -------------------------------------------------------
+    def _organisation(self, conn: Connection, position: int, e: Any) -> None:
+        conn.execute(
+            notif_orgs.insert().values(org_id=e.originator_id.hex, name=e.name, code=e.code)
+        )
+
+    def _project_created(self, conn: Connection, position: int, e: Any) -> None:
+        conn.execute(
+            notif_partners.insert().values(project_id=e.originator_id.hex, org_id=e.pilot_org.hex)
+        )
+
+    def _partner_joined(self, conn: Connection, position: int, e: Any) -> None:
+        key = {"project_id": e.originator_id.hex, "org_id": e.org_id.hex}
+        exists = conn.execute(
+            select(func.count()).select_from(notif_partners).where(
+                notif_partners.c.project_id == key["project_id"],
+                notif_partners.c.org_id == key["org_id"],
+            )
+        ).scalar()
+        if not exists:
+            conn.execute(notif_partners.insert().values(**key))
+
+    # -- notifications ----------------------------------------------------------
+    def _notify(
+        self,
+        conn: Connection,
+        position: int,
+        e: Any,
+        recipients: Iterable[str],
+        kind: str,
+        title: str,
+        body: str,
+        project_id: str | None = None,
+        proposal_id: str | None = None,
+        offer_id: str | None = None,
+    ) -> None:
+        author = _hex(e.by_org) if getattr(e, "by_org", None) else None
+        for org in sorted(set(recipients)):
+            if org == author:  # nobody is told about what they just did
+                continue
+            conn.execute(
+                notifications.insert().values(
+                    key=f"{position}:{org}",
+                    position=position,
+                    org_id=org,
+                    kind=kind,
+                    created_at=_utc(e.timestamp),
+                    project_id=project_id,
+                    proposal_id=proposal_id,
+                    offer_id=offer_id,
+                    title=title,
+                    body=body,
+                )
+            )
+
+    def _offer_published(self, conn: Connection, position: int, e: Any) -> None:
+        label = _offer_label(e.dwelling, e.reference)
+        conn.execute(
+            notif_offers.insert().values(offer_id=e.originator_id.hex, reference=e.reference, label=label)
+        )
+        project = e.project_id.hex
+        self._notify(
+            conn,
+            position,
+            e,
+            _partners(conn, project),
+            "nouvelle_offre",
+            f"Nouvelle offre : {label}",
+            f"{_org_name(conn, e.bailleur_org.hex)} met ce logement à disposition des relogements.",
+            project_id=project,
+            offer_id=e.originator_id.hex,
+        )
+
+    def _offer_updated(self, conn: Connection, position: int, e: Any) -> None:
+        reference = conn.execute(
+            select(notif_offers.c.reference).where(notif_offers.c.offer_id == e.originator_id.hex)
+        ).scalar()
+        if reference is not None:
+            conn.execute(
+                notif_offers.update()
+                .where(notif_offers.c.offer_id == e.originator_id.hex)
+                .values(label=_offer_label(e.dwelling, reference))
+            )
+
+    def _proposal_made(self, conn: Connection, position: int, e: Any) -> None:
+        proposal = e.originator_id.hex
+        project = e.project_id.hex
+        offer_label = conn.execute(
+            select(notif_offers.c.label).where(notif_offers.c.offer_id == e.offer_id.hex)
+        ).scalar() or "logement"
+        row = {
+            "proposal_id": proposal,
+            "project_id": project,
+            "household_reference": e.household_reference,
+            "offer_label": offer_label,
+            "officer_org": e.officer_org.hex,
+            "household_bailleur": e.household_bailleur.hex,
+            "offer_bailleur": e.offer_bailleur.hex,
+            "made_at": _utc(e.timestamp),
+            "deadline": _utc(e.objection_deadline),
+            "ended_at": None,
+        }
+        conn.execute(notif_proposals.insert().values(**row))
+        recipients = [o for o in _partners(conn, project) if o != row["officer_org"]]
+        self._notify(
+            conn,
+            position,
+            e,
+            recipients,
+            "proposition_a_examiner",
+            f"Proposition à examiner : ménage {e.household_reference} → {offer_label}",
+            f"{_org_name(conn, row['officer_org'])} propose ce logement au ménage "
+            f"{e.household_reference}. Vous pouvez vous y opposer, avec un motif, "
+            f"jusqu'au {paris(e.objection_deadline)} (heure de Paris).",
+            project_id=project,
+            proposal_id=proposal,
+            offer_id=e.offer_id.hex,
+        )
+
+    def _proposal(self, conn: Connection, proposal_id: str) -> dict[str, Any] | None:
+        row = conn.execute(
+            select(notif_proposals).where(notif_proposals.c.proposal_id == proposal_id)
+        ).mappings().first()
+        return dict(row) if row else None
+
+    def _objection_raised(self, conn: Connection, position: int, e: Any) -> None:
+        proposal = self._proposal(conn, e.originator_id.hex)
+        if proposal is None:
+            return
+        self._notify(
+            conn,
+            position,
+            e,
+            _stakeholders(proposal),
+            "opposition",
+            f"Opposition sur la proposition au ménage {proposal['household_reference']}",
+            f"{_org_name(conn, _hex(e.by_org))} s'oppose à la proposition "
+            f"({proposal['offer_label']}). Motif : {e.motive}",
+            project_id=proposal["project_id"],
+            proposal_id=proposal["proposal_id"],
+        )
+
+    def _ended(self, conn: Connection, position: int, e: Any) -> None:
+        """Refused, withdrawn or objection upheld: no reminder any more."""
+        if isinstance(e, facts.ObjectionArbitrated) and e.decision != "maintenue":
+            return
+        conn.execute(
+            notif_proposals.update()
+            .where(
+                notif_proposals.c.proposal_id == e.originator_id.hex,
+                notif_proposals.c.ended_at.is_(None),
+            )
+            .values(ended_at=_utc(e.timestamp))
+        )
+
+    def _window_closed(self, conn: Connection, position: int, e: Any) -> None:
+        proposal = self._proposal(conn, e.originator_id.hex)
+        if proposal is None:
+            return
+        reference = proposal["household_reference"]
+        if e.cleared:
+            kind = "proposition_validee"
+            title = f"Proposition validée : ménage {reference}"
+            body = (
+                f"Le délai d'opposition s'est achevé le {paris(_aware(proposal['deadline']))} "
+                f"sans opposition ouverte : la proposition ({proposal['offer_label']}) est "
+                "validée par les partenaires."
+            )
+        else:
+            kind = "delai_clos_avec_opposition"
+            title = f"Délai clos avec opposition : ménage {reference}"
+            body = (
+                f"Le délai d'opposition s'est achevé le {paris(_aware(proposal['deadline']))} ; "
+                f"{e.open_objections} opposition(s) reste(nt) ouverte(s) : la proposition "
+                "attend leur levée ou un arbitrage du pilote."
+            )
+        self._notify(
+            conn,
+            position,
+            e,
+            _stakeholders(proposal),
+            kind,
+            title,
+            body,
+            project_id=proposal["project_id"],
+            proposal_id=proposal["proposal_id"],
+        )
+
+    def _lease_signed(self, conn: Connection, position: int, e: Any) -> None:
+        proposal = self._proposal(conn, e.originator_id.hex)
+        if proposal is None:
+            return
+        self._notify(
+            conn,
+            position,
+            e,
+            _partners(conn, proposal["project_id"]),
+            "bail_signe",
+            f"Bail signé : ménage {proposal['household_reference']} relogé",
+            f"{_org_name(conn, _hex(e.by_org))} a signé le bail ({proposal['offer_label']}), "
+            f"entrée dans les lieux le {e.move_in_date:%d/%m/%Y}.",
+            project_id=proposal["project_id"],
+            proposal_id=proposal["proposal_id"],
+        )
+
+    _handlers = {
+        org_facts.OrganisationRegistered: _organisation,
+        project_facts.ProjectCreated: _project_created,
+        project_facts.PartnerJoined: _partner_joined,
+        offer_facts.OfferPublished: _offer_published,
+        offer_facts.OfferUpdated: _offer_updated,
+        facts.ProposalMade: _proposal_made,
+        facts.ObjectionRaised: _objection_raised,
+        facts.ObjectionArbitrated: _ended,
+        facts.ProposalRefused: _ended,
+        facts.ProposalWithdrawn: _ended,
+        facts.ObjectionWindowClosed: _window_closed,
+        facts.LeaseSigned: _lease_signed,
+    }
+
+
+_dispatch: dict[type, Any] = {}
+
+# Stateless projector instances of this module, for the projections' ``build_runner``.
+PROJECTORS = [NotificationProjector()]
+
+
+# -- reading the inbox ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Notification:
+    key: str
+    org_id: UUID
+    kind: str
+    created_at: datetime
+    title: str
+    body: str
+    project_id: UUID | None = None
+    proposal_id: UUID | None = None
+    offer_id: UUID | None = None
+    read: bool = False
+    position: int | None = None  # None for the time-derived reminders
+    deadline: datetime | None = field(default=None, compare=False)
+
+    @property
+    def kind_label(self) -> str:
+        return KINDS.get(self.kind, self.kind)
+
+
+def _uuid(value: str | None) -> UUID | None:
+    return UUID(hex=value) if value else None
+
+
+def _now(at: datetime | None) -> datetime:
+    if at is None:
+        return datetime.now(tz=UTC)
+    if at.tzinfo is None:
+        raise ValueError("at must be timezone-aware")
+    return at.astimezone(UTC)
+
+
+def reminder_time(made_at: datetime, deadline: datetime) -> datetime:
+    """When the 12-hour reminder appears (at once for windows shorter than 12 h)."""
+    return max(made_at, deadline - REMINDER_BEFORE)
+
+
+def _reminders(conn: Connection, org: str | None, at: datetime) -> list[Notification]:
+    """The reminders that exist at ``at``: a pure function of the events and ``at``.
+
+    Recipients are the organisations asked to examine the proposal (those that
+    got its ``proposition_a_examiner``), so both follow the same partner rule.
+    """
+    examine = notifications.alias("examine")
+    query = (
+        select(notif_proposals, examine.c.org_id.label("recipient"))
+        .join(
+            examine,
+            and_(
+                examine.c.proposal_id == notif_proposals.c.proposal_id,
+                examine.c.kind == "proposition_a_examiner",
+            ),
+        )
+        # Cheap SQL pre-filter; the exact rule is applied below in Python.
+        .where(notif_proposals.c.deadline <= at + REMINDER_BEFORE)
+    )
+    if org is not None:
+        query = query.where(examine.c.org_id == org)
+    out = []
+    for row in conn.execute(query).mappings():
+        made_at, deadline = _aware(row["made_at"]), _aware(row["deadline"])
+        ended_at = _aware(row["ended_at"])
+        when = reminder_time(made_at, deadline)
+        if when > at or (ended_at is not None and ended_at <= when):
+            continue
+        out.append(
+            Notification(
+                key=f"echeance:{row['proposal_id']}:{row['recipient']}",
+                org_id=UUID(hex=row["recipient"]),
+                kind="echeance_12h",
+                created_at=when,
+                title=f"Plus que 12 heures pour examiner la proposition au ménage "
+                f"{row['household_reference']}",
+                body=f"Le délai d'opposition sur la proposition ({row['offer_label']}) "
+                f"s'achève le {paris(deadline)} (heure de Paris). Passé ce délai, aucune "
+                "opposition ne sera plus recevable.",
+                project_id=_uuid(row["project_id"]),
+                proposal_id=_uuid(row["proposal_id"]),
+                deadline=deadline,
+            )
+        )
+    return out
+
+
+def _stored(row: Any, read: bool) -> Notification:
+    return Notification(
+        key=row["key"],
+        org_id=UUID(hex=row["org_id"]),
+        kind=row["kind"],
+        created_at=_aware(row["created_at"]),
+        title=row["title"],
+        body=row["body"],
+        project_id=_uuid(row["project_id"]),
+        proposal_id=_uuid(row["proposal_id"]),
+        offer_id=_uuid(row["offer_id"]),
+        read=read,
+        position=row["position"],
+    )
+
+
+def _read_keys(conn: Connection, org: str, user: str) -> set[str]:
+    return set(
+        conn.execute(
+            select(reads.c.key).where(reads.c.org_id == org, reads.c.login == user)
+        ).scalars()
+    )
+
+
+def inbox(
+    engine: Engine, org_id: UUID, user: str, at: datetime | None = None
+) -> list[Notification]:
+    """The whole inbox of ``org_id`` at ``at`` (default: now), newest first."""
+    at = _now(at)
+    org = org_id.hex
+    create_user_tables(engine)
+    with engine.connect() as conn:
+        seen = _read_keys(conn, org, user)
+        rows = conn.execute(
+            select(notifications).where(
+                notifications.c.org_id == org, notifications.c.created_at <= at
+            )
+        ).mappings()
+        items = [_stored(row, row["key"] in seen) for row in rows]
+        for reminder in _reminders(conn, org, at):
+            items.append(_with_read(reminder, reminder.key in seen))
+    items.sort(key=lambda n: (n.created_at, n.position or 0, n.key), reverse=True)
+    return items
+
+
+def _with_read(n: Notification, read: bool) -> Notification:
+    return replace(n, read=read)
+
+
+def list_inbox(
+    engine: Engine,
+    org_id: UUID,
+    user: str,
+    at: datetime | None = None,
+    *,
+    limit: int = 50,
+    offset: int = 0,
+    unread_only: bool = False,
+) -> list[Notification]:
+    """One page of the inbox, newest first (for the inbox page)."""
+    items = inbox(engine, org_id, user, at)
+    if unread_only:
+        items = [n for n in items if not n.read]
+    return items[offset : offset + limit]
+
+
+def unread_count(engine: Engine, org_id: UUID, user: str, at: datetime | None = None) -> int:
+    """Unread notifications of ``user`` in the inbox of ``org_id`` (for the header)."""
+    return sum(1 for n in inbox(engine, org_id, user, at) if not n.read)
+
+
+def mark_read(
+    engine: Engine,
+    org_id: UUID,
+    user: str,
+    keys: Iterable[str] | None = None,
+    at: datetime | None = None,
+) -> int:
+    """Mark ``keys`` (default: everything in the inbox at ``at``) read; returns how many."""
+    at = _now(at)
+    org = org_id.hex
+    visible = {n.key for n in inbox(engine, org_id, user, at) if not n.read}
+    wanted = visible if keys is None else visible & set(keys)
+    if not wanted:
+        return 0
+    marked = 0
+    for key in sorted(wanted):
+        try:
+            with engine.begin() as conn:
+                conn.execute(reads.insert().values(key=key, login=user, org_id=org, read_at=at))
+            marked += 1
+        except IntegrityError:  # marked meanwhile from another tab: same outcome
+            pass
+    return marked
+
+
+def mark_unread(engine: Engine, org_id: UUID, user: str, keys: Iterable[str]) -> None:
+    create_user_tables(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            delete(reads).where(
+                reads.c.org_id == org_id.hex, reads.c.login == user, reads.c.key.in_(list(keys))
+            )
+        )
+
+
+# -- e-mail -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where mail goes. Off unless ``RELOGEMENT_SMTP_HOST`` is set."""
+
+    host: str
+    port: int = 25
+    sender: str = "relogement@localhost"
+    default_to: tuple[str, ...] = ()
+    user: str | None = None
+    password: str | None = None
+    starttls: bool = False
+    timeout: float = 10.0
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> SmtpSettings | None:
+        env = dict(os.environ if env is None else env)
+        host = env.get("RELOGEMENT_SMTP_HOST", "").strip()
+        if not host:
+            return None
+        to = tuple(a.strip() for a in env.get("RELOGEMENT_SMTP_TO", "").split(",") if a.strip())
+        return cls(
+            host=host,
+            port=int(env.get("RELOGEMENT_SMTP_PORT", "25")),
+            sender=env.get("RELOGEMENT_SMTP_FROM", "relogement@localhost"),
+            default_to=to,
+            user=env.get("RELOGEMENT_SMTP_USER") or None,
+            password=env.get("RELOGEMENT_SMTP_PASSWORD") or None,
+            starttls=env.get("RELOGEMENT_SMTP_STARTTLS", "").lower() in ("1", "true", "yes"),
+        )
+
+
+def set_mail_addresses(engine: Engine, org_id: UUID, addresses: Iterable[str]) -> None:
+    """The addresses that receive an organisation's notifications by mail."""
+    create_user_tables(engine)
+    clean = sorted({a.strip() for a in addresses if a.strip()})
+    with engine.begin() as conn:
+        conn.execute(delete(mail_addresses).where(mail_addresses.c.org_id == org_id.hex))
+        for address in clean:
+            conn.execute(mail_addresses.insert().values(org_id=org_id.hex, address=address))
+
+
+def _addresses(conn: Connection, org: str) -> list[str]:
+    return sorted(
+        conn.execute(
+            select(mail_addresses.c.address).where(mail_addresses.c.org_id == org)
+        ).scalars()
+    )
+
+
+def _message(settings: SmtpSettings, n: Notification, to: list[str]) -> EmailMessage:
+    msg = EmailMessage()
+    msg["Subject"] = f"[Relogement] {n.title}"
+    msg["From"] = settings.sender
+    msg["To"] = ", ".join(to)
+    msg["X-Relogement-Notification"] = n.key
+    base = os.environ.get("RELOGEMENT_BASE_URL", "").rstrip("/")
+    link = f"\n\nVoir la notification : {base}/notifications" if base else ""
+    msg.set_content(
+        f"{n.kind_label} — {paris(n.created_at)} (heure de Paris)\n\n{n.body}{link}\n\n"
+        "Message automatique de la plateforme Relogement inter-bailleurs."
+    )
+    return msg
+
+
+def dispatch_mail(engine: Engine, settings: SmtpSettings, at: datetime | None = None) -> int:
+    """Send by mail every notification not mailed yet; returns how many mails were sent.
+
+    Run by the one scheduler process only (never by web workers), after it caught
+    up the projections. The first run records a starting point, so switching
+    mail on never sends the history. A notification is logged once sent: a
+    crash between sending and logging may send it twice (at least once), never
+    lose it. Reminders whose deadline already passed (e.g. after a downtime) are
+    logged as ``perime`` instead of being sent.
+    """
+    at = _now(at)
+    create_user_tables(engine)
+    with engine.begin() as conn:
+        state = conn.execute(select(mail_state).where(mail_state.c.name == "mail")).mappings().first()
+        if state is None:
+            start = conn.execute(select(func.max(notifications.c.position))).scalar() or 0
+            conn.execute(mail_state.insert().values(name="mail", start_position=start, start_at=at))
+            state = {"start_position": start, "start_at": at}
+    start_position, start_at = state["start_position"], _aware(state["start_at"])
+
+    with engine.connect() as conn:
+        done = set(conn.execute(select(mail_log.c.key)).scalars())
+        pending = [
+            _stored(row, False)
+            for row in conn.execute(
+                select(notifications)
+                .where(notifications.c.position > start_position, notifications.c.created_at <= at)
+                .order_by(notifications.c.position, notifications.c.key)
+            ).mappings()
+            if row["key"] not in done
+        ]
+        pending += [
+            r for r in _reminders(conn, None, at) if r.key not in done and r.created_at >= start_at
+        ]
+        targets = {
+            n.key: sorted({*_addresses(conn, n.org_id.hex), *settings.default_to}) for n in pending
+        }
+
+    sent = 0
+    smtp: smtplib.SMTP | None = None
+    try:
+        for n in pending:
+            to = targets[n.key]
+            if not to:
+                status = "sans_destinataire"
+            elif n.kind == "echeance_12h" and n.deadline is not None and n.deadline <= at:
+                status = "perime"
+            else:
+                if smtp is None:
+                    smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+                    if settings.starttls:
+                        smtp.starttls()
+                    if settings.user:
+                        smtp.login(settings.user, settings.password or "")
+                smtp.send_message(_message(settings, n, to))
+                status = "envoye"
+                sent += 1
+            with engine.begin() as conn:
+                conn.execute(
+                    mail_log.insert().values(
+                        key=n.key, sent_at=at, recipients=", ".join(to), status=status
+                    )
+                )
+    finally:
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except smtplib.SMTPException:
+                log.warning("SMTP QUIT failed", exc_info=True)
+    return sent
