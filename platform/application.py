@@ -218,6 +218,13 @@ class RelocationApp(Application[UUID]):
                     "acts_for_itself",
                     "Une organisation n'inscrit que ses propres locataires ou les ménages qu'elle suit.",
                 )
+            # The household's officer is its own bailleur or the project's MOUS: without
+            # this, any bailleur could take over another's tenant by naming itself officer.
+            if officer != bailleur_org and self.organisation(officer).kind != "mous":
+                raise DomainError(
+                    "acts_for_itself",
+                    "Un ménage est suivi par son bailleur ou par l'équipe relogement (MOUS).",
+                )
             self._check_kind(
                 actor, ("bailleur", "mous"), "Seuls les bailleurs et la MOUS inscrivent des ménages."
             )
@@ -304,6 +311,7 @@ class RelocationApp(Application[UUID]):
         actor: Actor,
         proposal_id: UUID | None = None,
     ) -> None:
+        _check_dates(visited_on=visited_on)
         self.offer(offer_id)  # must exist
         self._household_command(
             household_id,
@@ -323,6 +331,9 @@ class RelocationApp(Application[UUID]):
         actor: Actor,
         ages: tuple[int, ...] | None = None,
     ) -> None:
+        _check_cost(cost, resources_cents)
+        _check_dates(measured_on=measured_on)
+
         def command(household: Household) -> None:
             before = _measure(Situation.from_dict(household.situation))
             after = indicators.Measure(
@@ -330,7 +341,6 @@ class RelocationApp(Application[UUID]):
                 ages=tuple(ages or household.situation["ages"]),
                 cost=cost,
             )
-            _check_cost(cost, resources_cents)
             household.record_follow_up(
                 measured_on, indicators.compute(before, after), **actor.by
             )
@@ -501,6 +511,8 @@ class RelocationApp(Application[UUID]):
             raise
 
     def accept_proposal(self, proposal_id: UUID, accepted_on: date, actor: Actor) -> None:
+        _check_dates(accepted_on=accepted_on)
+
         def use_case(at: datetime) -> None:
             proposal = self.proposal(proposal_id)
             self._check_follows(self.household(proposal.household_id), actor)
@@ -535,6 +547,8 @@ class RelocationApp(Application[UUID]):
     def decide_caleol(
         self, proposal_id: UUID, decision: str, decided_on: date, comment: str, actor: Actor
     ) -> None:
+        _check_dates(decided_on=decided_on)
+
         def use_case(at: datetime) -> None:
             proposal = self.proposal(proposal_id)
             proposal.decide_caleol(decision, decided_on, comment, at, **actor.by)
@@ -560,6 +574,7 @@ class RelocationApp(Application[UUID]):
     ) -> None:
         """Sign the lease: the household is relocated; its other live proposals end."""
         cost = indicators.HousingCost(rent_cents, annex_rent_cents, charges_cents, apl_cents)
+        _check_dates(signed_on=signed_on, move_in_date=move_in_date)
 
         def use_case(at: datetime) -> None:
             proposal = self.proposal(proposal_id)
@@ -623,6 +638,16 @@ def _check_cost(cost: indicators.HousingCost, resources_cents: int) -> None:
         value = getattr(cost, name)
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise InvalidValue(name, "Les montants sont des entiers positifs (centimes).")
+    if isinstance(resources_cents, bool) or not isinstance(resources_cents, int) or resources_cents < 0:
+        raise InvalidValue("resources_cents", "Les ressources sont un entier positif (centimes).")
+
+
+def _check_dates(**dates: object) -> None:
+    """Dates stored in events must be dates (a string would be stored as a string)."""
+    for name, value in dates.items():
+        # datetime is a subclass of date: refuse it too (a day is meant, not an instant).
+        if not isinstance(value, date) or isinstance(value, datetime):
+            raise InvalidValue(name, f"« {name} » doit être une date.")
 
 
 def _placement(
