@@ -7,6 +7,7 @@ from collections import Counter
 from uuid import UUID
 
 import click
+
 from relogement.platform.application import RelocationApp
 from relogement.platform.errors import DomainError
 
@@ -82,3 +83,25 @@ def replay(ctx: click.Context) -> None:
         sys.exit(2)
     finally:
         app.close()
+
+
+@main.command(
+    "scheduler",
+    help="Planificateur : clôt les délais d'opposition échus et envoie les notifications. "
+    "Un seul processus dédié par déploiement (jamais dans les workers web).",
+)
+@click.option("--interval", default=30, show_default=True, type=click.IntRange(5, 3600), help="Secondes entre deux passages.")
+@click.option("--once", is_flag=True, help="Un seul passage puis sortie (rattrapage, cron).")
+@click.pass_context
+def scheduler(ctx: click.Context, interval: int, once: bool) -> None:
+    import logging
+
+    from relogement.platform.scheduler import run
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    report = run(ctx.obj["database"], interval_seconds=interval, once=once)
+    if report is not None:
+        click.echo(
+            f"{report.due} délai(s) échu(s), {report.closed} clos, {report.errors} erreur(s), "
+            f"{report.mailed} courriel(s)."
+        )

@@ -1,0 +1,203 @@
+"""The scheduler: closes every due objection window, and mails the notifications.
+
+The scheduler is only a trigger. Each pass (a "tick"):
+
+1. catches up the read models (the deadline table and the inboxes) from the
+   notification log;
+2. asks the deadline table which windows are due at the clock's instant and
+   calls ``RelocationApp.close_objection_window`` for each, oldest first;
+3. catches up again, so the closings reach the inboxes;
+4. mails the new notifications (only when SMTP is configured).
+
+Exactly once comes from the domain, not from here: ``close_window`` records
+nothing for an already closed window, and two writers closing the same window
+at once conflict on the proposal's version (optimistic concurrency): the loser
+reloads, sees the window closed, and records nothing. A second scheduler, a
+retried tick or a replay therefore never adds a second ``ObjectionWindowClosed``.
+
+Deployment: ONE dedicated process (``relogement scheduler``), never inside the web
+workers. APScheduler 3 keeps its jobs per process: with gunicorn's N workers
+each would run its own copy of the job (harmless for correctness thanks to the
+above, but N times the load and N mailers sending the same mail). The job is an
+interval job (``coalesce=True``, ``max_instances=1``, ``misfire_grace_time=None``)
+rather than one date job per deadline: a date job missed while the process was
+down would be skipped, whereas the interval job's first pass, run at start-up,
+closes every window whose deadline passed meanwhile.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from relogement.platform.application import SYSTEM, RelocationApp
+from relogement.platform.errors import DomainError
+from relogement.projections import deadlines, notifications
+from relogement.projections.machinery import ProjectionRunner
+
+log = logging.getLogger(__name__)
+
+DEFAULT_INTERVAL_SECONDS = 30
+JOB_ID = "fermer-delais-opposition"
+
+
+def build_projection_runner(app: RelocationApp) -> ProjectionRunner:
+    """The runner that feeds the deadline table and the inboxes.
+
+    Every runner writing to one database must hold the same projectors under the
+    same tracking name (the event journal and each table are fed once per
+    position), so the scheduler uses the projections' shared ``build_runner``
+    when it exists and only falls back to its own two projectors otherwise.
+    """
+    try:
+        from relogement.projections.runner import build_runner  # type: ignore[import-not-found]
+    except ImportError:
+        build_runner = None
+    if build_runner is not None:
+        return build_runner(app)
+    return ProjectionRunner(app, [*deadlines.PROJECTORS, *notifications.PROJECTORS])
+
+
+@dataclass(frozen=True)
+class TickReport:
+    at: datetime
+    due: int
+    closed: int
+    errors: int
+    mailed: int
+
+
+class DeadlineScheduler:
+    """Closes due objection windows; one instance per scheduler process."""
+
+    def __init__(
+        self,
+        app: RelocationApp,
+        runner: ProjectionRunner | None = None,
+        *,
+        interval_seconds: float = DEFAULT_INTERVAL_SECONDS,
+        smtp: notifications.SmtpSettings | None = None,
+    ) -> None:
+        self.app = app
+        self.runner = runner or build_projection_runner(app)
+        self._own_runner = runner is None
+        self.interval_seconds = interval_seconds
+        self.smtp = smtp
+        self._scheduler: Any = None
+        self._tick_lock = threading.Lock()
+
+    @classmethod
+    def from_env(cls, app: RelocationApp, **kwargs: Any) -> DeadlineScheduler:
+        return cls(app, smtp=notifications.SmtpSettings.from_env(), **kwargs)
+
+    # -- one pass ---------------------------------------------------------------
+    def tick(self) -> TickReport:
+        """One pass; safe to run at any time, any number of times, from any process."""
+        with self._tick_lock:
+            self.runner.catch_up()
+            at = self.app.clock()
+            due = deadlines.due_windows(self.runner.engine, at)
+            closed = errors = 0
+            for proposal_id in due:
+                try:
+                    if self.app.close_objection_window(proposal_id, SYSTEM):
+                        closed += 1
+                except DomainError as error:
+                    # e.g. a clock set back: the next pass retries.
+                    errors += 1
+                    log.warning("délai de %s non clos : %s", proposal_id, error.message)
+                except Exception:
+                    errors += 1
+                    log.exception("délai de %s non clos", proposal_id)
+            if due:
+                self.runner.catch_up()  # the closings reach the table and the inboxes
+            mailed = 0
+            if self.smtp is not None:
+                try:
+                    mailed = notifications.dispatch_mail(self.runner.engine, self.smtp, at)
+                except Exception:  # mail must not stop the closing of windows
+                    log.exception("envoi des courriels en échec (nouvel essai au prochain passage)")
+            report = TickReport(at=at, due=len(due), closed=closed, errors=errors, mailed=mailed)
+            if due or mailed:
+                log.info(
+                    "passage %s : %d délai(s) échu(s), %d clos par ce processus, %d erreur(s), "
+                    "%d courriel(s)",
+                    at.isoformat(),
+                    report.due,
+                    report.closed,
+                    report.errors,
+                    report.mailed,
+                )
+            return report
+
+    def _safe_tick(self) -> None:
+        try:
+            self.tick()
+        except Exception:  # e.g. database briefly down: the next interval retries
+            log.exception("passage du planificateur en échec")
+
+    # -- running ----------------------------------------------------------------
+    def _add_job(self, scheduler: Any) -> None:
+        scheduler.add_job(
+            self._safe_tick,
+            "interval",
+            seconds=self.interval_seconds,
+            id=JOB_ID,
+            replace_existing=True,
+            coalesce=True,  # after a pause, one pass, not one per missed interval
+            max_instances=1,  # a slow pass is never overlapped by the next one
+            misfire_grace_time=None,  # a late pass still runs, however late
+        )
+
+    def start(self) -> None:
+        """Start in a background thread (tests, embedded use). Runs the start-up pass first."""
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        self._safe_tick()  # windows whose deadline passed while we were down
+        scheduler = BackgroundScheduler(timezone=UTC)
+        self._add_job(scheduler)
+        scheduler.start()
+        self._scheduler = scheduler
+
+    def run_forever(self) -> None:
+        """Run in the foreground until SIGTERM/SIGINT (the ``relogement scheduler`` process)."""
+        from apscheduler.schedulers.blocking import BlockingScheduler
+
+        self._safe_tick()
+        scheduler = BlockingScheduler(timezone=UTC)
+        self._add_job(scheduler)
+        self._scheduler = scheduler
+
+        def stop(signum: int, _frame: Any) -> None:
+            log.info("signal %d reçu : arrêt du planificateur", signum)
+            scheduler.shutdown(wait=False)
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        log.info("planificateur démarré : un passage toutes les %s s", self.interval_seconds)
+        scheduler.start()
+
+    def shutdown(self) -> None:
+        if self._scheduler is not None and self._scheduler.running:
+            self._scheduler.shutdown(wait=True)
+        self._scheduler = None
+        if self._own_runner:
+            self.runner.close()
+
+
+def run(database: str | None, interval_seconds: float, once: bool = False) -> TickReport | None:
+    """Entry point of ``relogement scheduler``."""
+    app = RelocationApp(database)
+    scheduler = DeadlineScheduler.from_env(app, interval_seconds=interval_seconds)
+    try:
+        if once:
+            return scheduler.tick()
+        scheduler.run_forever()
+        return None
+    finally:
+        scheduler.shutdown()
+        app.close()
