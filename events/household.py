@@ -74,3 +74,14 @@ class FollowUpRecorded(Fact):
 
     measured_on: date
     indicators: dict
+
+
+class HouseholdErased(Fact):
+    """The household's personal data was erased (its key destroyed): the fact, no data.
+
+    reason: "duree_conservation" (retention period elapsed) or "demande" (request of
+    the person, RGPD art. 17); motive: free text, written without identifying anyone.
+    """
+
+    reason: str
+    motive: str

@@ -9,6 +9,7 @@ decides. No event is lost or duplicated.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,7 +18,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, Transcoder
+from eventsourcing.persistence import IntegrityError, Mapper, Transcoder
 
 from relogement.events.base import Clock, using_clock, utc_now
 from relogement.events.transcodings import TRANSCODINGS
@@ -609,6 +610,120 @@ class RelocationApp(Application[UUID]):
             self.save(*changed)
 
         self._run(use_case)
+
+    # -- personal data and audit (platform/privacy.py, projections/audit.py) --
+    def construct_mapper(self) -> Mapper:
+        """The library's mapper, plus per-household sealing of ``personal`` fields."""
+        from relogement.platform.privacy import Privacy, SealingMapper
+
+        self.privacy = Privacy(self.database_url, now=lambda: self.clock())
+        self._audit: Any = None
+        base = self.factory.mapper(transcoder=self.construct_transcoder())
+        return SealingMapper(
+            base.transcoder, self.privacy.keys, compressor=base.compressor, cipher=base.cipher
+        )
+
+    @property
+    def audit_chain(self) -> Any:
+        """The hash chain over the notification log (relogement.projections.audit)."""
+        if self._audit is None:
+            from relogement.projections.audit import AuditChain
+
+            self._audit = AuditChain(self)
+        return self._audit
+
+    def _notify(self, recordings: list) -> None:
+        super()._notify(recordings)
+        # Seal the new events into the hash chain right away; RELOGEMENT_AUDIT_SEAL=0
+        # defers it (bulk loads) to the next save, `audit seal`, or `audit export`.
+        if self.env.get("RELOGEMENT_AUDIT_SEAL", "1") not in ("0", "off", "no", "false"):
+            try:
+                self.audit_chain.extend()
+            except Exception:  # noqa: BLE001 - the events are saved; the next extend seals them
+                logging.getLogger(__name__).exception("audit chain not extended")
+
+    def close(self) -> None:
+        super().close()
+        if self._audit is not None:
+            self._audit.close()
+        self.privacy.close()
+
+    def erase_household(
+        self,
+        household_id: UUID,
+        actor: Actor,
+        reason: str,
+        motive: str,
+        administrator: bool = False,
+    ) -> bool:
+        """Erase a household's personal data (crypto-shredding), keep its facts.
+
+        Allowed to the project's pilot organisation, or to an administrator
+        (``administrator=True``: the web layer passes it for the admin role, the CLI
+        for the operator). ``reason``: "duree_conservation" (only once the retention
+        period after relocation/departure is over) or "demande" (request, any time;
+        ``motive`` required). Records HouseholdErased, destroys the key, purges the
+        identity read models. Returns False if it was already erased (the key and
+        read models are then checked again: erasure can be re-run to completion).
+        """
+        from relogement.platform import privacy
+
+        if reason not in privacy.ERASURE_REASONS:
+            raise InvalidValue("reason", "Motif d'effacement inconnu.")
+        motive = (motive or "").strip()
+        if reason == "demande" and not motive:
+            raise InvalidValue("motive", "Indiquez le motif de la demande d'effacement.")
+
+        def use_case(at: datetime) -> bool:
+            household = self.household(household_id)
+            project = self.project(household.project_id)
+            if not administrator and actor.org != project.pilot_org:
+                raise DomainError(
+                    "not_allowed_to_erase",
+                    "Seuls l'administrateur et le pilote du projet effacent un ménage.",
+                )
+            if household.erased:
+                return False
+            if reason == "duree_conservation":
+                privacy.check_retention_elapsed(self.history(household_id), at)
+            household.erase(reason, motive, **actor.by)
+            self.save(household)
+            return True
+
+        recorded = self._run(use_case)
+        privacy.complete_erasure(self.privacy, household_id, actor.user)
+        return recorded
+
+    def record_personal_data_access(
+        self, household_id: UUID, actor: Actor, purpose: str = "consultation", role: str | None = None
+    ) -> None:
+        """Log one view of a household's personal data (see privacy.record_personal_data_access)."""
+        from relogement.platform.privacy import record_personal_data_access
+
+        record_personal_data_access(
+            self.privacy.engine, household_id, actor.user, actor.org, self.clock(), purpose, role
+        )
+
+    def personal_data(
+        self, household_id: UUID, actor: Actor, purpose: str = "consultation", role: str | None = None
+    ) -> dict:
+        """The household's personal data for the staff who follow it; the view is logged."""
+        household = self.household(household_id)
+        self._check_follows(household, actor)
+        self.record_personal_data_access(household_id, actor, purpose, role)
+        return dict(household.personal)
+
+    def access_log(self, household_id: UUID | None = None, **filters: Any) -> list:
+        """Access log entries, newest first (privacy.read_access_log; admin and auditor only)."""
+        from relogement.platform.privacy import read_access_log
+
+        return read_access_log(self.privacy.engine, household_id=household_id, **filters)
+
+    def households_due(self, at: datetime | None = None) -> list:
+        """Households whose retention period is over, not erased (privacy.households_due)."""
+        from relogement.platform.privacy import households_due
+
+        return households_due(self, at)
 
     # -- replay -------------------------------------------------------------
     def replay_all(self) -> tuple[int, dict[UUID, Aggregate]]:

@@ -23,6 +23,7 @@ class Household(Aggregate):
     HouseholdRelocated = facts.HouseholdRelocated
     HouseholdDeparted = facts.HouseholdDeparted
     FollowUpRecorded = facts.FollowUpRecorded
+    HouseholdErased = facts.HouseholdErased
 
     @event(HouseholdRegistered)
     def __init__(
@@ -53,6 +54,7 @@ class Household(Aggregate):
         self.relocated_by: UUID | None = None
         self.departed = False
         self.follow_ups: list[dict] = []
+        self.erased = False
 
     # -- rules --------------------------------------------------------------
     @property
@@ -80,6 +82,10 @@ class Household(Aggregate):
         self.situation = situation
 
     def update_personal_data(self, personal: dict, by_user: str, by_org: UUID) -> None:
+        if self.erased:
+            raise DomainError(
+                "household_erased", "Les données personnelles de ce ménage ont été effacées."
+            )
         self._personal_updated(personal=personal, by_user=by_user, by_org=by_org)
 
     @event(HouseholdPersonalDataUpdated)
@@ -188,3 +194,16 @@ class Household(Aggregate):
         self, measured_on: date, indicators: dict, by_user: str, by_org: UUID
     ) -> None:
         self.follow_ups.append({"measured_on": measured_on, "indicators": indicators})
+
+    def erase(self, reason: str, motive: str, by_user: str, by_org: UUID) -> None:
+        """Record the erasure (the key itself is destroyed by the application)."""
+        if self.erased:
+            raise DomainError("already_erased", f"Le ménage {self.reference} est déjà effacé.")
+        self._erased(reason=reason, motive=motive, by_user=by_user, by_org=by_org)
+
+    @event(HouseholdErased)
+    def _erased(self, reason: str, motive: str, by_user: str, by_org: UUID) -> None:
+        from relogement.platform.privacy import erased_personal
+
+        self.erased = True
+        self.personal = erased_personal()
