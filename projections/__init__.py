@@ -1,1 +1,45 @@
-"""Read models built only from events; reports and exports."""
+"""Read models built only from events; reports and exports.
+
+Entry points:
+- :func:`build_runner` (app) → a :class:`~relogement.projections.machinery.ProjectionRunner`
+  with every read-model projector registered. Call ``runner.catch_up()`` after
+  each command (same process) and ``runner.start_polling()`` for events written
+  by other processes; ``runner.rebuild()`` replays everything.
+- :mod:`relogement.projections.queries`: the functions the web layer reads with
+  (offers, households, proposals, objections, identity, timeline, positions).
+- :mod:`relogement.projections.read_models`: the tables and their projector.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine
+
+from relogement.projections.machinery import ProjectionRunner
+
+RUNNER_NAME = "read_models"
+
+
+def projectors() -> list[Any]:
+    """Fresh instances of every projector owned by the read models."""
+    from relogement.projections.read_models import OperationalProjector
+
+    return [OperationalProjector()]
+
+
+def build_runner(
+    app: Any, *, engine: Engine | None = None, batch_size: int = 500, extra: list[Any] | None = None
+) -> ProjectionRunner:
+    """The runner of all read models, on the events' database (tables created if missing).
+
+    ``extra``: more projectors to feed in the same transactions (e.g. the
+    notification or deadline projectors).
+    """
+    return ProjectionRunner(
+        app,
+        [*projectors(), *(extra or [])],
+        engine=engine,
+        name=RUNNER_NAME,
+        batch_size=batch_size,
+    )

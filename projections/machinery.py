@@ -147,7 +147,14 @@ def as_of(table: Table, position: int | None):
 
 
 class Projector(Protocol):
-    """Applies events to its tables. ``tables`` are created on start."""
+    """Applies events to its tables. ``tables`` are created on start.
+
+    Optional hooks, called when the projector defines them: ``begin_batch(conn)``
+    before the first event of a batch and ``end_batch(conn)`` after the last one,
+    inside the batch's transaction (before the tracking row moves). They let a
+    projector cache rows and write them in bulk; a failed batch rolls back
+    whole and the next ``begin_batch`` starts from a clean cache.
+    """
 
     tables: Sequence[Table]
 
@@ -171,10 +178,16 @@ class JournalProjector:
 
     tables = (journal,)
 
+    def __init__(self) -> None:
+        self._rows: list[dict[str, Any]] = []
+
+    def begin_batch(self, conn: Connection) -> None:
+        self._rows = []
+
     def apply(self, conn: Connection, position: int, domain_event: Any) -> None:
         topic = f"{type(domain_event).__module__}:{type(domain_event).__qualname__}"
-        conn.execute(
-            journal.insert().values(
+        self._rows.append(
+            dict(
                 position=position,
                 timestamp=domain_event.timestamp,
                 topic=topic[:200],
@@ -184,6 +197,12 @@ class JournalProjector:
                 by_org=_hex(getattr(domain_event, "by_org", None)),
             )
         )
+
+    def end_batch(self, conn: Connection) -> None:
+        # One multi-row insert per batch instead of one statement per event.
+        if self._rows:
+            conn.execute(journal.insert(), self._rows)
+        self._rows = []
 
 
 class ProjectionRunner:
@@ -267,10 +286,18 @@ class ProjectionRunner:
                     notifications = self.app.recorder.select_notifications(start=start, limit=limit)
                     if not notifications:
                         break
+                    for projector in self.projectors:
+                        begin = getattr(projector, "begin_batch", None)
+                        if begin is not None:
+                            begin(conn)
                     for notification in notifications:
                         domain_event = self.app.mapper.to_domain_event(notification)
                         for projector in self.projectors:
                             projector.apply(conn, notification.id, domain_event)
+                    for projector in self.projectors:
+                        end = getattr(projector, "end_batch", None)
+                        if end is not None:
+                            end(conn)
                     conn.execute(
                         tracking.update()
                         .where(tracking.c.name == self.name)

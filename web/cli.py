@@ -105,3 +105,52 @@ def scheduler(ctx: click.Context, interval: int, once: bool) -> None:
             f"{report.due} délai(s) échu(s), {report.closed} clos, {report.errors} erreur(s), "
             f"{report.mailed} courriel(s)."
         )
+
+
+@main.group("projections", help="Vues de lecture (tableaux de bord, listes) construites depuis les événements.")
+def projections_group() -> None:
+    pass
+
+
+def _print_counts(runner, applied: int) -> None:  # noqa: ANN001 - ProjectionRunner
+    from sqlalchemy import func, select
+
+    from relogement.projections.read_models import ALL_TABLES
+
+    click.echo(f"{applied} événements appliqués ; position {runner.position()}.")
+    with runner.engine.connect() as conn:
+        for table in ALL_TABLES:
+            query = select(func.count()).select_from(table)
+            if "valid_to" in table.c:
+                from relogement.projections.machinery import as_of
+
+                query = query.where(as_of(table, None))
+            click.echo(f"  {table.name:<26} {conn.execute(query).scalar()} lignes courantes")
+
+
+@projections_group.command("rebuild", help="Efface les vues et les reconstruit depuis le premier événement.")
+@click.pass_context
+def projections_rebuild(ctx: click.Context) -> None:
+    from relogement.projections import build_runner
+
+    app = _app(ctx.obj["database"])
+    runner = build_runner(app)
+    try:
+        _print_counts(runner, runner.rebuild())
+    finally:
+        runner.close()
+        app.close()
+
+
+@projections_group.command("catch-up", help="Applique aux vues les événements nouveaux.")
+@click.pass_context
+def projections_catch_up(ctx: click.Context) -> None:
+    from relogement.projections import build_runner
+
+    app = _app(ctx.obj["database"])
+    runner = build_runner(app)
+    try:
+        _print_counts(runner, runner.catch_up())
+    finally:
+        runner.close()
+        app.close()
