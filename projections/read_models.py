@@ -643,6 +643,11 @@ class OperationalProjector:
         )
 
     def _write_identity(self, household_id: UUID, personal: dict, at: datetime, **meta: Any) -> None:
+        if personal.get("erased"):
+            # Key destroyed (crypto-shredding): a rebuild must not resurrect a placeholder.
+            t = household_identity
+            self._conn.execute(t.delete().where(t.c.household_id == household_id.hex))
+            return
         values = {
             "name": personal.get("name", ""),
             "phone": personal.get("phone", ""),
