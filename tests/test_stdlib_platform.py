@@ -6,10 +6,10 @@ import sys
 
 def test_stdlib_platform_imports_in_app_process():
     # In this very process, after importing the whole application.
+    import platform
+
     import relogement.platform.application  # noqa: F401
     import relogement.web.cli  # noqa: F401
-
-    import platform
 
     assert platform.python_version() == ".".join(map(str, sys.version_info[:3]))
     assert relogement.platform.application.__name__ == "relogement.platform.application"
