@@ -1,1 +1,141 @@
-"""Web application: blueprints, templates, static files, CLI."""
+"""Web application: blueprints, templates, static files, CLI.
+
+``create_app(config)`` builds one Flask app with one RelocationApp (the only door to
+the event store) in ``app.extensions["relogement"]``. Configuration comes from the
+environment (DATABASE_URL, SECRET_KEY, RELOGEMENT_DATA_DIR, RELOGEMENT_SECURE_COOKIES,
+RELOGEMENT_CLOCK_OFFSET_HOURS) and from the ``config`` mapping (tests).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+TRUE = ("1", "true", "yes", "oui", "on")
+
+
+def _secret_key(data_dir: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in the data dir."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _clock(config: Mapping[str, Any]):
+    if config.get("CLOCK") is not None:
+        return config["CLOCK"]
+    offset = os.environ.get("RELOGEMENT_CLOCK_OFFSET_HOURS")
+    if offset:
+        # Demonstrations only: run the app "N hours later" (e.g. to show a cleared window).
+        delta = timedelta(hours=float(offset))
+        return lambda: datetime.now(tz=UTC) + delta
+    return lambda: datetime.now(tz=UTC)
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    from flask_limiter import Limiter
+    from flask_limiter.util import get_remote_address
+    from flask_login import LoginManager
+    from flask_wtf.csrf import CSRFProtect
+    from htmx_flask import Htmx
+
+    from relogement.platform.application import RelocationApp
+    from relogement.web import errors
+    from relogement.web.accounts import Accounts
+    from relogement.web.filters import register_filters
+    from relogement.web.readmodels import EventReader, ReadModels
+
+    config = dict(config or {})
+    data_dir = Path(
+        config.get("RELOGEMENT_DATA_DIR") or os.environ.get("RELOGEMENT_DATA_DIR", "data")
+    ).resolve()
+    # relogement.* is mapped from folders (pyproject package-dir): tell Flask where we are.
+    app = Flask(
+        __name__,
+        root_path=str(Path(__file__).resolve().parent),
+        instance_path=str(data_dir / "instance"),
+    )
+    testing = bool(config.get("TESTING"))
+    secure = os.environ.get("RELOGEMENT_SECURE_COOKIES", "0" if testing else "1").lower() in TRUE
+    app.config.update(
+        SECRET_KEY=config.get("SECRET_KEY") or _secret_key(data_dir),
+        DATABASE_URL=config.get("DATABASE_URL") or os.environ.get("DATABASE_URL"),
+        RELOGEMENT_DATA_DIR=str(data_dir),
+        SESSION_COOKIE_NAME="relogement_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=secure,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=secure,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+        MAX_CONTENT_LENGTH=5 * 1024 * 1024,  # imports: 5 MB is thousands of rows
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session (8 h)
+        RATELIMIT_ENABLED=True,
+        LOGIN_RATE_LIMIT="10 per minute",
+        RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_HEADERS_ENABLED=True,
+    )
+    for key, value in config.items():
+        if key != "CLOCK":
+            app.config[key] = value
+
+    relocation = RelocationApp(app.config["DATABASE_URL"], clock=_clock(config))
+    app.config["DATABASE_URL"] = relocation.database_url
+    app.extensions["relogement"] = relocation
+    reader = EventReader(relocation)
+    app.extensions["relogement.readmodels"] = ReadModels(reader)
+    accounts = Accounts(relocation.recorder.datastore.engine)
+    accounts.create_tables()
+    app.extensions["relogement.accounts"] = accounts
+
+    Htmx(app)
+    CSRFProtect(app)
+    limiter = Limiter(get_remote_address, app=app, storage_uri=app.config["RATELIMIT_STORAGE_URI"])
+    app.extensions["relogement.limiter"] = limiter
+
+    login_manager = LoginManager(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Connectez-vous pour accéder à cette page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        if not user_id.isdigit():
+            return None
+        user = accounts.get(int(user_id))
+        return user if user and user.active else None
+
+    register_filters(app)
+    errors.register(app)
+
+    from relogement.web.blueprints import admin, auth, households, imports, main, offers, proposals
+
+    app.register_blueprint(auth.bp)
+    limiter.limit(app.config["LOGIN_RATE_LIMIT"], methods=["POST"])(
+        app.view_functions["auth.login"]
+    )
+    app.register_blueprint(main.bp)
+    app.register_blueprint(offers.bp)
+    app.register_blueprint(households.bp)
+    app.register_blueprint(proposals.bp)
+    app.register_blueprint(imports.bp)
+    app.register_blueprint(admin.bp)
+
+    @app.teardown_appcontext
+    def _noop(exc: BaseException | None) -> None:  # the RelocationApp lives as long as the app
+        return None
+
+    return app

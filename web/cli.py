@@ -154,3 +154,94 @@ def projections_catch_up(ctx: click.Context) -> None:
     finally:
         runner.close()
         app.close()
+
+
+# -- web application: accounts, organisations, server (relogement.web) ------------
+def _web(ctx: click.Context):
+    from relogement.web import create_app
+
+    config = {"DATABASE_URL": ctx.obj["database"]} if ctx.obj.get("database") else {}
+    return create_app(config)
+
+
+@main.command("org-create", help="Inscrit une organisation (bailleur, ville, EPCI, MOUS, audit...).")
+@click.option("--name", required=True, help="Nom de l'organisation.")
+@click.option("--kind", required=True, help="bailleur, ville, epci, departement, reservataire, mous, audit.")
+@click.option("--code", required=True, help="Code court (ex. LMH).")
+@click.pass_context
+def org_create(ctx: click.Context, name: str, kind: str, code: str) -> None:
+    app = _app(ctx.obj["database"])
+    try:
+        org_id = app.register_organisation(name, kind, code, by_user="admin-cli")
+        click.echo(f"Organisation inscrite : {org_id}")
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    finally:
+        app.close()
+
+
+@main.command("user-create", help="Crée un compte utilisateur rattaché à une organisation.")
+@click.option("--login", required=True, help="Identifiant de connexion.")
+@click.option("--org", "org", required=True, help="Code ou identifiant de l'organisation.")
+@click.option("--role", required=True, type=click.Choice(["charge_relogement", "partenaire", "auditeur", "admin"]))
+@click.option("--name", default="", help="Nom affiché.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="Mot de passe (10 caractères au moins).")
+@click.pass_context
+def user_create(ctx: click.Context, login: str, org: str, role: str, name: str, password: str) -> None:
+    from relogement.web.accounts import AccountError
+
+    flask_app = _web(ctx)
+    try:
+        readmodels = flask_app.extensions["relogement.readmodels"]
+        found = readmodels.organisation_by_code(org)
+        if found is None:
+            try:
+                found = readmodels.organisation(UUID(org))
+            except ValueError:
+                found = None
+        if found is None:
+            raise click.ClickException(f"Organisation inconnue : {org}")
+        user = flask_app.extensions["relogement.accounts"].create(login, password, found.id, role, name)
+        click.echo(f"Compte créé : {user.login} ({role}, {found.name})")
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        flask_app.extensions["relogement"].close()
+
+
+@main.command("users", help="Liste les comptes utilisateurs.")
+@click.pass_context
+def users(ctx: click.Context) -> None:
+    flask_app = _web(ctx)
+    try:
+        names = {o.id: o.name for o in flask_app.extensions["relogement.readmodels"].organisations()}
+        for user in flask_app.extensions["relogement.accounts"].all():
+            click.echo(f"{user.login:<24} {user.role:<18} {names.get(user.org_id, user.org_id)}")
+    finally:
+        flask_app.extensions["relogement"].close()
+
+
+@main.command("demo-accounts", help="Crée les comptes de démonstration (un par rôle et par organisation).")
+@click.pass_context
+def demo_accounts(ctx: click.Context) -> None:
+    from relogement.web.demo_accounts import DEMO_PASSWORD, create_demo_accounts
+
+    flask_app = _web(ctx)
+    try:
+        orgs = flask_app.extensions["relogement.readmodels"].organisations()
+        created = create_demo_accounts(flask_app.extensions["relogement.accounts"], orgs)
+        click.echo(f"{len(created)} compte(s) de démonstration créé(s) (mot de passe : {DEMO_PASSWORD}).")
+        for login in created:
+            click.echo(f"  {login}")
+    finally:
+        flask_app.extensions["relogement"].close()
+
+
+@main.command("run", help="Lance l'application web (serveur de développement).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.pass_context
+def run(ctx: click.Context, host: str, port: int) -> None:
+    flask_app = _web(ctx)
+    click.echo(f"Relogement inter-bailleurs : http://{host}:{port}")
+    flask_app.run(host=host, port=port, threaded=True)

@@ -1,0 +1,160 @@
+"""User accounts of the web application (not events: logins are not relocation facts).
+
+Accounts live in SQL tables of their own (prefix ``web_``) in the events' database.
+Each user belongs to one organisation (an aggregate id from the event store) and
+has one role. Passwords are hashed with scrypt (werkzeug), never stored in clear.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import UUID
+
+from sqlalchemy import Boolean, DateTime, Engine, String, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+ROLES = {
+    "charge_relogement": "Chargé(e) de relogement",
+    "partenaire": "Partenaire (ville, EPCI, Département, réservataire)",
+    "auditeur": "Auditeur / évaluateur",
+    "admin": "Administrateur",
+}
+
+# A hash computed once, checked when the login is unknown, so that a wrong
+# login takes as long as a wrong password (no user enumeration by timing).
+_DUMMY_HASH = generate_password_hash("relogement-dummy-password", method="scrypt")
+MIN_PASSWORD_LENGTH = 10
+
+
+class AccountError(ValueError):
+    """Bad account data; the message is French and shown to the admin."""
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class UserRow(Base):
+    __tablename__ = "web_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(80), unique=True, index=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(300))
+    org_id: Mapped[str] = mapped_column(String(36), index=True)
+    role: Mapped[str] = mapped_column(String(40))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+@dataclass(frozen=True)
+class User:
+    """The logged-in user as flask-login sees it (immutable, no ORM session)."""
+
+    id: int
+    login: str
+    display_name: str
+    org_id: UUID
+    role: str
+    active: bool = True
+
+    # flask-login protocol
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def role_label(self) -> str:
+        return ROLES.get(self.role, self.role)
+
+
+def _to_user(row: UserRow) -> User:
+    return User(row.id, row.login, row.display_name, UUID(row.org_id), row.role, row.active)
+
+
+class Accounts:
+    """The accounts store: create, authenticate, list."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def create_tables(self) -> None:
+        Base.metadata.create_all(self.engine)
+
+    def get(self, user_id: int) -> User | None:
+        with Session(self.engine) as session:
+            row = session.get(UserRow, user_id)
+            return _to_user(row) if row else None
+
+    def by_login(self, login: str) -> User | None:
+        with Session(self.engine) as session:
+            row = session.scalar(select(UserRow).where(UserRow.login == login.strip().lower()))
+            return _to_user(row) if row else None
+
+    def all(self) -> list[User]:
+        with Session(self.engine) as session:
+            rows = session.scalars(select(UserRow).order_by(UserRow.login)).all()
+            return [_to_user(r) for r in rows]
+
+    def create(
+        self, login: str, password: str, org_id: UUID, role: str, display_name: str = ""
+    ) -> User:
+        login = login.strip().lower()
+        if not login or len(login) > 80 or not all(c.isalnum() or c in "._-@" for c in login):
+            raise AccountError("Identifiant invalide (lettres, chiffres, « . _ - @ »).")
+        if role not in ROLES:
+            raise AccountError(f"Rôle inconnu « {role} » (attendu : {', '.join(ROLES)}).")
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise AccountError(
+                f"Mot de passe trop court ({MIN_PASSWORD_LENGTH} caractères au minimum)."
+            )
+        if self.by_login(login):
+            raise AccountError(f"L'identifiant « {login} » existe déjà.")
+        with Session(self.engine) as session:
+            row = UserRow(
+                login=login,
+                display_name=display_name.strip() or login,
+                password_hash=generate_password_hash(password, method="scrypt"),
+                org_id=str(org_id),
+                role=role,
+                active=True,
+                created_at=datetime.now(tz=UTC),
+            )
+            session.add(row)
+            session.commit()
+            return _to_user(row)
+
+    def set_password(self, login: str, password: str) -> None:
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise AccountError(
+                f"Mot de passe trop court ({MIN_PASSWORD_LENGTH} caractères au minimum)."
+            )
+        with Session(self.engine) as session:
+            row = session.scalar(select(UserRow).where(UserRow.login == login.strip().lower()))
+            if row is None:
+                raise AccountError(f"Identifiant inconnu « {login} ».")
+            row.password_hash = generate_password_hash(password, method="scrypt")
+            session.commit()
+
+    def authenticate(self, login: str, password: str) -> User | None:
+        with Session(self.engine) as session:
+            row = session.scalar(select(UserRow).where(UserRow.login == login.strip().lower()))
+            if row is None:
+                check_password_hash(_DUMMY_HASH, password)
+                return None
+            if not check_password_hash(row.password_hash, password) or not row.active:
+                return None
+            return _to_user(row)

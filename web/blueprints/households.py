@@ -1,0 +1,310 @@
+"""Households to relocate: list, file (with its timeline), register, situation, wishes."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request, url_for
+from flask_login import login_required
+
+from relogement.platform.values import TYPOLOGIES
+from relogement.web.blueprints._common import run_form
+from relogement.web.context import (
+    actor,
+    can,
+    identity_for,
+    parse_id,
+    readmodels,
+    relocation,
+    require,
+    viewpoint,
+)
+from relogement.web.parsing import Reader, read_personal, read_situation, read_wishes
+
+bp = Blueprint("households", __name__, url_prefix="/menages")
+
+STATUSES = ("À reloger", "Proposition en cours", "Relogé", "Sorti du dispositif")
+
+
+@bp.route("")
+@login_required
+def index():
+    vp = viewpoint()
+    r = Reader(request.args)
+    status = r.choice("statut", {s: s for s in STATUSES}, required=False)
+    search = r.text("recherche", max_length=100).lower()
+    visible = [
+        h for h in readmodels().households(identity_for, vp.position) if can("household.view", h.resource)
+    ]
+    households = [] if r.errors else [
+        h
+        for h in visible
+        if (not status or h.status == status)
+        and (
+            not search
+            or search in h.reference.lower()
+            or (h.identified and search in h.name.lower())
+        )
+    ]
+    can_register = any(can("household.register", p.resource()) for p in readmodels().projects())
+    context = {
+        "households": households,
+        "args": request.args,
+        "errors": r.errors,
+        "statuses": STATUSES,
+        "can_register": can_register,
+    }
+    code = 400 if r.errors else 200
+    if request.htmx and request.htmx.target == "menages-resultats":
+        return render_template("households/_results.html", **context), code
+    return render_template("households/index.html", **context), code
+
+
+def _household(household_id: str, position=None):
+    household = readmodels().household(parse_id(household_id), identity_for, position)
+    if household is None:
+        abort(404, description="Ménage introuvable.")
+    require("household.view", household.resource)
+    return household
+
+
+@bp.route("/<household_id>")
+@login_required
+def file(household_id: str):
+    vp = viewpoint()
+    household = _household(household_id, vp.position)
+    proposals = readmodels().proposals_of(household.id, vp.at, vp.position)
+    timeline = readmodels().timeline(
+        [household.id, *[p.id for p in proposals]], household.identified, vp.position
+    )
+    return render_template(
+        "households/file.html", household=household, proposals=proposals, timeline=timeline,
+        offers=_offers_for(household) if vp.live else [],
+    )
+
+
+def _offers_for(household):
+    if not can("proposal.make", household.resource) or household.status in STATUSES[2:]:
+        return []
+    return [
+        o
+        for o in readmodels().offers()
+        if o.project_id == household.project_id and o.status == "publiee"
+    ]
+
+
+@bp.route("/nouveau", methods=["GET", "POST"])
+@login_required
+def register():
+    projects = [p for p in readmodels().projects() if can("household.register", p.resource())]
+    if not projects:
+        abort(403, description="Seuls les chargés de relogement d'un bailleur ou de la MOUS inscrivent des ménages.")
+    project = projects[0]
+    chosen = request.values.get("projet")
+    if chosen:
+        project = next((p for p in projects if str(p.id) == chosen), None)
+        if project is None:
+            abort(422, description="Projet inconnu ou non accessible.")
+    me = readmodels().organisation(actor().org)
+    bailleurs = [o for o in readmodels().organisations() if o.kind == "bailleur" and o.id in project.partners]
+    context = {
+        "form": request.form, "projects": projects, "project": project,
+        "bailleurs": bailleurs, "me": me, "typologies": TYPOLOGIES,
+    }
+    if request.method == "GET":
+        return render_template("households/register.html", errors={}, **context)
+
+    def command():
+        r = Reader(request.form)
+        operation = r.choice("operation", {op["code"]: op["name"] for op in project.operations})
+        if me and me.kind == "bailleur":
+            bailleur = me.id
+        else:
+            bailleur = r.choice("bailleur", {str(b.id): b.name for b in bailleurs})
+        errors = dict(r.errors)
+        parsed = {}
+        for name, read in (("situation", read_situation), ("personal", read_personal), ("wishes", read_wishes)):
+            try:
+                parsed[name] = read(request.form)
+            except Exception as error:  # FormErrors: gather all fields of the three parts
+                if not hasattr(error, "errors"):
+                    raise
+                errors.update(error.errors)
+        if errors:
+            from relogement.web.parsing import FormErrors
+
+            raise FormErrors(errors)
+        from uuid import UUID
+
+        return relocation().register_household(
+            project.id,
+            operation,
+            UUID(str(bailleur)),
+            parsed["situation"],
+            parsed["personal"],
+            actor(),
+            wishes=parsed["wishes"],
+            reference=r.raw("reference") or None,
+        )
+
+    return run_form(
+        command,
+        lambda hid: url_for("households.file", household_id=hid),
+        "households/register.html",
+        "Ménage inscrit au relogement.",
+        **context,
+    )
+
+
+def _editable(household_id: str):
+    household = _household(household_id)
+    require("household.edit", household.resource)
+    return household
+
+
+@bp.route("/<household_id>/situation", methods=["GET", "POST"])
+@login_required
+def situation(household_id: str):
+    household = _editable(household_id)
+    if request.method == "GET":
+        s = household.situation
+        d = s["dwelling"]
+        from relogement.web.filters import number
+
+        form = {
+            "ages": "; ".join(str(a) for a in s["ages"]),
+            "ressources": number(s["resources_cents"] / 100),
+            "apl": number(s["apl_cents"] / 100),
+            "quartile": s.get("income_quartile") or "",
+            "typologie": d["typology"],
+            "surface": number(d["surface_m2"], 1).replace(",0", ""),
+            "loyer": number(d["rent_cents"] / 100),
+            "charges": number(d["charges_cents"] / 100),
+            "annexes": number(d.get("annex_rent_cents", 0) / 100),
+            "commune": d["commune"],
+        }
+        return render_template("households/situation.html", household=household, form=form, errors={}, typologies=TYPOLOGIES)
+
+    def command():
+        relocation().update_situation(household.id, read_situation(request.form), actor())
+
+    return run_form(
+        command,
+        lambda _: url_for("households.file", household_id=household.id),
+        "households/situation.html",
+        "Situation mise à jour.",
+        household=household, form=request.form, typologies=TYPOLOGIES,
+    )
+
+
+@bp.route("/<household_id>/souhaits", methods=["GET", "POST"])
+@login_required
+def wishes(household_id: str):
+    household = _editable(household_id)
+    if request.method == "GET":
+        w = household.wishes
+        form = {
+            "souhait_communes": ", ".join(w.get("communes", [])),
+            "souhait_typologies": ", ".join(w.get("typologies", [])),
+            "souhait_individuel": {True: "individuel", False: "collectif"}.get(w.get("individual"), "indifferent"),
+            "souhait_etage_max": "" if w.get("max_floor") is None else w["max_floor"],
+            "souhait_ascenseur": "oui" if w.get("needs_lift") else "",
+            "souhait_accessible": "oui" if w.get("needs_accessible") else "",
+            "droit_au_retour": "oui" if w.get("right_to_return") else "",
+        }
+        return render_template("households/wishes.html", household=household, form=form, errors={})
+
+    def command():
+        relocation().record_wishes(household.id, read_wishes(request.form), actor())
+
+    return run_form(
+        command,
+        lambda _: url_for("households.file", household_id=household.id),
+        "households/wishes.html",
+        "Souhaits enregistrés.",
+        household=household, form=request.form,
+    )
+
+
+@bp.route("/<household_id>/identite", methods=["GET", "POST"])
+@login_required
+def personal(household_id: str):
+    household = _editable(household_id)
+    if request.method == "GET":
+        form = {
+            "nom": household.name, "telephone": household.phone, "email": household.email,
+            "adresse_actuelle": household.address, "notes": household.notes,
+            "contraintes": household.constraints,
+        }
+        return render_template("households/personal.html", household=household, form=form, errors={})
+
+    def command():
+        relocation().update_personal_data(household.id, read_personal(request.form), actor())
+
+    return run_form(
+        command,
+        lambda _: url_for("households.file", household_id=household.id),
+        "households/personal.html",
+        "Coordonnées mises à jour.",
+        household=household, form=request.form,
+    )
+
+
+@bp.route("/<household_id>/proposer", methods=["GET", "POST"])
+@login_required
+def propose(household_id: str):
+    household = _household(household_id)
+    require("proposal.make", household.resource)
+    offers = _offers_for(household)
+    form = request.form if request.method == "POST" else {"offre": request.args.get("offre", "")}
+    context = {"household": household, "offers": offers, "form": form}
+    if request.method == "GET":
+        return render_template("households/propose.html", errors={}, **context)
+
+    def command():
+        r = Reader(request.form)
+        offer_id = r.choice("offre", {str(o.id): o.reference for o in offers})
+        apl = r.cents("apl_estimee", required=True)
+        r.check()
+        from uuid import UUID
+
+        return relocation().make_proposal(household.id, UUID(offer_id), apl, actor())
+
+    return run_form(
+        command,
+        lambda pid: url_for("proposals.detail", proposal_id=pid),
+        "households/propose.html",
+        "Proposition faite : les partenaires ont le délai d'opposition pour réagir.",
+        **context,
+    )
+
+
+@bp.route("/<household_id>/visite", methods=["GET", "POST"])
+@login_required
+def visit(household_id: str):
+    household = _household(household_id)
+    require("proposal.answer", household.resource)
+    proposals = readmodels().proposals_of(household.id, viewpoint().at)
+    offers = {o.id: o for o in readmodels().offers() if o.project_id == household.project_id and o.status != "retiree"}
+    form = request.form if request.method == "POST" else {"offre": request.args.get("offre", "")}
+    context = {"household": household, "offers": list(offers.values()), "form": form}
+    if request.method == "GET":
+        return render_template("households/visit.html", errors={}, **context)
+
+    def command():
+        r = Reader(request.form)
+        offer_id = r.choice("offre", {str(o): o.reference for o in offers})
+        visited_on = r.day("date_visite", required=True)
+        outcome = r.text("compte_rendu", max_length=2000)
+        r.check()
+        from uuid import UUID
+
+        oid = UUID(offer_id)
+        proposal_id = next((p.id for p in proposals if p.offer.id == oid and p.live), None)
+        relocation().record_visit(household.id, oid, visited_on, outcome, actor(), proposal_id=proposal_id)
+
+    return run_form(
+        command,
+        lambda _: url_for("households.file", household_id=household.id),
+        "households/visit.html",
+        "Visite enregistrée.",
+        **context,
+    )

@@ -1,0 +1,239 @@
+"""Offers board: list with filters, publish, edit, withdraw."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from relogement.platform.values import TYPOLOGIES
+from relogement.web.blueprints._common import run_form
+from relogement.web.context import (
+    actor,
+    can,
+    parse_id,
+    principal,
+    readmodels,
+    relocation,
+    require,
+    viewpoint,
+)
+from relogement.web.parsing import Reader, read_dwelling
+from relogement.web.policy import Resource
+
+bp = Blueprint("offers", __name__, url_prefix="/offres")
+
+STATUS_FILTERS = {
+    "disponibles": ("publiee",),
+    "proposees": ("proposee",),
+    "toutes": ("publiee", "proposee", "retiree", "louee"),
+    "louees": ("louee",),
+    "retirees": ("retiree",),
+}
+
+
+def _filters() -> tuple[dict, dict[str, str]]:
+    """Query-string filters, validated; errors are shown above the board (400)."""
+    r = Reader(request.args)
+    filters = {
+        "commune": r.text("commune", max_length=120),
+        "qpv": r.choice("qpv", {"oui": "", "non": ""}, required=False),
+        "typologie": r.choice("typologie", TYPOLOGIES, required=False),
+        "loyer_max": r.cents("loyer_max") if r.raw("loyer_max") else None,
+        "bailleur": r.uuid("bailleur", required=False),
+        "statut": r.choice("statut", STATUS_FILTERS, required=False, default="disponibles"),
+    }
+    return filters, r.errors
+
+
+def _matches(offer, f: dict) -> bool:
+    if offer.status not in STATUS_FILTERS[f["statut"] or "disponibles"]:
+        return False
+    if f["commune"] and f["commune"].lower() not in offer.dwelling["commune"].lower():
+        return False
+    if f["qpv"] and offer.dwelling["qpv"] != (f["qpv"] == "oui"):
+        return False
+    if f["typologie"] and offer.dwelling["typology"] != f["typologie"]:
+        return False
+    if f["loyer_max"] is not None and offer.dwelling["rent_cents"] > f["loyer_max"]:
+        return False
+    return not (f["bailleur"] and offer.bailleur_id != f["bailleur"])
+
+
+@bp.route("")
+@login_required
+def board():
+    vp = viewpoint()
+    filters, errors = _filters()
+    visible = [o for o in readmodels().offers(vp.position) if can("offer.view", o.resource)]
+    offers = [] if errors else [o for o in visible if _matches(o, filters)]
+    bailleurs = sorted({(o.bailleur_id, o.bailleur_name) for o in visible}, key=lambda b: b[1])
+    context = {
+        "offers": offers,
+        "filters": filters,
+        "args": request.args,
+        "errors": errors,
+        "bailleurs": bailleurs,
+        "typologies": TYPOLOGIES,
+        "can_publish": bool(_publishable_projects()),
+    }
+    status = 400 if errors else 200
+    if request.htmx and request.htmx.target == "offres-resultats":
+        return render_template("offers/_results.html", **context), status
+    return render_template("offers/board.html", **context), status
+
+
+def _publishable_projects():
+    return [p for p in readmodels().projects() if can("offer.publish", p.resource())]
+
+
+def _project_from_form(action: str):
+    projects = [p for p in readmodels().projects() if can(action, p.resource())]
+    if not projects:
+        abort(403, description="Votre rôle ou votre organisation ne permet pas cette action.")
+    chosen = request.form.get("projet") or request.args.get("projet")
+    if chosen:
+        for p in projects:
+            if str(p.id) == chosen:
+                return p, projects
+        abort(422, description="Projet inconnu ou non accessible.")
+    return projects[0], projects
+
+
+@bp.route("/nouvelle", methods=["GET", "POST"])
+@login_required
+def publish():
+    project, projects = _project_from_form("offer.publish")
+    context = {"form": request.form, "projects": projects, "project": project, "offer": None}
+    if request.method == "GET":
+        return render_template("offers/form.html", errors={}, **context)
+
+    def command():
+        dwelling, reservataire = read_dwelling(request.form)
+        return relocation().publish_offer(project.id, dwelling, actor(), reservataire=reservataire)
+
+    return run_form(
+        command,
+        lambda offer_id: url_for("offers.detail", offer_id=offer_id),
+        "offers/form.html",
+        "Offre publiée : elle est visible de tous les partenaires du projet.",
+        **context,
+    )
+
+
+def _offer(offer_id: str, position=None):
+    offer = readmodels().offer(parse_id(offer_id), position)
+    if offer is None:
+        abort(404, description="Offre introuvable.")
+    require("offer.view", offer.resource)
+    return offer
+
+
+@bp.route("/<offer_id>")
+@login_required
+def detail(offer_id: str):
+    vp = viewpoint()
+    offer = _offer(offer_id, vp.position)
+    proposal = None
+    if offer.live_proposal:
+        proposal = readmodels().proposal(offer.live_proposal, vp.at, vp.position)
+    # Households this user may propose the offer to (their own, or the ones they follow).
+    households = []
+    if offer.status == "publiee" and vp.live:
+        households = [
+            h
+            for h in readmodels().households(lambda r: can("household.identity", r))
+            if h.project_id == offer.project_id
+            and h.status in ("À reloger", "Proposition en cours")
+            and can("proposal.make", h.resource)
+        ]
+    timeline = readmodels().timeline([offer.id], identity=False, position=vp.position)
+    return render_template(
+        "offers/detail.html", offer=offer, proposal=proposal, households=households, timeline=timeline
+    )
+
+
+@bp.route("/<offer_id>/proposer")
+@login_required
+def propose_to(offer_id: str):
+    """From the offer page: go to the proposal form of the chosen household."""
+    offer = _offer(offer_id)
+    household_id = parse_id(request.args.get("menage", ""))
+    return redirect(url_for("households.propose", household_id=household_id, offre=offer.id))
+
+
+@bp.route("/<offer_id>/modifier", methods=["GET", "POST"])
+@login_required
+def edit(offer_id: str):
+    offer = _offer(offer_id)
+    require("offer.edit", offer.resource)
+    project = readmodels().project(offer.project_id)
+    if request.method == "GET":
+        form = _dwelling_form(offer)
+        return render_template(
+            "offers/form.html", form=form, errors={}, offer=offer, project=project, projects=[project]
+        )
+
+    def command():
+        dwelling, reservataire = read_dwelling(request.form)
+        relocation().update_offer(offer.id, dwelling, actor(), reservataire=reservataire)
+        return offer.id
+
+    return run_form(
+        command,
+        lambda _: url_for("offers.detail", offer_id=offer.id),
+        "offers/form.html",
+        "Offre modifiée.",
+        form=request.form,
+        offer=offer,
+        project=project,
+        projects=[project],
+    )
+
+
+@bp.route("/<offer_id>/retrait", methods=["POST"])
+@login_required
+def withdraw(offer_id: str):
+    offer = _offer(offer_id)
+    require("offer.edit", offer.resource)
+
+    def command():
+        r = Reader(request.form)
+        reason = r.text("motif", required=True, max_length=500)
+        r.check()
+        relocation().withdraw_offer(offer.id, reason, actor())
+
+    return run_form(
+        command,
+        lambda _: url_for("offers.detail", offer_id=offer.id),
+        "offers/withdraw.html",
+        "Offre retirée.",
+        offer=offer,
+        form=request.form,
+    )
+
+
+def _dwelling_form(offer) -> dict:
+    from relogement.web.filters import number
+
+    d = offer.dwelling
+    return {
+        "typologie": d["typology"],
+        "surface": number(d["surface_m2"], 1).replace(",0", ""),
+        "loyer": number(d["rent_cents"] / 100),
+        "charges": number(d["charges_cents"] / 100),
+        "annexes": number(d.get("annex_rent_cents", 0) / 100),
+        "commune": d["commune"],
+        "quartier": d["quartier"],
+        "adresse": d["address"],
+        "qpv": "oui" if d["qpv"] else "",
+        "financement": d["financing"],
+        "annee": d["construction_year"],
+        "individuel": "oui" if d["individual"] else "",
+        "etage": d["floor"],
+        "ascenseur": "oui" if d["lift"] else "",
+        "accessible": "oui" if d["accessible"] else "",
+        "reservataire": offer.reservataire,
+    }
+
+
+__all__ = ["bp", "Resource", "principal"]

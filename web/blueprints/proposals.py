@@ -1,0 +1,232 @@
+"""A proposal: indicators with their inputs, the objection countdown, and every answer."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from flask import Blueprint, abort, render_template, request, url_for
+from flask_login import login_required
+
+from relogement.platform.values import CALEOL_DECISIONS, REFUSAL_MOTIVES
+from relogement.web.blueprints._common import run_form
+from relogement.web.context import (
+    actor,
+    can,
+    now,
+    parse_id,
+    readmodels,
+    relocation,
+    require,
+    viewpoint,
+)
+from relogement.web.parsing import Reader
+
+bp = Blueprint("proposals", __name__, url_prefix="/propositions")
+
+# htmx stops polling when the server answers 286 (the countdown is over).
+HTMX_STOP_POLLING = 286
+
+
+@bp.route("")
+@login_required
+def index():
+    vp = viewpoint()
+    r = Reader(request.args)
+    state = r.choice(
+        "etat", {"en_cours": "", "terminees": "", "toutes": ""}, required=False, default="en_cours"
+    )
+    proposals = [p for p in readmodels().proposals(vp.at, vp.position) if can("proposal.view", p.resource)]
+    if state == "en_cours":
+        proposals = [p for p in proposals if p.live]
+    elif state == "terminees":
+        proposals = [p for p in proposals if not p.live]
+    return (
+        render_template("proposals/index.html", proposals=proposals, state=state, errors=r.errors),
+        400 if r.errors else 200,
+    )
+
+
+def _proposal(proposal_id: str):
+    vp = viewpoint()
+    proposal = readmodels().proposal(parse_id(proposal_id), vp.at, vp.position)
+    if proposal is None:
+        abort(404, description="Proposition introuvable.")
+    require("proposal.view", proposal.resource)
+    return proposal
+
+
+def _context(proposal) -> dict:
+    return {
+        "proposal": proposal,
+        "motives": REFUSAL_MOTIVES,
+        "decisions": CALEOL_DECISIONS,
+        "form": request.form,
+        "errors": {},
+        "action": "",
+        "now": viewpoint().at,
+    }
+
+
+@bp.route("/<proposal_id>")
+@login_required
+def detail(proposal_id: str):
+    proposal = _proposal(proposal_id)
+    vp = viewpoint()
+    identity = can("household.identity", proposal.resource)
+    household = readmodels().household(proposal.household_id, lambda r: identity, vp.position)
+    timeline = readmodels().timeline([proposal.id], identity, vp.position)
+    return render_template(
+        "proposals/detail.html", household=household, timeline=timeline, **_context(proposal)
+    )
+
+
+@bp.route("/<proposal_id>/delai")
+@login_required
+def countdown(proposal_id: str):
+    """The live countdown fragment (htmx polls it; 286 once the window is over)."""
+    proposal = _proposal(proposal_id)
+    html = render_template("proposals/_countdown.html", proposal=proposal, now=viewpoint().at)
+    return html, (200 if proposal.window_open and proposal.live else HTMX_STOP_POLLING)
+
+
+def _act(proposal_id: str, action: str, command, message: str, resource=None):
+    """Check the policy, run one use case, re-render the page with errors if it fails."""
+    proposal = _proposal(proposal_id)
+    require(action, resource(proposal) if resource else proposal.resource)
+
+    def detail_url(_):
+        return url_for("proposals.detail", proposal_id=proposal.id)
+
+    context = _context(proposal)
+    context["action"] = action
+    vp = viewpoint()
+    identity = can("household.identity", proposal.resource)
+    context["household"] = readmodels().household(proposal.household_id, lambda r: identity, vp.position)
+    context["timeline"] = readmodels().timeline([proposal.id], identity, vp.position)
+    return run_form(lambda: command(proposal), detail_url, "proposals/detail.html", message, **context)
+
+
+@bp.route("/<proposal_id>/opposition", methods=["POST"])
+@login_required
+def object_(proposal_id: str):
+    def command(p):
+        r = Reader(request.form)
+        motive = r.text("motif_opposition", required=True, max_length=2000)
+        r.check()
+        relocation().raise_objection(p.id, motive, actor())
+
+    return _act(proposal_id, "objection.raise", command, "Opposition enregistrée : la proposition est bloquée jusqu'à sa levée ou son arbitrage.")
+
+
+def _objection(p, objection_id: str):
+    try:
+        oid = UUID(objection_id)
+    except ValueError:
+        abort(404)
+    for o in p.objections:
+        if o.id == oid:
+            return o
+    abort(404, description="Opposition introuvable.")
+
+
+@bp.route("/<proposal_id>/opposition/<objection_id>/levee", methods=["POST"])
+@login_required
+def lift(proposal_id: str, objection_id: str):
+    def command(p):
+        r = Reader(request.form)
+        comment = r.text("commentaire", max_length=2000)
+        r.check()
+        relocation().lift_objection(p.id, _objection(p, objection_id).id, comment, actor())
+
+    def resource(p):
+        # Only the objection's author lifts it.
+        return p.objection_resource(_objection(p, objection_id))
+
+    return _act(proposal_id, "objection.lift", command, "Opposition levée.", resource)
+
+
+@bp.route("/<proposal_id>/opposition/<objection_id>/arbitrage", methods=["POST"])
+@login_required
+def arbitrate(proposal_id: str, objection_id: str):
+    def command(p):
+        r = Reader(request.form)
+        decision = r.choice("decision", {"levee": "levée", "maintenue": "maintenue"})
+        comment = r.text("commentaire", required=True, max_length=2000)
+        r.check()
+        relocation().arbitrate_objection(
+            p.id, _objection(p, objection_id).id, decision, comment, actor()
+        )
+
+    return _act(proposal_id, "objection.arbitrate", command, "Arbitrage enregistré.")
+
+
+@bp.route("/<proposal_id>/acceptation", methods=["POST"])
+@login_required
+def accept(proposal_id: str):
+    def command(p):
+        r = Reader(request.form)
+        day = r.day("date_acceptation") or now().date()
+        r.check()
+        relocation().accept_proposal(p.id, day, actor())
+
+    return _act(proposal_id, "proposal.answer", command, "Acceptation du ménage enregistrée.")
+
+
+@bp.route("/<proposal_id>/refus", methods=["POST"])
+@login_required
+def refuse(proposal_id: str):
+    def command(p):
+        r = Reader(request.form)
+        code = r.choice("motif_refus", REFUSAL_MOTIVES)
+        text = r.text("precision_refus", max_length=2000)
+        if code == "autre" and not text:
+            r.errors["precision_refus"] = "Motif « autre » : précisez le motif du refus."
+        r.check()
+        relocation().refuse_proposal(p.id, code, text, actor())
+
+    return _act(proposal_id, "proposal.answer", command, "Refus du ménage enregistré ; le logement est de nouveau disponible.")
+
+
+@bp.route("/<proposal_id>/retrait", methods=["POST"])
+@login_required
+def withdraw(proposal_id: str):
+    def command(p):
+        r = Reader(request.form)
+        reason = r.text("motif_retrait", required=True, max_length=2000)
+        r.check()
+        relocation().withdraw_proposal(p.id, reason, actor())
+
+    return _act(proposal_id, "proposal.withdraw", command, "Proposition retirée.")
+
+
+@bp.route("/<proposal_id>/caleol", methods=["POST"])
+@login_required
+def caleol(proposal_id: str):
+    def command(p):
+        r = Reader(request.form)
+        decision = r.choice("decision_caleol", CALEOL_DECISIONS)
+        day = r.day("date_caleol", required=True)
+        comment = r.text("commentaire_caleol", max_length=2000)
+        r.check()
+        relocation().decide_caleol(p.id, decision, day, comment, actor())
+
+    return _act(proposal_id, "caleol.decide", command, "Décision de la CALEOL enregistrée.")
+
+
+@bp.route("/<proposal_id>/bail", methods=["POST"])
+@login_required
+def lease(proposal_id: str):
+    def command(p):
+        r = Reader(request.form)
+        rent = r.cents("loyer_bail", required=True)
+        annex = r.cents("annexes_bail")
+        charges = r.cents("charges_bail", required=True)
+        apl = r.cents("apl_bail")
+        signed_on = r.day("date_signature", required=True)
+        move_in = r.day("date_entree", required=True)
+        if signed_on and move_in and move_in < signed_on:
+            r.errors["date_entree"] = "L'entrée dans les lieux ne peut précéder la signature."
+        r.check()
+        relocation().sign_lease(p.id, rent, charges, apl, signed_on, move_in, actor(), annex_rent_cents=annex)
+
+    return _act(proposal_id, "lease.sign", command, "Bail signé : le ménage est relogé.")

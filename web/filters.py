@@ -1,0 +1,125 @@
+"""French formatting for templates: money, dates, times in Europe/Paris, percentages.
+
+Stored values are UTC datetimes and integer cents; people read "1 234,56 €" and
+"04/03/2026 à 10:00" (Paris time). Separators are non-breaking spaces so that an
+amount never wraps in the middle.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+
+PARIS = ZoneInfo("Europe/Paris")
+NBSP = "\u00a0"
+NNBSP = "\u202f"
+
+
+def _group(integer: int) -> str:
+    return f"{integer:,}".replace(",", NBSP)
+
+
+def euros(cents: Any, decimals: bool = True) -> str:
+    """12345678 → "123 456,78 €"; None → "—"."""
+    if cents is None or cents == "":
+        return "—"
+    value = Decimal(int(cents)) / 100
+    sign = "−" if value < 0 else ""
+    value = abs(value)
+    if not decimals:
+        whole = int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        return f"{sign}{_group(whole)}{NBSP}€"
+    q = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    whole, _, frac = f"{q:.2f}".partition(".")
+    return f"{sign}{_group(int(whole))},{frac}{NBSP}€"
+
+
+def number(value: Any, places: int = 2) -> str:
+    """Decimal("12.3456") → "12,35" (French decimal comma)."""
+    if value is None or value == "":
+        return "—"
+    d = Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    sign = "−" if d < 0 else ""
+    d = abs(d)
+    whole, _, frac = f"{d:.{places}f}".partition(".")
+    return f"{sign}{_group(int(whole))}" + (f",{frac}" if places else "")
+
+
+def signed(value: Any, places: int = 2) -> str:
+    """Evolutions: "+1,25" / "−0,40" / "0,00"."""
+    if value is None or value == "":
+        return "—"
+    text = number(value, places)
+    return text if text.startswith("−") or Decimal(str(value)) == 0 else f"+{text}"
+
+
+def percent(value: Any, places: int = 1) -> str:
+    return "—" if value is None or value == "" else f"{number(value, places)}{NBSP}%"
+
+
+def euros_per_day(value: Any) -> str:
+    return "—" if value is None or value == "" else f"{number(value, 2)}{NBSP}€/jour"
+
+
+def date_fr(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, datetime):
+        value = paris(value).date()
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
+    return value.strftime("%d/%m/%Y")
+
+
+def paris(value: datetime) -> datetime:
+    return value.astimezone(PARIS)
+
+
+def datetime_fr(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    local = paris(value)
+    return local.strftime("%d/%m/%Y à %H:%M")
+
+
+def duration_fr(delta: timedelta) -> str:
+    """timedelta → "1 j 23 h 05 min" (never negative: "0 min")."""
+    seconds = max(0, int(delta.total_seconds()))
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes = rest // 60
+    parts = []
+    if days:
+        parts.append(f"{days}{NBSP}j")
+    if days or hours:
+        parts.append(f"{hours}{NBSP}h")
+    parts.append(f"{minutes:02d}{NBSP}min" if (days or hours) else f"{minutes}{NBSP}min")
+    return " ".join(parts)
+
+
+def yes_no(value: Any) -> str:
+    return "oui" if value else "non"
+
+
+def ages_fr(ages: Any) -> str:
+    return ", ".join(f"{a} ans" for a in ages) if ages else "—"
+
+
+def register_filters(app: Flask) -> None:
+    for name, fn in {
+        "euros": euros,
+        "number": number,
+        "signed": signed,
+        "percent": percent,
+        "euros_per_day": euros_per_day,
+        "date_fr": date_fr,
+        "datetime_fr": datetime_fr,
+        "duration_fr": duration_fr,
+        "yes_no": yes_no,
+        "ages_fr": ages_fr,
+    }.items():
+        app.jinja_env.filters[name] = fn

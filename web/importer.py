@@ -1,0 +1,362 @@
+"""Import of households and offers from CSV or XLSX: validate everything, then write.
+
+- Columns are documented in ``HOUSEHOLD_COLUMNS`` / ``OFFER_COLUMNS`` (shown on the
+  import page and in the downloadable templates). Column names are the web forms' field
+  names, so a file row is read by the very functions that read a form.
+- Every row is validated first; every error is reported with its line and column; if
+  there is one error, nothing is written.
+- Idempotent: the ``reference`` column identifies a household or an offer; a reference
+  already in the project (for the same bailleur) is left unchanged, so importing the
+  same file again changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from relogement.platform.application import Actor, RelocationApp
+from relogement.platform.errors import DomainError
+from relogement.web.parsing import (
+    FormErrors,
+    Reader,
+    read_dwelling,
+    read_personal,
+    read_situation,
+    read_wishes,
+)
+from relogement.web.readmodels import ProjectView, ReadModels
+
+# (column, required, description, example)
+HOUSEHOLD_COLUMNS: list[tuple[str, bool, str, str]] = [
+    ("reference", True, "Référence stable du ménage chez le bailleur (identifie la ligne : un ré-import ne la duplique pas)", "LMH-2026-0001"),
+    ("operation", True, "Code de l'opération du projet (ex. démolition)", "DEM-FAU-1"),
+    ("bailleur", False, "Code du bailleur du ménage (obligatoire si la MOUS importe ; sinon votre organisation)", "LMH"),
+    ("nom", True, "Nom du ménage (jamais visible des partenaires)", "Famille Martin"),
+    ("telephone", False, "Téléphone", "06 12 34 56 78"),
+    ("email", False, "Adresse électronique", "martin@example.org"),
+    ("adresse_actuelle", False, "Adresse actuelle", "3 rue de Douai, Lille"),
+    ("ages", True, "Âge de chaque occupant, séparés par « ; »", "38; 36; 9; 5"),
+    ("ressources", True, "Ressources mensuelles du ménage (€)", "1 800,00"),
+    ("apl", False, "Aide au logement mensuelle actuelle (€)", "210,00"),
+    ("quartile", False, "Quartile de revenus (1 à 4)", "1"),
+    ("typologie", True, "Typologie du logement actuel (T1 à T6)", "T3"),
+    ("surface", True, "Surface du logement actuel (m²)", "62"),
+    ("loyer", True, "Loyer principal actuel (€/mois)", "420,00"),
+    ("charges", True, "Charges récupérables actuelles (€/mois)", "90,00"),
+    ("annexes", False, "Loyers annexes actuels : garage, parking (€/mois)", "0"),
+    ("commune", False, "Commune du logement actuel (par défaut : celle du quartier)", "Lille"),
+    ("souhait_communes", False, "Communes souhaitées, séparées par « ; »", "Lille; Lomme"),
+    ("souhait_typologies", False, "Typologies souhaitées, séparées par « ; »", "T3; T4"),
+    ("droit_au_retour", False, "Souhaite revenir dans le quartier rénové (oui/non)", "non"),
+]
+
+OFFER_COLUMNS: list[tuple[str, bool, str, str]] = [
+    ("reference", True, "Référence stable du logement chez le bailleur (un ré-import ne la duplique pas)", "VCL-LOM-0012"),
+    ("adresse", True, "Adresse du logement", "12 rue des Tilleuls"),
+    ("commune", True, "Commune", "Lomme"),
+    ("quartier", False, "Quartier", "Lomme-Centre"),
+    ("qpv", False, "Le logement est en QPV (oui/non)", "non"),
+    ("typologie", True, "Typologie (T1 à T6)", "T4"),
+    ("surface", True, "Surface habitable (m²)", "78"),
+    ("loyer", True, "Loyer principal (€/mois)", "480,00"),
+    ("charges", True, "Charges récupérables (€/mois)", "100,00"),
+    ("annexes", False, "Loyers annexes : garage, parking (€/mois)", "0"),
+    ("financement", False, "PLAI, PLUS, PLS, PLI ou autre (défaut : PLUS)", "PLUS"),
+    ("annee", True, "Année de construction ou de livraison", "2023"),
+    ("individuel", False, "Maison individuelle (oui/non)", "non"),
+    ("etage", False, "Étage (0 = rez-de-chaussée)", "2"),
+    ("ascenseur", False, "Ascenseur (oui/non)", "oui"),
+    ("accessible", False, "Accessible PMR (oui/non)", "non"),
+    ("reservataire", False, "Réservataire du logement", "Préfecture (contingent)"),
+]
+
+KINDS = {"menages": HOUSEHOLD_COLUMNS, "offres": OFFER_COLUMNS}
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    rows: int = 0
+    created: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    errors: list[tuple[int, str, str]] = field(default_factory=list)  # (line, column, message)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class ImportFileError(ValueError):
+    """The file itself cannot be read (format, encoding, header)."""
+
+
+def read_table(filename: str, content: bytes) -> list[dict[str, str]]:
+    """Rows as {column: text}, header on line 1; CSV (; or ,) or XLSX (first sheet)."""
+    name = filename.lower()
+    if name.endswith(".xlsx"):
+        return _read_xlsx(content)
+    if name.endswith(".csv") or name.endswith(".txt"):
+        return _read_csv(content)
+    raise ImportFileError("Format non reconnu : envoyez un fichier .csv ou .xlsx.")
+
+
+def _read_csv(content: bytes) -> list[dict[str, str]]:
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - cp1252 decodes almost anything
+        raise ImportFileError("Encodage du fichier illisible (attendu : UTF-8).")
+    first = text.splitlines()[0] if text.strip() else ""
+    delimiter = ";" if first.count(";") >= first.count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    rows = list(reader)
+    return _rows(rows)
+
+
+def _read_xlsx(content: bytes) -> list[dict[str, str]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - any parsing failure is "not a valid workbook"
+        raise ImportFileError("Fichier XLSX illisible.") from None
+    sheet = workbook.worksheets[0]
+    rows = [["" if v is None else _cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    workbook.close()
+    return _rows(rows)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "strftime"):
+        return value.strftime("%d/%m/%Y")
+    return str(value)
+
+
+def _rows(rows: list[list[str]]) -> list[dict[str, str]]:
+    if not rows:
+        raise ImportFileError("Le fichier est vide.")
+    header = [h.strip().lower() for h in rows[0]]
+    result = []
+    for row in rows[1:]:
+        if not any(str(v).strip() for v in row):
+            result.append({})  # keep line numbers: blank lines are skipped later
+            continue
+        result.append({header[i]: str(v).strip() for i, v in enumerate(row) if i < len(header) and header[i]})
+    return result if any(result) else _empty()
+
+
+def _empty() -> list[dict[str, str]]:
+    raise ImportFileError("Le fichier ne contient aucune ligne de données sous l'en-tête.")
+
+
+def _check_header(rows: list[dict[str, str]], header: list[str], columns: list[tuple[str, bool, str, str]], report: ImportReport) -> None:
+    known = {c[0] for c in columns}
+    for name in header:
+        if name not in known:
+            report.errors.append((1, name, f"Colonne inconnue « {name} » (voir la liste des colonnes)."))
+    for name, required, _, _ in columns:
+        if required and name not in header:
+            report.errors.append((1, name, f"Colonne obligatoire absente : « {name} »."))
+
+
+class Importer:
+    def __init__(self, app: RelocationApp, readmodels: ReadModels, project: ProjectView, actor: Actor, org_kind: str) -> None:
+        self.app = app
+        self.readmodels = readmodels
+        self.project = project
+        self.actor = actor
+        self.org_kind = org_kind
+
+    def run(self, kind: str, filename: str, content: bytes) -> ImportReport:
+        report = ImportReport(kind)
+        try:
+            rows = read_table(filename, content)
+            header = _header(filename, content)
+        except ImportFileError as error:
+            report.errors.append((1, "", str(error)))
+            return report
+        columns = KINDS[kind]
+        _check_header(rows, header, columns, report)
+        if report.errors:
+            return report
+        planned = self._validate_households(rows, report) if kind == "menages" else self._validate_offers(rows, report)
+        if report.errors:
+            return report
+        for line, reference, write in planned:
+            try:
+                write()
+            except DomainError as error:
+                # Validation covers every rule known beforehand; this is a concurrent change.
+                report.errors.append((line, "", f"{error.message} (lignes précédentes importées ; "
+                                      "ré-importez le même fichier pour terminer)"))
+                return report
+            report.created.append(reference)
+        return report
+
+    # -- households ---------------------------------------------------------
+    def _validate_households(self, rows, report: ImportReport) -> list[tuple[int, str, Callable[[], Any]]]:
+        existing = self.readmodels.household_references(self.project.id)
+        operations = {op["code"]: op for op in self.project.operations}
+        orgs = {o.code.lower(): o for o in self.readmodels.organisations()}
+        seen: set[str] = set()
+        planned = []
+        for index, row in enumerate(rows):
+            line = index + 2
+            if not row:
+                continue
+            report.rows += 1
+            errors: dict[str, str] = {}
+            reference = row.get("reference", "").strip()
+            if not reference:
+                errors["reference"] = "Ce champ est obligatoire."
+            elif reference in seen:
+                errors["reference"] = f"Référence « {reference} » en double dans le fichier."
+            seen.add(reference)
+            operation = row.get("operation", "").strip()
+            if operation not in operations:
+                errors["operation"] = f"Opération « {operation} » inconnue dans le projet {self.project.name}."
+            bailleur = self._bailleur(row.get("bailleur", ""), orgs, errors)
+            parsed: dict[str, Any] = {}
+            for part, read in (("situation", read_situation), ("personal", read_personal), ("wishes", read_wishes)):
+                try:
+                    parsed[part] = read(row)
+                except FormErrors as error:
+                    errors.update(error.errors)
+            if reference in existing and not errors:
+                if existing[reference] != bailleur:
+                    errors["reference"] = f"La référence « {reference} » est déjà celle d'un ménage d'un autre bailleur."
+                else:
+                    report.unchanged.append(reference)
+                    continue
+            if errors:
+                report.errors.extend((line, col, msg) for col, msg in sorted(errors.items()))
+                continue
+            planned.append((line, reference, self._household_writer(reference, operation, bailleur, parsed)))
+        return planned
+
+    def _bailleur(self, code: str, orgs: dict, errors: dict[str, str]) -> UUID | None:
+        code = code.strip().lower()
+        if self.org_kind == "bailleur":
+            me = self.actor.org
+            if code and (code not in orgs or orgs[code].id != me):
+                errors["bailleur"] = "Un bailleur n'importe que ses propres locataires."
+            return me
+        if not code:
+            errors["bailleur"] = "Ce champ est obligatoire (code du bailleur du ménage)."
+            return None
+        org = orgs.get(code)
+        if org is None or org.kind != "bailleur" or org.id not in self.project.partners:
+            errors["bailleur"] = f"Bailleur « {code} » inconnu dans ce projet."
+            return None
+        return org.id
+
+    def _household_writer(self, reference, operation, bailleur, parsed):
+        def write():
+            self.app.register_household(
+                self.project.id, operation, bailleur, parsed["situation"], parsed["personal"],
+                self.actor, wishes=parsed["wishes"], reference=reference,
+            )
+        return write
+
+    # -- offers -------------------------------------------------------------
+    def _validate_offers(self, rows, report: ImportReport) -> list[tuple[int, str, Callable[[], Any]]]:
+        existing = {o.reference: o for o in self.readmodels.offers() if o.project_id == self.project.id}
+        seen: set[str] = set()
+        planned = []
+        for index, row in enumerate(rows):
+            line = index + 2
+            if not row:
+                continue
+            report.rows += 1
+            errors: dict[str, str] = {}
+            r = Reader(row)
+            reference = r.text("reference", required=True, max_length=80)
+            errors.update(r.errors)
+            if reference and reference in seen:
+                errors["reference"] = f"Référence « {reference} » en double dans le fichier."
+            seen.add(reference)
+            dwelling = reservataire = None
+            try:
+                dwelling, reservataire = read_dwelling(row)
+            except FormErrors as error:
+                errors.update(error.errors)
+            if reference in existing and not errors:
+                if existing[reference].bailleur_id != self.actor.org:
+                    errors["reference"] = f"La référence « {reference} » est déjà celle d'un logement d'un autre bailleur."
+                else:
+                    report.unchanged.append(reference)
+                    continue
+            if errors:
+                report.errors.extend((line, col, msg) for col, msg in sorted(errors.items()))
+                continue
+            planned.append((line, reference, self._offer_writer(reference, dwelling, reservataire)))
+        return planned
+
+    def _offer_writer(self, reference, dwelling, reservataire):
+        def write():
+            self.app.publish_offer(self.project.id, dwelling, self.actor, reservataire=reservataire, reference=reference)
+        return write
+
+
+def _header(filename: str, content: bytes) -> list[str]:
+    """The header row's column names (lower-cased), read again cheaply."""
+    if filename.lower().endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        workbook = load_workbook(io.BytesIO(content), read_only=True)
+        first = next(workbook.worksheets[0].iter_rows(values_only=True), ())
+        workbook.close()
+        return [str(v).strip().lower() for v in first if v is not None and str(v).strip()]
+    text = content.decode("utf-8-sig", errors="replace")
+    first = text.splitlines()[0] if text else ""
+    delimiter = ";" if first.count(";") >= first.count(",") else ","
+    return [h.strip().lower() for h in next(csv.reader([first], delimiter=delimiter), []) if h.strip()]
+
+
+def template_csv(kind: str) -> bytes:
+    columns = KINDS[kind]
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow([c[0] for c in columns])
+    # A BOM so that Excel opens the accents right.
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def template_xlsx(kind: str) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    columns = KINDS[kind]
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = kind
+    sheet.append([c[0] for c in columns])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    doc = workbook.create_sheet("colonnes")
+    doc.append(["colonne", "obligatoire", "description", "exemple"])
+    for name, required, description, example in columns:
+        doc.append([name, "oui" if required else "non", description, example])
+    for cell in doc[1]:
+        cell.font = Font(bold=True)
+    # Fixed properties: the same template downloads as the same bytes' content.
+    from datetime import datetime
+
+    workbook.properties.created = datetime(2026, 1, 1)
+    workbook.properties.modified = datetime(2026, 1, 1)
+    workbook.properties.creator = "Relogement inter-bailleurs"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -1,0 +1,361 @@
+"""From what people type (French formats) to domain values, with per-field French errors.
+
+The web layer's "interface adapter": forms and imported rows go through the same
+functions, so a rent typed as "1 234,56" is read the same in a form and in a CSV.
+Nothing here raises anything but ``FormErrors`` (collected, shown next to the field).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
+from uuid import UUID
+
+from relogement.platform.errors import DomainError, InvalidValue
+from relogement.platform.values import (
+    FINANCINGS,
+    TYPOLOGIES,
+    Dwelling,
+    PersonalData,
+    Situation,
+    Wishes,
+)
+
+T = TypeVar("T")
+
+TRUE_WORDS = {"1", "true", "vrai", "oui", "o", "on", "x", "yes"}
+FALSE_WORDS = {"", "0", "false", "faux", "non", "n", "no", "off"}
+
+# Which form field a domain InvalidValue is about (domain names → form names).
+DOMAIN_FIELDS = {
+    "typology": "typologie",
+    "surface_m2": "surface",
+    "rent_cents": "loyer",
+    "charges_cents": "charges",
+    "annex_rent_cents": "annexes",
+    "financing": "financement",
+    "construction_year": "annee",
+    "floor": "etage",
+    "ages": "ages",
+    "resources_cents": "ressources",
+    "apl_cents": "apl",
+    "income_quartile": "quartile",
+    "name": "nom",
+}
+
+
+class FormErrors(Exception):
+    """Every problem of one form (or one imported row): {field: French message}."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k} : {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+class Reader:
+    """Reads fields of one form or row, collecting errors instead of stopping at the first."""
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.data = data
+        self.errors: dict[str, str] = {}
+
+    def raw(self, name: str) -> str:
+        value = self.data.get(name, "")
+        return "" if value is None else str(value).strip()
+
+    def _read(self, name: str, parse: Callable[[str], T], required: bool, default: T) -> T:
+        text = self.raw(name)
+        if not text:
+            if required:
+                self.errors[name] = "Ce champ est obligatoire."
+            return default
+        try:
+            return parse(text)
+        except ValueError as error:
+            self.errors[name] = str(error)
+            return default
+
+    def text(self, name: str, required: bool = False, max_length: int = 500) -> str:
+        def parse(text: str) -> str:
+            if len(text) > max_length:
+                raise ValueError(f"Texte trop long ({max_length} caractères au maximum).")
+            return text
+
+        return self._read(name, parse, required, "")
+
+    def cents(self, name: str, required: bool = False) -> int:
+        return self._read(name, parse_cents, required, 0)
+
+    def integer(self, name: str, required: bool = False, default: int = 0, low: int | None = None, high: int | None = None) -> int:
+        def parse(text: str) -> int:
+            value = parse_int(text)
+            if low is not None and value < low or high is not None and value > high:
+                raise ValueError(f"Valeur attendue entre {low} et {high}.")
+            return value
+
+        return self._read(name, parse, required, default)
+
+    def optional_int(self, name: str, low: int, high: int) -> int | None:
+        def parse(text: str) -> int | None:
+            value = parse_int(text)
+            if not low <= value <= high:
+                raise ValueError(f"Valeur attendue entre {low} et {high}.")
+            return value
+
+        return self._read(name, parse, False, None)
+
+    def decimal(self, name: str, required: bool = False) -> Decimal:
+        return self._read(name, parse_decimal, required, Decimal(0))
+
+    def boolean(self, name: str) -> bool:
+        return self._read(name, parse_bool, False, False)
+
+    def day(self, name: str, required: bool = False) -> date | None:
+        return self._read(name, parse_date, required, None)
+
+    def choice(self, name: str, choices: Mapping[str, str] | tuple[str, ...], required: bool = True, default: str = "") -> str:
+        def parse(text: str) -> str:
+            for key in choices:
+                if key.lower() == text.lower():
+                    return key
+            raise ValueError("Choix invalide (attendu : " + ", ".join(choices) + ").")
+
+        return self._read(name, parse, required, default)
+
+    def ages(self, name: str, required: bool = True) -> tuple[int, ...]:
+        return self._read(name, parse_ages, required, ())
+
+    def words(self, name: str) -> tuple[str, ...]:
+        return tuple(w.strip() for w in re.split(r"[;,]", self.raw(name)) if w.strip())
+
+    def uuid(self, name: str, required: bool = True) -> UUID | None:
+        return self._read(name, parse_uuid, required, None)
+
+    def check(self) -> None:
+        if self.errors:
+            raise FormErrors(self.errors)
+
+    def domain(self, build: Callable[[], T]) -> T | None:
+        """Run a value constructor; its InvalidValue becomes a field error."""
+        try:
+            return build()
+        except InvalidValue as error:
+            self.errors[DOMAIN_FIELDS.get(error.field, error.field)] = error.message
+        except DomainError as error:
+            self.errors["__all__"] = error.message
+        return None
+
+
+def parse_cents(text: str) -> int:
+    """"1 234,56 €" / "1234.56" / "450" → cents. Two decimals at most, not negative."""
+    cleaned = re.sub(r"[\s\u00a0\u202f€]", "", text)
+    if "," in cleaned and "." in cleaned:
+        cleaned = cleaned.replace(".", "")  # 1.234,56
+    cleaned = cleaned.replace(",", ".")
+    if not re.fullmatch(r"\d+(\.\d{1,2})?", cleaned):
+        raise ValueError(f"Montant invalide « {text} » (exemple : 1 234,56).")
+    value = int((Decimal(cleaned) * 100).to_integral_value())
+    if value > 10_000_000_00:
+        raise ValueError(f"Montant invraisemblable « {text} ».")
+    return value
+
+
+def parse_decimal(text: str) -> Decimal:
+    cleaned = re.sub(r"[\s\u00a0\u202f]", "", text).replace(",", ".")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueError(f"Nombre invalide « {text} ».") from None
+    if not value.is_finite():
+        raise ValueError(f"Nombre invalide « {text} ».")
+    return value
+
+
+def parse_int(text: str) -> int:
+    cleaned = re.sub(r"[\s\u00a0\u202f]", "", text)
+    if not re.fullmatch(r"-?\d{1,9}", cleaned):
+        raise ValueError(f"Nombre entier invalide « {text} ».")
+    return int(cleaned)
+
+
+def parse_bool(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in TRUE_WORDS:
+        return True
+    if lowered in FALSE_WORDS:
+        return False
+    raise ValueError(f"Valeur invalide « {text} » (attendu : oui ou non).")
+
+
+def parse_date(text: str) -> date:
+    """jj/mm/aaaa (French) or aaaa-mm-jj (HTML date inputs, spreadsheets)."""
+    text = text.strip()
+    m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text)
+    try:
+        if m:
+            return date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text[:10]):
+            return date.fromisoformat(text[:10])
+    except ValueError:
+        pass
+    raise ValueError(f"Date invalide « {text} » (format attendu : jj/mm/aaaa).")
+
+
+def parse_ages(text: str) -> tuple[int, ...]:
+    parts = [p for p in re.split(r"[;,\s]+", text.strip()) if p]
+    if not parts:
+        raise ValueError("Indiquez l'âge de chaque personne (exemple : 38; 36; 9).")
+    ages = []
+    for part in parts:
+        if not part.isdigit() or int(part) > 120:
+            raise ValueError(f"Âge invalide « {part} » (exemple : 38; 36; 9).")
+        ages.append(int(part))
+    return tuple(ages)
+
+
+def parse_uuid(text: str) -> UUID:
+    try:
+        return UUID(text)
+    except ValueError:
+        raise ValueError("Identifiant invalide.") from None
+
+
+def uuid_or_404(text: str) -> UUID:
+    """Path parameters: a malformed id is a page that does not exist."""
+    from flask import abort
+
+    try:
+        return UUID(text)
+    except ValueError:
+        abort(404)
+
+
+# -- domain values ----------------------------------------------------------
+def read_dwelling(data: Mapping[str, Any]) -> tuple[Dwelling, str]:
+    """An offered dwelling and its réservataire, from a form or an imported row."""
+    r = Reader(data)
+    typology = r.choice("typologie", TYPOLOGIES)
+    surface = r.decimal("surface", required=True)
+    rent = r.cents("loyer", required=True)
+    charges = r.cents("charges", required=True)
+    annex = r.cents("annexes")
+    commune = r.text("commune", required=True, max_length=120)
+    quartier = r.text("quartier", max_length=120)
+    address = r.text("adresse", required=True, max_length=300)
+    qpv = r.boolean("qpv")
+    financing = r.choice("financement", FINANCINGS, required=False, default="PLUS")
+    year = r.integer("annee", required=True, low=1800, high=2100)
+    individual = r.boolean("individuel")
+    floor = r.integer("etage", low=-3, high=60)
+    lift = r.boolean("ascenseur")
+    accessible = r.boolean("accessible")
+    reservataire = r.text("reservataire", max_length=200)
+    r.check()
+    dwelling = r.domain(
+        lambda: Dwelling(
+            typology=typology,
+            surface_m2=surface,
+            rent_cents=rent,
+            charges_cents=charges,
+            annex_rent_cents=annex,
+            quartier=quartier,
+            qpv=qpv,
+            commune=commune,
+            address=address,
+            financing=financing,
+            construction_year=year,
+            individual=individual,
+            floor=floor,
+            lift=lift,
+            accessible=accessible,
+        )
+    )
+    r.check()
+    assert dwelling is not None
+    return dwelling, reservataire
+
+
+def read_situation(data: Mapping[str, Any]) -> Situation:
+    """Composition, resources and current dwelling (location comes from the operation)."""
+    r = Reader(data)
+    ages = r.ages("ages")
+    resources = r.cents("ressources", required=True)
+    apl = r.cents("apl")
+    quartile = r.optional_int("quartile", 1, 4)
+    typology = r.choice("typologie", TYPOLOGIES)
+    surface = r.decimal("surface", required=True)
+    rent = r.cents("loyer", required=True)
+    charges = r.cents("charges", required=True)
+    annex = r.cents("annexes")
+    commune = r.text("commune", max_length=120)
+    r.check()
+    situation = r.domain(
+        lambda: Situation(
+            ages=ages,
+            resources_cents=resources,
+            apl_cents=apl,
+            income_quartile=quartile,
+            dwelling=Dwelling(typology, surface, rent, charges, annex_rent_cents=annex, commune=commune),
+        )
+    )
+    r.check()
+    assert situation is not None
+    return situation
+
+
+def read_personal(data: Mapping[str, Any]) -> PersonalData:
+    r = Reader(data)
+    name = r.text("nom", required=True, max_length=200)
+    phone = r.text("telephone", max_length=40)
+    email = r.text("email", max_length=200)
+    address = r.text("adresse_actuelle", max_length=300)
+    notes = r.text("notes", max_length=4000)
+    constraints = r.text("contraintes", max_length=2000)
+    if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        r.errors["email"] = f"Adresse électronique invalide « {email} »."
+    r.check()
+    personal = r.domain(
+        lambda: PersonalData(
+            name=name, phone=phone, email=email, address=address, notes=notes, constraints=constraints
+        )
+    )
+    r.check()
+    assert personal is not None
+    return personal
+
+
+def read_wishes(data: Mapping[str, Any]) -> Wishes:
+    r = Reader(data)
+    communes = r.words("souhait_communes")
+    typologies = r.words("souhait_typologies")
+    for t in typologies:
+        if t.upper() not in TYPOLOGIES:
+            r.errors["souhait_typologies"] = f"Typologie inconnue « {t} » (attendu : T1 à T6)."
+    individual_text = r.raw("souhait_individuel")
+    individual: bool | None = None
+    if individual_text in ("individuel", "collectif"):
+        individual = individual_text == "individuel"
+    elif individual_text not in ("", "indifferent"):
+        r.errors["souhait_individuel"] = "Choix invalide."
+    max_floor = r.optional_int("souhait_etage_max", -3, 60)
+    lift = r.boolean("souhait_ascenseur")
+    accessible = r.boolean("souhait_accessible")
+    back = r.boolean("droit_au_retour")
+    r.check()
+    wishes = r.domain(
+        lambda: Wishes(
+            communes=communes,
+            typologies=tuple(t.upper() for t in typologies),
+            individual=individual,
+            max_floor=max_floor,
+            needs_lift=lift,
+            needs_accessible=accessible,
+            right_to_return=back,
+        )
+    )
+    r.check()
+    assert wishes is not None
+    return wishes

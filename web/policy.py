@@ -1,0 +1,172 @@
+"""Who may do what: role × organisation × resource × action, decided here and only here.
+
+Pure module (no Flask, no database): the web layer describes the resource with a
+``Resource`` (ids of the organisations that matter for it) and asks ``can``.
+The domain re-checks what it owns (e.g. "only the offer's bailleur signs the lease");
+this module also decides what the domain does not know about: roles and who reads what.
+
+The README table "Qui voit quoi" is generated from ``RULES`` (``describe()``), and
+tests/web/test_authorization_matrix.py checks every cell through the routes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from uuid import UUID
+
+CHARGE, PARTENAIRE, AUDITEUR, ADMIN = "charge_relogement", "partenaire", "auditeur", "admin"
+ACTING_ROLES = (CHARGE, PARTENAIRE)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The user as the policy sees it: a role, acting for one organisation of one kind."""
+
+    role: str
+    org: UUID
+    org_kind: str
+
+
+@dataclass(frozen=True)
+class Resource:
+    """What the action touches. Unset fields mean "not relevant for this resource"."""
+
+    project_partners: frozenset[UUID] = field(default_factory=frozenset)
+    pilot_org: UUID | None = None
+    owner_org: UUID | None = None  # the offer's bailleur (also: CALEOL, lease)
+    household_bailleur: UUID | None = None
+    household_officer: UUID | None = None
+    proposal_officer: UUID | None = None
+    author_org: UUID | None = None  # an objection's author
+
+
+class Denied(Exception):
+    """The policy refuses; the message is French and shown to the user (403)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+Rule = Callable[[Principal, Resource], bool]
+
+
+def _partner(p: Principal, r: Resource) -> bool:
+    return p.org in r.project_partners
+
+
+def _reader(p: Principal, r: Resource) -> bool:
+    # Auditors and admins read everything; others read the projects they are partners of.
+    return p.role in (AUDITEUR, ADMIN) or _partner(p, r)
+
+
+def _follows(p: Principal, r: Resource) -> bool:
+    return p.org in (r.household_bailleur, r.household_officer)
+
+
+def _officer(p: Principal) -> bool:
+    return p.role == CHARGE
+
+
+RULES: dict[str, tuple[str, Rule]] = {
+    # -- reading ------------------------------------------------------------
+    "offer.view": ("tout partenaire du projet, auditeurs, administrateurs", _reader),
+    "household.view": (
+        "tout partenaire du projet (ménage pseudonymisé), auditeurs, administrateurs",
+        _reader,
+    ),
+    "household.identity": (
+        "chargé(e)s de relogement du bailleur du ménage et de l'organisation qui le suit (MOUS)",
+        lambda p, r: _officer(p) and _follows(p, r),
+    ),
+    "proposal.view": ("tout partenaire du projet, auditeurs, administrateurs", _reader),
+    "report.view": ("tout partenaire du projet, auditeurs, administrateurs", _reader),
+    "history.asof": ("auditeurs", lambda p, r: p.role == AUDITEUR),
+    # -- offers -------------------------------------------------------------
+    "offer.publish": (
+        "chargé(e)s de relogement d'un bailleur partenaire (pour ses propres logements)",
+        lambda p, r: _officer(p) and p.org_kind == "bailleur" and _partner(p, r),
+    ),
+    "offer.edit": (
+        "chargé(e)s de relogement du bailleur propriétaire de l'offre",
+        lambda p, r: _officer(p) and p.org == r.owner_org,
+    ),
+    # -- households ---------------------------------------------------------
+    "household.register": (
+        "chargé(e)s de relogement d'un bailleur ou de la MOUS partenaire",
+        lambda p, r: _officer(p) and p.org_kind in ("bailleur", "mous") and _partner(p, r),
+    ),
+    "household.edit": (
+        "chargé(e)s de relogement qui suivent le ménage (son bailleur, la MOUS)",
+        lambda p, r: _officer(p) and _follows(p, r),
+    ),
+    # -- proposals ----------------------------------------------------------
+    "proposal.make": (
+        "chargé(e)s de relogement qui suivent le ménage",
+        lambda p, r: _officer(p) and _follows(p, r),
+    ),
+    "proposal.answer": (
+        "chargé(e)s de relogement qui suivent le ménage (visite, acceptation, refus)",
+        lambda p, r: _officer(p) and _follows(p, r),
+    ),
+    "proposal.withdraw": (
+        "chargé(e)s de relogement de l'auteur de la proposition ou du bailleur du logement",
+        lambda p, r: _officer(p) and p.org in (r.proposal_officer, r.owner_org),
+    ),
+    "objection.raise": (
+        "partenaires et chargé(e)s de relogement d'une organisation partenaire, "
+        "autre que l'auteur de la proposition",
+        lambda p, r: p.role in ACTING_ROLES and _partner(p, r) and p.org != r.proposal_officer,
+    ),
+    "objection.lift": (
+        "l'organisation qui a formé l'opposition",
+        lambda p, r: p.role in ACTING_ROLES and p.org == r.author_org,
+    ),
+    "objection.arbitrate": (
+        "le pilote du projet (EPCI, ville)",
+        lambda p, r: p.role in ACTING_ROLES and p.org == r.pilot_org,
+    ),
+    "caleol.decide": (
+        "chargé(e)s de relogement du bailleur du logement proposé (sa CALEOL)",
+        lambda p, r: _officer(p) and p.org == r.owner_org,
+    ),
+    "lease.sign": (
+        "chargé(e)s de relogement du bailleur du logement proposé",
+        lambda p, r: _officer(p) and p.org == r.owner_org,
+    ),
+    # -- administration -----------------------------------------------------
+    "accounts.manage": ("administrateurs", lambda p, r: p.role == ADMIN),
+}
+
+MESSAGES = {
+    "household.identity": "L'identité du ménage est réservée à ceux qui le suivent.",
+    "history.asof": "La consultation de l'historique à une date passée est réservée aux auditeurs.",
+    "accounts.manage": "La gestion des comptes est réservée aux administrateurs.",
+}
+
+
+def can(principal: Principal | None, action: str, resource: Resource | None = None) -> bool:
+    """True if the principal may do the action on the resource. Unknown actions: never."""
+    if principal is None:
+        return False
+    rule = RULES.get(action)
+    if rule is None:
+        return False
+    return rule[1](principal, resource or Resource())
+
+
+def require(principal: Principal | None, action: str, resource: Resource | None = None) -> None:
+    if not can(principal, action, resource):
+        raise Denied(
+            MESSAGES.get(
+                action,
+                "Action non autorisée pour votre rôle ou votre organisation "
+                f"({RULES[action][0] if action in RULES else action}).",
+            )
+        )
+
+
+def describe() -> list[tuple[str, str]]:
+    """(action, who) rows for the README's "Qui voit quoi" table."""
+    return [(action, who) for action, (who, _) in RULES.items()]
