@@ -26,6 +26,7 @@ def run_form(
     give 422 with per-field messages; a DomainError gives its status with its message.
     """
     forbid_in_past()
+    context = {k: v for k, v in context.items() if k != "errors"}
     try:
         result = command()
     except FormErrors as errors:

@@ -1,0 +1,110 @@
+"""Fixtures for the web tests: a Flask app on a fresh database (SQLite and PostgreSQL),
+the sample world with demo accounts, and a logged-in test client per demo login."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from uuid import UUID
+
+import pytest
+
+from relogement.platform import sample
+from relogement.web import create_app
+from relogement.web.demo_accounts import DEMO_PASSWORD, create_demo_accounts
+
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+HX_TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"')
+
+# What only the household's own officers may ever see (sample.register's personal data).
+HIDDEN = ("Famille Benali", "06 12 34 56 78", "Suivi social en cours.")
+
+
+@pytest.fixture
+def web_app(database_url, clock, tmp_path):
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret",
+            "RELOGEMENT_DATA_DIR": str(tmp_path),
+            "CLOCK": clock,
+            "LOGIN_RATE_LIMIT": "1000 per minute",
+        }
+    )
+    try:
+        yield app
+    finally:
+        app.extensions["relogement"].close()
+
+
+@dataclass
+class World:
+    app: object
+    world: sample.SampleWorld
+    ids: dict[str, UUID] = field(default_factory=dict)
+
+
+@pytest.fixture
+def world(web_app) -> World:
+    relocation = web_app.extensions["relogement"]
+    w = sample.build_world(relocation)
+    create_demo_accounts(
+        web_app.extensions["relogement.accounts"],
+        web_app.extensions["relogement.readmodels"].organisations(),
+    )
+    ids = {
+        # Bailleur B (Vilogia) follows its own household; bailleur A (LMH) offers a dwelling.
+        "household": sample.register(w, bailleur="VCL", name="Famille Benali"),
+        "offer": relocation.publish_offer(w.project_id, sample.dwelling(), w.actor("LMH")),
+        "offer2": relocation.publish_offer(
+            w.project_id, sample.dwelling(typology="T3", commune="Lille", qpv=True), w.actor("LMH")
+        ),
+    }
+    return World(web_app, w, ids)
+
+
+class Client:
+    """A test client that logs in and sends the CSRF token with every POST."""
+
+    def __init__(self, app) -> None:
+        self.client = app.test_client()
+        self.token = ""
+
+    def login(self, login: str, password: str = DEMO_PASSWORD):
+        page = self.client.get("/connexion")
+        self.token = TOKEN.search(page.text).group(1)
+        response = self.client.post(
+            "/connexion", data={"identifiant": login, "mot_de_passe": password, "csrf_token": self.token}
+        )
+        if response.status_code == 302:
+            # A new session after login: take the fresh token from a page.
+            page = self.client.get("/offres")
+            match = HX_TOKEN.search(page.text)
+            if match:
+                self.token = match.group(1)
+        return response
+
+    def get(self, url: str, **kwargs):
+        return self.client.get(url, **kwargs)
+
+    def post(self, url: str, data: dict | None = None, **kwargs):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.token)
+        return self.client.post(url, data=data, **kwargs)
+
+
+@pytest.fixture
+def client_for(web_app) -> Iterator:
+    def make(login: str | None) -> Client:
+        client = Client(web_app)
+        if login:
+            response = client.login(login)
+            assert response.status_code == 302, f"login {login}: {response.status_code}"
+        else:
+            page = client.get("/connexion")
+            client.token = TOKEN.search(page.text).group(1)
+        return client
+
+    yield make

@@ -1,0 +1,81 @@
+"""A whole inter-bailleur relocation through the web routes, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+from uuid import UUID
+
+from tests.web.conftest import HIDDEN
+
+
+def _id_from(location: str) -> UUID:
+    return UUID(re.search(r"[0-9a-f-]{36}", location).group(0))
+
+
+OFFER_FORM = {
+    "adresse": "8 allée des Peupliers", "commune": "Lomme", "quartier": "Bourg",
+    "typologie": "T4", "surface": "81,5", "annee": "2024", "financement": "PLUS", "etage": "1",
+    "loyer": "495,00", "charges": "95,50", "annexes": "0", "reservataire": "Préfecture",
+}
+
+
+def test_relocation_through_the_web(world, client_for, clock):
+    lmh = client_for("lmh.charge")
+    vcl = client_for("vcl.charge")
+    city = client_for("vls.partenaire")
+    household = world.ids["household"]
+
+    # Bailleur A publishes an offer.
+    r = lmh.post("/offres/nouvelle", OFFER_FORM)
+    assert r.status_code == 302, r.text
+    offer = _id_from(r.headers["Location"])
+    assert "8 allée des Peupliers" in lmh.get(f"/offres/{offer}").text
+
+    # Bailleur B's officer proposes it to one of B's households.
+    r = vcl.post(f"/menages/{household}/proposer", {"offre": str(offer), "apl_estimee": "250"})
+    assert r.status_code == 302, r.text
+    proposal = _id_from(r.headers["Location"])
+    page = vcl.get(f"/propositions/{proposal}").text
+    assert "Délai d'opposition des partenaires" in page
+    assert "Famille Benali" in page  # its own officer sees the name
+
+    # The city objects (and sees no identity), then lifts its objection.
+    page = city.get(f"/propositions/{proposal}").text
+    for hidden in HIDDEN:
+        assert hidden not in page
+    r = city.post(f"/propositions/{proposal}/opposition", {"motif_opposition": "Équilibre de peuplement"})
+    assert r.status_code == 302, r.text
+    page = city.get(f"/propositions/{proposal}").text
+    assert "Bloquée : opposition ouverte" in page
+    objection = re.search(r"/opposition/([0-9a-f-]{36})/levee", page).group(1)
+    r = city.post(f"/propositions/{proposal}/opposition/{objection}/levee", {"commentaire": "Vu en commission"})
+    assert r.status_code == 302, r.text
+
+    # The household accepts; the CALEOL cannot decide before the window closes.
+    assert vcl.post(f"/propositions/{proposal}/acceptation", {"date_acceptation": "03/03/2026"}).status_code == 302
+    caleol = {"decision_caleol": "attribution", "date_caleol": "2026-03-05", "commentaire_caleol": ""}
+    r = lmh.post(f"/propositions/{proposal}/caleol", caleol)
+    assert r.status_code == 409
+    assert "pas encore validée par les partenaires" in r.text
+    assert 'value="2026-03-05"' in r.text  # the form keeps what was typed
+
+    clock.advance(hours=49)
+    assert "validée par les partenaires" in lmh.get(f"/propositions/{proposal}/delai").text
+    assert lmh.post(f"/propositions/{proposal}/caleol", caleol).status_code == 302
+    lease = {
+        "loyer_bail": "495,00", "charges_bail": "95,50", "annexes_bail": "0", "apl_bail": "250,00",
+        "date_signature": "06/03/2026", "date_entree": "15/03/2026",
+    }
+    r = lmh.post(f"/propositions/{proposal}/bail", lease)
+    assert r.status_code == 302, r.text
+
+    page = vcl.get(f"/propositions/{proposal}").text
+    assert "Bail signé — ménage relogé" in page
+    assert "Relogement inter-bailleurs" in page
+    dashboard = city.get("/tableau-de-bord").text
+    assert "Inter-bailleurs" in dashboard and "1 / 1" in dashboard
+    timeline = vcl.get(f"/menages/{household}").text
+    for label in ("Ménage inscrit au relogement", "Proposition faite", "Opposition formée",
+                  "Opposition levée", "Décision de la CALEOL", "Bail signé"):
+        assert label in timeline
+    assert "vls.partenaire" in timeline  # who did it
