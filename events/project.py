@@ -13,7 +13,7 @@ class ProjectCreated(Creation):
     quartiers: [{"code", "name", "commune", "qpv": bool}]
     operations: [{"code", "name", "kind", "quartier"}]
     settings: {"objection_window_hours": int, "max_proposals": int,
-               "working_hours_only": bool, "rav_convention": "personne"|"uc",
+               "working_days_only": bool, "rav_convention": "personne"|"uc",
                "rav_threshold": "6.00"}
     """
 
