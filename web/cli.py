@@ -26,8 +26,12 @@ def main(ctx: click.Context, database: str | None) -> None:
 @main.command("init-db", help="Crée les tables du magasin d'événements (idempotent).")
 @click.pass_context
 def init_db(ctx: click.Context) -> None:
+    from sqlalchemy.engine import make_url
+
     app = _app(ctx.obj["database"])
-    click.echo(f"Magasin d'événements prêt : {app.database_url}")
+    # Operators paste this output into tickets: never show the password.
+    shown = make_url(app.database_url).render_as_string(hide_password=True)
+    click.echo(f"Magasin d'événements prêt : {shown}")
     app.close()
 
 
