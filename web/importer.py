@@ -37,7 +37,7 @@ HOUSEHOLD_COLUMNS: list[tuple[str, bool, str, str]] = [
     ("operation", True, "Code de l'opération du projet (ex. démolition)", "DEM-FAU-1"),
     ("bailleur", False, "Code du bailleur du ménage (obligatoire si la MOUS importe ; sinon votre organisation)", "LMH"),
     ("nom", True, "Nom du ménage (jamais visible des partenaires)", "Famille Martin"),
-    ("telephone", False, "Téléphone", "06 12 34 56 78"),
+    ("telephone", False, "Téléphone", "03 20 00 00 00"),
     ("email", False, "Adresse électronique", "martin@example.org"),
     ("adresse_actuelle", False, "Adresse actuelle", "3 rue de Douai, Lille"),
     ("ages", True, "Âge de chaque occupant, séparés par « ; »", "38; 36; 9; 5"),

@@ -291,7 +291,7 @@ def visit(household_id: str):
 
     def command():
         r = Reader(request.form)
-        offer_id = r.choice("offre", {str(o): o.reference for o in offers})
+        offer_id = r.choice("offre", {str(k): o.reference for k, o in offers.items()})
         visited_on = r.day("date_visite", required=True)
         outcome = r.text("compte_rendu", max_length=2000)
         r.check()
