@@ -1,0 +1,185 @@
+"""A whole inter-bailleur relocation in headless Chromium (Debian's), with screenshots.
+
+Bailleur A (LMH) publishes an offer; bailleur B's officer (Vilogia) proposes it to one
+of B's households; the city objects, then lifts its objection; the household accepts;
+48 hours pass (the app's clock is injected); A's CALEOL grants the attribution; the
+lease is signed; the proposal and the dashboard show an inter-bailleur relocation.
+Screenshots: test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from relogement.platform import sample
+from relogement.web import create_app
+from relogement.web.demo_accounts import DEMO_PASSWORD, create_demo_accounts
+from tests.conftest import FakeClock
+
+CHROMIUM = "/usr/bin/chromium"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists() and not IN_CI,
+        reason=f"{CHROMIUM} absent (apt-get install -y chromium); required when CI=true",
+    ),
+]
+
+
+@pytest.fixture
+def server(tmp_path):
+    from werkzeug.serving import make_server
+
+    clock = FakeClock()
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'browser.sqlite'}",
+            "SECRET_KEY": "browser-test",
+            "RELOGEMENT_DATA_DIR": str(tmp_path),
+            "CLOCK": clock,
+        }
+    )
+    relocation = app.extensions["relogement"]
+    world = sample.build_world(relocation)
+    household = sample.register(world, bailleur="VCL", name="Famille Benali")
+    sample.register(world, bailleur="LMH", name="Famille Martin")
+    relocation.publish_offer(world.project_id, sample.dwelling(), world.actor("VCL"))
+    create_demo_accounts(
+        app.extensions["relogement.accounts"], app.extensions["relogement.readmodels"].organisations()
+    )
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield {"url": f"http://127.0.0.1:{httpd.server_port}", "clock": clock, "household": household}
+    finally:
+        httpd.shutdown()
+        relocation.close()
+
+
+def test_inter_bailleur_relocation_in_the_browser(server):
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    base = server["url"]
+    shots = iter(range(1, 100))
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run"],
+        )
+
+        def session(login: str):
+            context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris",
+                                          viewport={"width": 1280, "height": 900})
+            page = context.new_page()
+            page.goto(f"{base}/connexion")
+            page.fill("#identifiant", login)
+            page.fill("#mot_de_passe", DEMO_PASSWORD)
+            page.click("button[type=submit]")
+            expect(page.locator(".compte-nom")).to_be_visible()
+            return page
+
+        def shot(page, name: str) -> None:
+            page.screenshot(path=str(ARTIFACTS / f"{next(shots):02d}-{name}.png"), full_page=True)
+
+        try:
+            # 1. Bailleur A publishes an offer.
+            lmh = session("lmh.charge")
+            shot(lmh, "tableau-de-bord-vide")
+            lmh.click("text=Offres")
+            lmh.click("text=Publier une offre")
+            lmh.fill("#f-adresse", "8 allée des Peupliers")
+            lmh.fill("#f-commune", "Lomme")
+            lmh.fill("#f-quartier", "Bourg")
+            lmh.select_option("#f-typologie", "T4")
+            lmh.fill("#f-surface", "81,5")
+            lmh.fill("#f-annee", "2024")
+            lmh.fill("#f-etage", "1")
+            lmh.check("#f-ascenseur")
+            lmh.fill("#f-loyer", "495,00")
+            lmh.fill("#f-charges", "95,50")
+            lmh.fill("#f-reservataire", "Préfecture (contingent)")
+            shot(lmh, "offre-formulaire")
+            lmh.click("text=Publier l'offre")
+            expect(lmh.locator("h1")).to_contain_text("Offre OF-")
+            expect(lmh.locator(".alerte-success")).to_contain_text("Offre publiée")
+            offer_url = lmh.url
+            shot(lmh, "offre-publiee")
+
+            # 2. Bailleur B's officer proposes it to one of B's households.
+            vcl = session("vcl.charge")
+            vcl.goto(f"{base}/offres")
+            shot(vcl, "tableau-des-offres")
+            vcl.goto(offer_url)
+            vcl.select_option("#menage", str(server["household"]))
+            vcl.click("text=Préparer la proposition")
+            expect(vcl.locator("h1")).to_contain_text("Famille Benali")
+            vcl.fill("#f-apl_estimee", "250")
+            shot(vcl, "proposition-formulaire")
+            vcl.click("text=Faire la proposition")
+            expect(vcl.locator("#delai")).to_contain_text("il reste")
+            proposal_url = vcl.url
+            shot(vcl, "proposition-faite")
+
+            # 3. The city objects, then lifts its objection.
+            city = session("vls.partenaire")
+            city.goto(proposal_url)
+            expect(city.locator("body")).not_to_contain_text("Famille Benali")
+            city.fill("#f-motif_opposition", "Équilibre de peuplement du quartier à vérifier en commission.")
+            city.click("text=S'opposer à la proposition")
+            expect(city.locator("#etat-proposition")).to_contain_text("opposition ouverte")
+            shot(city, "opposition-ville")
+            city.fill("input[name=commentaire]", "Vu en groupe de suivi : pas d'objection.")
+            city.click("text=Lever mon opposition")
+            expect(city.locator(".alerte-success")).to_contain_text("Opposition levée")
+
+            # 4. The household accepts.
+            vcl.goto(proposal_url)
+            vcl.fill("#f-date_acceptation", "2026-03-03")
+            vcl.click("text=Enregistrer l'acceptation")
+            expect(vcl.locator("#etat-proposition")).to_contain_text("Délai d'opposition en cours")
+            shot(vcl, "acceptation")
+
+            # 5. 49 hours later the window is over; A's CALEOL grants the attribution.
+            server["clock"].advance(hours=49)
+            lmh.goto(proposal_url)
+            expect(lmh.locator("#delai")).to_contain_text("validée par les partenaires")
+            lmh.select_option("#f-decision_caleol", "attribution")
+            lmh.fill("#f-date_caleol", "2026-03-05")
+            lmh.click("text=Enregistrer la décision")
+            expect(lmh.locator("#etat-proposition")).to_contain_text("bail à signer")
+            shot(lmh, "caleol")
+
+            # 6. The lease is signed.
+            lmh.fill("#f-loyer_bail", "495,00")
+            lmh.fill("#f-charges_bail", "95,50")
+            lmh.fill("#f-apl_bail", "250,00")
+            lmh.fill("#f-date_signature", "2026-03-06")
+            lmh.fill("#f-date_entree", "2026-03-15")
+            lmh.click("text=Enregistrer le bail signé")
+            expect(lmh.locator("#etat-proposition")).to_contain_text("Bail signé")
+            expect(lmh.locator("#inter-bailleurs")).to_contain_text("Relogement inter-bailleurs")
+            shot(lmh, "bail-signe")
+
+            # 7. The dashboard counts it as inter-bailleur; the household file has its story.
+            lmh.click("text=Tableau de bord")
+            expect(lmh.locator("body")).to_contain_text("inter-bailleurs")
+            expect(lmh.locator("table")).to_contain_text("Inter-bailleurs")
+            shot(lmh, "tableau-de-bord")
+            vcl.goto(f"{base}/menages/{server['household']}")
+            expect(vcl.locator(".frise")).to_contain_text("Bail signé")
+            shot(vcl, "dossier-menage")
+        finally:
+            browser.close()
