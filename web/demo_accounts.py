@@ -42,7 +42,7 @@ def create_demo_accounts(accounts: Accounts, orgs: list[OrgView], password: str 
         if accounts.by_login(login):
             continue
         try:
-            accounts.create(login, password, org.id, role, f"{ROLE_LABEL[role]} — {org.name}")
+            accounts.create(login, password, org.id, role, login)
         except AccountError:
             continue
         created.append(login)

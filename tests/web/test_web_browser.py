@@ -77,7 +77,7 @@ def test_inter_bailleur_relocation_in_the_browser(server):
             executable_path=CHROMIUM,
             headless=True,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run"],
+                  "--disable-component-update", "--no-first-run", "--lang=fr-FR"],
         )
 
         def session(login: str):
@@ -108,6 +108,7 @@ def test_inter_bailleur_relocation_in_the_browser(server):
             lmh.fill("#f-annee", "2024")
             lmh.fill("#f-etage", "1")
             lmh.check("#f-ascenseur")
+            lmh.select_option("#f-financement", "PLUS")
             lmh.fill("#f-loyer", "495,00")
             lmh.fill("#f-charges", "95,50")
             lmh.fill("#f-reservataire", "Préfecture (contingent)")
@@ -149,7 +150,7 @@ def test_inter_bailleur_relocation_in_the_browser(server):
             vcl.goto(proposal_url)
             vcl.fill("#f-date_acceptation", "2026-03-03")
             vcl.click("text=Enregistrer l'acceptation")
-            expect(vcl.locator("#etat-proposition")).to_contain_text("Délai d'opposition en cours")
+            expect(vcl.locator(".alerte-success")).to_contain_text("Acceptation du ménage enregistrée")
             shot(vcl, "acceptation")
 
             # 5. 49 hours later the window is over; A's CALEOL grants the attribution.

@@ -103,7 +103,9 @@ def _project_from_form(action: str):
 @login_required
 def publish():
     project, projects = _project_from_form("offer.publish")
-    context = {"form": request.form, "projects": projects, "project": project, "offer": None}
+    defaults = {"financement": "PLUS", "etage": "0", "annexes": "0,00"}
+    form = request.form if request.method == "POST" else defaults
+    context = {"form": form, "projects": projects, "project": project, "offer": None}
     if request.method == "GET":
         return render_template("offers/form.html", errors={}, **context)
 
