@@ -37,10 +37,18 @@ def init_db(ctx: click.Context) -> None:
 
 @main.command("demo", help="Charge un programme de démonstration (base vide uniquement).")
 @click.option("--small", is_flag=True, help="Le petit programme des tests (3 ménages).")
+@click.option("--households", type=click.IntRange(1, 100_000), default=None,
+              help="Programme réaliste de N ménages sur trois ans (défaut : 200).")
+@click.option("--seed", type=int, default=1, show_default=True, help="Graine : même graine, même programme.")
+@click.option("--start", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Début de l'historique (défaut : il y a trois ans, un lundi).")
 @click.pass_context
-def demo(ctx: click.Context, small: bool) -> None:
+def demo(ctx: click.Context, small: bool, households: int | None, seed: int, start) -> None:  # noqa: ANN001
     from relogement.platform import sample
 
+    if not small:
+        _realistic_demo(ctx.obj["database"], households or 200, seed, start.date() if start else None)
+        return
     app = _app(ctx.obj["database"])
     try:
         if app.recorder.max_notification_id():
@@ -52,6 +60,26 @@ def demo(ctx: click.Context, small: bool) -> None:
         click.echo(f"Démo chargée : {app.recorder.max_notification_id()} événements.")
     finally:
         app.close()
+
+
+def _realistic_demo(database: str | None, households: int, seed: int, start) -> None:  # noqa: ANN001
+    """A metropolitan programme written through the use cases (relogement.platform.demo)."""
+    from relogement.platform import demo as programme
+
+    start = start or programme.default_start()
+    app = _app(database)
+    try:
+        if app.recorder.max_notification_id():
+            raise click.ClickException("La base contient déjà des événements : démo non chargée.")
+    finally:
+        app.close()
+    click.echo(f"Programme de démonstration : {households} ménages, graine {seed}, historique depuis le {start:%d/%m/%Y}...")
+    summary = programme.load(database, households=households, seed=seed, start=start,
+                             progress=lambda line: click.echo(f"  {line}"))
+    click.echo(
+        f"Démo chargée : {summary.events} événements en {summary.seconds:.0f} s "
+        f"({summary.events_per_second:.0f} événements/s), jusqu'au {summary.end:%d/%m/%Y}."
+    )
 
 
 @main.command("history", help="Affiche l'historique d'un agrégat (ménage, offre, proposition...).")
