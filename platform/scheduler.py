@@ -50,16 +50,12 @@ def build_projection_runner(app: RelocationApp) -> ProjectionRunner:
 
     Every runner writing to one database must hold the same projectors under the
     same tracking name (the event journal and each table are fed once per
-    position), so the scheduler uses the projections' shared ``build_runner``
-    when it exists and only falls back to its own two projectors otherwise.
+    position), so the scheduler uses the projections' shared ``build_runner``,
+    which registers the deadline and notification projectors with the others.
     """
-    try:
-        from relogement.projections.runner import build_runner  # type: ignore[import-not-found]
-    except ImportError:
-        build_runner = None
-    if build_runner is not None:
-        return build_runner(app)
-    return ProjectionRunner(app, [*deadlines.PROJECTORS, *notifications.PROJECTORS])
+    from relogement.projections import build_runner
+
+    return build_runner(app)
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,10 @@ RUNNER_NAME = "read_models"
 
 def projectors() -> list[Any]:
     """Fresh instances of every projector owned by the read models."""
+    from relogement.projections import deadlines, notifications
     from relogement.projections.read_models import OperationalProjector
 
-    return [OperationalProjector()]
+    return [OperationalProjector(), *(cls() for cls in deadlines.PROJECTORS + notifications.PROJECTORS)]
 
 
 def build_runner(

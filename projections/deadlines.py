@@ -88,9 +88,9 @@ class DeadlineProjector:
             )
 
 
-# Stateless projector instances of this module, for the projections' ``build_runner``:
-# every runner over one database must hold the same projectors under one name.
-PROJECTORS = [DeadlineProjector()]
+# Projector classes of this module, for the projections' ``build_runner`` (one
+# instance per runner): every runner over one database holds the same projectors.
+PROJECTORS = [DeadlineProjector]
 
 
 # -- queries -----------------------------------------------------------------

@@ -234,6 +234,31 @@ class NotificationProjector:
 
     tables = (notif_orgs, notif_partners, notif_offers, notif_proposals, notifications)
 
+    def __init__(self) -> None:
+        self.begin_batch(None)
+
+    # -- runner hooks: one batch = one transaction; caches live for one batch only
+    def begin_batch(self, conn: Connection | None) -> None:
+        self._rows: list[dict[str, Any]] = []
+        self._partner_cache: dict[str, list[str]] = {}
+        self._name_cache: dict[str, str] = {}
+
+    def end_batch(self, conn: Connection) -> None:
+        # One multi-row insert per batch instead of one statement per recipient.
+        if self._rows:
+            conn.execute(notifications.insert(), self._rows)
+        self._rows = []
+
+    def _partners(self, conn: Connection, project_id: str) -> list[str]:
+        if project_id not in self._partner_cache:
+            self._partner_cache[project_id] = _partners(conn, project_id)
+        return self._partner_cache[project_id]
+
+    def _org_name(self, conn: Connection, org_id: str) -> str:
+        if org_id not in self._name_cache:
+            self._name_cache[org_id] = _org_name(conn, org_id)
+        return self._name_cache[org_id]
+
     def apply(self, conn: Connection, position: int, domain_event: Any) -> None:
         # Stored events are subclasses of the classes in events/: match by isinstance,
         # cached per concrete class.
@@ -251,11 +276,13 @@ class NotificationProjector:
         conn.execute(
             notif_orgs.insert().values(org_id=e.originator_id.hex, name=e.name, code=e.code)
         )
+        self._name_cache.pop(e.originator_id.hex, None)
 
     def _project_created(self, conn: Connection, position: int, e: Any) -> None:
         conn.execute(
             notif_partners.insert().values(project_id=e.originator_id.hex, org_id=e.pilot_org.hex)
         )
+        self._partner_cache.pop(e.originator_id.hex, None)
 
     def _partner_joined(self, conn: Connection, position: int, e: Any) -> None:
         key = {"project_id": e.originator_id.hex, "org_id": e.org_id.hex}
@@ -267,6 +294,7 @@ class NotificationProjector:
         ).scalar()
         if not exists:
             conn.execute(notif_partners.insert().values(**key))
+        self._partner_cache.pop(key["project_id"], None)
 
     # -- notifications ----------------------------------------------------------
     def _notify(
@@ -286,8 +314,8 @@ class NotificationProjector:
         for org in sorted(set(recipients)):
             if org == author:  # nobody is told about what they just did
                 continue
-            conn.execute(
-                notifications.insert().values(
+            self._rows.append(
+                dict(
                     key=f"{position}:{org}",
                     position=position,
                     org_id=org,
@@ -311,10 +339,10 @@ class NotificationProjector:
             conn,
             position,
             e,
-            _partners(conn, project),
+            self._partners(conn, project),
             "nouvelle_offre",
             f"Nouvelle offre : {label}",
-            f"{_org_name(conn, e.bailleur_org.hex)} met ce logement à disposition des relogements.",
+            f"{self._org_name(conn, e.bailleur_org.hex)} met ce logement à disposition des relogements.",
             project_id=project,
             offer_id=e.originator_id.hex,
         )
@@ -349,7 +377,7 @@ class NotificationProjector:
             "ended_at": None,
         }
         conn.execute(notif_proposals.insert().values(**row))
-        recipients = [o for o in _partners(conn, project) if o != row["officer_org"]]
+        recipients = [o for o in self._partners(conn, project) if o != row["officer_org"]]
         self._notify(
             conn,
             position,
@@ -357,7 +385,7 @@ class NotificationProjector:
             recipients,
             "proposition_a_examiner",
             f"Proposition à examiner : ménage {e.household_reference} → {offer_label}",
-            f"{_org_name(conn, row['officer_org'])} propose ce logement au ménage "
+            f"{self._org_name(conn, row['officer_org'])} propose ce logement au ménage "
             f"{e.household_reference}. Vous pouvez vous y opposer, avec un motif, "
             f"jusqu'au {paris(e.objection_deadline)} (heure de Paris).",
             project_id=project,
@@ -382,7 +410,7 @@ class NotificationProjector:
             _stakeholders(proposal),
             "opposition",
             f"Opposition sur la proposition au ménage {proposal['household_reference']}",
-            f"{_org_name(conn, _hex(e.by_org))} s'oppose à la proposition "
+            f"{self._org_name(conn, _hex(e.by_org))} s'oppose à la proposition "
             f"({proposal['offer_label']}). Motif : {e.motive}",
             project_id=proposal["project_id"],
             proposal_id=proposal["proposal_id"],
@@ -442,10 +470,10 @@ class NotificationProjector:
             conn,
             position,
             e,
-            _partners(conn, proposal["project_id"]),
+            self._partners(conn, proposal["project_id"]),
             "bail_signe",
             f"Bail signé : ménage {proposal['household_reference']} relogé",
-            f"{_org_name(conn, _hex(e.by_org))} a signé le bail ({proposal['offer_label']}), "
+            f"{self._org_name(conn, _hex(e.by_org))} a signé le bail ({proposal['offer_label']}), "
             f"entrée dans les lieux le {e.move_in_date:%d/%m/%Y}.",
             project_id=proposal["project_id"],
             proposal_id=proposal["proposal_id"],
@@ -469,8 +497,9 @@ class NotificationProjector:
 
 _dispatch: dict[type, Any] = {}
 
-# Stateless projector instances of this module, for the projections' ``build_runner``.
-PROJECTORS = [NotificationProjector()]
+# Projector classes of this module, for the projections' ``build_runner``: instantiate
+# one per runner (they cache rows for the duration of a batch).
+PROJECTORS = [NotificationProjector]
 
 
 # -- reading the inbox ------------------------------------------------------------
