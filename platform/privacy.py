@@ -408,9 +408,10 @@ class SealingMapper(Mapper[UUID]):
 # -- purging read models --------------------------------------------------------
 
 # Read-model tables that hold plaintext identity, keyed by a ``household_id`` column.
-# The projections' household_identity table is purged here whether or not its
-# projector already reacts to HouseholdErased (both are idempotent).
-IDENTITY_TABLES: list[str] = ["household_identity"]
+# The projections' rm_household_identity is purged here at once (its projector also
+# deletes the row when it reaches HouseholdErased: both are idempotent), so the
+# identity is gone even if the projections lag or are not running.
+IDENTITY_TABLES: list[str] = ["rm_household_identity", "household_identity"]
 
 PurgeHook = Callable[[Connection, UUID], int]
 PURGE_HOOKS: list[PurgeHook] = []

@@ -139,6 +139,8 @@ class AuditChain:
                         )
                     conn.execute(audit_chain.insert(), rows)
                 sealed += len(rows)
+                if len(rows) < BATCH:
+                    return sealed
             except (IntegrityError, OperationalError):
                 # Another process sealed the same positions first: re-read its head.
                 failures += 1
