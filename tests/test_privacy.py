@@ -207,7 +207,7 @@ def test_erasure_leaves_no_personal_value_anywhere_and_no_figure_changes(
         identity_rows = _scan_database(runner.engine, [SECRETS["name"].encode()])
         assert any(r.startswith("rm_household_identity.") for r in identity_rows)
         if database_url.startswith("sqlite"):  # the file scan below can see plaintext
-            assert any(SECRETS["notes"].encode() in p.read_bytes() for p in _sqlite_files(database_url))
+            assert any(UPDATED_NOTES.encode() in p.read_bytes() for p in _sqlite_files(database_url))
         dashboard = _dashboard_or_none(runner.engine, world.project_id)
         read_models = [t for t in runner._tables() if t.name != "rm_household_identity"]
         before_tables = table_snapshot(runner.engine, read_models)
