@@ -277,3 +277,10 @@ def run(ctx: click.Context, host: str, port: int) -> None:
     flask_app = _web(ctx)
     click.echo(f"Relogement inter-bailleurs : http://{host}:{port}")
     flask_app.run(host=host, port=port, threaded=True)
+
+
+# Data protection and verifiable history (platform/privacy_cli.py).
+from relogement.platform.privacy_cli import audit_group, privacy_group  # noqa: E402
+
+main.add_command(audit_group)
+main.add_command(privacy_group)
