@@ -1,0 +1,168 @@
+"""Verifiable history: hash chain, tampering found at its position, export re-verified
+by the standalone stdlib script. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import text
+
+from relogement.platform import sample
+from relogement.platform.application import RelocationApp
+from relogement.projections.audit import GENESIS, link
+from relogement.projections.machinery import make_engine
+from relogement.web.cli import main
+
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "verify_export.py"
+
+
+@pytest.fixture
+def world(app):
+    world = sample.build_world(app)
+    for name in ("Famille Martin", "Famille Benali", "M. Lefebvre"):
+        sample.register(world, name=name)
+    return world
+
+
+def _standalone(*args: str) -> subprocess.CompletedProcess:
+    # -I -S: isolated, no site-packages: the script needs nothing but the stdlib.
+    return subprocess.run(
+        [sys.executable, "-I", "-S", str(SCRIPT), *args], capture_output=True, text=True, check=False
+    )
+
+
+def _tamper(database_url: str, sql: str, **params) -> None:
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(sql), params)
+    finally:
+        engine.dispose()
+
+
+def _state(database_url: str, position: int) -> bytes:
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return bytes(
+                conn.execute(
+                    text("SELECT state FROM relogement_events WHERE id = :i"), {"i": position}
+                ).scalar_one()
+            )
+    finally:
+        engine.dispose()
+
+
+def test_the_chain_is_sealed_on_save_and_verifies(app, world):
+    last = app.recorder.max_notification_id()
+    verdict = app.audit_chain.verify()
+    assert verdict.ok and verdict.checked == last and verdict.unsealed == 0
+    assert verdict.head_position == last
+    # The head is the documented formula over the stored bytes.
+    prev = GENESIS
+    for n in app.recorder.select_notifications(start=1, limit=10_000):
+        prev = link(prev, n.id, n.originator_id, n.originator_version, n.topic, n.state)
+    assert verdict.head_hash == prev
+
+
+def test_export_reverifies_elsewhere_and_erasure_keeps_the_chain(app, world, tmp_path):
+    households = [
+        h for h in app.replay_all()[1].values() if type(h).__name__ == "Household"
+    ]
+    household_id = households[0].id
+    app.erase_household(household_id, world.actor("MEL"), "demande", "Demande écrite")
+    assert app.audit_chain.verify().ok
+
+    export = tmp_path / "history.jsonl"
+    with export.open("w", encoding="utf-8") as out:
+        count, head = app.audit_chain.export(out)
+    assert count == app.recorder.max_notification_id()
+    assert head == app.audit_chain.head()[1]
+
+    lines = [json.loads(line) for line in export.read_text(encoding="utf-8").splitlines()]
+    assert [e["position"] for e in lines] == list(range(1, count + 1))
+    first = lines[0]
+    assert set(first) == {
+        "position", "timestamp", "topic", "originator_id", "originator_version",
+        "state", "state_b64", "hash",
+    }
+    assert first["timestamp"].endswith("+00:00")
+    registered = [e for e in lines if e["topic"].endswith("HouseholdRegistered")]
+    assert registered and all(e["state"]["personal"]["sealed"] == "aes-256-gcm/v1" for e in registered)
+    assert "Famille Martin" not in export.read_text(encoding="utf-8")
+    assert lines[-1]["topic"].endswith("HouseholdErased")
+
+    result = _standalone(str(export), "--head", head)
+    assert result.returncode == 0, result.stderr
+    assert f"tête n° {count} = {head}" in result.stdout
+
+    # A kept head that does not match: refused.
+    assert _standalone(str(export), "--head", "f" * 64).returncode == 1
+
+    # An exported line altered after the fact: found at its position.
+    lines[4]["state"]["by_user"] = "quelqu.un.autre"
+    lines[4]["state_b64"] = base64.b64encode(
+        json.dumps(lines[4]["state"], separators=(",", ":"), ensure_ascii=False).encode()
+    ).decode()
+    export.write_text("".join(json.dumps(e) + "\n" for e in lines), encoding="utf-8")
+    result = _standalone(str(export))
+    assert result.returncode == 1
+    assert "événement n° 5 " in result.stderr
+
+
+def test_an_updated_stored_event_is_found_at_its_position(app, world, database_url, tmp_path):
+    target = 7
+    state = _state(database_url, target)
+    assert b'"by_user":"' in state
+    forged = state.replace(b'"by_user":"', b'"by_user":"x', 1)
+    _tamper(database_url, "UPDATE relogement_events SET state = :s WHERE id = :i", s=forged, i=target)
+
+    verdict = app.audit_chain.verify()
+    assert not verdict.ok
+    assert verdict.break_position == target and "contenu modifié" in verdict.reason
+    assert verdict.checked == target - 1
+
+    cli = CliRunner()
+    result = cli.invoke(main, ["--database", database_url, "audit", "verify"])
+    assert result.exit_code == 1
+    assert f"n° {target} " in result.output
+
+    # The export carries the bytes as they are now and the hash as sealed: the
+    # standalone verifier finds the same position.
+    export = tmp_path / "history.jsonl"
+    result = cli.invoke(main, ["--database", database_url, "audit", "export", str(export)])
+    assert result.exit_code == 0, result.output
+    result = _standalone(str(export))
+    assert result.returncode == 1 and f"événement n° {target} " in result.stderr
+
+
+def test_a_deleted_event_is_found(app, world, database_url):
+    _tamper(database_url, "DELETE FROM relogement_events WHERE id = :i", i=11)
+    verdict = app.audit_chain.verify()
+    assert (verdict.ok, verdict.break_position) == (False, 11)
+    assert "supprimé" in verdict.reason
+
+
+def test_unsealed_tail_is_reported_then_sealed(database_url, clock, tmp_path):
+    app = RelocationApp(database_url, clock=clock, env={"RELOGEMENT_AUDIT_SEAL": "0"})
+    try:
+        world = sample.build_world(app)
+        sample.register(world)
+        verdict = app.audit_chain.verify()
+        assert verdict.ok and verdict.checked == 0
+        assert verdict.unsealed == app.recorder.max_notification_id()
+    finally:
+        app.close()
+    cli = CliRunner()
+    result = cli.invoke(main, ["--database", database_url, "audit", "seal"])
+    assert result.exit_code == 0, result.output
+    result = cli.invoke(main, ["--database", database_url, "audit", "verify"])
+    assert result.exit_code == 0 and "Chaîne intègre" in result.output
+    head = cli.invoke(main, ["--database", database_url, "audit", "head"]).output.split()
+    assert int(head[0]) > 0 and len(head[1]) == 64
