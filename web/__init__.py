@@ -124,9 +124,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from relogement.web.blueprints import admin, auth, households, imports, main, offers, proposals
 
     app.register_blueprint(auth.bp)
-    limiter.limit(app.config["LOGIN_RATE_LIMIT"], methods=["POST"])(
-        app.view_functions["auth.login"]
-    )
+    # Brute force: at most LOGIN_RATE_LIMIT login attempts per client address.
+    app.view_functions["auth.login"] = limiter.limit(
+        app.config["LOGIN_RATE_LIMIT"], methods=["POST"]
+    )(app.view_functions["auth.login"])
     app.register_blueprint(main.bp)
     app.register_blueprint(offers.bp)
     app.register_blueprint(households.bp)

@@ -89,7 +89,7 @@ def register(app: Flask) -> None:
         status = error.code or 500
         description = error.description
         # werkzeug's English defaults are replaced by French ones.
-        if not description or description == type(error).description:
+        if not description or description == type(error).description or status == 429:
             description = DEFAULT_MESSAGES.get(status)
         return render_error(status, description)
 
