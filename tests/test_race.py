@@ -159,3 +159,40 @@ def test_same_offer_proposed_by_two_users_at_once(app):
     finally:
         for a in extra:
             a.close()
+
+
+@pytest.mark.slow
+def test_two_offers_to_one_household_at_once_get_distinct_ranks(app):
+    """The household aggregate is the contended one: both proposals stand, ranks 1 and 2."""
+    world = sample.build_world(app)
+    postgres = app.database_url.startswith("postgresql")
+    extra = [RelocationApp(app.database_url, clock=app.clock) for _ in range(2)] if postgres else []
+    racers = extra if postgres else [app, app]
+    try:
+        for _ in range(50):
+            household = sample.register(world)
+            offers = [
+                app.publish_offer(world.project_id, sample.dwelling(), world.actor(code))
+                for code in ("VCL", "PDC")
+            ]
+            start = threading.Barrier(2)
+            results: list = [None, None]
+
+            def propose(i: int, household=household, offers=offers, start=start, results=results) -> None:
+                start.wait()
+                try:
+                    results[i] = racers[i].make_proposal(household, offers[i], 0, world.actor("LMH"))
+                except Exception as error:  # noqa: BLE001 - reported by the assertion below
+                    results[i] = repr(error)
+
+            threads = [threading.Thread(target=propose, args=(i,)) for i in range(2)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(JOIN_TIMEOUT)
+            assert all(isinstance(r, UUID) for r in results), results
+            assert sorted(app.proposal(p).rank for p in results) == [1, 2]
+            assert sorted(app.household(household).proposals) == sorted(results)
+    finally:
+        for a in extra:
+            a.close()
