@@ -201,7 +201,7 @@ def test_erasure_leaves_no_personal_value_anywhere_and_no_figure_changes(
     key = app.privacy.keys.key_for_reading(household_id)
     assert key is not None
 
-    runner = build_runner(app)
+    runner = build_runner(app)  # every read model: identity, inboxes, deadlines...
     try:
         runner.catch_up()
         identity_rows = _scan_database(runner.engine, [SECRETS["name"].encode()])
@@ -392,6 +392,35 @@ def test_households_due_for_erasure(app, world, clock, monkeypatch):
     monkeypatch.delenv("RELOGEMENT_RETENTION_MONTHS")
     app.erase_household(relocated, world.actor("MEL"), "duree_conservation", "")
     assert [d.household_id for d in app.households_due()] == [departed]
+
+
+def test_privacy_cli(app, world, clock, database_url):
+    from click.testing import CliRunner
+
+    from relogement.web.cli import main
+
+    household_id = _register(world)
+    _relocate(world, clock, household_id)
+    app.personal_data(household_id, world.actor("LMH"), purpose="fiche ménage")
+    cli = CliRunner()
+    base = ["--database", database_url, "privacy"]
+
+    result = cli.invoke(main, [*base, "due", "--at", "2028-04-01"])
+    assert result.exit_code == 0, result.output
+    assert str(household_id) in result.output and "01/04/2028" in result.output
+    result = cli.invoke(main, [*base, "access-log", "--household", str(household_id)])
+    assert "agent.lmh" in result.output and "fiche ménage" in result.output
+    assert SECRETS["name"] not in result.output
+
+    # The app clock is the real one in the CLI: the retention is not over, a request is.
+    result = cli.invoke(main, [*base, "erase", str(household_id), "--reason", "duree_conservation", "--by", "admin"])
+    assert result.exit_code == 2 and "conservation" in result.output
+    result = cli.invoke(
+        main, [*base, "erase", str(household_id), "--reason", "demande", "--motive", "Courrier", "--by", "admin"]
+    )
+    assert result.exit_code == 0 and "Ménage effacé." in result.output
+    assert app.household(household_id).erased
+    assert str(household_id) not in cli.invoke(main, [*base, "due", "--at", "2030-01-01"]).output
 
 
 def test_retention_settings():
