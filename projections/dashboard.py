@@ -223,6 +223,8 @@ def dashboard(
     position, when = resolve(db, position, instant)
     hh, props, objs = load(db, project_id, position)
     project = q.get_project(db, project_id, position=position)
+    if project is not None:
+        project.pop("valid_to")  # differs between live and as-of; the figures do not
 
     def grouped(key: Callable[[dict], str]) -> dict[str, dict]:
         groups: dict[str, list[dict]] = {}

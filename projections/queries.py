@@ -35,6 +35,7 @@ from uuid import UUID
 from sqlalchemy import Engine, Table, func, select
 from sqlalchemy.engine import Connection
 
+from relogement.platform.values import REFUSAL_MOTIVES
 from relogement.projections.machinery import as_of, journal
 from relogement.projections.read_models import (
     household_identity,
@@ -48,6 +49,9 @@ from relogement.projections.read_models import (
 )
 
 Db = Engine | Connection
+
+# One list of refusal motives for the whole platform (codes stored in ProposalRefused).
+REFUSAL_LABELS = dict(REFUSAL_MOTIVES)
 
 HOUSEHOLD_STATUS_LABELS = {
     "a_reloger": "À reloger",

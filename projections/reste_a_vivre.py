@@ -135,6 +135,7 @@ def suivi(
         out_rows.append(
             {
                 **{k: r[k] for k in ("household_id", "reference", "quartier", "operation", "bailleur_org", "status", "persons", "lease_signed_on", "follow_up_on", "proposed_rank")},
+                "status_label": q.HOUSEHOLD_STATUS_LABELS[r["status"]],
                 "avant": avant,
                 "propose": propose,
                 "apres_bail": apres,
