@@ -468,10 +468,10 @@ class _Generator:
         rng = self.rng
         weights = [o[5] for o in ORIGINS]
         horizon = (self.end - self.start).total_seconds()
-        # Operations start over the first two years; their households register over
+        # Operations start over the first 30 months; their households register over
         # the following months, so the last ones are still in progress at the end.
         op_start = {
-            op["code"]: rng.uniform(0, 0.72) * horizon
+            op["code"]: rng.uniform(0, 0.84) * horizon
             for ops in self.operations.values() for op in ops
         }
         for index in range(self.n):
@@ -1018,10 +1018,9 @@ def load(
 
 
 def default_start(today: date | None = None) -> date:
-    """The Monday three years before ``today``: the history ends about now."""
+    """The Monday three years (and a day) before ``today``: the history ends just before now."""
     today = today or date.today()
-    day = today.replace(year=today.year - 3) if not (today.month == 2 and today.day == 29) \
-        else today.replace(year=today.year - 3, day=28)
+    day = today - timedelta(days=3 * 365 + 1)
     return day - timedelta(days=day.weekday())
 
 
