@@ -9,8 +9,7 @@ to the next report). Every output states that position and instant
 ("état au 30/06/2026, événement n° 1 234").
 
 Reproducible files: the PDF's metadata dates and the XLSX document properties are
-pinned to the report's instant, the chart's SVG ids are salted with a fixed
-value, and the XLSX zip entries carry a fixed date: two generations of the same
+pinned to the report's instant, the chart is a PNG with fixed metadata, and the XLSX zip entries carry a fixed date: two generations of the same
 report give identical bytes.
 
 The first-quartile threshold of the loi Égalité et Citoyenneté (L441-1 CCH) is
@@ -23,6 +22,7 @@ Entry points: :func:`build` (the figures, a dict), :func:`render_html`,
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import re
@@ -370,8 +370,12 @@ def state_line(report: dict) -> str:
 # -- chart ------------------------------------------------------------------------------
 
 
-def chart_svg(report: dict) -> str:
-    """Destinations (semester vs cumulated), SVG with fixed ids and no date."""
+def chart_png(report: dict) -> bytes:
+    """Destinations (semester vs cumulated) as a PNG: Agg backend, fixed size, no date.
+
+    PNG rather than inline SVG: WeasyPrint ignores the style attributes of inline
+    SVG, and a PNG with fixed metadata is byte-stable across runs.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -380,8 +384,8 @@ def chart_svg(report: dict) -> str:
     labels = list(DESTINATIONS.values())
     sem = [report["semestre_relogements"]["destinations"][k]["nombre"] for k in DESTINATIONS]
     cum = [report["cumul_relogements"]["destinations"][k]["nombre"] for k in DESTINATIONS]
-    with plt.rc_context({"svg.hashsalt": "relogement-rapport", "svg.fonttype": "none", "font.family": "DejaVu Sans"}):
-        fig, ax = plt.subplots(figsize=(6, 2.8), dpi=100)
+    with plt.rc_context({"font.family": "DejaVu Sans", "font.size": 9}):
+        fig, ax = plt.subplots(figsize=(6, 2.8), dpi=120)
         xs = range(len(labels))
         ax.bar([x - 0.2 for x in xs], sem, width=0.4, label="Semestre", color="#1f5fa8")
         ax.bar([x + 0.2 for x in xs], cum, width=0.4, label="Cumul", color="#9bb8d9")
@@ -391,11 +395,14 @@ def chart_svg(report: dict) -> str:
         ax.yaxis.get_major_locator().set_params(integer=True)
         ax.legend()
         fig.tight_layout()
-        buffer = io.StringIO()
-        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", metadata={"Software": None})
         plt.close(fig)
-    svg = buffer.getvalue()
-    return svg[svg.index("<svg"):]  # inline: drop the XML prolog and doctype
+    return buffer.getvalue()
+
+
+def chart_data_uri(report: dict) -> str:
+    return "data:image/png;base64," + base64.b64encode(chart_png(report)).decode("ascii")
 
 
 # -- outputs ----------------------------------------------------------------------------
@@ -412,11 +419,9 @@ def _environment():
 
 
 def render_html(report: dict, *, for_pdf: bool = False) -> str:
-    from markupsafe import Markup
-
     template = _environment().get_template("rapport_semestriel.html")
     return template.render(
-        r=report, etat=state_line(report), chart=Markup(chart_svg(report)), for_pdf=for_pdf,
+        r=report, etat=state_line(report), chart=chart_data_uri(report), for_pdf=for_pdf,
         iso_instant=report["genere_a"].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
 
