@@ -28,12 +28,14 @@ closes every window whose deadline passed meanwhile.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from relogement.events.base import Clock, utc_now
 from relogement.platform.application import SYSTEM, RelocationApp
 from relogement.platform.errors import DomainError
 from relogement.projections import deadlines, notifications
@@ -185,9 +187,22 @@ class DeadlineScheduler:
             self.runner.close()
 
 
+def clock_from_env() -> Clock:
+    """The wall clock, shifted by ``RELOGEMENT_CLOCK_OFFSET_HOURS`` for demonstrations.
+
+    The web app reads the same variable: a demo running "N hours later" must see
+    its windows closed by a scheduler living at the same instant.
+    """
+    offset = os.environ.get("RELOGEMENT_CLOCK_OFFSET_HOURS")
+    if not offset:
+        return utc_now
+    delta = timedelta(hours=float(offset))
+    return lambda: utc_now() + delta
+
+
 def run(database: str | None, interval_seconds: float, once: bool = False) -> TickReport | None:
     """Entry point of ``relogement scheduler``."""
-    app = RelocationApp(database)
+    app = RelocationApp(database, clock=clock_from_env())
     scheduler = DeadlineScheduler.from_env(app, interval_seconds=interval_seconds)
     try:
         if once:

@@ -1,0 +1,27 @@
+# One image for every service of docker-compose.yml: the web app (gunicorn) and the
+# scheduler process (relogement scheduler) run the same code with different commands.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    RELOGEMENT_DATA_DIR=/data
+
+# WeasyPrint (PDF reports) needs Pango and a font; nothing else is native.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY events events
+COPY platform platform
+COPY projections projections
+COPY web web
+RUN pip install .
+
+RUN useradd --create-home --uid 10001 relogement && mkdir -p /data && chown relogement /data
+USER relogement
+
+EXPOSE 8000
+CMD ["gunicorn", "-w", "2", "-b", "0.0.0.0:8000", "relogement.web:create_app()"]
