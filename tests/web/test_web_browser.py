@@ -175,9 +175,11 @@ def test_inter_bailleur_relocation_in_the_browser(server):
             shot(lmh, "bail-signe")
 
             # 7. The dashboard counts it as inter-bailleur; the household file has its story.
-            lmh.click("text=Tableau de bord")
-            expect(lmh.locator("body")).to_contain_text("inter-bailleurs")
-            expect(lmh.locator("table")).to_contain_text("Inter-bailleurs")
+            lmh.click("nav >> text=Tableau de bord")
+            # hx-boost swaps the page: wait for the dashboard before reading it.
+            expect(lmh.locator("h1")).to_contain_text("Tableau de bord du relogement")
+            expect(lmh.locator("main")).to_contain_text("inter-bailleurs (100,0")
+            expect(lmh.locator("main table")).to_contain_text("Inter-bailleurs")
             shot(lmh, "tableau-de-bord")
             vcl.goto(f"{base}/menages/{server['household']}")
             expect(vcl.locator(".frise")).to_contain_text("Bail signé")
