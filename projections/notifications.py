@@ -32,8 +32,9 @@ from __future__ import annotations
 import logging
 import os
 import smtplib
+import weakref
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -51,6 +52,8 @@ from sqlalchemy import (
     and_,
     delete,
     func,
+    literal,
+    or_,
     select,
 )
 from sqlalchemy.engine import Connection
@@ -132,6 +135,8 @@ notif_proposals = Table(
     # When the proposal stopped before its deadline (refused, withdrawn, objection
     # upheld): no reminder after that instant.
     Column("ended_at", DateTime(timezone=True), nullable=True),
+    # max(made_at, deadline - 12 h): when the 12-hour reminder appears.
+    Column("reminder_at", DateTime(timezone=True), nullable=False, index=True),
 )
 
 # -- user state (outside the projection: survives rebuilds) -------------------
@@ -174,6 +179,16 @@ mail_addresses = Table(
 
 def create_user_tables(engine: Engine) -> None:
     user_state.create_all(engine, checkfirst=True)
+
+
+_ready: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def _ensure_user_tables(engine: Engine) -> None:
+    # Once per engine, not once per request (the header asks on every page).
+    if engine not in _ready:
+        create_user_tables(engine)
+        _ready.add(engine)
 
 
 # -- helpers --------------------------------------------------------------------
@@ -375,6 +390,7 @@ class NotificationProjector:
             "made_at": _utc(e.timestamp),
             "deadline": _utc(e.objection_deadline),
             "ended_at": None,
+            "reminder_at": reminder_time(_utc(e.timestamp), _utc(e.objection_deadline)),
         }
         conn.execute(notif_proposals.insert().values(**row))
         recipients = [o for o in self._partners(conn, project) if o != row["officer_org"]]
@@ -542,54 +558,67 @@ def reminder_time(made_at: datetime, deadline: datetime) -> datetime:
     return max(made_at, deadline - REMINDER_BEFORE)
 
 
-def _reminders(conn: Connection, org: str | None, at: datetime) -> list[Notification]:
+def _reminder_query(org: str | None, at: datetime, user: str | None, unread_only: bool):
     """The reminders that exist at ``at``: a pure function of the events and ``at``.
 
     Recipients are the organisations asked to examine the proposal (those that
     got its ``proposition_a_examiner``), so both follow the same partner rule.
+    A reminder exists from ``reminder_at`` on, unless the proposal ended before.
     """
     examine = notifications.alias("examine")
-    query = (
-        select(notif_proposals, examine.c.org_id.label("recipient"))
-        .join(
-            examine,
-            and_(
-                examine.c.proposal_id == notif_proposals.c.proposal_id,
-                examine.c.kind == "proposition_a_examiner",
-            ),
+    key = (
+        literal("echeance:") + notif_proposals.c.proposal_id + literal(":") + examine.c.org_id
+    ).label("key")
+    columns = [notif_proposals, examine.c.org_id.label("recipient"), key]
+    query = select(*columns).join(
+        examine,
+        and_(
+            examine.c.proposal_id == notif_proposals.c.proposal_id,
+            examine.c.kind == "proposition_a_examiner",
+        ),
+    )
+    if user is not None:
+        query = query.add_columns(reads.c.login.label("read_by")).outerjoin(
+            reads, and_(reads.c.key == key, reads.c.login == user)
         )
-        # Cheap SQL pre-filter; the exact rule is applied below in Python.
-        .where(notif_proposals.c.deadline <= at + REMINDER_BEFORE)
+        if unread_only:
+            query = query.where(reads.c.login.is_(None))
+    query = query.where(
+        notif_proposals.c.reminder_at <= at,
+        or_(
+            notif_proposals.c.ended_at.is_(None),
+            notif_proposals.c.ended_at > notif_proposals.c.reminder_at,
+        ),
     )
     if org is not None:
         query = query.where(examine.c.org_id == org)
-    out = []
-    for row in conn.execute(query).mappings():
-        made_at, deadline = _aware(row["made_at"]), _aware(row["deadline"])
-        ended_at = _aware(row["ended_at"])
-        when = reminder_time(made_at, deadline)
-        if when > at or (ended_at is not None and ended_at <= when):
-            continue
-        out.append(
-            Notification(
-                key=f"echeance:{row['proposal_id']}:{row['recipient']}",
-                org_id=UUID(hex=row["recipient"]),
-                kind="echeance_12h",
-                created_at=when,
-                title=f"Plus que 12 heures pour examiner la proposition au ménage "
-                f"{row['household_reference']}",
-                body=f"Le délai d'opposition sur la proposition ({row['offer_label']}) "
-                f"s'achève le {paris(deadline)} (heure de Paris). Passé ce délai, aucune "
-                "opposition ne sera plus recevable.",
-                project_id=_uuid(row["project_id"]),
-                proposal_id=_uuid(row["proposal_id"]),
-                deadline=deadline,
-            )
-        )
-    return out
+    return query
 
 
-def _stored(row: Any, read: bool) -> Notification:
+def _reminder(row: Any) -> Notification:
+    deadline = _aware(row["deadline"])
+    return Notification(
+        key=row["key"],
+        org_id=UUID(hex=row["recipient"]),
+        kind="echeance_12h",
+        created_at=_aware(row["reminder_at"]),
+        title=f"Plus que 12 heures pour examiner la proposition au ménage "
+        f"{row['household_reference']}",
+        body=f"Le délai d'opposition sur la proposition ({row['offer_label']}) "
+        f"s'achève le {paris(deadline)} (heure de Paris). Passé ce délai, aucune "
+        "opposition ne sera plus recevable.",
+        project_id=_uuid(row["project_id"]),
+        proposal_id=_uuid(row["proposal_id"]),
+        read=row.get("read_by") is not None,
+        deadline=deadline,
+    )
+
+
+def _reminders(conn: Connection, org: str | None, at: datetime) -> list[Notification]:
+    return [_reminder(row) for row in conn.execute(_reminder_query(org, at, None, False)).mappings()]
+
+
+def _stored(row: Any) -> Notification:
     return Notification(
         key=row["key"],
         org_id=UUID(hex=row["org_id"]),
@@ -600,42 +629,24 @@ def _stored(row: Any, read: bool) -> Notification:
         project_id=_uuid(row["project_id"]),
         proposal_id=_uuid(row["proposal_id"]),
         offer_id=_uuid(row["offer_id"]),
-        read=read,
+        read=row.get("read_by") is not None,
         position=row["position"],
     )
 
 
-def _read_keys(conn: Connection, org: str, user: str) -> set[str]:
-    return set(
-        conn.execute(
-            select(reads.c.key).where(reads.c.org_id == org, reads.c.login == user)
-        ).scalars()
+def _stored_query(org: str, at: datetime, user: str, unread_only: bool):
+    query = (
+        select(notifications, reads.c.login.label("read_by"))
+        .outerjoin(reads, and_(reads.c.key == notifications.c.key, reads.c.login == user))
+        .where(notifications.c.org_id == org, notifications.c.created_at <= at)
     )
+    if unread_only:
+        query = query.where(reads.c.login.is_(None))
+    return query
 
 
-def inbox(
-    engine: Engine, org_id: UUID, user: str, at: datetime | None = None
-) -> list[Notification]:
-    """The whole inbox of ``org_id`` at ``at`` (default: now), newest first."""
-    at = _now(at)
-    org = org_id.hex
-    create_user_tables(engine)
-    with engine.connect() as conn:
-        seen = _read_keys(conn, org, user)
-        rows = conn.execute(
-            select(notifications).where(
-                notifications.c.org_id == org, notifications.c.created_at <= at
-            )
-        ).mappings()
-        items = [_stored(row, row["key"] in seen) for row in rows]
-        for reminder in _reminders(conn, org, at):
-            items.append(_with_read(reminder, reminder.key in seen))
-    items.sort(key=lambda n: (n.created_at, n.position or 0, n.key), reverse=True)
-    return items
-
-
-def _with_read(n: Notification, read: bool) -> Notification:
-    return replace(n, read=read)
+def _order(n: Notification) -> tuple:
+    return (n.created_at, n.position or 0, n.key)
 
 
 def list_inbox(
@@ -644,20 +655,54 @@ def list_inbox(
     user: str,
     at: datetime | None = None,
     *,
-    limit: int = 50,
+    limit: int | None = 50,
     offset: int = 0,
     unread_only: bool = False,
 ) -> list[Notification]:
-    """One page of the inbox, newest first (for the inbox page)."""
-    items = inbox(engine, org_id, user, at)
-    if unread_only:
-        items = [n for n in items if not n.read]
-    return items[offset : offset + limit]
+    """A page of the inbox of ``org_id`` as it stood at ``at`` (default: now), newest first.
+
+    ``read`` says whether ``user`` has read each item. ``limit=None``: everything.
+    """
+    at = _now(at)
+    org = org_id.hex
+    _ensure_user_tables(engine)
+    stored = _stored_query(org, at, user, unread_only).order_by(
+        notifications.c.created_at.desc(), notifications.c.position.desc(), notifications.c.key.desc()
+    )
+    reminders = _reminder_query(org, at, user, unread_only).order_by(
+        notif_proposals.c.reminder_at.desc(), notif_proposals.c.proposal_id.desc()
+    )
+    if limit is not None:
+        # Each source's first offset+limit rows hold the merged page.
+        stored = stored.limit(offset + limit)
+        reminders = reminders.limit(offset + limit)
+    with engine.connect() as conn:
+        items = [_stored(row) for row in conn.execute(stored).mappings()]
+        items += [_reminder(row) for row in conn.execute(reminders).mappings()]
+    items.sort(key=_order, reverse=True)
+    return items[offset:] if limit is None else items[offset : offset + limit]
+
+
+def inbox(
+    engine: Engine, org_id: UUID, user: str, at: datetime | None = None
+) -> list[Notification]:
+    """The whole inbox of ``org_id`` at ``at`` (default: now), newest first."""
+    return list_inbox(engine, org_id, user, at, limit=None)
 
 
 def unread_count(engine: Engine, org_id: UUID, user: str, at: datetime | None = None) -> int:
-    """Unread notifications of ``user`` in the inbox of ``org_id`` (for the header)."""
-    return sum(1 for n in inbox(engine, org_id, user, at) if not n.read)
+    """Unread notifications of ``user`` in the inbox of ``org_id`` (for the header badge)."""
+    at = _now(at)
+    org = org_id.hex
+    _ensure_user_tables(engine)
+    with engine.connect() as conn:
+        stored = conn.execute(
+            select(func.count()).select_from(_stored_query(org, at, user, True).subquery())
+        ).scalar_one()
+        reminders = conn.execute(
+            select(func.count()).select_from(_reminder_query(org, at, user, True).subquery())
+        ).scalar_one()
+    return int(stored) + int(reminders)
 
 
 def mark_read(
@@ -670,10 +715,8 @@ def mark_read(
     """Mark ``keys`` (default: everything in the inbox at ``at``) read; returns how many."""
     at = _now(at)
     org = org_id.hex
-    visible = {n.key for n in inbox(engine, org_id, user, at) if not n.read}
+    visible = {n.key for n in list_inbox(engine, org_id, user, at, limit=None, unread_only=True)}
     wanted = visible if keys is None else visible & set(keys)
-    if not wanted:
-        return 0
     marked = 0
     for key in sorted(wanted):
         try:
@@ -686,7 +729,7 @@ def mark_read(
 
 
 def mark_unread(engine: Engine, org_id: UUID, user: str, keys: Iterable[str]) -> None:
-    create_user_tables(engine)
+    _ensure_user_tables(engine)
     with engine.begin() as conn:
         conn.execute(
             delete(reads).where(
@@ -731,7 +774,7 @@ class SmtpSettings:
 
 def set_mail_addresses(engine: Engine, org_id: UUID, addresses: Iterable[str]) -> None:
     """The addresses that receive an organisation's notifications by mail."""
-    create_user_tables(engine)
+    _ensure_user_tables(engine)
     clean = sorted({a.strip() for a in addresses if a.strip()})
     with engine.begin() as conn:
         conn.execute(delete(mail_addresses).where(mail_addresses.c.org_id == org_id.hex))
@@ -773,7 +816,7 @@ def dispatch_mail(engine: Engine, settings: SmtpSettings, at: datetime | None = 
     logged as ``perime`` instead of being sent.
     """
     at = _now(at)
-    create_user_tables(engine)
+    _ensure_user_tables(engine)
     with engine.begin() as conn:
         state = conn.execute(select(mail_state).where(mail_state.c.name == "mail")).mappings().first()
         if state is None:
@@ -783,19 +826,26 @@ def dispatch_mail(engine: Engine, settings: SmtpSettings, at: datetime | None = 
     start_position, start_at = state["start_position"], _aware(state["start_at"])
 
     with engine.connect() as conn:
-        done = set(conn.execute(select(mail_log.c.key)).scalars())
-        pending = [
-            _stored(row, False)
-            for row in conn.execute(
-                select(notifications)
-                .where(notifications.c.position > start_position, notifications.c.created_at <= at)
-                .order_by(notifications.c.position, notifications.c.key)
-            ).mappings()
-            if row["key"] not in done
-        ]
-        pending += [
-            r for r in _reminders(conn, None, at) if r.key not in done and r.created_at >= start_at
-        ]
+        # Anti-joins on the mail log: only what was never handled, however long the history.
+        stored = (
+            select(notifications)
+            .outerjoin(mail_log, mail_log.c.key == notifications.c.key)
+            .where(
+                mail_log.c.key.is_(None),
+                notifications.c.position > start_position,
+                notifications.c.created_at <= at,
+            )
+            .order_by(notifications.c.position, notifications.c.key)
+        )
+        pending = [_stored(row) for row in conn.execute(stored).mappings()]
+        reminders = _reminder_query(None, at, None, False).subquery()
+        due = (
+            select(reminders)
+            .outerjoin(mail_log, mail_log.c.key == reminders.c.key)
+            .where(mail_log.c.key.is_(None), reminders.c.reminder_at >= start_at)
+            .order_by(reminders.c.reminder_at, reminders.c.key)
+        )
+        pending += [_reminder(row) for row in conn.execute(due).mappings()]
         targets = {
             n.key: sorted({*_addresses(conn, n.org_id.hex), *settings.default_to}) for n in pending
         }

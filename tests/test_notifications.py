@@ -149,6 +149,17 @@ def test_rebuilt_inbox_equals_the_incremental_one_and_keeps_read_marks(app, cloc
         incremental = _all_inboxes(engine, world, at, "lecteur")
         assert sum(1 for n in incremental["VLS"] if not n.read) == 1
 
+        # Pages cut the same list (stored rows and derived reminders merged).
+        for code in ("VLS", "DEP59"):
+            whole = incremental[code]
+            assert len(whole) >= 4
+            org = world.orgs[code]
+            pages = [notif.list_inbox(engine, org, "lecteur", at, limit=2, offset=i) for i in (0, 2, 4)]
+            assert [n for page in pages for n in page] == whole[:6]
+            unread = notif.list_inbox(engine, org, "lecteur", at, unread_only=True)
+            assert unread == [n for n in whole if not n.read]
+            assert notif.unread_count(engine, org, "lecteur", at) == len(unread)
+
         runner.rebuild()
         assert table_snapshot(engine, INBOX_TABLES) == incremental_tables
         assert _all_inboxes(engine, world, at, "lecteur") == incremental
