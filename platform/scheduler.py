@@ -96,7 +96,7 @@ class DeadlineScheduler:
     def tick(self) -> TickReport:
         """One pass; safe to run at any time, any number of times, from any process."""
         with self._tick_lock:
-            self.runner.catch_up()
+            self._catch_up()
             at = self.app.clock()
             due = deadlines.due_windows(self.runner.engine, at)
             closed = errors = 0
@@ -112,7 +112,7 @@ class DeadlineScheduler:
                     errors += 1
                     log.exception("délai de %s non clos", proposal_id)
             if due:
-                self.runner.catch_up()  # the closings reach the table and the inboxes
+                self._catch_up()  # the closings reach the table and the inboxes
             mailed = 0
             if self.smtp is not None:
                 try:
@@ -131,6 +131,14 @@ class DeadlineScheduler:
                     report.mailed,
                 )
             return report
+
+    def _catch_up(self) -> None:
+        # The runner feeds every read model: a failing projector elsewhere must not
+        # stop the closing of the windows already known to the deadline table.
+        try:
+            self.runner.catch_up()
+        except Exception:
+            log.exception("rattrapage des projections en échec : table des délais non à jour")
 
     def _safe_tick(self) -> None:
         try:

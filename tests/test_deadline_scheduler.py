@@ -248,3 +248,21 @@ def test_cli_scheduler_once_closes_overdue_windows(database_url):
         assert _closed_events(check) == dict.fromkeys(proposals, 1)
     finally:
         check.close()
+
+
+def test_a_failing_read_model_does_not_stop_the_closing_of_known_windows(app, clock, monkeypatch):
+    world = sample.build_world(app)
+    [proposal_id] = _proposals(world, 1)
+    scheduler = DeadlineScheduler(app)
+    try:
+        scheduler.tick()  # the deadline table knows the proposal
+
+        def broken(*args, **kwargs):
+            raise RuntimeError("a projector failed")
+
+        monkeypatch.setattr(scheduler.runner, "catch_up", broken)
+        clock.advance(hours=48)
+        assert scheduler.tick().closed == 1
+        assert _closed_events(app) == {proposal_id: 1}
+    finally:
+        scheduler.shutdown()
