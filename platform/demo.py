@@ -996,6 +996,13 @@ def generate(
     )
 
 
+# The generator is the store's only writer while it runs: the library's aggregate cache
+# (fast-forwarded from the store on each read) saves replaying the project and households
+# at every command, and the audit hash chain is extended once at the end rather than
+# after every save (RELOGEMENT_AUDIT_SEAL, platform/application.py).
+BULK_ENV = {"AGGREGATE_CACHE_MAXSIZE": "20000", "RELOGEMENT_AUDIT_SEAL": "0"}
+
+
 def load(
     database: str | None,
     households: int = SMALL_HOUSEHOLDS,
@@ -1005,14 +1012,13 @@ def load(
 ) -> DemoSummary:
     """Generate a programme into ``database`` (must hold no event)."""
     clock = ProgrammeClock(datetime(start.year, start.month, start.day, 8, tzinfo=UTC))
-    # The generator is the store's only writer while it runs: the library's aggregate
-    # cache (fast-forwarded from the store on each read) saves replaying the project and
-    # households at every command.
-    app = RelocationApp(database, clock=clock, env={"AGGREGATE_CACHE_MAXSIZE": "20000"})
+    app = RelocationApp(database, clock=clock, env=BULK_ENV)
     try:
         if app.recorder.max_notification_id():
             raise ValueError("the database already holds events")
-        return generate(app, clock, households, seed, start, progress=progress)
+        summary = generate(app, clock, households, seed, start, progress=progress)
+        app.audit_chain.extend()  # sealing was deferred during the bulk load (BULK_ENV)
+        return summary
     finally:
         app.close()
 

@@ -33,7 +33,7 @@ BANDS = {
 
 def _generate(url: str, households: int, seed: int) -> RelocationApp:
     clock = demo.ProgrammeClock(datetime(START.year, START.month, START.day, 8, tzinfo=UTC))
-    app = RelocationApp(url, clock=clock, env={"AGGREGATE_CACHE_MAXSIZE": "20000"})
+    app = RelocationApp(url, clock=clock, env=demo.BULK_ENV)
     demo.generate(app, clock, households=households, seed=seed, start=START)
     return app
 
