@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
-from uuid import UUID, uuid4
+from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
@@ -54,6 +54,28 @@ class Actor:
 
 
 SYSTEM = Actor(SYSTEM_USER, SYSTEM_ORG)
+
+
+@dataclass(frozen=True)
+class NewHousehold:
+    """One household to register (a form, or one row of an import)."""
+
+    operation: str
+    bailleur_org: UUID
+    situation: Situation
+    personal: PersonalData
+    wishes: Wishes | None = None
+    reference: str | None = None
+    officer_org: UUID | None = None
+
+
+@dataclass(frozen=True)
+class NewOffer:
+    """One offer to publish (a form, or one row of an import)."""
+
+    dwelling: Dwelling
+    reservataire: str = ""
+    reference: str | None = None
 
 
 class RelocationApp(Application[UUID]):
@@ -207,62 +229,111 @@ class RelocationApp(Application[UUID]):
         reference: str | None = None,
         officer_org: UUID | None = None,
     ) -> UUID:
-        def use_case(at: datetime) -> UUID:
+        row = NewHousehold(operation, bailleur_org, situation, personal, wishes, reference, officer_org)
+        return self.register_households(project_id, [row], actor)[0]
+
+    def register_households(
+        self, project_id: UUID, rows: list[NewHousehold], actor: Actor
+    ) -> list[UUID]:
+        """Register several households atomically (imports): all or none."""
+
+        def use_case(at: datetime) -> list[UUID]:
             project = self.project(project_id)
             self._check_partner(project, actor)
-            op = project.operation(operation)
-            if self.organisation(bailleur_org).kind != "bailleur":
-                raise InvalidValue("bailleur_org", "Le bailleur du ménage doit être un bailleur.")
-            officer = officer_org or actor.org
-            if actor.org not in (bailleur_org, officer):
-                raise DomainError(
-                    "acts_for_itself",
-                    "Une organisation n'inscrit que ses propres locataires ou les ménages qu'elle suit.",
-                )
-            # The household's officer is its own bailleur or the project's MOUS: without
-            # this, any bailleur could take over another's tenant by naming itself officer.
-            if officer != bailleur_org and self.organisation(officer).kind != "mous":
-                raise DomainError(
-                    "acts_for_itself",
-                    "Un ménage est suivi par son bailleur ou par l'équipe relogement (MOUS).",
-                )
             self._check_kind(
                 actor, ("bailleur", "mous"), "Seuls les bailleurs et la MOUS inscrivent des ménages."
             )
-            quartier = project.quartier(op["quartier"])
-            dwelling = Dwelling.from_dict(
-                {
-                    **situation.dwelling.to_dict(),
-                    "quartier": quartier["code"],
-                    "qpv": quartier["qpv"],
-                    "commune": situation.dwelling.commune or quartier["commune"],
-                }
-            )
-            situation_ = Situation(
-                ages=situation.ages,
-                resources_cents=situation.resources_cents,
-                apl_cents=situation.apl_cents,
-                income_quartile=situation.income_quartile,
-                dwelling=dwelling,
-            )
-            household_id = uuid4()
-            household = Household(
-                id=household_id,
-                project_id=project_id,
-                reference=reference or f"{project.code}-{household_id.hex[:6].upper()}",
-                operation=operation,
-                quartier=quartier["code"],
-                bailleur_org=bailleur_org,
-                officer_org=officer,
-                situation=situation_.to_dict(),
-                wishes=(wishes or Wishes()).to_dict(),
-                personal=personal.to_dict(),
-                **actor.by,
-            )
-            self.save(household)
-            return household.id
+            households = []
+            taken: set[UUID] = set()
+            for row in rows:
+                household = self._new_household(project, row, actor, taken)
+                taken.add(household.id)
+                households.append(household)
+            self.save(*households)
+            return [h.id for h in households]
 
         return self._run(use_case)
+
+    def _new_household(
+        self, project: Project, row: NewHousehold, actor: Actor, taken: set[UUID]
+    ) -> Household:
+        op = project.operation(row.operation)
+        if self.organisation(row.bailleur_org).kind != "bailleur":
+            raise InvalidValue("bailleur_org", "Le bailleur du ménage doit être un bailleur.")
+        officer = row.officer_org or actor.org
+        if actor.org not in (row.bailleur_org, officer):
+            raise DomainError(
+                "acts_for_itself",
+                "Une organisation n'inscrit que ses propres locataires ou les ménages qu'elle suit.",
+            )
+        # The household's officer is its own bailleur or the project's MOUS: without
+        # this, any bailleur could take over another's tenant by naming itself officer.
+        if officer != row.bailleur_org and self.organisation(officer).kind != "mous":
+            raise DomainError(
+                "acts_for_itself",
+                "Un ménage est suivi par son bailleur ou par l'équipe relogement (MOUS).",
+            )
+        quartier = project.quartier(op["quartier"])
+        situation = row.situation
+        dwelling = Dwelling.from_dict(
+            {
+                **situation.dwelling.to_dict(),
+                "quartier": quartier["code"],
+                "qpv": quartier["qpv"],
+                "commune": situation.dwelling.commune or quartier["commune"],
+            }
+        )
+        situation_ = Situation(
+            ages=situation.ages,
+            resources_cents=situation.resources_cents,
+            apl_cents=situation.apl_cents,
+            income_quartile=situation.income_quartile,
+            dwelling=dwelling,
+        )
+        reference, household_id = self._claim_reference(
+            project, "menage", row.reference, project.code, taken
+        )
+        return Household(
+            id=household_id,
+            project_id=project.id,
+            reference=reference,
+            operation=row.operation,
+            quartier=quartier["code"],
+            bailleur_org=row.bailleur_org,
+            officer_org=officer,
+            situation=situation_.to_dict(),
+            wishes=(row.wishes or Wishes()).to_dict(),
+            personal=row.personal.to_dict(),
+            **actor.by,
+        )
+
+    def _claim_reference(
+        self, project: Project, kind: str, reference: str | None, prefix: str, taken: set[UUID]
+    ) -> tuple[str, UUID]:
+        """A reference unique in the project, and the aggregate id derived from it.
+
+        The id is a function of (project, kind, reference), so two concurrent
+        creations with one reference collide on the same aggregate id and the
+        store refuses the second: uniqueness holds without a lookup table.
+        """
+        if reference is not None:
+            reference = reference.strip()
+            if not reference or len(reference) > 60:
+                raise InvalidValue("reference", "La référence doit faire de 1 à 60 caractères.")
+            aggregate_id = uuid5(project.id, f"{kind}:{reference}")
+            if aggregate_id in taken or self._exists(aggregate_id):
+                raise DomainError(
+                    "reference_taken", f"La référence « {reference} » existe déjà dans ce projet."
+                )
+            return reference, aggregate_id
+        while True:  # generated: retry on the (rare) collision
+            reference = f"{prefix}-{uuid4().hex[:8].upper()}"
+            aggregate_id = uuid5(project.id, f"{kind}:{reference}")
+            if aggregate_id not in taken and not self._exists(aggregate_id):
+                return reference, aggregate_id
+
+    def _exists(self, aggregate_id: UUID) -> bool:
+        return bool(self.recorder.select_events(aggregate_id, limit=1))
 
     def _household_command(
         self, household_id: UUID, actor: Actor, command: Callable[[Household], None]
@@ -357,22 +428,33 @@ class RelocationApp(Application[UUID]):
         reservataire: str = "",
         reference: str | None = None,
     ) -> UUID:
-        def use_case(at: datetime) -> UUID:
+        return self.publish_offers(project_id, [NewOffer(dwelling, reservataire, reference)], actor)[0]
+
+    def publish_offers(self, project_id: UUID, rows: list[NewOffer], actor: Actor) -> list[UUID]:
+        """Publish several offers atomically (imports): all or none."""
+
+        def use_case(at: datetime) -> list[UUID]:
             project = self.project(project_id)
             self._check_partner(project, actor)
             self._check_kind(actor, ("bailleur",), "Seuls les bailleurs publient des logements.")
-            offer_id = uuid4()
-            offer = Offer(
-                id=offer_id,
-                project_id=project_id,
-                bailleur_org=actor.org,  # a bailleur publishes only its own dwellings
-                reference=reference or f"OF-{offer_id.hex[:6].upper()}",
-                dwelling=dwelling.to_dict(),
-                reservataire=reservataire.strip(),
-                **actor.by,
-            )
-            self.save(offer)
-            return offer.id
+            offers = []
+            taken: set[UUID] = set()
+            for row in rows:
+                reference, offer_id = self._claim_reference(project, "offre", row.reference, "OF", taken)
+                taken.add(offer_id)
+                offers.append(
+                    Offer(
+                        id=offer_id,
+                        project_id=project_id,
+                        bailleur_org=actor.org,  # a bailleur publishes only its own dwellings
+                        reference=reference,
+                        dwelling=row.dwelling.to_dict(),
+                        reservataire=row.reservataire.strip(),
+                        **actor.by,
+                    )
+                )
+            self.save(*offers)
+            return [o.id for o in offers]
 
         return self._run(use_case)
 
