@@ -27,6 +27,27 @@ Figures (for the project, then per quartier, operation and bailleur of origin):
   (0, 1, 2, 3, 4+) and the mean for relocated households;
 - ``retours``: relocated households that had asked to return to their quartier
   and were relocated in it.
+
+Before/after figures over the households relocated with a lease (base = leases, the
+"before" being the situation stored at signature, the "after" the lease and the
+let dwelling as of the position):
+
+- ``destinations_site``: sur_site (same quartier), hors_site, hors_commune (the let
+  dwelling's commune differs from the former dwelling's), ``{"nombre", "taux"}``;
+- ``typologies``: avant / apres counts T1..T6 and the ``matrice`` avant → apres;
+- ``surfaces``: total, mean (m², 2 decimals) and distribution before / after, mean
+  change, plus_grande / plus_petite / egale;
+- ``reste_a_charge``: total and mean (cents) before / after, per m² (euros, the
+  ratio of the totals: total reste à charge / total surface), evolution, hausse /
+  baisse / stable;
+- ``indemnites_minoration``: the ANRU rent-reduction indemnity
+  (:mod:`relogement.projections.indemnities`): eligible / not / to check, total
+  amount (cents) and per beneficiary (the relocating bailleur, i.e. the
+  household's bailleur of origin), with the scales used and their statut.
+
+``par_bailleur_accueil`` groups by receiving bailleur (the let dwelling's bailleur):
+its relocations with the same lease figures, where the households come from, and
+the proposals of its offers.
 """
 
 from __future__ import annotations
@@ -39,6 +60,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from uuid import UUID
 
+from relogement.projections import indemnities
 from relogement.projections import queries as q
 
 FLAG_NAMES = {
@@ -55,6 +77,9 @@ FLAG_NAMES = {
 # Bins are half-open [low, high); None is unbounded.
 TE_BINS = ((None, -5), (-5, -2), (-2, 0), (0, 2), (2, 5), (5, None))  # points
 RAV_BINS = ((None, -3), (-3, -1), (-1, 0), (0, 1), (1, 3), (3, None))  # € per day
+
+SURFACE_BINS = ((None, 40), (40, 60), (60, 80), (80, 100), (100, None))  # m²
+TYPOLOGIES = ("T1", "T2", "T3", "T4", "T5", "T6")
 
 TWO = Decimal("0.01")
 FOUR = Decimal("0.0001")
@@ -111,8 +136,132 @@ def _dec(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
+def _surface(value: Any) -> Decimal | None:
+    return None if value in (None, "") else Decimal(str(value))
+
+
+def _lease_figures(
+    leases: list[dict],
+    households_by_id: dict[str, dict],
+    offers_by_id: dict[str, dict],
+    assessments: dict[str, dict],
+) -> dict[str, Any]:
+    """Before/after figures over signed leases (see the module docstring)."""
+    n = len(leases)
+
+    def share(count: int) -> dict:
+        return {"nombre": count, "taux": rate(count, n)}
+
+    flags = [p["lease_indicators"].get("flags", {}) for p in leases]
+    on_site = sum(1 for f in flags if f.get("same_quartier"))
+    out_commune = sum(1 for f in flags if not f.get("same_commune"))
+
+    before_typ: Counter = Counter()
+    after_typ: Counter = Counter()
+    matrix: dict[str, Counter] = {}
+    before_surf: list[Decimal] = []
+    after_surf: list[Decimal] = []
+    changes: list[Decimal] = []
+    rac_before: list[int] = []
+    rac_after: list[int] = []
+    rac_surf_before: list[tuple[int, Decimal]] = []
+    rac_surf_after: list[tuple[int, Decimal]] = []
+    for p in leases:
+        h = households_by_id.get(p["household_id"], {})
+        offer = offers_by_id.get(p["offer_id"], {})
+        t_before, t_after = h.get("typology"), offer.get("typology") or p["offer_typology"]
+        before_typ[t_before] += 1
+        after_typ[t_after] += 1
+        matrix.setdefault(t_before, Counter())[t_after] += 1
+        s_before, s_after = _surface(h.get("surface_m2")), _surface(offer.get("surface_m2"))
+        if s_before is not None:
+            before_surf.append(s_before)
+        if s_after is not None:
+            after_surf.append(s_after)
+        if s_before is not None and s_after is not None:
+            changes.append(s_after - s_before)
+        ind = p["lease_indicators"]
+        rb, ra = ind["before"]["reste_a_charge_cents"], ind["after"]["reste_a_charge_cents"]
+        rac_before.append(rb)
+        rac_after.append(ra)
+        if s_before:
+            rac_surf_before.append((rb, s_before))
+        if s_after:
+            rac_surf_after.append((ra, s_after))
+
+    def surfaces(values: list[Decimal]) -> dict:
+        total = sum(values, Decimal(0))
+        return {
+            "nombre": len(values),
+            "total_m2": total,
+            "moyenne_m2": (total / len(values)).quantize(TWO, rounding=ROUND_HALF_UP) if values else None,
+            "distribution": distribution(values, SURFACE_BINS, "m²"),
+        }
+
+    def per_m2(pairs: list[tuple[int, Decimal]]) -> Decimal | None:
+        surface = sum((s for _, s in pairs), Decimal(0))
+        if not surface:
+            return None
+        return (Decimal(sum(c for c, _ in pairs)) / 100 / surface).quantize(TWO, rounding=ROUND_HALF_UP)
+
+    def cents_mean(values: list[int]) -> int | None:
+        if not values:
+            return None
+        return int((Decimal(sum(values)) / len(values)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+    deltas = [a - b for a, b in zip(rac_after, rac_before, strict=True)]
+    return {
+        "destinations_site": {
+            "base": n,
+            "sur_site": share(on_site),
+            "hors_site": share(n - on_site),
+            "hors_commune": share(out_commune),
+        },
+        "typologies": {
+            "base": n,
+            "avant": {t: before_typ.get(t, 0) for t in TYPOLOGIES},
+            "apres": {t: after_typ.get(t, 0) for t in TYPOLOGIES},
+            "matrice": {
+                b: {a: c for a, c in sorted(row.items())} for b, row in sorted(matrix.items())
+            },
+        },
+        "surfaces": {
+            "base": n,
+            "avant": surfaces(before_surf),
+            "apres": surfaces(after_surf),
+            "evolution_moyenne_m2": (
+                (sum(changes, Decimal(0)) / len(changes)).quantize(TWO, rounding=ROUND_HALF_UP)
+                if changes else None
+            ),
+            "plus_grande": sum(1 for c in changes if c > 0),
+            "plus_petite": sum(1 for c in changes if c < 0),
+            "egale": sum(1 for c in changes if c == 0),
+        },
+        "reste_a_charge": {
+            "base": n,
+            "avant": {"total_cents": sum(rac_before), "moyenne_cents": cents_mean(rac_before),
+                      "par_m2_euros": per_m2(rac_surf_before)},
+            "apres": {"total_cents": sum(rac_after), "moyenne_cents": cents_mean(rac_after),
+                      "par_m2_euros": per_m2(rac_surf_after)},
+            "evolution_total_cents": sum(deltas),
+            "evolution_moyenne_cents": cents_mean(deltas),
+            "hausse": sum(1 for d in deltas if d > 0),
+            "baisse": sum(1 for d in deltas if d < 0),
+            "stable": sum(1 for d in deltas if d == 0),
+        },
+        "indemnites_minoration": indemnities.summary(
+            [assessments[p["proposal_id"]] for p in leases if p["proposal_id"] in assessments]
+        ),
+    }
+
+
 def _figures(
-    hh: list[dict], props: list[dict], objs: list[dict], instant: datetime
+    hh: list[dict],
+    props: list[dict],
+    objs: list[dict],
+    instant: datetime,
+    offers_by_id: dict[str, dict] | None = None,
+    assessments: dict[str, dict] | None = None,
 ) -> dict[str, Any]:
     status = Counter(h["status"] for h in hh)
     relocated = [h for h in hh if h["status"] == "reloge"]
@@ -189,6 +338,41 @@ def _figures(
             "moyenne_reloges": mean([Decimal(h["proposals_count"]) for h in relocated]),
         },
         "retours": returns,
+        **_lease_figures(leases, {h["household_id"]: h for h in hh}, offers_by_id or {}, assessments or {}),
+    }
+
+
+def _reception_figures(
+    org: str,
+    hh_by_id: dict[str, dict],
+    props: list[dict],
+    offers_by_id: dict[str, dict],
+    assessments: dict[str, dict],
+) -> dict[str, Any]:
+    """Figures of a receiving bailleur: relocations into its dwellings, proposals of its offers."""
+    mine = [p for p in props if p["offer_bailleur"] == org]
+    leases = [p for p in mine if p["status"] == "bail_signe" and p["lease_indicators"]]
+    refused = [p for p in mine if p["status"] == "refusee"]
+
+    def evolutions(key: str) -> list[Decimal]:
+        values = (_dec(p["lease_indicators"]["evolution"].get(key)) for p in leases)
+        return [v for v in values if v is not None]
+
+    origins = Counter(p["household_bailleur"] for p in leases)
+    return {
+        "relogements": len(leases),
+        "origine": dict(sorted(origins.items())),
+        "inter_bailleur": {"nombre": sum(1 for p in leases if p["household_bailleur"] != org),
+                           "taux": rate(sum(1 for p in leases if p["household_bailleur"] != org), len(leases))},
+        "propositions": {
+            "faites": len(mine),
+            "en_cours": sum(1 for p in mine if p["live"]),
+            "refus": len(refused),
+            "refus_par_motif": dict(sorted(Counter(p["refusal_motive"] for p in refused).items())),
+        },
+        "taux_effort": evolution_summary(evolutions("taux_effort_points"), TE_BINS, "pts"),
+        "reste_a_vivre_personne": evolution_summary(evolutions("rav_person_day"), RAV_BINS, "€/j"),
+        **_lease_figures(leases, hh_by_id, offers_by_id, assessments),
     }
 
 
@@ -216,30 +400,48 @@ def dashboard(
     *,
     position: int | None = None,
     instant: datetime | None = None,
+    reference: indemnities.Reference | None = None,
 ) -> dict[str, Any]:
     """The dashboard of one project: ``total`` and ``par_quartier`` / ``par_operation``
-    / ``par_bailleur`` (bailleur of origin, org hex → figures), with ``position``
-    and ``instant`` it was computed at. ``position=None``: live."""
+    / ``par_bailleur`` (bailleur of origin, org hex → figures) and
+    ``par_bailleur_accueil`` (receiving bailleur), with ``position`` and ``instant``
+    it was computed at. ``position=None``: live. ``reference``: the indemnity
+    reference tables (default ``reference/*.csv``)."""
     position, when = resolve(db, position, instant)
     hh, props, objs = load(db, project_id, position)
     project = q.get_project(db, project_id, position=position)
     if project is not None:
         project.pop("valid_to")  # differs between live and as-of; the figures do not
+    household_ids = {h["household_id"] for h in hh}
+    leases = [
+        p for p in props
+        if p["status"] == "bail_signe" and p["lease_indicators"] and p["household_id"] in household_ids
+    ]
+    offers_by_id = {o["offer_id"]: o for o in q.list_offers(db, project_id, position=position)}
+    assessments = indemnities.assess_all(leases, offers_by_id, reference)
 
     def grouped(key: Callable[[dict], str]) -> dict[str, dict]:
         groups: dict[str, list[dict]] = {}
         for h in hh:
             groups.setdefault(key(h), []).append(h)
-        return {k: _figures(v, props, objs, when) for k, v in sorted(groups.items())}
+        return {
+            k: _figures(v, props, objs, when, offers_by_id, assessments) for k, v in sorted(groups.items())
+        }
 
+    hh_by_id = {h["household_id"]: h for h in hh}
     return {
         "position": position,
         "instant": when,
         "project": project,
-        "total": _figures(hh, props, objs, when),
+        "total": _figures(hh, props, objs, when, offers_by_id, assessments),
         "par_quartier": grouped(lambda h: h["quartier"]),
         "par_operation": grouped(lambda h: h["operation"]),
         "par_bailleur": grouped(lambda h: h["bailleur_org"]),
+        "par_bailleur_accueil": {
+            org: _reception_figures(org, hh_by_id, props, offers_by_id, assessments)
+            for org in sorted({p["offer_bailleur"] for p in props if p["household_id"] in household_ids})
+        },
+        "indemnites_conventions": list(indemnities.CONVENTIONS),
     }
 
 
