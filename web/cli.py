@@ -284,3 +284,70 @@ from relogement.platform.privacy_cli import audit_group, privacy_group  # noqa: 
 
 main.add_command(audit_group)
 main.add_command(privacy_group)
+
+
+# -- exports (relogement.projections.anru_export) ------------------------------------
+@main.group("export", help="Exports pour les partenaires (ANRU...).")
+def export_group() -> None:
+    pass
+
+
+def _resolve_id(value: str, by_code: dict[str, str], what: str) -> str:
+    """A UUID, or a code (organisation or project) → hex id."""
+    if value in by_code:
+        return by_code[value]
+    try:
+        return UUID(value).hex
+    except ValueError:
+        raise click.BadParameter(f"{what} inconnu(e) : {value}") from None
+
+
+@export_group.command(
+    "anru",
+    help="Export ANRU (une ligne par ménage, avant / après relogement, indemnité de minoration "
+    "de loyer), pseudonymisé. XLSX, ou CSV si le fichier se termine par .csv.",
+)
+@click.option("--project", "project", required=True, help="Identifiant ou code du projet.")
+@click.option("--bailleur", default=None, help="Identifiant ou code du bailleur d'origine (défaut : tous).")
+@click.option("--as-of", "as_of", default=None, help="État au jj/mm/aaaa (fin de journée, heure de Paris).")
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="Fichier produit (.xlsx ou .csv).")
+@click.pass_context
+def export_anru(ctx: click.Context, project: str, bailleur: str | None, as_of: str | None, output: str) -> None:
+    from datetime import datetime as _dt
+
+    from relogement.projections import anru_export, build_runner
+    from relogement.projections import queries as q
+
+    day = None
+    if as_of is not None:
+        try:
+            day = _dt.strptime(as_of, "%d/%m/%Y").date()
+        except ValueError:
+            raise click.BadParameter(f"date attendue au format jj/mm/aaaa : {as_of}") from None
+    app = _app(ctx.obj["database"])
+    runner = build_runner(app)
+    try:
+        runner.catch_up()  # the export reads the read models: bring them up to the store
+        db = runner.engine
+        project_id = _resolve_id(project, {p["code"]: p["project_id"] for p in q.list_projects(db)}, "projet")
+        org = None
+        if bailleur is not None:
+            org = _resolve_id(bailleur, {o["code"]: o["org_id"] for o in q.list_organisations(db)}, "bailleur")
+        position = anru_export.position_at_end_of(db, day) if day else None
+        try:
+            data = anru_export.anru_data(db, project_id, org, position, as_of=day)
+        except LookupError as error:
+            raise click.ClickException(str(error)) from None
+        if output.lower().endswith(".csv"):
+            content = anru_export.anru_csv(db, project_id, data=data)
+        else:
+            content = anru_export.anru_export(db, project_id, data=data)
+        with open(output, "wb") as f:
+            f.write(content)
+        click.echo(
+            f"Export ANRU : {len(data['rows'])} ménage(s), {anru_export.state_line(data).lower()} → {output}"
+        )
+    finally:
+        runner.close()
+        app.close()
