@@ -81,6 +81,10 @@ class DeadlineScheduler:
         smtp: notifications.SmtpSettings | None = None,
     ) -> None:
         self.app = app
+        # Touch the event store once outside the runner's lock: on a fresh SQLite file
+        # the store's first transaction switches the file to WAL mode, which cannot
+        # happen while the runner holds its write lock (``database is locked``).
+        app.recorder.max_notification_id()
         self.runner = runner or build_projection_runner(app)
         self._own_runner = runner is None
         self.interval_seconds = interval_seconds

@@ -266,3 +266,18 @@ def test_a_failing_read_model_does_not_stop_the_closing_of_known_windows(app, cl
         assert _closed_events(app) == {proposal_id: 1}
     finally:
         scheduler.shutdown()
+
+
+def test_scheduler_starts_on_a_fresh_empty_store(app, clock, caplog):
+    # First thing on a fresh file: no command has touched the store yet.
+    scheduler = DeadlineScheduler(app)
+    try:
+        with caplog.at_level("ERROR"):
+            assert scheduler.tick().due == 0
+        assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == []
+        world = sample.build_world(app)
+        [proposal_id] = _proposals(world, 1)
+        clock.advance(hours=48)
+        assert scheduler.tick().closed == 1
+    finally:
+        scheduler.shutdown()
