@@ -225,6 +225,9 @@ class ProjectionRunner:
         self._local_lock = threading.Lock()
         self._poller: threading.Thread | None = None
         self._stop = threading.Event()
+        # Touch the event store first: on a fresh SQLite file its first transaction
+        # switches the file to WAL mode, which would block behind our write lock.
+        app.recorder.max_notification_id()
         self.create_tables()
 
     # -- schema -------------------------------------------------------------
