@@ -83,6 +83,27 @@ OFFERS = {
 
 NAMES = {k: f"Famille Témoin-{k}" for k in BEFORE}
 
+# The scale the tests are worked with: the 2016 national amounts and, for 2021, the demo amounts
+# of reference/minoration_loyer.csv as they were written. A copy, so that entering the official
+# 2021 amounts in the shipped file does not change these hand calculations.
+SCALE_CSV = """bareme,date_debut,date_fin,zone_1995,typologies,montant_euros,source,statut
+ANRU-2016,2016-01-01,2021-09-30,*,T1 T2,1500.00,RGA,officiel
+ANRU-2016,2016-01-01,2021-09-30,*,T3 T4,4000.00,RGA,officiel
+ANRU-2016,2016-01-01,2021-09-30,*,T5 T6,5000.00,RGA,officiel
+ANRU-2021,2021-10-01,,2,T1 T2,2000.00,démonstration,demo
+ANRU-2021,2021-10-01,,2,T3 T4,5000.00,démonstration,demo
+ANRU-2021,2021-10-01,,2,T5 T6,6500.00,démonstration,demo
+"""
+
+
+def reference(tmp_path):
+    """Shipped APL ceilings and zoning, the test scale above."""
+    from relogement.projections import indemnities
+
+    path = tmp_path / "bareme_test.csv"
+    path.write_text(SCALE_CSV, encoding="utf-8")
+    return indemnities.load_reference(scale=path)
+
 
 def _register(w, key: str):
     bailleur, operation, ages, typology, surface, resources, rent, charges, apl = BEFORE[key]

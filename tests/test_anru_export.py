@@ -21,12 +21,18 @@ from relogement.web.cli import main
 
 
 @pytest.fixture
-def story(app, clock):
+def story(app, clock, tmp_path):
     w, h, refs = anru_scenario.build(app, clock)
     runner = build_runner(app, batch_size=11)
     runner.catch_up()
-    yield w, runner, refs, clock
+    yield w, runner, refs, anru_scenario.reference(tmp_path)
     runner.close()
+
+
+def xlsx(story, bailleur=None, position=None) -> bytes:
+    w, runner, _, ref = story
+    data = anru_export.anru_data(runner.engine, w.project_id, bailleur, position, reference=ref)
+    return anru_export.anru_export(runner.engine, w.project_id, data=data)
 
 
 def _sheet_rows(content: bytes, sheet: str = "Ménages") -> tuple[list[str], dict[str, dict]]:
@@ -38,8 +44,8 @@ def _sheet_rows(content: bytes, sheet: str = "Ménages") -> tuple[list[str], dic
 
 
 def test_workbook_of_one_bailleur(story):
-    w, runner, refs, _ = story
-    content = anru_export.anru_export(runner.engine, w.project_id, bailleur_org=w.orgs["LMH"])
+    w, runner, refs, ref = story
+    content = xlsx(story, w.orgs["LMH"])
     header, rows = _sheet_rows(content)
     # LMH is the bailleur of origin of I, A, D and G
     assert sorted(rows) == sorted(refs[k] for k in "IADG")
@@ -110,8 +116,8 @@ def test_workbook_of_one_bailleur(story):
 
 
 def test_whole_project_is_pseudonymised(story):
-    w, runner, refs, _ = story
-    content = anru_export.anru_export(runner.engine, w.project_id)
+    w, runner, refs, ref = story
+    content = xlsx(story)
     _, rows = _sheet_rows(content)
     assert sorted(rows) == sorted(refs.values())
     h = rows[refs["H"]]
@@ -128,25 +134,25 @@ def test_whole_project_is_pseudonymised(story):
     assert "06 00 00 00 00" not in text and "Suivi social" not in text
 
 
-def test_as_of_and_reproducible_bytes(story, app, clock):
-    w, runner, refs, _ = story
+def test_as_of_and_reproducible_bytes(story, clock):
+    w, runner, refs, ref = story
     db = runner.engine
-    first = anru_export.anru_export(db, w.project_id, w.orgs["LMH"])
-    assert anru_export.anru_export(db, w.project_id, w.orgs["LMH"]) == first  # same bytes twice
+    first = xlsx(story, w.orgs["LMH"])
+    assert xlsx(story, w.orgs["LMH"]) == first  # same bytes twice
     position = anru_export.anru_data(db, w.project_id, w.orgs["LMH"])["position"]
     # later facts do not change an export as of an earlier position
     clock.advance(days=3)
     sample.register(w, bailleur="LMH", name="Famille Tardive")
     runner.catch_up()
-    assert anru_export.anru_export(db, w.project_id, w.orgs["LMH"], position=position) == first
-    assert anru_export.anru_export(db, w.project_id, w.orgs["LMH"]) != first
+    assert xlsx(story, w.orgs["LMH"], position) == first
+    assert xlsx(story, w.orgs["LMH"]) != first
     book = load_workbook(io.BytesIO(first))
     # pinned to the instant of the last event (01/06/2026 09:00 UTC, H's departure)
     assert book.properties.created == datetime(2026, 6, 1, 9, 0)
 
     # as of 31/03/2026 (Paris): D not yet proposed, C holds a live proposal
     end_march = anru_export.position_at_end_of(db, date(2026, 3, 31))
-    _, rows = _sheet_rows(anru_export.anru_export(db, w.project_id, position=end_march))
+    _, rows = _sheet_rows(xlsx(story, position=end_march))
     assert rows[refs["D"]]["Statut"] == "À reloger" and rows[refs["D"]]["Après – Loyer principal (€)"] is None
     assert rows[refs["C"]]["Statut"] == "Proposition en cours"
     assert rows[refs["A"]]["Indemnité – montant (€)"] == 5000
@@ -154,8 +160,9 @@ def test_as_of_and_reproducible_bytes(story, app, clock):
 
 
 def test_csv_french_conventions(story):
-    w, runner, refs, _ = story
-    content = anru_export.anru_csv(runner.engine, w.project_id, w.orgs["VCL"])
+    w, runner, refs, ref = story
+    data = anru_export.anru_data(runner.engine, w.project_id, w.orgs["VCL"], reference=ref)
+    content = anru_export.anru_csv(runner.engine, w.project_id, data=data)
     assert content.startswith("\ufeff".encode())
     text = content.decode("utf-8-sig")
     rows = {r["Référence ménage"]: r for r in csv.DictReader(io.StringIO(text), delimiter=";")}
@@ -171,7 +178,7 @@ def test_csv_french_conventions(story):
 
 
 def test_cli_export(story, database_url, tmp_path):
-    w, runner, refs, _ = story
+    w, runner, refs, ref = story
     cli = CliRunner()
     out = tmp_path / "anru-lmh.xlsx"
     result = cli.invoke(main, ["--database", database_url, "export", "anru", "--project", "LS",

@@ -19,11 +19,11 @@ from relogement.projections import queries as q
 
 
 @pytest.fixture
-def story(app, clock):
+def story(app, clock, tmp_path):
     w, h, refs = anru_scenario.build(app, clock)
     runner = build_runner(app, batch_size=13)
     runner.catch_up()
-    yield w, runner, refs, clock
+    yield w, runner, refs, clock, anru_scenario.reference(tmp_path)
     runner.close()
 
 
@@ -32,8 +32,8 @@ def share(n: int, base: int) -> dict:
 
 
 def test_indemnity_and_before_after_figures(story):
-    w, runner, refs, clock = story
-    d = dash.dashboard(runner.engine, w.project_id, instant=clock.now)
+    w, runner, refs, clock, ref = story
+    d = dash.dashboard(runner.engine, w.project_id, instant=clock.now, reference=ref)
     t = d["total"]
     # 9 registered: I, A–F relocated (7), G to relocate (its only proposal refused), H left
     assert t["menages"]["reloges"] == 7 and t["menages"]["a_reloger"] == 1 and t["menages"]["sortis"] == 1
@@ -95,8 +95,8 @@ def test_indemnity_and_before_after_figures(story):
 
 
 def test_grouping_by_receiving_bailleur(story):
-    w, runner, refs, clock = story
-    d = dash.dashboard(runner.engine, w.project_id, instant=clock.now)
+    w, runner, refs, clock, ref = story
+    d = dash.dashboard(runner.engine, w.project_id, instant=clock.now, reference=ref)
     lmh, vcl, pdc = (w.orgs[k].hex for k in ("LMH", "VCL", "PDC"))
     acc = d["par_bailleur_accueil"]
     assert set(acc) == {lmh, vcl, pdc}
@@ -127,10 +127,11 @@ def test_grouping_by_receiving_bailleur(story):
 
 
 def test_figures_as_of_a_past_position(story):
-    w, runner, refs, clock = story
+    w, runner, refs, clock, ref = story
     # 31/03/2026 at midnight, Paris: I, A and B have signed; C (01/04) not yet
     end_of_march = datetime(2026, 3, 31, 22, 0, tzinfo=UTC)
-    d = dash.dashboard_at(runner.engine, w.project_id, end_of_march)
+    d = dash.dashboard(runner.engine, w.project_id, position=q.position_at(runner.engine, end_of_march),
+                       instant=end_of_march, reference=ref)
     t = d["total"]
     ind = t["indemnites_minoration"]
     assert (ind["base"], ind["eligibles"], ind["non_eligibles"], ind["a_verifier"]) == (3, 3, 0, 0)
@@ -148,20 +149,21 @@ def test_figures_as_of_a_past_position(story):
     assert (pdc["relogements"], pdc["propositions"]["en_cours"]) == (0, 1)
     assert pdc["reste_a_charge"]["apres"]["par_m2_euros"] is None
     # the same position read again later gives the same figures
-    again = dash.dashboard(runner.engine, w.project_id, position=d["position"], instant=d["instant"])
+    again = dash.dashboard(runner.engine, w.project_id, position=d["position"], instant=d["instant"],
+                           reference=ref)
     assert again == d
     # and the year 2020, before any 2026 household: only I, under the 2016 scale
-    d2020 = dash.dashboard_at(runner.engine, w.project_id, datetime(2020, 12, 31, tzinfo=UTC))
+    d2020 = dash.dashboard_at(runner.engine, w.project_id, datetime(2020, 12, 31, tzinfo=UTC))  # shipped files
     assert d2020["total"]["indemnites_minoration"]["baremes"] == [("ANRU-2016", "officiel")]
     assert d2020["total"]["menages"]["inscrits"] == 1
 
 
 def test_each_assessment_shows_its_inputs(story):
-    w, runner, refs, clock = story
+    w, runner, refs, clock, ref = story
     db = runner.engine
     leases = [p for p in q.list_proposals(db, w.project_id) if p["status"] == "bail_signe"]
     offers = {o["offer_id"]: o for o in q.list_offers(db, w.project_id)}
-    found = {a["reference"]: a for a in indemnities.assess_all(leases, offers).values()}
+    found = {a["reference"]: a for a in indemnities.assess_all(leases, offers, ref).values()}
     i, b, c, f = (found[refs[k]] for k in "IBCF")
     # I: couple + 3 in charge, zone II at 15/10/2020: 356.30 + 2 × 51.86 = 460.02
     assert (i["composition"], i["zone_apl"], i["plafond_apl_cents"], i["bareme"]) == (
