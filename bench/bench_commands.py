@@ -38,10 +38,10 @@ def timed(calls: list, latencies: list[float]) -> None:
         latencies.append(time.perf_counter() - began)
 
 
-def run(database: str, n: int, warmup: int, lifecycle: bool, seed: int) -> dict:
+def run(database: str, n: int, warmup: int, lifecycle: bool, seed: int, env: dict | None = None) -> dict:
     rng = random.Random(seed)
     clock = ProgrammeClock(datetime(2026, 3, 2, 9, tzinfo=UTC))
-    app = RelocationApp(database, clock=clock)
+    app = RelocationApp(database, clock=clock, env=env)
     try:
         began = time.perf_counter()
         world = sample.build_world(app)
@@ -79,6 +79,7 @@ def run(database: str, n: int, warmup: int, lifecycle: bool, seed: int) -> dict:
         timed([propose(h, o) for h, o in zip(households, offers, strict=True)], latencies["make_proposal"])
         t4 = time.perf_counter()
         result = {
+            "env": env or {},
             "n": n,
             "warmup_excluded": warmup,
             "setup": setup,
@@ -117,14 +118,17 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--no-lifecycle", action="store_true")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
+                        help="application setting, e.g. RELOGEMENT_AUDIT_SEAL=0 (repeatable)")
     args = parser.parse_args()
+    env = dict(item.split("=", 1) for item in args.env)
     with tempfile.TemporaryDirectory() as scratch:
         database = args.database or f"sqlite:///{Path(scratch) / 'bench.sqlite'}"
-        result = run(database, args.n, args.warmup, not args.no_lifecycle, args.seed)
+        result = run(database, args.n, args.warmup, not args.no_lifecycle, args.seed, env)
         path = write_results("commands", database, result)
     lat = result["latency"]
     print(f"database: {database if not args.database else path.name.split('-')[1]}")
-    print(f"set-up: {result['setup']}")
+    print(f"set-up: {result['setup']}  env: {env}")
     print(f"make_proposal: {result['proposals_per_s']} proposals/s, "
           f"p50 {lat['make_proposal']['p50_ms']} ms, p95 {lat['make_proposal']['p95_ms']} ms")
     for name, rate in result.get("commands_per_s", {}).items():

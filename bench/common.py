@@ -38,7 +38,7 @@ def machine() -> dict:
         "cpu": cpu,
         "python": sys.version.split()[0],
         "platform": platform.platform(),
-        "load_average_at_start": [round(x, 2) for x in load] if load else None,
+        "load_average_when_written": [round(x, 2) for x in load] if load else None,
         "git_commit": _git_commit(),
     }
 

@@ -480,7 +480,8 @@ class _Generator:
             bailleur = rng.choice(origin[6])
             officer = "MOUS" if rng.random() < 0.22 else bailleur
             household = self.plan_household(index, origin, operation["code"], bailleur, officer)
-            offset = op_start[operation["code"]] + rng.uniform(0, 0.2) * horizon
+            # Every planned household registers, at the latest a few weeks before the end.
+            offset = min(op_start[operation["code"]] + rng.uniform(0, 0.2) * horizon, 0.97 * horizon)
             self.at(self.office(self.start + timedelta(seconds=offset)), self.register, household)
         # Offers published but never proposed to a relocated household (let through the
         # ordinary channel, or still available at the end).
