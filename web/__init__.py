@@ -1,13 +1,27 @@
 """Web application: blueprints, templates, static files, CLI.
 
 ``create_app(config)`` builds one Flask app with one RelocationApp (the only door to
-the event store) in ``app.extensions["relogement"]``. Configuration comes from the
-environment (DATABASE_URL, SECRET_KEY, RELOGEMENT_DATA_DIR, RELOGEMENT_SECURE_COOKIES,
-RELOGEMENT_CLOCK_OFFSET_HOURS) and from the ``config`` mapping (tests).
+the event store) in ``app.extensions["relogement"]``, and the projections' runner
+(``app.extensions["relogement.runner"]``) whose SQL read models every page reads.
+
+Read models kept current:
+- right after each command, in the same process: the app's RelocationApp is a
+  :class:`WebRelocationApp`, which catches the runner up as soon as a save is
+  recorded, so a user sees the effect of their own action on the next page (and
+  tests, which call the use cases directly, read synchronously up-to-date models);
+- for events written by other processes (the scheduler, another worker, the CLI): the
+  runner's polling thread (``ProjectionRunner.start_polling``), started with the first
+  request (not in tests, not in CLI commands), every ``RELOGEMENT_POLL_SECONDS``
+  (default 0.5 s; 0 disables it).
+
+Configuration comes from the environment (DATABASE_URL, SECRET_KEY, RELOGEMENT_DATA_DIR,
+RELOGEMENT_SECURE_COOKIES, RELOGEMENT_CLOCK_OFFSET_HOURS, RELOGEMENT_POLL_SECONDS) and
+from the ``config`` mapping (tests).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from collections.abc import Mapping
@@ -17,7 +31,46 @@ from typing import Any
 
 from flask import Flask
 
+from relogement.platform.application import RelocationApp
+
 TRUE = ("1", "true", "yes", "oui", "on")
+log = logging.getLogger(__name__)
+
+
+class WebRelocationApp(RelocationApp):
+    """The RelocationApp of the web process: after each recorded save, the read
+    models catch up in the same process (``after_save``, set by ``create_app``)."""
+
+    after_save: Any = None
+    on_close: Any = None
+
+    def _notify(self, recordings: list) -> None:
+        super()._notify(recordings)
+        if self.after_save is not None:
+            try:
+                self.after_save()
+            except Exception:  # noqa: BLE001 - the events are stored; the poller retries
+                log.exception("read models not caught up after a command")
+
+    def close(self) -> None:
+        if self.on_close is not None:
+            self.on_close()
+        super().close()
+
+
+def _read_engine(url: str, runner_engine: Any) -> Any:
+    """An engine for the pages' reads.
+
+    The runner's SQLite engine opens every transaction with BEGIN IMMEDIATE (the write
+    lock) so that catching up never deadlocks; pages must not take that lock, so on
+    SQLite they read through a plain engine (deferred transactions; the store runs in
+    WAL mode, so readers never wait for the writer). PostgreSQL: the same engine.
+    """
+    if not url.startswith("sqlite"):
+        return runner_engine
+    from sqlalchemy import create_engine
+
+    return create_engine(url, connect_args={"timeout": 30})
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -44,17 +97,18 @@ def _clock(config: Mapping[str, Any]):
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    from flask import g
     from flask_limiter import Limiter
     from flask_limiter.util import get_remote_address
     from flask_login import LoginManager
     from flask_wtf.csrf import CSRFProtect
     from htmx_flask import Htmx
 
-    from relogement.platform.application import RelocationApp
+    from relogement.projections import build_runner
     from relogement.web import errors
     from relogement.web.accounts import Accounts
     from relogement.web.filters import register_filters
-    from relogement.web.readmodels import EventReader, ReadModels
+    from relogement.web.readmodels import ReadModels
 
     config = dict(config or {})
     data_dir = Path(
@@ -91,11 +145,37 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         if key != "CLOCK":
             app.config[key] = value
 
-    relocation = RelocationApp(app.config["DATABASE_URL"], clock=_clock(config))
+    relocation = WebRelocationApp(app.config["DATABASE_URL"], clock=_clock(config))
     app.config["DATABASE_URL"] = relocation.database_url
     app.extensions["relogement"] = relocation
-    reader = EventReader(relocation)
-    app.extensions["relogement.readmodels"] = ReadModels(reader)
+    runner = build_runner(relocation)
+    app.extensions["relogement.runner"] = runner
+    read_engine = _read_engine(relocation.database_url, runner.engine)
+    relocation.after_save = runner.catch_up
+    runner.catch_up()  # start from read models as current as the store
+
+    def _close() -> None:
+        runner.close()
+        if read_engine is not runner.engine:
+            read_engine.dispose()
+
+    relocation.on_close = _close
+
+    def _memo() -> dict | None:
+        from flask import has_app_context
+
+        if not has_app_context():
+            return None
+        if "readmodels_memo" not in g:
+            g.readmodels_memo = {}
+        return g.readmodels_memo
+
+    app.extensions["relogement.readmodels"] = ReadModels(read_engine, _memo)
+    poll = float(
+        config.get("RELOGEMENT_POLL_SECONDS", os.environ.get("RELOGEMENT_POLL_SECONDS", "0.5"))
+    )
+    if testing:
+        poll = float(config.get("RELOGEMENT_POLL_SECONDS", 0))
     accounts = Accounts(relocation.recorder.datastore.engine)
     accounts.create_tables()
     app.extensions["relogement.accounts"] = accounts
@@ -121,7 +201,35 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_filters(app)
     errors.register(app)
 
-    from relogement.web.blueprints import admin, auth, households, imports, main, offers, proposals
+    from relogement.web.blueprints import (
+        admin,
+        auth,
+        households,
+        imports,
+        main,
+        notifications,
+        offers,
+        proposals,
+    )
+    from relogement.web.reports import Reports
+
+    reports = Reports(read_engine, wait_seconds=float(app.config.get("RELOGEMENT_REPORT_WAIT_SECONDS", 0.8)))
+    app.extensions["relogement.reports"] = reports
+    previous_close = relocation.on_close
+
+    def _close_all() -> None:
+        reports.close()
+        previous_close()
+
+    relocation.on_close = _close_all
+    if not testing or app.config.get("RELOGEMENT_WARM_REPORTS"):
+        # After a command, the read models are current: prepare the live dashboard in the
+        # background so the next reader does not pay for it.
+        def _after_save() -> None:
+            runner.catch_up()
+            reports.warm([p.id for p in app.extensions["relogement.readmodels"].projects()], relocation.clock())
+
+        relocation.after_save = _after_save
 
     app.register_blueprint(auth.bp)
     # Brute force: at most LOGIN_RATE_LIMIT login attempts per client address.
@@ -134,6 +242,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(proposals.bp)
     app.register_blueprint(imports.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(notifications.bp)
+
+    @app.before_request
+    def _start_polling() -> None:
+        # Events written by other processes (scheduler, other workers): started with the
+        # first request, so CLI commands that build the app never start a thread.
+        if poll > 0:
+            runner.start_polling(interval=poll)
 
     @app.teardown_appcontext
     def _noop(exc: BaseException | None) -> None:  # the RelocationApp lives as long as the app

@@ -28,6 +28,10 @@ def readmodels() -> ReadModels:
     return current_app.extensions["relogement.readmodels"]
 
 
+def runner():  # noqa: ANN201 - relogement.projections.machinery.ProjectionRunner
+    return current_app.extensions["relogement.runner"]
+
+
 def accounts() -> Accounts:
     return current_app.extensions["relogement.accounts"]
 
@@ -68,13 +72,57 @@ def identity_for(resource: policy.Resource) -> bool:
     return can("household.identity", resource)
 
 
+def situation_for(resource: policy.Resource) -> bool:
+    return can("household.situation", resource)
+
+
+def audit_identity(household_ids: list[UUID], purpose: str) -> None:
+    """Record in the privacy layer's access log that the current user saw these
+    households' personal data (``privacy.access_log``: who, when, which household, why).
+
+    One multi-row insert for a list page (the same rows as
+    ``RelocationApp.record_personal_data_access``, which writes one per call).
+    """
+    if not household_ids:
+        return
+    from relogement.platform.privacy import access_log
+
+    at = now()
+    rows = [
+        {
+            "at": at,
+            "by_user": current_user.login[:200],
+            "by_org": current_user.org_id.hex,
+            "role": current_user.role[:40],
+            "household_id": h.hex,
+            "purpose": purpose[:200],
+        }
+        for h in household_ids
+    ]
+    with relocation().privacy.engine.begin() as conn:
+        conn.execute(access_log.insert(), rows)
+
+
+def household(
+    household_id: UUID, position: int | None = None, purpose: str | None = "fiche ménage"
+):
+    """One household as the current user may see it: identity only if the policy allows
+    it and the page shows it (``purpose`` set), and then logged; else pseudonymised."""
+    identity = identity_for if purpose else (lambda resource: False)
+    return readmodels().household(
+        household_id, identity, situation_for, audit_identity, position, purpose or ""
+    )
+
+
 @dataclass(frozen=True)
 class Viewpoint:
-    """The instant pages are read at: now, or an auditor's past date (end of that day)."""
+    """The instant pages are read at: now, or an auditor's past instant (the end of the
+    chosen day, or of the chosen minute); ``position`` = the last event recorded then."""
 
     position: int | None
     at: datetime
     as_of: str | None  # ISO date chosen by an auditor, None when live
+    as_of_time: str | None = None  # "HH:MM" (Paris) if the auditor gave one
 
     @property
     def live(self) -> bool:
@@ -89,11 +137,19 @@ def viewpoint() -> Viewpoint:
         from datetime import date
 
         day = date.fromisoformat(chosen)
-        end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=PARIS) - timedelta(
-            microseconds=1
-        )
-        at = end.astimezone(UTC)
-        g.viewpoint = Viewpoint(readmodels().position_at(at), at, chosen)
+        hour = session.get("as_of_time")
+        if hour:
+            # The chosen minute, to its last microsecond (Paris time).
+            hh, mm = (int(x) for x in hour.split(":"))
+            end = datetime.combine(day, time(hh, mm), tzinfo=PARIS) + timedelta(
+                minutes=1, microseconds=-1
+            )
+        else:
+            end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=PARIS) - timedelta(
+                microseconds=1
+            )
+        at = min(end.astimezone(UTC), now())  # the future is not history yet
+        g.viewpoint = Viewpoint(readmodels().position_at(at), at, chosen, hour)
     else:
         g.viewpoint = Viewpoint(None, now(), None)
     return g.viewpoint

@@ -34,6 +34,7 @@ TITLES = {
     422: "Données invalides",
     429: "Trop de tentatives",
     500: "Erreur interne",
+    503: "Service momentanément indisponible",
 }
 
 DEFAULT_MESSAGES = {

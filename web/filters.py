@@ -86,6 +86,20 @@ def datetime_fr(value: Any) -> str:
     return local.strftime("%d/%m/%Y à %H:%M")
 
 
+def datetime_court(value: Any) -> str:
+    """"30/06/2026 23:59" (Paris): the "état au …" lines."""
+    if value is None or value == "":
+        return "—"
+    return paris(value).strftime("%d/%m/%Y %H:%M")
+
+
+def entier(value: Any) -> str:
+    """41237 → "41 237" (no-break space)."""
+    if value is None or value == "":
+        return "—"
+    return _group(int(value))
+
+
 def duration_fr(delta: timedelta) -> str:
     """timedelta → "1 j 23 h 05 min" (never negative: "0 min")."""
     seconds = max(0, int(delta.total_seconds()))
@@ -109,6 +123,21 @@ def ages_fr(ages: Any) -> str:
     return ", ".join(f"{a} ans" for a in ages) if ages else "—"
 
 
+def motive_label(item: tuple[str, int]) -> tuple[str, int]:
+    """(refusal motive code, count) → (French label, count)."""
+    from relogement.platform.values import REFUSAL_MOTIVES
+
+    code, count = item
+    return REFUSAL_MOTIVES.get(code, code or "non renseigné"), count
+
+
+def proposals_label(item: tuple[str, int]) -> tuple[str, int]:
+    """("2", count) → ("2 propositions", count)."""
+    key, count = item
+    words = {"0": "Aucune proposition", "1": "1 proposition", "4+": "4 propositions ou plus"}
+    return words.get(key, f"{key} propositions"), count
+
+
 def register_filters(app: Flask) -> None:
     for name, fn in {
         "euros": euros,
@@ -118,6 +147,10 @@ def register_filters(app: Flask) -> None:
         "euros_per_day": euros_per_day,
         "date_fr": date_fr,
         "datetime_fr": datetime_fr,
+        "datetime_court": datetime_court,
+        "entier": entier,
+        "motive_label": motive_label,
+        "proposals_label": proposals_label,
         "duration_fr": duration_fr,
         "yes_no": yes_no,
         "ages_fr": ages_fr,

@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from relogement.platform.application import Actor, RelocationApp
+from relogement.platform.application import Actor, NewHousehold, NewOffer, RelocationApp
 from relogement.platform.errors import DomainError
 from relogement.web.parsing import (
     FormErrors,
@@ -194,19 +193,23 @@ class Importer:
         planned = self._validate_households(rows, report) if kind == "menages" else self._validate_offers(rows, report)
         if report.errors:
             return report
-        for line, reference, write in planned:
-            try:
-                write()
-            except DomainError as error:
-                # Validation covers every rule known beforehand; this is a concurrent change.
-                report.errors.append((line, "", f"{error.message} (lignes précédentes importées ; "
-                                      "ré-importez le même fichier pour terminer)"))
-                return report
-            report.created.append(reference)
+        if not planned:
+            return report
+        try:
+            # One atomic command for the whole file: all rows are written, or none.
+            if kind == "menages":
+                self.app.register_households(self.project.id, [row for _, _, row in planned], self.actor)
+            else:
+                self.app.publish_offers(self.project.id, [row for _, _, row in planned], self.actor)
+        except DomainError as error:
+            # Validation covers every rule known beforehand; this is a concurrent change.
+            report.errors.append((0, "", f"{error.message} (aucune ligne importée)"))
+            return report
+        report.created.extend(reference for _, reference, _ in planned)
         return report
 
     # -- households ---------------------------------------------------------
-    def _validate_households(self, rows, report: ImportReport) -> list[tuple[int, str, Callable[[], Any]]]:
+    def _validate_households(self, rows, report: ImportReport) -> list[tuple[int, str, Any]]:
         existing = self.readmodels.household_references(self.project.id)
         operations = {op["code"]: op for op in self.project.operations}
         orgs = {o.code.lower(): o for o in self.readmodels.organisations()}
@@ -262,17 +265,15 @@ class Importer:
             return None
         return org.id
 
-    def _household_writer(self, reference, operation, bailleur, parsed):
-        def write():
-            self.app.register_household(
-                self.project.id, operation, bailleur, parsed["situation"], parsed["personal"],
-                self.actor, wishes=parsed["wishes"], reference=reference,
-            )
-        return write
+    def _household_writer(self, reference, operation, bailleur, parsed) -> NewHousehold:
+        return NewHousehold(
+            operation=operation, bailleur_org=bailleur, situation=parsed["situation"],
+            personal=parsed["personal"], wishes=parsed["wishes"], reference=reference,
+        )
 
     # -- offers -------------------------------------------------------------
-    def _validate_offers(self, rows, report: ImportReport) -> list[tuple[int, str, Callable[[], Any]]]:
-        existing = {o.reference: o for o in self.readmodels.offers() if o.project_id == self.project.id}
+    def _validate_offers(self, rows, report: ImportReport) -> list[tuple[int, str, Any]]:
+        existing = {o.reference: o for o in self.readmodels.offers(project_id=self.project.id)}
         seen: set[str] = set()
         planned = []
         for index, row in enumerate(rows):
@@ -304,10 +305,8 @@ class Importer:
             planned.append((line, reference, self._offer_writer(reference, dwelling, reservataire)))
         return planned
 
-    def _offer_writer(self, reference, dwelling, reservataire):
-        def write():
-            self.app.publish_offer(self.project.id, dwelling, self.actor, reservataire=reservataire, reference=reference)
-        return write
+    def _offer_writer(self, reference, dwelling, reservataire) -> NewOffer:
+        return NewOffer(dwelling=dwelling, reservataire=reservataire, reference=reference)
 
 
 def _header(filename: str, content: bytes) -> list[str]:

@@ -6,7 +6,7 @@ The domain re-checks what it owns (e.g. "only the offer's bailleur signs the lea
 this module also decides what the domain does not know about: roles and who reads what.
 
 The README table "Qui voit quoi" is generated from ``RULES`` (``describe()``), and
-tests/web/test_authorization_matrix.py checks every cell through the routes.
+tests/web/test_web_authorization.py checks every cell through the routes.
 """
 
 from __future__ import annotations
@@ -39,6 +39,11 @@ class Resource:
     household_officer: UUID | None = None
     proposal_officer: UUID | None = None
     author_org: UUID | None = None  # an objection's author
+    # The project's relocation team(s): MOUS organisations that are partners of the
+    # project. They follow the project's households as a whole (domain.md: "the
+    # household's relocation officer (its bailleur or the project's MOUS)"), so they
+    # read every household's identity, not only the ones they registered.
+    project_mous: frozenset[UUID] = field(default_factory=frozenset)
 
 
 class Denied(Exception):
@@ -65,6 +70,15 @@ def _follows(p: Principal, r: Resource) -> bool:
     return p.org in (r.household_bailleur, r.household_officer)
 
 
+def _relocation_team(p: Principal, r: Resource) -> bool:
+    """The household's own bailleur or officer org, or a MOUS of its project."""
+    return _follows(p, r) or (p.org_kind == "mous" and p.org in r.project_mous and _partner(p, r))
+
+
+def _identity(p: Principal, r: Resource) -> bool:
+    return _officer(p) and _relocation_team(p, r)
+
+
 def _officer(p: Principal) -> bool:
     return p.role == CHARGE
 
@@ -77,12 +91,22 @@ RULES: dict[str, tuple[str, Rule]] = {
         _reader,
     ),
     "household.identity": (
-        "chargé(e)s de relogement du bailleur du ménage et de l'organisation qui le suit (MOUS)",
-        lambda p, r: _officer(p) and _follows(p, r),
+        "chargé(e)s de relogement du bailleur du ménage, de l'organisation qui le suit et de "
+        "l'équipe relogement (MOUS) du projet — pas les partenaires, auditeurs ni administrateurs",
+        _identity,
+    ),
+    "household.situation": (
+        "montants exacts (ressources, aides, loyer) : ceux qui voient l'identité, auditeurs, "
+        "administrateurs ; les partenaires voient une tranche de ressources et les indicateurs",
+        lambda p, r: _identity(p, r) or p.role in (AUDITEUR, ADMIN),
     ),
     "proposal.view": ("tout partenaire du projet, auditeurs, administrateurs", _reader),
     "report.view": ("tout partenaire du projet, auditeurs, administrateurs", _reader),
     "history.asof": ("auditeurs", lambda p, r: p.role == AUDITEUR),
+    "notifications.view": (
+        "tout utilisateur connecté : la boîte de son organisation (lu / non lu par utilisateur)",
+        lambda p, r: True,
+    ),
     # -- offers -------------------------------------------------------------
     "offer.publish": (
         "chargé(e)s de relogement d'un bailleur partenaire (pour ses propres logements)",
@@ -137,12 +161,22 @@ RULES: dict[str, tuple[str, Rule]] = {
     ),
     # -- administration -----------------------------------------------------
     "accounts.manage": ("administrateurs", lambda p, r: p.role == ADMIN),
+    "access_log.view": (
+        "administrateurs et auditeurs (journal des consultations de données personnelles)",
+        lambda p, r: p.role in (ADMIN, AUDITEUR),
+    ),
+    "privacy.erase": (
+        "administrateurs (effacement des données personnelles, liste des durées échues)",
+        lambda p, r: p.role == ADMIN,
+    ),
 }
 
 MESSAGES = {
     "household.identity": "L'identité du ménage est réservée à ceux qui le suivent.",
     "history.asof": "La consultation de l'historique à une date passée est réservée aux auditeurs.",
     "accounts.manage": "La gestion des comptes est réservée aux administrateurs.",
+    "access_log.view": "Le journal des accès est réservé aux administrateurs et aux auditeurs.",
+    "privacy.erase": "L'effacement des données personnelles est réservé aux administrateurs.",
 }
 
 

@@ -1,156 +1,77 @@
-"""What the pages read: plain views built from the event store.
+"""What the pages read: the projections' read models, as plain views for the templates.
 
-This is the ONE adapter between the web layer and the stored facts. Until the
-projections (relogement.projections) land, it folds the notification log into
-in-memory aggregates through RelocationApp (read-only), incrementally: each request
-reads only the events stored since the last one (also those written by another
-process). "As of" an instant = the last position whose event was recorded at or
-before it; the same fold, stopped at that position.
+This is the ONE adapter between the web layer and the read side. It reads the SQL
+read models fed by :func:`relogement.projections.build_runner` (through
+:mod:`relogement.projections.queries` where it has the query, and through the same
+versioned tables with :func:`~relogement.projections.machinery.as_of` where a page
+needs a batch by ids or a page of rows that the generic queries do not offer). It
+never folds the event log in memory: lists are SQL queries, filtered and paginated in
+the database, and their cost does not grow with the history.
+
+"As of": every method takes ``position`` (None = now). An auditor's instant maps to
+a position with :meth:`ReadModels.position_at` (the event journal), and the same
+queries filtered by ``valid_from <= N < valid_to`` give what the live pages showed
+right after event N, by construction.
 
 Pseudonymisation: views built for someone who may not see a household's identity are
-``HouseholdPseudo`` objects, which have no identity fields at all; timeline entries of
-identity facts carry no details for them. Templates therefore cannot leak what they
-never receive.
+``HouseholdPseudo`` objects, which have no identity fields at all; identity comes only
+from :meth:`ReadModels._identities`, which reads ``rm_household_identity`` for the ids
+the caller's policy allowed and reports them to the ``audit`` callback (the privacy
+layer's access log). Templates therefore cannot leak what they never receive, and no
+identity is shown without a log entry.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict, defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from relogement.platform.application import SYSTEM_ORG, RelocationApp
-from relogement.platform.household import Household
-from relogement.platform.offer import Offer
-from relogement.platform.organisation import ORGANISATION_KINDS, Organisation
-from relogement.platform.project import Project
-from relogement.platform.proposal import (
-    DISMISSED,
-    LIFTED,
-    MAINTAINED,
-    OPEN,
-    OPPOSED,
-    REFUSED,
-    REJECTED,
-    SIGNED,
-    WITHDRAWN,
-    Proposal,
-)
+from sqlalchemy import Engine, func, or_, select
+
+from relogement.platform.deadline import window_open
+from relogement.platform.organisation import ORGANISATION_KINDS
+from relogement.platform.privacy import ERASED_NAME
 from relogement.platform.values import CALEOL_DECISIONS, REFUSAL_MOTIVES
+from relogement.projections import queries as q
+from relogement.projections.machinery import as_of, journal
+from relogement.projections.read_models import (
+    household_identity,
+    household_situation,
+    households,
+    offers,
+    proposals,
+)
 from relogement.web.policy import Resource
 
-PAGE = 1000
+PAGE_SIZE = 50
+ERASED_TOPIC = "relogement.platform.household:Household.HouseholdErased"
 
-OFFER_STATUS = {
-    "publiee": "Disponible",
-    "proposee": "Proposée",
-    "retiree": "Retirée",
-    "louee": "Louée",
-}
-OBJECTION_STATUS = {
-    OPEN: "Ouverte",
-    LIFTED: "Levée par son auteur",
-    DISMISSED: "Levée par arbitrage",
-    MAINTAINED: "Maintenue par arbitrage",
-}
+OBJECTION_STATUS = q.OBJECTION_STATUS_LABELS
 OUTCOME = {
-    REFUSED: "Refusée par le ménage",
-    WITHDRAWN: "Retirée",
-    OPPOSED: "Bloquée (opposition maintenue)",
-    REJECTED: "Rejetée par la CALEOL",
-    SIGNED: "Bail signé — ménage relogé",
+    "refusee": "Refusée par le ménage",
+    "retiree": "Retirée",
+    "opposee": "Bloquée (opposition maintenue)",
+    "rejetee_caleol": "Rejetée par la CALEOL",
+    "bail_signe": "Bail signé — ménage relogé",
 }
+HOUSEHOLD_STATUSES = q.HOUSEHOLD_STATUS_LABELS  # code -> French label
+
+Audit = Callable[[list[UUID], str], None]
+IdentityFor = Callable[[Resource], bool]
 
 
-# ---------------------------------------------------------------------------
-# The fold
-# ---------------------------------------------------------------------------
-@dataclass
-class Fold:
-    """Aggregates folded up to ``position``, with every fact kept for timelines."""
-
-    position: int = 0
-    aggregates: dict[UUID, Any] = field(default_factory=dict)
-    facts: dict[UUID, list[tuple[int, Any]]] = field(default_factory=lambda: defaultdict(list))
-    by_household: dict[UUID, list[UUID]] = field(default_factory=lambda: defaultdict(list))
-
-    def apply(self, position: int, fact: Any) -> None:
-        aggregate = self.aggregates.get(fact.originator_id)
-        self.aggregates[fact.originator_id] = fact.mutate(aggregate)
-        self.facts[fact.originator_id].append((position, fact))
-        household_id = getattr(fact, "household_id", None)
-        if aggregate is None and isinstance(self.aggregates[fact.originator_id], Proposal):
-            self.by_household[household_id].append(fact.originator_id)
-        self.position = position
-
-    def of(self, cls: type) -> list:
-        return [a for a in self.aggregates.values() if isinstance(a, cls)]
+def _uuid(value: str | UUID | None) -> UUID | None:
+    if value is None or isinstance(value, UUID):
+        return value
+    return UUID(hex=value)
 
 
-class EventReader:
-    """One per Flask app: the live fold, plus as-of folds on demand (small LRU)."""
-
-    def __init__(self, app: RelocationApp) -> None:
-        self.app = app
-        self.lock = threading.RLock()
-        self.live = Fold()
-        # Every decoded fact in order, and its timestamp: "as of" folds reuse them.
-        self.log: list[tuple[int, Any]] = []
-        self._asof: OrderedDict[int, Fold] = OrderedDict()
-
-    def refresh(self) -> None:
-        with self.lock:
-            start = self.live.position + 1
-            while True:
-                notifications = list(self.app.notification_log.select(start=start, limit=PAGE))
-                if not notifications:
-                    return
-                for n in notifications:
-                    fact = self.app.mapper.to_domain_event(n)
-                    self.log.append((n.id, fact))
-                    self.live.apply(n.id, fact)
-                start = notifications[-1].id + 1
-
-    def position_at(self, instant: datetime) -> int:
-        """The last position recorded at or before ``instant`` (0 if none)."""
-        with self.lock:
-            self.refresh()
-            found = 0
-            for position, fact in self.log:
-                if fact.timestamp <= instant:
-                    found = position
-            return found
-
-    def fold_at(self, position: int | None) -> Fold:
-        with self.lock:
-            self.refresh()
-            if position is None or position >= self.live.position:
-                return self.live
-            if position in self._asof:
-                self._asof.move_to_end(position)
-                return self._asof[position]
-            fold = Fold()
-            for pos, fact in self.log:
-                if pos > position:
-                    break
-                fold.apply(pos, fact)
-            fold.position = position
-            self._asof[position] = fold
-            while len(self._asof) > 4:
-                self._asof.popitem(last=False)
-            return fold
-
-    @contextmanager
-    def reading(self, position: int | None = None) -> Iterator[Fold]:
-        """Build views under the lock: the live fold is mutated by later refreshes."""
-        with self.lock:
-            yield self.fold_at(position)
+def _hex(value: UUID | str) -> str:
+    return value.hex if isinstance(value, UUID) else UUID(str(value)).hex
 
 
 # ---------------------------------------------------------------------------
@@ -175,12 +96,47 @@ class ProjectView:
     code: str
     pilot_org: UUID
     partners: frozenset[UUID]
+    mous: frozenset[UUID]  # partner organisations of kind "mous": the relocation team
     quartiers: tuple[dict, ...]
     operations: tuple[dict, ...]
     settings: dict
 
     def resource(self) -> Resource:
-        return Resource(project_partners=self.partners, pilot_org=self.pilot_org)
+        return Resource(project_partners=self.partners, pilot_org=self.pilot_org, project_mous=self.mous)
+
+    def quartier_name(self, code: str) -> str:
+        return next((x["name"] for x in self.quartiers if x["code"] == code), code)
+
+    def operation_name(self, code: str) -> str:
+        return next((x["name"] for x in self.operations if x["code"] == code), code)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list: items, the 1-based page number, how many pages and rows."""
+
+    items: list
+    number: int
+    size: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def first(self) -> int:
+        return 0 if not self.total else (self.number - 1) * self.size + 1
+
+    @property
+    def last(self) -> int:
+        return min(self.total, self.number * self.size)
+
+
+DWELLING_FIELDS = (
+    "typology", "surface_m2", "rent_cents", "charges_cents", "annex_rent_cents", "quartier", "qpv",
+    "commune", "address", "financing", "construction_year", "individual", "floor", "lift", "accessible",
+)
 
 
 @dataclass(frozen=True)
@@ -194,19 +150,14 @@ class OfferView:
     dwelling: dict
     reservataire: str
     live_proposal: UUID | None
+    household_id: UUID | None
     published_at: datetime
+    proposals_count: int
     resource: Resource
 
     @property
     def status_label(self) -> str:
-        return OFFER_STATUS.get(self.status, self.status)
-
-    def __getattr__(self, name: str) -> Any:
-        # offer.typology, offer.rent_cents... read through to the dwelling description
-        dwelling = self.__dict__.get("dwelling") or {}
-        if name in dwelling:
-            return dwelling[name]
-        raise AttributeError(name)
+        return q.OFFER_STATUS_LABELS.get(self.status, self.status)
 
     @property
     def total_cents(self) -> int:
@@ -216,7 +167,9 @@ class OfferView:
 
 @dataclass(frozen=True)
 class HouseholdPseudo:
-    """What a partner may see of a household: no name, no contact, no free text."""
+    """What a partner may see of a household: no name, no contact, no free text,
+    resources as a band. ``situation`` (exact amounts and ages) is filled only for
+    those the policy lets read it (``household.situation``)."""
 
     id: UUID
     project_id: UUID
@@ -227,22 +180,37 @@ class HouseholdPseudo:
     bailleur_name: str
     officer_id: UUID
     officer_name: str
-    ages: tuple[int, ...]
     adults: int
     children: int
+    persons: int
+    consumption_units: str
     resources_band: str
     income_quartile: int | None
     current_typology: str
-    current_indicators: dict
-    status: str
+    surface_m2: str
+    qpv: bool
+    commune: str
+    wishes: dict
+    status: str  # French label
+    status_code: str
     proposals: int
+    live_proposals: int
+    refusals: int
+    max_proposals: int
+    last_allowed: bool
     registered_at: datetime
+    relocated_at: datetime | None
+    move_in_date: date | None
+    departed_at: datetime | None
+    erased: bool
     resource: Resource
+    situation: dict | None = None  # exact situation (restricted), see household.situation
+    before: dict | None = None  # Measure.to_dict() of the current situation (restricted)
     identified: bool = False
 
     @property
-    def persons(self) -> int:
-        return len(self.ages)
+    def ages(self) -> tuple[int, ...]:
+        return tuple(self.situation["ages"]) if self.situation else ()
 
 
 @dataclass(frozen=True)
@@ -256,8 +224,6 @@ class HouseholdFull(HouseholdPseudo):
     address: str = ""
     notes: str = ""
     constraints: str = ""
-    situation: dict = field(default_factory=dict)
-    wishes: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -277,7 +243,7 @@ class ObjectionView:
 
     @property
     def is_open(self) -> bool:
-        return self.status == OPEN
+        return self.status == "ouverte"
 
 
 @dataclass(frozen=True)
@@ -286,10 +252,13 @@ class ProposalView:
     project_id: UUID
     household_id: UUID
     household_reference: str
-    offer: OfferView
+    offer_id: UUID
+    offer_reference: str
+    offer_typology: str
+    offer_commune: str
+    offer_bailleur_name: str
     household_bailleur_name: str
     officer_name: str
-    by_user: str
     made_at: datetime
     rank: int
     max_proposals: int
@@ -299,7 +268,6 @@ class ProposalView:
     deadline: datetime
     window_open: bool
     cleared: bool
-    objections: tuple[ObjectionView, ...]
     accepted: bool
     caleol: str | None
     outcome: str | None
@@ -307,6 +275,10 @@ class ProposalView:
     status_label: str
     refusal: str
     resource: Resource
+    household_erased: bool = False
+    objections: tuple[ObjectionView, ...] = ()
+    offer: OfferView | None = None  # filled on the proposal page
+    by_user: str = ""  # filled on the proposal page
 
     @property
     def inter_bailleur(self) -> bool:
@@ -347,371 +319,707 @@ class TimelineEntry:
 # ---------------------------------------------------------------------------
 # Reading
 # ---------------------------------------------------------------------------
-def _band(cents: int) -> str:
-    """Resources band of 500 € (partners judge a proposal, not a payslip)."""
-    low = (cents // 50_000) * 500
-    return f"{low:,} € à {low + 500:,} €".replace(",", "\u00a0").replace(" €", "\u00a0€")
+def proposal_status_label(row: dict, at: datetime) -> str:
+    """The state a user reads, from the proposal row and the instant (window countdown)."""
+    if row["status"] in OUTCOME:
+        return OUTCOME[row["status"]]
+    if row["open_objections"]:
+        return "Bloquée : opposition ouverte"
+    if window_open(q.utc(row["objection_deadline"]), at):
+        return "Délai d'opposition en cours"
+    if row["caleol_decision"] == "attribution":
+        return "Attribuée par la CALEOL — bail à signer"
+    if row["caleol_decision"] == "ajournement":
+        return "Décision CALEOL ajournée"
+    if row["accepted"]:
+        return "Acceptée par le ménage — en attente de la CALEOL"
+    return "Validée par les partenaires — réponse du ménage attendue"
 
 
 class ReadModels:
-    """Queries used by the pages; every method takes the position to read at."""
+    """Queries used by the pages; every method takes the position to read at.
 
-    def __init__(self, reader: EventReader) -> None:
-        self.reader = reader
+    ``db`` is an engine for reads only (on SQLite a plain, deferred-transaction
+    engine: readers never take the write lock the projection runner takes).
+    """
 
-    # -- helpers ------------------------------------------------------------
+    def __init__(self, db: Engine, memo: Callable[[], dict | None] = lambda: None) -> None:
+        self.db = db
+        # Per-request memo (organisations and projects are read by almost every page).
+        self._memo_store = memo
+
+    def _memo(self, key: tuple, compute: Callable[[], Any]) -> Any:
+        store = self._memo_store()
+        if store is None:
+            return compute()
+        if key not in store:
+            store[key] = compute()
+        return store[key]
+
+    # -- positions ------------------------------------------------------------
     def position_at(self, instant: datetime) -> int:
-        return self.reader.position_at(instant)
+        return q.position_at(self.db, instant)
 
     def last_position(self) -> int:
-        with self.reader.reading() as fold:
-            return fold.position
+        return q.current_position(self.db)
 
-    @staticmethod
-    def _org_name(fold: Fold, org_id: UUID | None) -> str:
-        if org_id is None or org_id == SYSTEM_ORG:
-            return "Système"
-        org = fold.aggregates.get(org_id)
-        return org.name if isinstance(org, Organisation) else str(org_id)
+    def instant_of(self, position: int) -> datetime | None:
+        return q.instant_of(self.db, position)
 
+    # -- organisations and projects -----------------------------------------
     def organisations(self, position: int | None = None) -> list[OrgView]:
-        with self.reader.reading(position) as fold:
-            orgs = [OrgView(o.id, o.name, o.kind, o.code) for o in fold.of(Organisation)]
-        return sorted(orgs, key=lambda o: (o.kind, o.name))
+        def compute() -> list[OrgView]:
+            rows = q.list_organisations(self.db, position=position)
+            orgs = [OrgView(UUID(hex=o["org_id"]), o["name"], o["kind"], o["code"]) for o in rows]
+            return sorted(orgs, key=lambda o: (o.kind, o.name))
+
+        return self._memo(("orgs", position), compute)
+
+    def _names(self, position: int | None = None) -> dict[str, str]:
+        return self._memo(
+            ("names", position), lambda: {o.id.hex: o.name for o in self.organisations(position)}
+        )
+
+    def org_name(self, org_id: UUID | str | None, position: int | None = None) -> str:
+        if org_id is None:
+            return ""
+        key = _hex(org_id)
+        if key == UUID(int=0).hex:
+            return "Système"
+        return self._names(position).get(key, "Organisation inconnue")
 
     def organisation(self, org_id: UUID) -> OrgView | None:
-        with self.reader.reading() as fold:
-            o = fold.aggregates.get(org_id)
-            return OrgView(o.id, o.name, o.kind, o.code) if isinstance(o, Organisation) else None
+        return next((o for o in self.organisations() if o.id == org_id), None)
 
     def organisation_by_code(self, code: str) -> OrgView | None:
-        for org in self.organisations():
-            if org.code.lower() == code.strip().lower():
-                return org
-        return None
-
-    @staticmethod
-    def _project(p: Project) -> ProjectView:
-        return ProjectView(
-            p.id,
-            p.name,
-            p.code,
-            p.pilot_org,
-            frozenset(p.partners),
-            tuple(p.quartiers),
-            tuple(p.operations),
-            dict(p.settings),
-        )
+        wanted = code.strip().lower()
+        return next((o for o in self.organisations() if o.code.lower() == wanted), None)
 
     def projects(self, position: int | None = None) -> list[ProjectView]:
-        with self.reader.reading(position) as fold:
-            return sorted((self._project(p) for p in fold.of(Project)), key=lambda p: p.name)
+        def compute() -> list[ProjectView]:
+            kinds = {o.id: o.kind for o in self.organisations(position)}
+            out = []
+            for p in q.list_projects(self.db, position=position):
+                # JSON as in the events: [{"org_id": hex, "role": ...}] (or bare ids).
+                partners = frozenset(
+                    UUID(hex=x["org_id"] if isinstance(x, dict) else x) for x in p["partners"]
+                )
+                out.append(
+                    ProjectView(
+                        id=UUID(hex=p["project_id"]),
+                        name=p["name"],
+                        code=p["code"],
+                        pilot_org=UUID(hex=p["pilot_org"]),
+                        partners=partners,
+                        mous=frozenset(x for x in partners if kinds.get(x) == "mous"),
+                        quartiers=tuple(p["quartiers"]),
+                        operations=tuple(p["operations"]),
+                        settings=dict(p["settings"]),
+                    )
+                )
+            return sorted(out, key=lambda p: p.name)
+
+        return self._memo(("projects", position), compute)
 
     def project(self, project_id: UUID, position: int | None = None) -> ProjectView | None:
-        with self.reader.reading(position) as fold:
-            p = fold.aggregates.get(project_id)
-            return self._project(p) if isinstance(p, Project) else None
+        return next((p for p in self.projects(position) if p.id == project_id), None)
 
-    def _project_resource(self, fold: Fold, project_id: UUID) -> Resource:
-        p = fold.aggregates.get(project_id)
-        if not isinstance(p, Project):
-            return Resource()
-        return Resource(project_partners=frozenset(p.partners), pilot_org=p.pilot_org)
+    def _project_resource(self, project_id: str | UUID, position: int | None) -> Resource:
+        project = self.project(_uuid(project_id), position)  # type: ignore[arg-type]
+        return project.resource() if project else Resource()
 
     # -- offers -------------------------------------------------------------
-    def _offer(self, fold: Fold, o: Offer) -> OfferView:
-        base = self._project_resource(fold, o.project_id)
-        created = fold.facts[o.id][0][1].timestamp
+    def _offer(self, row: dict, position: int | None) -> OfferView:
+        base = self._project_resource(row["project_id"], position)
         return OfferView(
-            id=o.id,
-            project_id=o.project_id,
-            reference=o.reference,
-            bailleur_id=o.bailleur_org,
-            bailleur_name=self._org_name(fold, o.bailleur_org),
-            status=o.status,
-            dwelling=dict(o.dwelling),
-            reservataire=o.reservataire,
-            live_proposal=o.live_proposal,
-            published_at=created,
-            resource=Resource(
-                project_partners=base.project_partners,
-                pilot_org=base.pilot_org,
-                owner_org=o.bailleur_org,
-            ),
+            id=UUID(hex=row["offer_id"]),
+            project_id=UUID(hex=row["project_id"]),
+            reference=row["reference"],
+            bailleur_id=UUID(hex=row["bailleur_org"]),
+            bailleur_name=self.org_name(row["bailleur_org"], position),
+            status=row["status"],
+            dwelling={k: row[k] for k in DWELLING_FIELDS},
+            reservataire=row["reservataire"],
+            live_proposal=_uuid(row["live_proposal_id"]),
+            household_id=_uuid(row["household_id"]),
+            published_at=row["published_at"],
+            proposals_count=row["proposals_count"],
+            resource=replace(base, owner_org=UUID(hex=row["bailleur_org"])),
         )
 
-    def offers(self, position: int | None = None) -> list[OfferView]:
-        with self.reader.reading(position) as fold:
-            views = [self._offer(fold, o) for o in fold.of(Offer)]
-        return sorted(views, key=lambda o: o.published_at, reverse=True)
+    @staticmethod
+    def _offer_where(
+        position: int | None,
+        *,
+        project_ids: Iterable[UUID] | None = None,
+        status: Iterable[str] | None = None,
+        typology: str | None = None,
+        qpv: bool | None = None,
+        bailleur: UUID | None = None,
+        max_rent_cents: int | None = None,
+        commune: str | None = None,
+    ) -> list[Any]:
+        c = offers.c
+        where: list[Any] = [as_of(offers, position)]
+        if project_ids is not None:
+            where.append(c.project_id.in_([p.hex for p in project_ids]))
+        if status is not None:
+            where.append(c.status.in_(list(status)))
+        if typology:
+            where.append(c.typology == typology)
+        if qpv is not None:
+            where.append(c.qpv == qpv)
+        if bailleur is not None:
+            where.append(c.bailleur_org == bailleur.hex)
+        if max_rent_cents is not None:
+            where.append(c.rent_cents <= max_rent_cents)
+        if commune:
+            where.append(func.lower(c.commune).contains(commune.lower(), autoescape=True))
+        return where
+
+    def offers(
+        self, position: int | None = None, *, project_id: UUID | None = None, **filters: Any
+    ) -> list[OfferView]:
+        """Offers, newest first, filtered in SQL (see :meth:`offers_page`)."""
+        if project_id is not None:
+            filters["project_ids"] = [project_id]
+        where = self._offer_where(position, **filters)
+        c = offers.c
+        with q.connect(self.db) as conn:
+            rows = q._rows(conn, select(offers).where(*where).order_by(c.published_at.desc(), c.reference))
+        return [self._offer(r, position) for r in rows]
+
+    def offers_page(
+        self, position: int | None = None, *, page: int = 1, size: int = PAGE_SIZE, **filters: Any
+    ) -> Page:
+        """A page of offers, newest first. Filters: project_ids, status (codes), typology,
+        qpv, bailleur, max_rent_cents, commune (case-insensitive substring)."""
+        where = self._offer_where(position, **filters)
+        c = offers.c
+        with q.connect(self.db) as conn:
+            total = conn.execute(select(func.count()).select_from(offers).where(*where)).scalar_one()
+            page = min(max(1, page), max(1, -(-total // size)))
+            rows = q._rows(
+                conn,
+                select(offers)
+                .where(*where)
+                .order_by(c.published_at.desc(), c.reference)
+                .limit(size)
+                .offset((page - 1) * size),
+            )
+        return Page([self._offer(r, position) for r in rows], page, size, total)
+
+    def offer_bailleurs(self, position: int | None = None) -> list[tuple[UUID, str]]:
+        """The bailleurs that have offers (for the board's filter)."""
+        with q.connect(self.db) as conn:
+            ids = conn.execute(
+                select(offers.c.bailleur_org).where(as_of(offers, position)).distinct()
+            ).scalars().all()
+        return sorted(((UUID(hex=i), self.org_name(i, position)) for i in ids), key=lambda b: b[1])
 
     def offer(self, offer_id: UUID, position: int | None = None) -> OfferView | None:
-        with self.reader.reading(position) as fold:
-            o = fold.aggregates.get(offer_id)
-            return self._offer(fold, o) if isinstance(o, Offer) else None
-
-    def offer_by_reference(self, project_id: UUID, reference: str) -> OfferView | None:
-        for o in self.offers():
-            if o.project_id == project_id and o.reference == reference:
-                return o
-        return None
+        row = q.get_offer(self.db, offer_id, position=position)
+        return self._offer(row, position) if row else None
 
     # -- households ---------------------------------------------------------
-    def _household_resource(self, fold: Fold, h: Household) -> Resource:
-        base = self._project_resource(fold, h.project_id)
-        return Resource(
-            project_partners=base.project_partners,
-            pilot_org=base.pilot_org,
-            household_bailleur=h.bailleur_org,
-            household_officer=h.officer_org,
+    def _household_resource(self, row: dict, position: int | None) -> Resource:
+        base = self._project_resource(row["project_id"], position)
+        return replace(
+            base,
+            household_bailleur=UUID(hex=row["bailleur_org"]),
+            household_officer=UUID(hex=row["officer_org"]),
         )
 
-    def _status(self, fold: Fold, h: Household) -> str:
-        if h.relocated_by is not None:
-            return "Relogé"
-        if h.departed:
-            return "Sorti du dispositif"
-        live = [
-            p
-            for pid in h.proposals
-            if isinstance(p := fold.aggregates.get(pid), Proposal) and p.outcome is None
-        ]
-        return "Proposition en cours" if live else "À reloger"
+    def erased(self, household_ids: Iterable[UUID | str], position: int | None = None) -> set[UUID]:
+        """Which of these households had their personal data erased (as of ``position``)."""
+        ids = [_hex(i) for i in household_ids]
+        if not ids:
+            return set()
+        query = select(journal.c.originator_id).where(journal.c.topic == ERASED_TOPIC)
+        if position is not None:
+            query = query.where(journal.c.position <= position)
+        found: set[UUID] = set()
+        with q.connect(self.db) as conn:
+            for chunk in range(0, len(ids), 500):
+                part = query.where(journal.c.originator_id.in_(ids[chunk : chunk + 500]))
+                found.update(UUID(hex=h) for h in conn.execute(part).scalars())
+        return found
 
-    def _household(self, fold: Fold, h: Household, identity: bool) -> HouseholdPseudo:
-        from relogement.platform.application import _measure
-        from relogement.platform.indicators import Measure
-        from relogement.platform.values import Situation
+    def _situations(self, ids: list[str], position: int | None) -> dict[str, dict]:
+        if not ids:
+            return {}
+        t = household_situation
+        with q.connect(self.db) as conn:
+            rows = q._rows(conn, select(t).where(as_of(t, position), t.c.household_id.in_(ids)))
+        return {r["household_id"]: r for r in rows}
 
-        situation = Situation.from_dict(h.situation)
-        measure: Measure = _measure(situation)
+    def _identities(self, ids: list[str], audit: Audit, purpose: str) -> dict[str, dict]:
+        """The identity rows of these households (current), each view logged via ``audit``.
+
+        The only place that reads ``rm_household_identity``: callers pass only the ids
+        the policy allowed (household.identity).
+        """
+        if not ids:
+            return {}
+        t = household_identity
+        with q.connect(self.db) as conn:
+            rows = q._rows(conn, select(t).where(t.c.household_id.in_(ids)))
+        found = {r["household_id"]: r for r in rows}
+        if found:
+            audit([UUID(hex=h) for h in found], purpose)
+        return found
+
+    def _household(
+        self,
+        row: dict,
+        position: int | None,
+        erased: bool,
+        situation: dict | None,
+        identity: dict | None | bool,
+    ) -> HouseholdPseudo:
+        """``identity``: False = pseudonymised view; a dict or None (erased) = full view."""
+        situ = None
+        before = None
+        if situation is not None:
+            before = situation["before"]
+            situ = {
+                "ages": list(situation["ages"]),
+                "resources_cents": situation["resources_cents"],
+                "apl_cents": situation["apl_cents"],
+                "income_quartile": situation["income_quartile"],
+                "dwelling": {
+                    "typology": row["typology"],
+                    "surface_m2": row["surface_m2"],
+                    "rent_cents": situation["rent_cents"],
+                    "charges_cents": situation["charges_cents"],
+                    "annex_rent_cents": situation["annex_rent_cents"],
+                    "commune": row["commune"],
+                    "quartier": row["quartier"],
+                    "qpv": row["qpv"],
+                },
+            }
         common: dict[str, Any] = {
-            "id": h.id,
-            "project_id": h.project_id,
-            "reference": h.reference,
-            "operation": h.operation,
-            "quartier": h.quartier,
-            "bailleur_id": h.bailleur_org,
-            "bailleur_name": self._org_name(fold, h.bailleur_org),
-            "officer_id": h.officer_org,
-            "officer_name": self._org_name(fold, h.officer_org),
-            "ages": tuple(situation.ages),
-            "adults": situation.adults,
-            "children": situation.children,
-            "resources_band": _band(situation.resources_cents),
-            "income_quartile": situation.income_quartile,
-            "current_typology": situation.dwelling.typology,
-            "current_indicators": measure.to_dict(),
-            "status": self._status(fold, h),
-            "proposals": len(h.proposals),
-            "registered_at": fold.facts[h.id][0][1].timestamp,
-            "resource": self._household_resource(fold, h),
+            "id": UUID(hex=row["household_id"]),
+            "project_id": UUID(hex=row["project_id"]),
+            "reference": row["reference"],
+            "operation": row["operation"],
+            "quartier": row["quartier"],
+            "bailleur_id": UUID(hex=row["bailleur_org"]),
+            "bailleur_name": self.org_name(row["bailleur_org"], position),
+            "officer_id": UUID(hex=row["officer_org"]),
+            "officer_name": self.org_name(row["officer_org"], position),
+            "adults": row["adults"],
+            "children": row["children"],
+            "persons": row["persons"],
+            "consumption_units": row["consumption_units"],
+            "resources_band": row["resources_band"],
+            "income_quartile": row["income_quartile"],
+            "current_typology": row["typology"],
+            "surface_m2": row["surface_m2"],
+            "qpv": row["qpv"],
+            "commune": row["commune"],
+            "wishes": dict(row["wishes"] or {}),
+            "status": HOUSEHOLD_STATUSES.get(row["status"], row["status"]),
+            "status_code": row["status"],
+            "proposals": row["proposals_count"],
+            "live_proposals": row["live_proposals"],
+            "refusals": row["refusals_count"],
+            "max_proposals": row["max_proposals"],
+            "last_allowed": row["last_allowed"],
+            "registered_at": row["registered_at"],
+            "relocated_at": row["relocated_at"],
+            "move_in_date": row["move_in_date"],
+            "departed_at": row["departed_at"],
+            "erased": erased,
+            "resource": self._household_resource(row, position),
+            "situation": situ,
+            "before": before,
         }
-        if not identity:
+        if identity is False:
             return HouseholdPseudo(**common)
-        personal = h.personal
+        if not identity or erased:
+            return HouseholdFull(**common, name=ERASED_NAME)
         return HouseholdFull(
             **common,
-            name=personal.get("name", ""),
-            phone=personal.get("phone", ""),
-            email=personal.get("email", ""),
-            address=personal.get("address", ""),
-            notes=personal.get("notes", ""),
-            constraints=personal.get("constraints", ""),
-            situation=dict(h.situation),
-            wishes=dict(h.wishes),
+            name=identity["name"],
+            phone=identity["phone"],
+            email=identity["email"],
+            address=identity["address"],
+            notes=identity["notes"],
+            constraints=identity["constraints"],
         )
 
-    def household_resource(self, household_id: UUID) -> Resource | None:
-        with self.reader.reading() as fold:
-            h = fold.aggregates.get(household_id)
-            return self._household_resource(fold, h) if isinstance(h, Household) else None
-
-    def households(
-        self, identity_for: Any, position: int | None = None
+    def _views(
+        self,
+        rows: list[dict],
+        position: int | None,
+        identity_for: IdentityFor,
+        situation_for: IdentityFor,
+        audit: Audit,
+        purpose: str,
     ) -> list[HouseholdPseudo]:
-        """``identity_for(resource) -> bool`` says, per household, if identity may be read."""
-        with self.reader.reading(position) as fold:
-            views = [
-                self._household(fold, h, identity_for(self._household_resource(fold, h)))
-                for h in fold.of(Household)
-            ]
-        return sorted(views, key=lambda h: h.reference)
+        """Household views for rows: 3 batch queries at most (erased, situations, identities)."""
+        erased = self.erased([r["household_id"] for r in rows], position)
+        resources = {r["household_id"]: self._household_resource(r, position) for r in rows}
+        who = {h for h, res in resources.items() if identity_for(res)}
+        with_situation = [h for h, res in resources.items() if h in who or situation_for(res)]
+        situations = self._situations(with_situation, position)
+        identities = self._identities(
+            [h for h in who if UUID(hex=h) not in erased], audit, purpose
+        )
+        out = []
+        for r in rows:
+            hid = r["household_id"]
+            identity: dict | None | bool = identities.get(hid) if hid in who else False
+            out.append(self._household(r, position, UUID(hex=hid) in erased, situations.get(hid), identity))
+        return out
+
+    def households_page(
+        self,
+        identity_for: IdentityFor,
+        situation_for: IdentityFor,
+        audit: Audit,
+        position: int | None = None,
+        *,
+        project_ids: Iterable[UUID] | None = None,
+        status: str | None = None,
+        reference: str = "",
+        name_matches: Iterable[str] | None = None,
+        page: int = 1,
+        size: int = PAGE_SIZE,
+    ) -> Page:
+        """A page of households by reference, filtered in SQL.
+
+        ``reference``: case-insensitive substring; ``name_matches`` (hex ids whose
+        identity matched a name search) widens it.
+        """
+        c = households.c
+        where: list[Any] = [as_of(households, position)]
+        if project_ids is not None:
+            where.append(c.project_id.in_([p.hex for p in project_ids]))
+        if status:
+            where.append(c.status == status)
+        if reference or name_matches:
+            terms = []
+            if reference:
+                terms.append(func.lower(c.reference).contains(reference.lower(), autoescape=True))
+            if name_matches:
+                terms.append(c.household_id.in_(list(name_matches)))
+            where.append(or_(*terms))
+        with q.connect(self.db) as conn:
+            total = conn.execute(select(func.count()).select_from(households).where(*where)).scalar_one()
+            pages = max(1, -(-total // size))
+            page = min(max(1, page), pages)
+            rows = q._rows(
+                conn,
+                select(households).where(*where).order_by(c.reference).limit(size).offset((page - 1) * size),
+            )
+        items = self._views(rows, position, identity_for, situation_for, audit, "liste des ménages")
+        return Page(items, page, size, total)
+
+    def search_names(self, text: str, org: UUID, project_mous: Iterable[UUID]) -> list[str]:
+        """Ids (hex) of the households whose name contains ``text`` among those ``org``
+        may identify (its own, the ones it follows, or all the project's if it is its MOUS).
+
+        The search reads names but shows none: results are then shown by the normal
+        (logged) path, only for the households the policy lets the user identify.
+        """
+        t = household_identity
+        mine = or_(t.c.bailleur_org == org.hex, t.c.officer_org == org.hex)
+        projects = [p.hex for p in project_mous]
+        scope = or_(mine, t.c.project_id.in_(projects)) if projects else mine
+        with q.connect(self.db) as conn:
+            return list(
+                conn.execute(
+                    select(t.c.household_id).where(
+                        scope, func.lower(t.c.name).contains(text.lower(), autoescape=True)
+                    )
+                ).scalars()
+            )
 
     def household(
-        self, household_id: UUID, identity_for: Any, position: int | None = None
+        self,
+        household_id: UUID,
+        identity_for: IdentityFor,
+        situation_for: IdentityFor,
+        audit: Audit,
+        position: int | None = None,
+        purpose: str = "fiche ménage",
     ) -> HouseholdPseudo | None:
-        with self.reader.reading(position) as fold:
-            h = fold.aggregates.get(household_id)
-            if not isinstance(h, Household):
-                return None
-            return self._household(fold, h, identity_for(self._household_resource(fold, h)))
+        row = q.get_household_public(self.db, household_id, position=position)
+        if row is None:
+            return None
+        return self._views([row], position, identity_for, situation_for, audit, purpose)[0]
+
+    def household_resource(self, household_id: UUID, position: int | None = None) -> Resource | None:
+        row = q.get_household_public(self.db, household_id, position=position)
+        return self._household_resource(row, position) if row else None
+
+    def households_for(
+        self, project_id: UUID, org: UUID, statuses: Iterable[str], position: int | None = None
+    ) -> list[HouseholdPseudo]:
+        """Pseudonymised households of a project that ``org`` follows (own bailleur or officer)."""
+        c = households.c
+        with q.connect(self.db) as conn:
+            rows = q._rows(
+                conn,
+                select(households)
+                .where(
+                    as_of(households, position),
+                    c.project_id == project_id.hex,
+                    c.status.in_(list(statuses)),
+                    or_(c.bailleur_org == org.hex, c.officer_org == org.hex),
+                )
+                .order_by(c.reference),
+            )
+        erased = self.erased([r["household_id"] for r in rows], position)
+        return [self._household(r, position, UUID(hex=r["household_id"]) in erased, None, False) for r in rows]
 
     def household_references(self, project_id: UUID) -> dict[str, UUID]:
-        with self.reader.reading() as fold:
-            return {h.reference: h.bailleur_org for h in fold.of(Household) if h.project_id == project_id}
+        """reference → bailleur of every household of a project (imports)."""
+        c = households.c
+        with q.connect(self.db) as conn:
+            rows = conn.execute(
+                select(c.reference, c.bailleur_org).where(as_of(households, None), c.project_id == project_id.hex)
+            ).all()
+        return {ref: UUID(hex=b) for ref, b in rows}
+
+    def household_references_by_id(self, ids: Iterable[UUID]) -> dict[UUID, str]:
+        """id → reference (the access log shows references, never names)."""
+        wanted = list({i.hex for i in ids})
+        out: dict[UUID, str] = {}
+        c = households.c
+        with q.connect(self.db) as conn:
+            for chunk in range(0, len(wanted), 500):
+                for hid, ref in conn.execute(
+                    select(c.household_id, c.reference).where(
+                        as_of(households, None), c.household_id.in_(wanted[chunk : chunk + 500])
+                    )
+                ):
+                    out[UUID(hex=hid)] = ref
+        return out
+
+    def household_by_reference(self, reference: str) -> UUID | None:
+        c = households.c
+        with q.connect(self.db) as conn:
+            found = conn.execute(
+                select(c.household_id).where(as_of(households, None), func.lower(c.reference) == reference.strip().lower())
+            ).scalars().first()
+        return _uuid(found)
 
     # -- proposals ----------------------------------------------------------
-    def _proposal(self, fold: Fold, p: Proposal, at: datetime) -> ProposalView:
-        offer = self._offer(fold, fold.aggregates[p.offer_id])
-        household = fold.aggregates.get(p.household_id)
-        facts = fold.facts[p.id]
-        raised: dict[UUID, Any] = {}
-        resolution: dict[UUID, str] = {}
+    def _proposal(self, row: dict, at: datetime, position: int | None, erased: bool = False) -> ProposalView:
+        base = self._project_resource(row["project_id"], position)
+        deadline = q.utc(row["objection_deadline"])
+        is_open = window_open(deadline, at)  # type: ignore[arg-type]
+        status = row["status"]
         refusal = ""
-        for _, fact in facts:
-            name = type(fact).__name__
-            if name == "ObjectionRaised":
-                raised[fact.objection_id] = fact
-            elif name in ("ObjectionLifted", "ObjectionArbitrated"):
-                resolution[fact.objection_id] = fact.comment
-            elif name == "ProposalRefused":
-                refusal = REFUSAL_MOTIVES.get(fact.motive_code, fact.motive_code)
-                if fact.motive_text:
-                    refusal += f" — {fact.motive_text}"
-        objections = tuple(
-            ObjectionView(
-                id=oid,
-                org_id=o["by_org"],
-                org_name=self._org_name(fold, o["by_org"]),
-                by_user=raised[oid].by_user if oid in raised else "",
-                motive=o["motive"],
-                status=o["status"],
-                raised_at=raised[oid].timestamp if oid in raised else facts[0][1].timestamp,
-                resolution=resolution.get(oid, ""),
-            )
-            for oid, o in p.objections.items()
-        )
-        window_open = p.window_open_at(at)
-        cleared = p.cleared_at(at)
-        if p.outcome is not None:
-            status = OUTCOME[p.outcome]
-        elif p.open_objections:
-            status = "Bloquée : opposition ouverte"
-        elif window_open:
-            status = "Délai d'opposition en cours"
-        elif p.caleol == "attribution":
-            status = "Attribuée par la CALEOL — bail à signer"
-        elif p.caleol == "ajournement":
-            status = "Décision CALEOL ajournée"
-        elif p.accepted:
-            status = "Acceptée par le ménage — en attente de la CALEOL"
-        else:
-            status = "Validée par les partenaires — réponse du ménage attendue"
-        lease_indicators = None
-        lease = getattr(p, "lease", None) if p.outcome == SIGNED else None
-        if lease is not None:
-            for _, fact in facts:
-                if type(fact).__name__ == "LeaseSigned":
-                    lease_indicators = fact.indicators
-        base = self._project_resource(fold, p.project_id)
+        if status == "refusee":
+            refusal = REFUSAL_MOTIVES.get(row["refusal_motive"] or "", row["refusal_motive"] or "")
+        lease = None
+        if status == "bail_signe":
+            lease = {
+                "rent_cents": row["lease_rent_cents"],
+                "annex_rent_cents": row["lease_annex_rent_cents"],
+                "charges_cents": row["lease_charges_cents"],
+                "apl_cents": row["lease_apl_cents"],
+                "signed_on": row["lease_signed_on"],
+                "move_in_date": row["move_in_date"],
+            }
         return ProposalView(
-            id=p.id,
-            project_id=p.project_id,
-            household_id=p.household_id,
-            household_reference=p.household_reference,
-            offer=offer,
-            household_bailleur_name=self._org_name(fold, p.household_bailleur),
-            officer_name=self._org_name(fold, p.officer_org),
-            by_user=facts[0][1].by_user,
-            made_at=facts[0][1].timestamp,
-            rank=p.rank,
-            max_proposals=p.max_proposals,
-            indicators=p.indicators,
-            lease_indicators=lease_indicators,
-            window_hours=p.window_hours,
-            deadline=p.objection_deadline,
-            window_open=window_open,
-            cleared=cleared,
-            objections=objections,
-            accepted=p.accepted,
-            caleol=p.caleol,
-            outcome=p.outcome,
-            lease=dict(lease) if lease else None,
-            status_label=status,
+            id=UUID(hex=row["proposal_id"]),
+            project_id=UUID(hex=row["project_id"]),
+            household_id=UUID(hex=row["household_id"]),
+            household_reference=row["household_reference"],
+            offer_id=UUID(hex=row["offer_id"]),
+            offer_reference=row["offer_reference"],
+            offer_typology=row["offer_typology"],
+            offer_commune=row["offer_commune"],
+            offer_bailleur_name=self.org_name(row["offer_bailleur"], position),
+            household_bailleur_name=self.org_name(row["household_bailleur"], position),
+            officer_name=self.org_name(row["officer_org"], position),
+            made_at=row["made_at"],
+            rank=row["rank"],
+            max_proposals=row["max_proposals"],
+            indicators=row["indicators"],
+            lease_indicators=row["lease_indicators"],
+            window_hours=row["window_hours"],
+            deadline=deadline,  # type: ignore[arg-type]
+            window_open=is_open,
+            cleared=status != "opposee" and not is_open and not row["open_objections"],
+            accepted=row["accepted"],
+            caleol=row["caleol_decision"],
+            outcome=status if status in OUTCOME else None,
+            lease=lease,
+            status_label=proposal_status_label(row, at),
             refusal=refusal,
-            resource=Resource(
-                project_partners=base.project_partners,
-                pilot_org=base.pilot_org,
-                owner_org=p.offer_bailleur,
-                household_bailleur=p.household_bailleur,
-                household_officer=household.officer_org if household else None,
-                proposal_officer=p.officer_org,
+            household_erased=erased,
+            resource=replace(
+                base,
+                owner_org=UUID(hex=row["offer_bailleur"]),
+                household_bailleur=UUID(hex=row["household_bailleur"]),
+                household_officer=None,  # filled by the caller when needed (policy)
+                proposal_officer=UUID(hex=row["officer_org"]),
             ),
         )
 
-    def proposal(
-        self, proposal_id: UUID, at: datetime, position: int | None = None
-    ) -> ProposalView | None:
-        with self.reader.reading(position) as fold:
-            p = fold.aggregates.get(proposal_id)
-            return self._proposal(fold, p, at) if isinstance(p, Proposal) else None
+    def _with_officers(self, views: list[ProposalView], position: int | None) -> list[ProposalView]:
+        """Fill the households' officer org into each proposal's resource (one query)."""
+        ids = list({v.household_id.hex for v in views})
+        if not ids:
+            return views
+        c = households.c
+        with q.connect(self.db) as conn:
+            officers = dict(
+                conn.execute(
+                    select(c.household_id, c.officer_org).where(as_of(households, position), c.household_id.in_(ids))
+                ).all()
+            )
+        return [
+            replace(v, resource=replace(v.resource, household_officer=_uuid(officers.get(v.household_id.hex))))
+            for v in views
+        ]
 
-    def proposals(self, at: datetime, position: int | None = None) -> list[ProposalView]:
-        with self.reader.reading(position) as fold:
-            views = [self._proposal(fold, p, at) for p in fold.of(Proposal)]
-        return sorted(views, key=lambda p: p.made_at, reverse=True)
+    def proposals_page(
+        self,
+        at: datetime,
+        position: int | None = None,
+        *,
+        project_ids: Iterable[UUID] | None = None,
+        live: bool | None = None,
+        household_id: UUID | None = None,
+        status: Iterable[str] | None = None,
+        page: int = 1,
+        size: int = PAGE_SIZE,
+    ) -> Page:
+        c = proposals.c
+        where: list[Any] = [as_of(proposals, position)]
+        if status is not None:
+            where.append(c.status.in_(list(status)))
+        if project_ids is not None:
+            where.append(c.project_id.in_([p.hex for p in project_ids]))
+        if live is not None:
+            where.append(c.live == live)
+        if household_id is not None:
+            where.append(c.household_id == household_id.hex)
+        with q.connect(self.db) as conn:
+            total = conn.execute(select(func.count()).select_from(proposals).where(*where)).scalar_one()
+            pages = max(1, -(-total // size))
+            page = min(max(1, page), pages)
+            rows = q._rows(
+                conn,
+                select(proposals)
+                .where(*where)
+                # Ended proposals (e.g. leases) by when they ended, live ones by when made.
+                .order_by(*((c.closed_at.desc(),) if live is False or status else ()), c.made_at.desc(), c.rank.desc())
+                .limit(size)
+                .offset((page - 1) * size),
+            )
+        erased = self.erased({r["household_id"] for r in rows}, position)
+        views = [self._proposal(r, at, position, UUID(hex=r["household_id"]) in erased) for r in rows]
+        return Page(self._with_officers(views, position), page, size, total)
 
-    def proposals_of(
-        self, household_id: UUID, at: datetime, position: int | None = None
-    ) -> list[ProposalView]:
-        with self.reader.reading(position) as fold:
-            return [
-                self._proposal(fold, fold.aggregates[pid], at)
-                for pid in fold.by_household.get(household_id, [])
-            ]
+    def proposals_of(self, household_id: UUID, at: datetime, position: int | None = None) -> list[ProposalView]:
+        rows = q.list_proposals(self.db, household_id=household_id, position=position)
+        views = [self._proposal(r, at, position) for r in sorted(rows, key=lambda r: r["rank"])]
+        return self._with_officers(views, position)
+
+    def proposal(self, proposal_id: UUID, at: datetime, position: int | None = None) -> ProposalView | None:
+        """One proposal with its objections, its offer and who made it."""
+        row = q.get_proposal(self.db, proposal_id, position=position)
+        if row is None:
+            return None
+        erased = bool(self.erased([row["household_id"]], position))
+        view = self._with_officers([self._proposal(row, at, position, erased)], position)[0]
+        objections = tuple(
+            ObjectionView(
+                id=UUID(hex=o["objection_id"]),
+                org_id=UUID(hex=o["by_org"]),
+                org_name=self.org_name(o["by_org"], position),
+                by_user=o["by_user"],
+                motive=o["motive"],
+                status=o["status"],
+                raised_at=o["raised_at"],
+                resolution=o["comment"] or "",
+            )
+            for o in row["objections"]
+        )
+        with q.connect(self.db) as conn:
+            by_user = conn.execute(
+                select(journal.c.by_user).where(
+                    journal.c.originator_id == row["proposal_id"], journal.c.originator_version == 1
+                )
+            ).scalar()
+        return replace(
+            view, objections=objections, offer=self.offer(view.offer_id, position), by_user=by_user or ""
+        )
 
     # -- timelines ----------------------------------------------------------
     def timeline(
-        self, aggregate_ids: list[UUID], identity: bool, position: int | None = None
+        self,
+        app: Any,
+        aggregate_ids: list[UUID],
+        identity: bool,
+        position: int | None = None,
+        situation: bool = False,
     ) -> list[TimelineEntry]:
-        """Every fact of these aggregates, oldest first, with who and when."""
-        entries: list[TimelineEntry] = []
-        with self.reader.reading(position) as fold:
-            for aggregate_id in aggregate_ids:
-                subject = ""
-                aggregate = fold.aggregates.get(aggregate_id)
-                if isinstance(aggregate, Proposal):
-                    subject = f"Proposition n° {aggregate.rank}"
-                for pos, fact in fold.facts.get(aggregate_id, []):
-                    label, details = describe_fact(fold, fact, identity)
-                    entries.append(
-                        TimelineEntry(
-                            position=pos,
-                            at=fact.timestamp,
-                            by_user=getattr(fact, "by_user", ""),
-                            by_org=self._org_name(fold, getattr(fact, "by_org", None)),
-                            label=label,
-                            details=tuple(details),
-                            subject=subject,
-                        )
-                    )
-        return sorted(entries, key=lambda e: e.position)
+        """Every fact of these aggregates, oldest first, with who and when.
 
-    def dashboard(self, at: datetime, position: int | None = None) -> dict:
-        """Provisional figures until relogement.projections' dashboard lands."""
-        with self.reader.reading(position) as fold:
-            households = fold.of(Household)
-            proposals = [self._proposal(fold, p, at) for p in fold.of(Proposal)]
-            signed = [p for p in proposals if p.outcome == SIGNED]
-            return {
-                "position": fold.position,
-                "households": len(households),
-                "relocated": sum(1 for h in households if h.relocated_by is not None),
-                "departed": sum(1 for h in households if h.departed),
-                "in_progress": sum(
-                    1 for h in households if self._status(fold, h) == "Proposition en cours"
-                ),
-                "pending_window": sum(1 for p in proposals if p.live and p.window_open),
-                "open_objections": sum(len(p.open_objections) for p in proposals if p.live),
-                "signed": signed,
-                "inter_bailleur": sum(1 for p in signed if p.inter_bailleur),
-                "hors_qpv": sum(1 for p in signed if p.indicators.get("flags", {}).get("hors_qpv")),
-                "neuf": sum(
-                    1 for p in signed if p.indicators.get("flags", {}).get("neuf_moins_5_ans")
-                ),
-                "offers_available": sum(1 for o in fold.of(Offer) if o.status == "publiee"),
-            }
+        Positions, instants and authors come from the event journal (as of
+        ``position``); the details from the stored events (``app.events``), never
+        identity: free texts about the household only when ``identity``, exact
+        amounts only when ``situation``.
+        """
+        ids = [a.hex for a in aggregate_ids]
+        query = select(journal).where(journal.c.originator_id.in_(ids))
+        if position is not None:
+            query = query.where(journal.c.position <= position)
+        with q.connect(self.db) as conn:
+            rows = q._rows(conn, query.order_by(journal.c.position))
+        last: dict[str, int] = {}
+        for r in rows:
+            last[r["originator_id"]] = max(last.get(r["originator_id"], 0), r["originator_version"])
+        facts: dict[tuple[str, int], Any] = {}
+        for hid, version in last.items():
+            for e in app.events.get(UUID(hex=hid), lte=version):
+                facts[(hid, e.originator_version)] = e
+        subjects = {}
+        offer_refs: dict[UUID, str] = {}
+        for r in rows:
+            e = facts.get((r["originator_id"], r["originator_version"]))
+            if type(e).__name__ == "ProposalMade":
+                subjects[r["originator_id"]] = f"Proposition n° {e.rank}"
+            for attr in ("offer_id",):
+                oid = getattr(e, attr, None)
+                if isinstance(oid, UUID) and oid not in offer_refs:
+                    offer_refs[oid] = ""
+        if offer_refs:
+            c = offers.c
+            with q.connect(self.db) as conn:
+                for oid, ref in conn.execute(
+                    select(c.offer_id, c.reference).where(
+                        as_of(offers, None), c.offer_id.in_([o.hex for o in offer_refs])
+                    )
+                ):
+                    offer_refs[UUID(hex=oid)] = ref
+        entries = []
+        for r in rows:
+            e = facts.get((r["originator_id"], r["originator_version"]))
+            if e is None:
+                continue
+            label, details = describe_fact(e, lambda o: self.org_name(o, position), offer_refs, identity, situation)
+            entries.append(
+                TimelineEntry(
+                    position=r["position"],
+                    at=r["timestamp"],
+                    by_user=r["by_user"] or "",
+                    by_org=self.org_name(r["by_org"], position) if r["by_org"] else "",
+                    label=label,
+                    details=tuple(details),
+                    subject=subjects.get(r["originator_id"], ""),
+                )
+            )
+        return entries
 
 
 # ---------------------------------------------------------------------------
@@ -733,55 +1041,58 @@ def _fmt_datetime(value: datetime) -> str:
     return datetime_fr(value)
 
 
-def describe_fact(fold: Fold, fact: Any, identity: bool) -> tuple[str, list[tuple[str, str]]]:
-    """A French label and details; identity facts have no details unless ``identity``."""
+def describe_fact(
+    fact: Any,
+    org: Callable[[Any], str],
+    offer_refs: dict[UUID, str],
+    identity: bool,
+    situation: bool = False,
+) -> tuple[str, list[tuple[str, str]]]:
+    """A French label and details. Never identity; free texts about the household only
+    with ``identity``; exact amounts of the household only with ``situation``."""
     name = type(fact).__name__
-    org = lambda oid: ReadModels._org_name(fold, oid)  # noqa: E731
     d: list[tuple[str, str]] = []
     if name == "HouseholdRegistered":
         s = fact.situation
-        d = [
+        adults = sum(1 for a in s["ages"] if a >= 18)
+        return "Ménage inscrit au relogement", [
             ("Référence", fact.reference),
             ("Opération", fact.operation),
-            ("Composition", f"{s['adults']} adulte(s), {s['children']} enfant(s)"),
+            ("Composition", f"{adults} adulte(s), {len(s['ages']) - adults} enfant(s)"),
             ("Bailleur", org(fact.bailleur_org)),
             ("Suivi par", org(fact.officer_org)),
         ]
-        if identity:
-            d.insert(0, ("Nom", fact.personal.get("name", "")))
-        return "Ménage inscrit au relogement", d
     if name == "HouseholdSituationUpdated":
         s = fact.situation
-        d = [("Composition", f"{s['adults']} adulte(s), {s['children']} enfant(s)")]
-        if identity:
+        adults = sum(1 for a in s["ages"] if a >= 18)
+        d = [("Composition", f"{adults} adulte(s), {len(s['ages']) - adults} enfant(s)")]
+        if situation or identity:
             d.append(("Ressources", _euros(s["resources_cents"])))
         return "Situation mise à jour", d
     if name == "HouseholdPersonalDataUpdated":
-        return "Données personnelles mises à jour", [("Nom", fact.personal.get("name", ""))] if identity else []
+        return "Coordonnées mises à jour", []
+    if name == "HouseholdErased":
+        from relogement.platform.privacy import ERASURE_REASONS
+
+        return "Données personnelles effacées", [("Motif", ERASURE_REASONS.get(fact.reason, fact.reason))]
     if name == "HouseholdWishesRecorded":
         w = fact.wishes
-        if identity:
-            d = [
-                ("Communes", ", ".join(w.get("communes", [])) or "—"),
-                ("Typologies", ", ".join(w.get("typologies", [])) or "—"),
-                ("Droit au retour", "oui" if w.get("right_to_return") else "non"),
-            ]
+        d = [
+            ("Communes", ", ".join(w.get("communes", [])) or "—"),
+            ("Typologies", ", ".join(w.get("typologies", [])) or "—"),
+            ("Droit au retour", "oui" if w.get("right_to_return") else "non"),
+        ]
         return "Souhaits enregistrés", d
     if name == "VisitRecorded":
-        offer = fold.aggregates.get(fact.offer_id)
         d = [
-            ("Logement", offer.reference if isinstance(offer, Offer) else str(fact.offer_id)),
+            ("Logement", offer_refs.get(fact.offer_id) or str(fact.offer_id)),
             ("Date", _fmt_date(fact.visited_on)),
         ]
         if identity and fact.outcome:
             d.append(("Compte rendu", fact.outcome))
         return "Visite du logement", d
     if name == "ProposalReceived":
-        offer = fold.aggregates.get(fact.offer_id)
-        return "Proposition reçue", [
-            ("Rang", f"{fact.rank}"),
-            ("Logement", offer.reference if isinstance(offer, Offer) else ""),
-        ]
+        return "Proposition reçue", [("Rang", f"{fact.rank}"), ("Logement", offer_refs.get(fact.offer_id, ""))]
     if name == "HouseholdRelocated":
         return "Ménage relogé", [("Entrée dans les lieux", _fmt_date(fact.move_in_date))]
     if name == "HouseholdDeparted":
@@ -849,8 +1160,14 @@ def describe_fact(fold: Fold, fact: Any, identity: bool) -> tuple[str, list[tupl
         return "Partenaire ajouté", [("Organisation", org(fact.org_id))]
     if name == "ProjectSettingsChanged":
         return "Paramètres du projet modifiés", []
-    return name, []
+    return q.EVENT_LABELS.get(name, name), []
 
 
 def money_decimal(cents: int) -> Decimal:
     return Decimal(cents) / 100
+
+
+__all__ = [
+    "OrgView", "ProjectView", "OfferView", "HouseholdPseudo", "HouseholdFull", "ProposalView",
+    "ObjectionView", "TimelineEntry", "Page", "ReadModels",
+]

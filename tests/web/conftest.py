@@ -31,6 +31,8 @@ def web_app(database_url, clock, tmp_path):
             "RELOGEMENT_DATA_DIR": str(tmp_path),
             "CLOCK": clock,
             "LOGIN_RATE_LIMIT": "1000 per minute",
+            # Report files are produced in the background; tests wait for them.
+            "RELOGEMENT_REPORT_WAIT_SECONDS": 60,
         }
     )
     try:

@@ -4,37 +4,45 @@ GET routes: who gets the page (200) and who is refused (403; anonymous → login
 POST routes are sent with empty or invalid data: a role the policy allows reaches
 form validation (422) and changes nothing; a role it refuses gets 403. So the matrix
 tests the policy cell by cell without the order of actions mattering.
-Partner-facing HTML must never contain the household's name, phone or notes.
+
+Hidden fields: the household's name, phone and notes never appear in the HTML (nor
+in the XLSX/PDF files) served to anyone but the household's own bailleur and the
+project's relocation team (MOUS) — not to partners, auditors or administrators.
 """
 
 from __future__ import annotations
 
 import pytest
 
+from relogement.web.demo_accounts import create_demo_accounts
 from tests.web.conftest import HIDDEN
 
 USERS = [
     None,  # anonymous
     "lmh.charge",  # bailleur A: owns the offers
     "vcl.charge",  # bailleur B: owns and follows the household, makes the proposal
-    "mous.charge",  # relocation team that does not follow this household
+    "mous.charge",  # the project's relocation team (MOUS): reads every household's identity
     "vls.partenaire",  # the city: raised the objection
     "mel.partenaire",  # the EPCI: project pilot, arbitrates
     "anru.auditeur",
     "admin",
+    "hors.charge",  # a bailleur that is not a partner of the project
 ]
 ALL = set(USERS) - {None}
-FOLLOWS = {"vcl.charge"}  # the only ones who may read the household's identity
+READERS = ALL - {"hors.charge"}  # partners of the project, auditors, administrators
+IDENTITY = {"vcl.charge", "mous.charge"}  # may read the household's name and contacts
+FOLLOWS = {"vcl.charge"}  # act for the household (its bailleur, the org that follows it)
 
 # (path template, users who get 200; the rest of the logged-in users get 403)
 GETS = [
-    ("/tableau-de-bord", ALL),
-    ("/offres", ALL),
-    ("/offres/{offer}", ALL),
+    ("/tableau-de-bord", READERS),
+    ("/tableau-de-bord?projet={project}", READERS),
+    ("/offres", ALL),  # everyone gets the board; it lists the projects they may read
+    ("/offres/{offer}", READERS),
     ("/offres/nouvelle", {"lmh.charge", "vcl.charge"}),
     ("/offres/{offer2}/modifier", {"lmh.charge"}),
     ("/menages", ALL),
-    ("/menages/{household}", ALL),
+    ("/menages/{household}", READERS),
     ("/menages/nouveau", {"lmh.charge", "vcl.charge", "mous.charge"}),
     ("/menages/{household}/situation", FOLLOWS),
     ("/menages/{household}/souhaits", FOLLOWS),
@@ -42,14 +50,22 @@ GETS = [
     ("/menages/{household}/proposer", FOLLOWS),
     ("/menages/{household}/visite", FOLLOWS),
     ("/propositions", ALL),
-    ("/propositions/{proposal}", ALL),
-    ("/propositions/{proposal}/delai", ALL),
-    ("/reste-a-vivre", ALL),
-    ("/rapport-semestriel", ALL),
+    ("/propositions/{proposal}", READERS),
+    ("/propositions/{proposal}/delai", READERS),
+    ("/reste-a-vivre", READERS),
+    ("/reste-a-vivre?convention=uc&liste=sous_seuil", READERS),
+    ("/rapport-semestriel", READERS),
+    ("/rapport-semestriel?semestre=2026-S1&convention=uc", READERS),
+    ("/rapport-semestriel.xlsx?semestre=2026-S1", READERS),
+    ("/notifications", ALL),
+    ("/notifications?afficher=toutes", ALL),
     ("/import", {"lmh.charge", "vcl.charge", "mous.charge"}),
     ("/import/modele/menages.csv", ALL),
     ("/import/modele/offres.xlsx", ALL),
     ("/admin/comptes", {"admin"}),
+    ("/admin/donnees-personnelles", {"admin"}),
+    ("/admin/menages/{household}/effacement", {"admin"}),
+    ("/admin/journal-des-acces", {"admin", "anru.auditeur"}),
 ]
 
 LONG = "x" * 2001
@@ -77,21 +93,44 @@ POSTS = [
     ("/import/offres", {}, {"lmh.charge", "vcl.charge"}),
     ("/historique/date", {"au": "pas une date"}, {"anru.auditeur"}),
     ("/admin/comptes", {}, {"admin"}),
+    ("/notifications/lues", {}, ALL),  # no notification chosen: 422 (own reading state)
+    ("/admin/menages/{household}/effacement", {"motif_effacement": "demande"}, {"admin"}),
 ]
 
 
 @pytest.fixture
 def scenario(world):
-    """A live proposal (B's household, A's offer) with the city's open objection."""
+    """A live proposal (B's household, A's offer) with the city's open objection, and a
+    bailleur outside the project."""
     app = world.app.extensions["relogement"]
     w = world.world
+    outsider = app.register_organisation("Habitat hors projet", "bailleur", "HORS", by_user="admin")
+    create_demo_accounts(
+        world.app.extensions["relogement.accounts"],
+        world.app.extensions["relogement.readmodels"].organisations(),
+    )
     proposal = app.make_proposal(world.ids["household"], world.ids["offer"], 25_000, w.actor("VCL"))
     objection = app.raise_objection(proposal, "Peuplement à équilibrer", w.actor("VLS"))
-    return {**world.ids, "proposal": proposal, "objection": objection, "_app": app}
+    return {
+        **world.ids, "proposal": proposal, "objection": objection, "project": w.project_id,
+        "_app": app, "_outsider": outsider,
+    }
 
 
 def _paths(template: str, ids: dict) -> str:
     return template.format(**{k: v for k, v in ids.items() if not k.startswith("_")})
+
+
+def _text(response) -> str:
+    if "text/html" in response.content_type:
+        return response.text
+    if response.content_type.startswith("application/vnd.openxmlformats"):
+        import io
+        import zipfile
+
+        with zipfile.ZipFile(io.BytesIO(response.data)) as z:
+            return "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())
+    return response.data.decode("latin-1")
 
 
 @pytest.mark.parametrize("user", USERS, ids=lambda u: u or "anonyme")
@@ -105,9 +144,10 @@ def test_matrix(scenario, client_for, user):
         expected = 302 if user is None else (200 if user in allowed else 403)
         if response.status_code != expected:
             failures.append(f"GET {path}: {response.status_code}, attendu {expected}")
-        if user not in FOLLOWS and response.status_code == 200 and "text/html" in response.content_type:
+        if user not in IDENTITY and response.status_code == 200:
+            text = _text(response)
             for hidden in HIDDEN:
-                if hidden in response.text:
+                if hidden in text:
                     failures.append(f"GET {path}: « {hidden} » visible pour {user}")
     before = app.recorder.max_notification_id()
     for template, data, allowed in POSTS:
@@ -120,14 +160,19 @@ def test_matrix(scenario, client_for, user):
     assert not failures, "\n".join(failures)
 
 
-def test_officer_sees_identity_partner_does_not(scenario, client_for):
+def test_identity_for_the_bailleur_and_the_project_mous_only(scenario, client_for):
     household = scenario["household"]
-    officer = client_for("vcl.charge").get(f"/menages/{household}").text
-    for hidden in HIDDEN:
-        assert hidden in officer
-    partner = client_for("lmh.charge").get(f"/menages/{household}").text
-    assert "Fiche pseudonymisée" in partner
+    for login in IDENTITY:
+        page = client_for(login).get(f"/menages/{household}").text
+        for hidden in HIDDEN:
+            assert hidden in page, (login, hidden)
+    for login in READERS - IDENTITY:
+        page = client_for(login).get(f"/menages/{household}").text
+        assert "Fiche pseudonymisée" in page, login
     assert "pseudonymisé" in client_for("vls.partenaire").get("/menages").text
+    # The project's MOUS reads the identity but does not act for a household it does not
+    # follow (the domain says so too).
+    assert client_for("mous.charge").get(f"/menages/{household}/identite").status_code == 403
 
 
 def test_post_without_csrf_token_is_refused(scenario, client_for):
@@ -143,13 +188,36 @@ def test_policy_table_covers_every_checked_action():
     from relogement.web import policy
 
     used = {"offer.view", "offer.publish", "offer.edit", "household.view", "household.identity",
-            "household.register", "household.edit", "proposal.view", "proposal.make",
-            "proposal.answer", "proposal.withdraw", "objection.raise", "objection.lift",
-            "objection.arbitrate", "caleol.decide", "lease.sign", "report.view",
-            "history.asof", "accounts.manage"}
+            "household.situation", "household.register", "household.edit", "proposal.view",
+            "proposal.make", "proposal.answer", "proposal.withdraw", "objection.raise",
+            "objection.lift", "objection.arbitrate", "caleol.decide", "lease.sign", "report.view",
+            "history.asof", "notifications.view", "accounts.manage", "access_log.view",
+            "privacy.erase"}
     assert used == set(policy.RULES)
     assert not policy.can(None, "offer.view")
     assert not policy.can(policy.Principal("admin", scenario_org(), "epci"), "unknown.action")
+
+
+def test_mous_of_another_project_does_not_read_identity():
+    """The MOUS rule is "MOUS partner of the household's project", not "any MOUS"."""
+    from uuid import uuid4
+
+    from relogement.web import policy
+
+    mous, other_mous, bailleur = uuid4(), uuid4(), uuid4()
+    resource = policy.Resource(
+        project_partners=frozenset({mous, bailleur}), project_mous=frozenset({mous}),
+        household_bailleur=bailleur, household_officer=bailleur,
+    )
+    officer = policy.CHARGE
+    assert policy.can(policy.Principal(officer, mous, "mous"), "household.identity", resource)
+    assert not policy.can(policy.Principal(officer, other_mous, "mous"), "household.identity", resource)
+    # A MOUS partner of the project, but a partner (not an officer) account: no identity.
+    assert not policy.can(policy.Principal(policy.PARTENAIRE, mous, "mous"), "household.identity", resource)
+    # Auditors and administrators read the exact situation, never the identity.
+    for role in (policy.AUDITEUR, policy.ADMIN):
+        assert policy.can(policy.Principal(role, uuid4(), "audit"), "household.situation", resource)
+        assert not policy.can(policy.Principal(role, uuid4(), "audit"), "household.identity", resource)
 
 
 def scenario_org():

@@ -175,7 +175,7 @@ def test_auditor_reads_the_past(world, client_for, clock):
     assert r.status_code == 302
     assert auditor.get(f"/propositions/{proposal}").status_code == 404  # did not exist yet
     page = auditor.get(f"/offres/{world.ids['offer']}").text
-    assert "État au 02/03/2026" in page and "Disponible" in page
+    assert "état au 02/03/2026 23:59" in page and "Disponible" in page
     auditor.post("/historique/date", {"action": "aujourdhui"})
     assert auditor.get(f"/propositions/{proposal}").status_code == 200
     # Another role cannot pick a date.

@@ -26,18 +26,21 @@ def run_form(
     give 422 with per-field messages; a DomainError gives its status with its message.
     """
     forbid_in_past()
+    lazy = context.pop("_lazy", None)
     context = {k: v for k, v in context.items() if k != "errors"}
+
+    def page(errors: dict, status: int):
+        # ``_lazy``: more context, built only when the form is shown again (errors).
+        extra = lazy() if lazy is not None else {}
+        return render_template(template, errors=errors, **context, **extra), status
+
     try:
         result = command()
     except FormErrors as errors:
-        return render_template(template, errors=errors.errors, **context), 422
+        return page(errors.errors, 422)
     except InvalidValue as error:
-        field = DOMAIN_FIELDS.get(error.field, error.field)
-        return render_template(template, errors={field: error.message}, **context), 422
+        return page({DOMAIN_FIELDS.get(error.field, error.field): error.message}, 422)
     except DomainError as error:
-        return (
-            render_template(template, errors={"__all__": error.message}, **context),
-            status_for(error),
-        )
+        return page({"__all__": error.message}, status_for(error))
     flash(message, "success")
     return redirect(success(result))

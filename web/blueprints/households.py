@@ -9,19 +9,34 @@ from relogement.platform.values import TYPOLOGIES
 from relogement.web.blueprints._common import run_form
 from relogement.web.context import (
     actor,
+    audit_identity,
     can,
     identity_for,
     parse_id,
+    principal,
     readmodels,
     relocation,
     require,
+    situation_for,
     viewpoint,
 )
+from relogement.web.context import household as household_view
 from relogement.web.parsing import Reader, read_personal, read_situation, read_wishes
 
 bp = Blueprint("households", __name__, url_prefix="/menages")
 
-STATUSES = ("À reloger", "Proposition en cours", "Relogé", "Sorti du dispositif")
+STATUSES = {
+    "a_reloger": "À reloger",
+    "proposition_en_cours": "Proposition en cours",
+    "reloge": "Relogé",
+    "sorti": "Sorti du dispositif",
+}
+ENDED = ("Relogé", "Sorti du dispositif")
+
+
+def visible_projects(action: str = "household.view"):
+    position = viewpoint().position
+    return [p for p in readmodels().projects(position) if can(action, p.resource())]
 
 
 @bp.route("")
@@ -29,24 +44,27 @@ STATUSES = ("À reloger", "Proposition en cours", "Relogé", "Sorti du dispositi
 def index():
     vp = viewpoint()
     r = Reader(request.args)
-    status = r.choice("statut", {s: s for s in STATUSES}, required=False)
-    search = r.text("recherche", max_length=100).lower()
-    visible = [
-        h for h in readmodels().households(identity_for, vp.position) if can("household.view", h.resource)
-    ]
-    households = [] if r.errors else [
-        h
-        for h in visible
-        if (not status or h.status == status)
-        and (
-            not search
-            or search in h.reference.lower()
-            or (h.identified and search in h.name.lower())
+    status = r.choice("statut", STATUSES, required=False)
+    search = r.text("recherche", max_length=100)
+    page = r.integer("page", default=1, low=1, high=1_000_000)
+    projects = visible_projects()
+    me = principal()
+    names: list[str] = []
+    if search and not r.errors and me is not None and me.role == "charge_relogement" and vp.live:
+        # Names are searched only among the households this user may identify.
+        mous_projects = [p.id for p in projects if me.org in p.mous]
+        names = readmodels().search_names(search, me.org, mous_projects)
+    result = None
+    if not r.errors:
+        result = readmodels().households_page(
+            identity_for, situation_for, audit_identity, vp.position,
+            project_ids=[p.id for p in projects], status=status or None,
+            reference=search, name_matches=names, page=page,
         )
-    ]
-    can_register = any(can("household.register", p.resource()) for p in readmodels().projects())
+    can_register = any(can("household.register", p.resource()) for p in projects)
     context = {
-        "households": households,
+        "page": result,
+        "households": result.items if result else [],
         "args": request.args,
         "errors": r.errors,
         "statuses": STATUSES,
@@ -58,12 +76,14 @@ def index():
     return render_template("households/index.html", **context), code
 
 
-def _household(household_id: str, position=None):
-    household = readmodels().household(parse_id(household_id), identity_for, position)
-    if household is None:
+def _household(household_id: str, position=None, purpose: str = "fiche ménage"):
+    hid = parse_id(household_id)
+    resource = readmodels().household_resource(hid, position)
+    if resource is None:
         abort(404, description="Ménage introuvable.")
-    require("household.view", household.resource)
-    return household
+    # Checked before any identity is read (and logged).
+    require("household.view", resource)
+    return household_view(hid, position, purpose)
 
 
 @bp.route("/<household_id>")
@@ -73,7 +93,8 @@ def file(household_id: str):
     household = _household(household_id, vp.position)
     proposals = readmodels().proposals_of(household.id, vp.at, vp.position)
     timeline = readmodels().timeline(
-        [household.id, *[p.id for p in proposals]], household.identified, vp.position
+        relocation(), [household.id, *[p.id for p in proposals]], household.identified,
+        vp.position, situation=household.situation is not None,
     )
     return render_template(
         "households/file.html", household=household, proposals=proposals, timeline=timeline,
@@ -82,13 +103,9 @@ def file(household_id: str):
 
 
 def _offers_for(household):
-    if not can("proposal.make", household.resource) or household.status in STATUSES[2:]:
+    if not can("proposal.make", household.resource) or household.status in ENDED or household.erased:
         return []
-    return [
-        o
-        for o in readmodels().offers()
-        if o.project_id == household.project_id and o.status == "publiee"
-    ]
+    return readmodels().offers(project_id=household.project_id, status=["publiee"])
 
 
 @bp.route("/nouveau", methods=["GET", "POST"])
@@ -154,10 +171,13 @@ def register():
     )
 
 
-def _editable(household_id: str):
-    household = _household(household_id)
-    require("household.edit", household.resource)
-    return household
+def _editable(household_id: str, purpose: str | None = None):
+    hid = parse_id(household_id)
+    resource = readmodels().household_resource(hid)
+    if resource is None:
+        abort(404, description="Ménage introuvable.")
+    require("household.edit", resource)
+    return household_view(hid, None, purpose)
 
 
 @bp.route("/<household_id>/situation", methods=["GET", "POST"])
@@ -227,7 +247,9 @@ def wishes(household_id: str):
 @bp.route("/<household_id>/identite", methods=["GET", "POST"])
 @login_required
 def personal(household_id: str):
-    household = _editable(household_id)
+    household = _editable(household_id, "modification des coordonnées")
+    if household.erased:
+        abort(409, description="Les données personnelles de ce ménage ont été effacées : elles ne peuvent plus être modifiées.")
     if request.method == "GET":
         form = {
             "nom": household.name, "telephone": household.phone, "email": household.email,
@@ -251,7 +273,7 @@ def personal(household_id: str):
 @bp.route("/<household_id>/proposer", methods=["GET", "POST"])
 @login_required
 def propose(household_id: str):
-    household = _household(household_id)
+    household = _household(household_id, purpose="proposition d'un logement")
     require("proposal.make", household.resource)
     offers = _offers_for(household)
     form = request.form if request.method == "POST" else {"offre": request.args.get("offre", "")}
@@ -280,10 +302,13 @@ def propose(household_id: str):
 @bp.route("/<household_id>/visite", methods=["GET", "POST"])
 @login_required
 def visit(household_id: str):
-    household = _household(household_id)
+    household = _household(household_id, purpose="visite d'un logement")
     require("proposal.answer", household.resource)
     proposals = readmodels().proposals_of(household.id, viewpoint().at)
-    offers = {o.id: o for o in readmodels().offers() if o.project_id == household.project_id and o.status != "retiree"}
+    offers = {
+        o.id: o
+        for o in readmodels().offers(project_id=household.project_id, status=["publiee", "proposee"])
+    }
     form = request.form if request.method == "POST" else {"offre": request.args.get("offre", "")}
     context = {"household": household, "offers": list(offers.values()), "form": form}
     if request.method == "GET":
@@ -298,7 +323,7 @@ def visit(household_id: str):
         from uuid import UUID
 
         oid = UUID(offer_id)
-        proposal_id = next((p.id for p in proposals if p.offer.id == oid and p.live), None)
+        proposal_id = next((p.id for p in proposals if p.offer_id == oid and p.live), None)
         relocation().record_visit(household.id, oid, visited_on, outcome, actor(), proposal_id=proposal_id)
 
     return run_form(

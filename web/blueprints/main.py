@@ -1,14 +1,47 @@
-"""Home, dashboard and report pages, and the auditors' "as of" date selector."""
+"""Home, dashboard, reste-à-vivre and semestrial report pages, and the auditors'
+"as of" date selector.
+
+Every figure is read from the projections at a position: the live one, or for an
+auditor the position of the chosen instant (``position_at``); each page states it
+("état au 30/06/2026 23:59, événement n° 41 237").
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from datetime import time as dtime
+from decimal import Decimal
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import login_required
 
-from relogement.web.context import can, readmodels, require, viewpoint
-from relogement.web.parsing import parse_date
+from relogement.web.context import can, principal, readmodels, require, viewpoint
+from relogement.web.parsing import Reader, parse_date
 
 bp = Blueprint("main", __name__)
+
+CONVENTIONS = {"personne": "par personne", "uc": "par unité de consommation"}
+RAV_LISTS = {
+    "tous": "Tous les ménages",
+    "sous_seuil": "Sous le seuil",
+    "forte_baisse": "Forte baisse",
+    "reloges": "Relogés",
+}
+RAV_PAGE = 50
+
+
+def reports():  # noqa: ANN201 - relogement.web.reports.Reports
+    return current_app.extensions["relogement.reports"]
 
 
 @bp.route("/")
@@ -17,55 +50,244 @@ def home():
     return redirect(url_for("main.dashboard"))
 
 
+def report_project(r: Reader):
+    """The project a report page is about: ``?projet=`` among those the user may read."""
+    vp = viewpoint()
+    projects = [p for p in readmodels().projects(vp.position) if can("report.view", p.resource())]
+    if not projects:
+        if any(True for _ in readmodels().projects(vp.position)):
+            abort(403, description="Votre organisation n'est partenaire d'aucun projet.")
+        abort(404, description="Aucun projet à cette date.")
+    chosen = r.uuid("projet", required=False)
+    if chosen is None:
+        return projects[0], projects
+    for project in projects:
+        if project.id == chosen:
+            return project, projects
+    # Unknown, or a project this user may not read: the same answer (no probing).
+    abort(404, description="Projet introuvable.")
+
+
+def _state(position: int | None) -> dict:
+    """Position and instant a page is computed at, for its "état au …" line."""
+    vp = viewpoint()
+    pos = reports().position(position)
+    return {"state_position": pos, "state_at": vp.at}
+
+
 @bp.route("/tableau-de-bord")
 @login_required
 def dashboard():
-    require("report.view", _any_project_resource())
+    r = Reader(request.args)
+    project, projects = report_project(r)
+    require("report.view", project.resource())
+    if r.errors:
+        abort(400, description="Paramètre invalide : " + " ".join(r.errors.values()))
     vp = viewpoint()
-    figures = readmodels().dashboard(vp.at, vp.position)
-    return render_template("main/dashboard.html", figures=figures)
+    figures = reports().dashboard(project.id, vp.position, vp.at)
+    latest = readmodels().proposals_page(
+        vp.at, vp.position, project_ids=[project.id], status=["bail_signe"], size=10
+    )
+    return render_template(
+        "main/dashboard.html",
+        project=project,
+        projects=projects,
+        d=figures,
+        t=figures["total"],
+        names=readmodels()._names(vp.position),
+        latest=latest.items,
+        state_position=figures["position"],
+        state_at=vp.at,
+    )
 
 
 @bp.route("/reste-a-vivre")
 @login_required
 def reste_a_vivre():
-    require("report.view", _any_project_resource())
-    return render_template(
-        "main/placeholder.html",
-        title="Suivi du reste-à-vivre",
-        text="Le suivi avant / proposé / après / suivi par ménage sera affiché ici dès que "
-        "les projections de reste-à-vivre seront disponibles.",
+    r = Reader(request.args)
+    project, projects = report_project(r)
+    require("report.view", project.resource())
+    convention = r.choice(
+        "convention", CONVENTIONS, required=False,
+        default=project.settings.get("rav_convention", "personne") if project.settings.get("rav_convention") in CONVENTIONS else "personne",
     )
+    quartiers = {q["code"]: q["name"] for q in project.quartiers}
+    quartier = r.choice("quartier", quartiers, required=False) or None
+    seuil = r.decimal("seuil") if r.raw("seuil") else None
+    baisse = r.decimal("baisse") if r.raw("baisse") else Decimal("1")
+    liste = r.choice("liste", RAV_LISTS, required=False, default="tous")
+    number = r.integer("page", default=1, low=1, high=1_000_000)
+    if seuil is not None and not Decimal(0) <= seuil <= Decimal(1000):
+        r.errors["seuil"] = "Seuil attendu entre 0 et 1 000 € par jour."
+    if not Decimal(0) <= baisse <= Decimal(1000):
+        r.errors["baisse"] = "Baisse attendue entre 0 et 1 000 € par jour."
+    vp = viewpoint()
+    context = {
+        "project": project, "projects": projects, "args": request.args, "errors": r.errors,
+        "conventions": CONVENTIONS, "quartiers": quartiers, "lists": RAV_LISTS, "liste": liste,
+        "convention": convention, "s": None, "rows": [], "page": None,
+    }
+    if r.errors:
+        return render_template("main/reste_a_vivre.html", **context, **_state(vp.position)), 400
+    s = reports().suivi(
+        project.id, vp.position, vp.at, convention=convention, threshold=seuil, fall=baisse,
+        quartier=quartier,
+    )
+    rows = s["households"]
+    if liste == "sous_seuil":
+        wanted = set(s["sous_seuil"])
+        rows = [x for x in rows if x["reference"] in wanted]
+    elif liste == "forte_baisse":
+        wanted = set(s["forte_baisse"])
+        rows = [x for x in rows if x["reference"] in wanted]
+    elif liste == "reloges":
+        rows = [x for x in rows if x["status"] == "reloge"]
+    from relogement.web.readmodels import Page
+
+    total = len(rows)
+    pages = max(1, -(-total // RAV_PAGE))
+    number = min(number, pages)
+    page = Page(rows[(number - 1) * RAV_PAGE : number * RAV_PAGE], number, RAV_PAGE, total)
+    ids = {x["household_id"] for x in page.items}
+    context.update(s=s, rows=page.items, page=page, erased={i.hex for i in readmodels().erased(ids, vp.position)})
+    return render_template(
+        "main/reste_a_vivre.html", **context, state_position=s["position"], state_at=vp.at
+    )
+
+
+def _report_params(project, r: Reader):
+    """(year, half, quartier, convention, semester choices) from the query string."""
+    vp = viewpoint()
+    created = None
+    from relogement.projections import queries as q
+
+    row = q.get_project(readmodels().db, project.id, position=vp.position)
+    created = row["created_at"] if row else vp.at
+    from relogement.web.reports import parse_semester, semesters
+
+    choices = semesters(created, vp.at)
+    text = r.raw("semestre")
+    if text:
+        parsed = parse_semester(text)
+        if parsed is None or not any((c.year, c.half) == parsed for c in choices):
+            r.errors["semestre"] = "Semestre inconnu pour ce projet à cette date (ex. 2026-S1)."
+            parsed = None
+    else:
+        # Default: the last semester over at the instant read (else the current one).
+        done = [c for c in choices if c.ended]
+        parsed = (done[0].year, done[0].half) if done else ((choices[0].year, choices[0].half) if choices else None)
+    quartiers = {x["code"]: x["name"] for x in project.quartiers}
+    quartier = r.choice("quartier", quartiers, required=False) or None
+    convention = r.choice("convention", CONVENTIONS, required=False, default="personne")
+    return parsed, quartier, convention, choices, quartiers
 
 
 @bp.route("/rapport-semestriel")
 @login_required
 def semestrial_report():
-    require("report.view", _any_project_resource())
+    r = Reader(request.args)
+    project, projects = report_project(r)
+    require("report.view", project.resource())
+    parsed, quartier, convention, choices, quartiers = _report_params(project, r)
+    vp = viewpoint()
+    context = {
+        "project": project, "projects": projects, "args": request.args, "errors": r.errors,
+        "choices": choices, "quartiers": quartiers, "conventions": CONVENTIONS,
+        "report": None, "chart": None, "choice": None,
+    }
+    if r.errors or parsed is None:
+        return render_template("main/report.html", **context, **_state(vp.position)), (400 if r.errors else 200)
+    year, half = parsed
+    choice = next(c for c in choices if (c.year, c.half) == (year, half))
+    if not vp.live and not choice.ended:
+        # An auditor's past instant: the report is only defined once its semester is over.
+        context["errors"] = {"semestre": "Ce semestre n'était pas terminé à la date consultée."}
+        return render_template("main/report.html", **context, **_state(vp.position)), 400
+    key = reports().report_key(project.id, year, half, quartier, convention)
+    report = reports().report(key)
+    context.update(report=report, chart=reports().chart(key), choice=choice)
     return render_template(
-        "main/placeholder.html",
-        title="Rapport semestriel du groupe de suivi peuplement",
-        text="Le rapport semestriel (HTML, PDF et XLSX) sera affiché ici dès que les "
-        "projections correspondantes seront disponibles.",
+        "main/report.html", **context, state_position=report["position"],
+        state_at=report["instant"] or vp.at,
     )
+
+
+@bp.route("/rapport-semestriel.<fmt>")
+@login_required
+def semestrial_report_file(fmt: str):
+    """The report as PDF (commission) or XLSX (bailleurs): produced in the background
+    and cached by position; until ready, a page that polls (htmx) answers 202."""
+    if fmt not in ("pdf", "xlsx"):
+        abort(404)
+    r = Reader(request.args)
+    project, _ = report_project(r)
+    require("report.view", project.resource())
+    parsed, quartier, convention, choices, _ = _report_params(project, r)
+    if r.errors or parsed is None:
+        abort(400, description="Paramètres du rapport invalides : " + " ".join(r.errors.values()))
+    vp = viewpoint()
+    year, half = parsed
+    choice = next(c for c in choices if (c.year, c.half) == (year, half))
+    if not vp.live and not choice.ended:
+        abort(400, description="Ce semestre n'était pas terminé à la date consultée.")
+    from relogement.web.reports import file_name
+
+    key = reports().report_key(project.id, year, half, quartier, convention)
+    data = reports().file(key, fmt)
+    url = request.full_path.rstrip("?")
+    if data is None and reports().failed(key, fmt):
+        abort(503, description="La production du fichier a échoué ; réessayez dans un instant.")
+    if request.htmx:
+        # The waiting page polls here; once the file is ready, a link to it (286: stop).
+        html = render_template("main/_report_status.html", fmt=fmt.upper(), url=url, ready=data is not None)
+        return html, (286 if data is not None else 200)
+    if data is None:
+        back = url_for("main.semestrial_report", **request.args.to_dict())
+        html = render_template(
+            "main/report_waiting.html", fmt=fmt.upper(), url=url, ready=False, back=back
+        )
+        return html, 202, {"Retry-After": "2"}
+    report = reports().report(key)
+    mimetype = (
+        "application/pdf" if fmt == "pdf"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{file_name(report, fmt)}"'
+    return response
 
 
 @bp.route("/historique/date", methods=["POST"])
 @login_required
 def set_as_of():
-    """Auditors: show every page as it stood at the end of the chosen day."""
+    """Auditors: show every page as it stood at the chosen instant (end of the day by
+    default, or the time given)."""
     require("history.asof")
     text = request.form.get("au", "").strip()
+    hour = request.form.get("heure", "").strip()
     if not text or request.form.get("action") == "aujourdhui":
         session.pop("as_of", None)
+        session.pop("as_of_time", None)
         flash("Retour à l'état actuel.", "info")
     else:
         try:
             day = parse_date(text)
         except ValueError as error:
             abort(422, description=str(error))
+        when = None
+        if hour:
+            try:
+                hh, mm = hour.replace("h", ":").split(":")
+                when = dtime(int(hh), int(mm))
+            except ValueError:
+                abort(422, description=f"Heure invalide « {hour} » (exemple : 14:30).")
         session["as_of"] = day.isoformat()
-        flash(f"Vous consultez l'état au {day:%d/%m/%Y} (fin de journée).", "info")
+        if when is None:
+            session.pop("as_of_time", None)
+            flash(f"Vous consultez l'état au {day:%d/%m/%Y} (fin de journée).", "info")
+        else:
+            session["as_of_time"] = when.strftime("%H:%M")
+            flash(f"Vous consultez l'état au {day:%d/%m/%Y} à {when:%H:%M}.", "info")
     return redirect(_back())
 
 
@@ -77,13 +299,11 @@ def _back() -> str:
 
 
 def _any_project_resource():
-    """Reports cover the projects the user's organisation takes part in."""
-    from relogement.web.context import principal
+    """The first project the user's organisation takes part in (menu entries)."""
     from relogement.web.policy import Resource
 
     p = principal()
-    projects = readmodels().projects()
-    for project in projects:
+    for project in readmodels().projects():
         if p and p.org in project.partners:
             return project.resource()
     return Resource()
@@ -98,6 +318,16 @@ def _current_org_name() -> str:
     return org.name if org else "Organisation inconnue"
 
 
+def _unread() -> int:
+    from flask_login import current_user
+
+    if not current_user.is_authenticated:
+        return 0
+    from relogement.web.inbox import unread_count
+
+    return unread_count(current_user.org_id, current_user.login, viewpoint().at)
+
+
 @bp.app_context_processor
 def inject() -> dict:
     return {
@@ -105,4 +335,5 @@ def inject() -> dict:
         "viewpoint": viewpoint,
         "current_org_name": _current_org_name,
         "any_project": _any_project_resource,
+        "unread_notifications": _unread,
     }

@@ -45,34 +45,35 @@ def _filters() -> tuple[dict, dict[str, str]]:
     return filters, r.errors
 
 
-def _matches(offer, f: dict) -> bool:
-    if offer.status not in STATUS_FILTERS[f["statut"] or "disponibles"]:
-        return False
-    if f["commune"] and f["commune"].lower() not in offer.dwelling["commune"].lower():
-        return False
-    if f["qpv"] and offer.dwelling["qpv"] != (f["qpv"] == "oui"):
-        return False
-    if f["typologie"] and offer.dwelling["typology"] != f["typologie"]:
-        return False
-    if f["loyer_max"] is not None and offer.dwelling["rent_cents"] > f["loyer_max"]:
-        return False
-    return not (f["bailleur"] and offer.bailleur_id != f["bailleur"])
-
-
 @bp.route("")
 @login_required
 def board():
     vp = viewpoint()
     filters, errors = _filters()
-    visible = [o for o in readmodels().offers(vp.position) if can("offer.view", o.resource)]
-    offers = [] if errors else [o for o in visible if _matches(o, filters)]
-    bailleurs = sorted({(o.bailleur_id, o.bailleur_name) for o in visible}, key=lambda b: b[1])
+    r = Reader(request.args)
+    page_number = r.integer("page", default=1, low=1, high=1_000_000)
+    errors.update(r.errors)
+    projects = [p for p in readmodels().projects(vp.position) if can("offer.view", p.resource())]
+    page = None
+    if not errors:
+        page = readmodels().offers_page(
+            vp.position,
+            page=page_number,
+            project_ids=[p.id for p in projects],
+            status=STATUS_FILTERS[filters["statut"] or "disponibles"],
+            typology=filters["typologie"] or None,
+            qpv=None if not filters["qpv"] else filters["qpv"] == "oui",
+            bailleur=filters["bailleur"],
+            max_rent_cents=filters["loyer_max"],
+            commune=filters["commune"] or None,
+        )
     context = {
-        "offers": offers,
+        "page": page,
+        "offers": page.items if page else [],
         "filters": filters,
         "args": request.args,
         "errors": errors,
-        "bailleurs": bailleurs,
+        "bailleurs": readmodels().offer_bailleurs(vp.position),
         "typologies": TYPOLOGIES,
         "can_publish": bool(_publishable_projects()),
     }
@@ -140,15 +141,17 @@ def detail(offer_id: str):
         proposal = readmodels().proposal(offer.live_proposal, vp.at, vp.position)
     # Households this user may propose the offer to (their own, or the ones they follow).
     households = []
-    if offer.status == "publiee" and vp.live:
+    if offer.status == "publiee" and vp.live and principal() and principal().role == "charge_relogement":
+        # Pseudonymised on purpose: references and composition are enough to choose,
+        # and a list of names would be a (logged) view of many households' identity.
         households = [
             h
-            for h in readmodels().households(lambda r: can("household.identity", r))
-            if h.project_id == offer.project_id
-            and h.status in ("À reloger", "Proposition en cours")
-            and can("proposal.make", h.resource)
+            for h in readmodels().households_for(
+                offer.project_id, principal().org, ("a_reloger", "proposition_en_cours")
+            )
+            if can("proposal.make", h.resource) and not h.erased
         ]
-    timeline = readmodels().timeline([offer.id], identity=False, position=vp.position)
+    timeline = readmodels().timeline(relocation(), [offer.id], identity=False, position=vp.position)
     return render_template(
         "offers/detail.html", offer=offer, proposal=proposal, households=households, timeline=timeline
     )
@@ -169,6 +172,8 @@ def edit(offer_id: str):
     offer = _offer(offer_id)
     require("offer.edit", offer.resource)
     project = readmodels().project(offer.project_id)
+    if project is None:
+        abort(404, description="Projet introuvable.")
     if request.method == "GET":
         form = _dwelling_form(offer)
         return render_template(

@@ -19,6 +19,7 @@ from relogement.web.context import (
     require,
     viewpoint,
 )
+from relogement.web.context import household as household_view
 from relogement.web.parsing import Reader
 
 bp = Blueprint("proposals", __name__, url_prefix="/propositions")
@@ -35,13 +36,19 @@ def index():
     state = r.choice(
         "etat", {"en_cours": "", "terminees": "", "toutes": ""}, required=False, default="en_cours"
     )
-    proposals = [p for p in readmodels().proposals(vp.at, vp.position) if can("proposal.view", p.resource)]
-    if state == "en_cours":
-        proposals = [p for p in proposals if p.live]
-    elif state == "terminees":
-        proposals = [p for p in proposals if not p.live]
+    number = r.integer("page", default=1, low=1, high=1_000_000)
+    projects = [p for p in readmodels().projects(vp.position) if can("proposal.view", p.resource())]
+    page = None
+    if not r.errors:
+        page = readmodels().proposals_page(
+            vp.at, vp.position, project_ids=[p.id for p in projects],
+            live={"en_cours": True, "terminees": False}.get(state), page=number,
+        )
     return (
-        render_template("proposals/index.html", proposals=proposals, state=state, errors=r.errors),
+        render_template(
+            "proposals/index.html", page=page, proposals=page.items if page else [], state=state,
+            errors=r.errors, args=request.args,
+        ),
         400 if r.errors else 200,
     )
 
@@ -67,16 +74,23 @@ def _context(proposal) -> dict:
     }
 
 
+def _household_and_timeline(proposal) -> dict:
+    vp = viewpoint()
+    household = household_view(proposal.household_id, vp.position, "proposition")
+    identity = bool(household and household.identified)
+    timeline = readmodels().timeline(
+        relocation(), [proposal.id], identity, vp.position,
+        situation=bool(household and household.situation is not None),
+    )
+    return {"household": household, "timeline": timeline}
+
+
 @bp.route("/<proposal_id>")
 @login_required
 def detail(proposal_id: str):
     proposal = _proposal(proposal_id)
-    vp = viewpoint()
-    identity = can("household.identity", proposal.resource)
-    household = readmodels().household(proposal.household_id, lambda r: identity, vp.position)
-    timeline = readmodels().timeline([proposal.id], identity, vp.position)
     return render_template(
-        "proposals/detail.html", household=household, timeline=timeline, **_context(proposal)
+        "proposals/detail.html", **_household_and_timeline(proposal), **_context(proposal)
     )
 
 
@@ -99,10 +113,12 @@ def _act(proposal_id: str, action: str, command, message: str, resource=None):
 
     context = _context(proposal)
     context["action"] = action
-    vp = viewpoint()
-    identity = can("household.identity", proposal.resource)
-    context["household"] = readmodels().household(proposal.household_id, lambda r: identity, vp.position)
-    context["timeline"] = readmodels().timeline([proposal.id], identity, vp.position)
+
+    def render_context() -> dict:
+        # Built only if the form is re-rendered (an error): a success redirects.
+        return _household_and_timeline(proposal)
+
+    context["_lazy"] = render_context
     return run_form(lambda: command(proposal), detail_url, "proposals/detail.html", message, **context)
 
 

@@ -1,0 +1,266 @@
+"""Reports for the pages: dashboard, reste-à-vivre, semestrial report (HTML, PDF, XLSX).
+
+The figures are computed by :mod:`relogement.projections` (dashboard, reste_a_vivre,
+rapport_semestriel) from the versioned read models, always **at a position**: the
+live page reads at the last applied position, an auditor at ``position_at(instant)``.
+A result at a given position (and, for the dashboard, a given minute: its "awaiting the
+deadline" count depends on the clock) never changes, so it is cached here: the first
+reader after a new event pays the computation, the next ones get it at once.
+
+PDF rendering (WeasyPrint) takes seconds for a large programme: files are produced by
+a small background worker and cached by position, and the page shows "en préparation"
+(htmx polling) until the file is ready, instead of holding a request for that long.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import func, select
+
+from relogement.projections import dashboard as dashboard_module
+from relogement.projections import queries as q
+from relogement.projections import rapport_semestriel as rs
+from relogement.projections import reste_a_vivre
+from relogement.projections.machinery import as_of
+from relogement.projections.read_models import proposals as rm_proposals
+
+log = logging.getLogger(__name__)
+
+
+class Cache:
+    """A small thread-safe LRU of immutable results."""
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, compute: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = compute()  # outside the lock: two first readers may both compute, same result
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+    def peek(self, key: tuple) -> Any:
+        with self._lock:
+            return self._items.get(key)
+
+    def put(self, key: tuple, value: Any) -> None:
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+@dataclass(frozen=True)
+class SemesterChoice:
+    year: int
+    half: int
+    ended: bool  # at the instant the page is read at
+
+    @property
+    def code(self) -> str:
+        return f"{self.year}-S{self.half}"
+
+    @property
+    def label(self) -> str:
+        label = rs.Semester(self.year, self.half).label
+        return label if self.ended else f"{label} (en cours, provisoire)"
+
+
+def semesters(since: datetime, at: datetime) -> list[SemesterChoice]:
+    """Semesters from the project's creation to the one containing ``at``, newest first."""
+    out = []
+    year, half = since.astimezone(rs.PARIS).year, 1 if since.astimezone(rs.PARIS).month <= 6 else 2
+    while True:
+        sem = rs.Semester(year, half)
+        if sem.start > at:
+            break
+        out.append(SemesterChoice(year, half, sem.end <= at))
+        year, half = (year, 2) if half == 1 else (year + 1, 1)
+    return list(reversed(out))
+
+
+def parse_semester(code: str) -> tuple[int, int] | None:
+    """"2026-S1" → (2026, 1); None if malformed."""
+    parts = code.strip().upper().split("-S")
+    if len(parts) != 2 or not parts[0].isdigit() or parts[1] not in ("1", "2"):
+        return None
+    year = int(parts[0])
+    if not 1990 <= year <= 2200:
+        return None
+    return year, int(parts[1])
+
+
+class Reports:
+    """One per Flask app: the report computations, cached by position."""
+
+    def __init__(self, db: Any, workers: int = 1, wait_seconds: float = 0.8) -> None:
+        self.db = db
+        self.wait_seconds = wait_seconds  # how long a request waits for a file before "en préparation"
+        self.cache = Cache(64)
+        self.files = Cache(16)
+        self._jobs: dict[tuple, Future] = {}
+        self._jobs_lock = threading.Lock()
+        self._warmed: int | None = None
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rapports")
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    # -- positions ------------------------------------------------------------
+    def position(self, position: int | None) -> int:
+        return q.current_position(self.db) if position is None else position
+
+    # -- dashboard ------------------------------------------------------------
+    def _deadlines_passed(self, project_id: UUID, position: int, at: datetime) -> int:
+        """How many of the live proposals at ``position`` had their deadline at ``at``.
+
+        The only figures that depend on the clock are the proposals still in their
+        objection window; as time goes by, that set only shrinks, so this count names
+        it: (position, count) is an exact cache key, valid across minutes and hours.
+        """
+        c = rm_proposals.c
+        with q.connect(self.db) as conn:
+            return int(
+                conn.execute(
+                    select(func.count())
+                    .select_from(rm_proposals)
+                    .where(
+                        as_of(rm_proposals, position),
+                        c.project_id == project_id.hex,
+                        c.live.is_(True),
+                        c.objection_deadline <= at.astimezone(UTC),
+                    )
+                ).scalar_one()
+            )
+
+    def dashboard(self, project_id: UUID, position: int | None, at: datetime) -> dict:
+        """The project's dashboard at ``position`` (None = live), proposals in their
+        window counted at ``at``."""
+        pos = self.position(position)
+        key = ("dashboard", project_id, pos, self._deadlines_passed(project_id, pos, at))
+        return self.cache.get(
+            key, lambda: dashboard_module.dashboard(self.db, project_id, position=pos, instant=at)
+        )
+
+    def warm(self, project_ids: list[UUID], at: datetime) -> None:
+        """Compute the live dashboard and reste-à-vivre in the background (after a
+        command or new events), so the next reader finds them ready."""
+        pos = self.position(None)
+        with self._jobs_lock:
+            if self._warmed == pos:
+                return
+            self._warmed = pos
+
+        def work() -> None:
+            for project_id in project_ids:
+                try:
+                    self.dashboard(project_id, pos, at)
+                    self.suivi(project_id, pos, at, convention="personne", threshold=None,
+                               fall=Decimal("1"), quartier=None)
+                except Exception:  # noqa: BLE001 - a warm-up only; the page computes it again
+                    log.exception("préchargement du tableau de bord")
+
+        self._pool.submit(work)
+
+    # -- reste-à-vivre ----------------------------------------------------------
+    def suivi(
+        self,
+        project_id: UUID,
+        position: int | None,
+        at: datetime,
+        *,
+        convention: str,
+        threshold: Decimal | None,
+        fall: Decimal,
+        quartier: str | None,
+    ) -> dict:
+        pos = self.position(position)
+        key = ("rav", project_id, pos, convention, threshold, Decimal(fall), quartier)
+        return self.cache.get(
+            key,
+            lambda: reste_a_vivre.suivi(
+                self.db, project_id, position=pos, instant=at, convention=convention,
+                threshold=threshold, fall=fall, quartier=quartier,
+            ),
+        )
+
+    # -- semestrial report --------------------------------------------------------
+    def report_key(self, project_id: UUID, year: int, half: int, quartier: str | None, convention: str) -> tuple:
+        # The report reads as of the semester's end: that position names its content.
+        pos = q.position_at(self.db, rs.Semester(year, half).as_of_instant)
+        return (project_id, year, half, quartier, convention, pos)
+
+    def report(self, key: tuple) -> dict:
+        project_id, year, half, quartier, convention, _ = key
+        return self.cache.get(
+            ("rapport",) + key,
+            lambda: rs.build(self.db, project_id, year, half, quartier=quartier, convention=convention),
+        )
+
+    def chart(self, key: tuple) -> str:
+        return self.cache.get(("graphique",) + key, lambda: rs.chart_data_uri(self.report(key)))
+
+    def file(self, key: tuple, fmt: str) -> bytes | None:
+        """The PDF/XLSX bytes if ready; else start producing them and return None."""
+        ident = (fmt,) + key
+        ready = self.files.peek(ident)
+        if ready is not None:
+            return ready
+        with self._jobs_lock:
+            job = self._jobs.get(ident)
+            if job is None or (job.done() and job.exception() is not None):
+                job = self._pool.submit(self._produce, ident, key, fmt)
+                self._jobs[ident] = job
+        try:
+            # Small reports are ready in well under a second: answer at once.
+            return job.result(timeout=self.wait_seconds)
+        except TimeoutError:
+            return None
+
+    def failed(self, key: tuple, fmt: str) -> bool:
+        with self._jobs_lock:
+            job = self._jobs.get((fmt,) + key)
+        return bool(job and job.done() and job.exception() is not None)
+
+    def _produce(self, ident: tuple, key: tuple, fmt: str) -> bytes:
+        try:
+            report = self.report(key)
+            data = rs.render_pdf(report) if fmt == "pdf" else rs.render_xlsx(report)
+        except Exception:
+            log.exception("rapport semestriel %s non produit", fmt)
+            raise
+        self.files.put(ident, data)
+        with self._jobs_lock:
+            self._jobs.pop(ident, None)
+        return data
+
+
+def file_name(report: dict, fmt: str) -> str:
+    sem = report["semestre"]
+    scope = report["quartier"] or "projet"
+    return f"rapport-semestriel-{scope}-{sem.year}-S{sem.half}.{fmt}"
+
+
+def day_end(day: date) -> datetime:
+    """The last instant of a Paris day, in UTC."""
+    start = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=rs.PARIS)
+    return (start - timedelta(microseconds=1)).astimezone(UTC)
