@@ -15,7 +15,11 @@ fi
 # Local HTTP (no TLS): the session cookie cannot be "Secure" here. Production keeps it on.
 export RELOGEMENT_SECURE_COOKIES="${RELOGEMENT_SECURE_COOKIES:-0}"
 relogement init-db
-# "demo" refuses a non-empty store: that is how we know the data is already there.
-relogement demo 2>/dev/null || echo "Base déjà remplie : démo non rechargée."
+relogement demo --if-empty          # about 200 households over three years (~1 min the first time)
 relogement demo-accounts
-exec relogement run --host "${HOST:-127.0.0.1}" --port "${PORT:-5000}"
+# The scheduler closes objection windows when their 48 hours are over (one process, see
+# docs/scheduler.md); it stops with the web server.
+relogement scheduler &
+scheduler_pid=$!
+trap 'kill "$scheduler_pid" 2>/dev/null || true' EXIT INT TERM
+relogement run --host "${HOST:-127.0.0.1}" --port "${PORT:-5000}"

@@ -37,15 +37,26 @@ def init_db(ctx: click.Context) -> None:
 
 @main.command("demo", help="Charge un programme de démonstration (base vide uniquement).")
 @click.option("--small", is_flag=True, help="Le petit programme des tests (3 ménages).")
+@click.option("--if-empty", is_flag=True,
+              help="Ne rien faire (sans erreur) si la base contient déjà des événements.")
 @click.option("--households", type=click.IntRange(1, 100_000), default=None,
               help="Programme réaliste de N ménages sur trois ans (défaut : 200).")
 @click.option("--seed", type=int, default=1, show_default=True, help="Graine : même graine, même programme.")
 @click.option("--start", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Début de l'historique (défaut : il y a trois ans, un lundi).")
 @click.pass_context
-def demo(ctx: click.Context, small: bool, households: int | None, seed: int, start) -> None:  # noqa: ANN001
+def demo(ctx: click.Context, small: bool, if_empty: bool, households: int | None, seed: int, start) -> None:  # noqa: ANN001
     from relogement.platform import sample
 
+    if if_empty:
+        app = _app(ctx.obj["database"])
+        try:
+            existing = app.recorder.max_notification_id() or 0
+        finally:
+            app.close()
+        if existing:
+            click.echo(f"La base contient déjà {existing} événements : démo non rechargée.")
+            return
     if not small:
         _realistic_demo(ctx.obj["database"], households or 200, seed, start.date() if start else None)
         return
