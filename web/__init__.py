@@ -41,6 +41,9 @@ class WebRelocationApp(RelocationApp):
     """The RelocationApp of the web process: after each recorded save, the read
     models catch up in the same process (``after_save``, set by ``create_app``)."""
 
+    # The same application name as RelocationApp: eventsourcing names a subclass after
+    # itself otherwise, and the name picks the events table ("relogement_events").
+    name = RelocationApp.name
     after_save: Any = None
     on_close: Any = None
 

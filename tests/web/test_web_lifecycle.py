@@ -82,3 +82,17 @@ def test_relocation_through_the_web(world, client_for, clock):
                   "Opposition levée", "Décision de la CALEOL", "Bail signé"):
         assert label in timeline
     assert "vls.partenaire" in timeline  # who did it
+
+
+def test_the_web_app_writes_to_the_shared_event_store(world, database_url):
+    """The scheduler, the CLI and the projections use RelocationApp on the same database:
+    they must see every event the web process stored (one store, one order)."""
+    from relogement.platform.application import RelocationApp
+
+    web = world.app.extensions["relogement"]
+    other = RelocationApp(database_url)
+    try:
+        assert web.recorder.max_notification_id() == other.recorder.max_notification_id() > 0
+        assert other.household(world.ids["household"]).reference
+    finally:
+        other.close()

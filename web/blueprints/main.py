@@ -17,6 +17,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -55,9 +56,11 @@ def report_project(r: Reader):
     vp = viewpoint()
     projects = [p for p in readmodels().projects(vp.position) if can("report.view", p.resource())]
     if not projects:
-        if any(True for _ in readmodels().projects(vp.position)):
+        if readmodels().projects(vp.position):
             abort(403, description="Votre organisation n'est partenaire d'aucun projet.")
-        abort(404, description="Aucun projet à cette date.")
+        # Nothing yet (an auditor looking before the programme began, or an empty store):
+        # a page that says so, not an error.
+        abort(make_response(render_template("main/no_project.html"), 200))
     chosen = r.uuid("projet", required=False)
     if chosen is None:
         return projects[0], projects
@@ -277,17 +280,16 @@ def set_as_of():
         when = None
         if hour:
             try:
-                hh, mm = hour.replace("h", ":").split(":")
-                when = dtime(int(hh), int(mm))
+                hh, mm = hour.lower().replace("h", ":").split(":")
+                when = dtime(int(hh), int(mm or 0))
             except ValueError:
                 abort(422, description=f"Heure invalide « {hour} » (exemple : 14:30).")
         session["as_of"] = day.isoformat()
+        # No flash: the band under the menu says which instant is shown, on every page.
         if when is None:
             session.pop("as_of_time", None)
-            flash(f"Vous consultez l'état au {day:%d/%m/%Y} (fin de journée).", "info")
         else:
             session["as_of_time"] = when.strftime("%H:%M")
-            flash(f"Vous consultez l'état au {day:%d/%m/%Y} à {when:%H:%M}.", "info")
     return redirect(_back())
 
 
