@@ -38,11 +38,26 @@ def timed(calls: list, latencies: list[float]) -> None:
         latencies.append(time.perf_counter() - began)
 
 
-def run(database: str, n: int, warmup: int, lifecycle: bool, seed: int, env: dict | None = None) -> dict:
+def run(database: str, n: int, warmup: int, lifecycle: bool, seed: int, env: dict | None = None,
+        catch_up: bool = False, seal_after_save: bool = False) -> dict:
     rng = random.Random(seed)
     clock = ProgrammeClock(datetime(2026, 3, 2, 9, tzinfo=UTC))
+    if seal_after_save:
+        env = {**(env or {}), "RELOGEMENT_AUDIT_SEAL": "0"}
     app = RelocationApp(database, clock=clock, env=env)
+    runner = None
     try:
+        if seal_after_save:
+            # The sealing before commit 'audit chain in the runner's batch': a second
+            # transaction after every save (for before/after comparisons).
+            app.save = _then(app.save, app.audit_chain.extend)
+        if catch_up:
+            # Like the web application: the read models (and the audit chain) catch up
+            # after each command, in the command's latency.
+            from relogement.projections import build_runner
+
+            runner = build_runner(app)
+            app.save = _then(app.save, runner.catch_up)
         began = time.perf_counter()
         world = sample.build_world(app)
         households, offers = [], []
@@ -80,6 +95,8 @@ def run(database: str, n: int, warmup: int, lifecycle: bool, seed: int, env: dic
         t4 = time.perf_counter()
         result = {
             "env": env or {},
+            "catch_up_after_each_command": catch_up,
+            "seal_after_each_save": seal_after_save,
             "n": n,
             "warmup_excluded": warmup,
             "setup": setup,
@@ -108,7 +125,18 @@ def run(database: str, n: int, warmup: int, lifecycle: bool, seed: int, env: dic
         result["events_stored"] = app.recorder.max_notification_id()
         return result
     finally:
+        if runner is not None:
+            runner.close()
         app.close()
+
+
+def _then(save, after):  # noqa: ANN001, ANN202
+    def wrapped(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        recordings = save(*args, **kwargs)
+        after()
+        return recordings
+
+    return wrapped
 
 
 def main() -> None:
@@ -120,15 +148,22 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
                         help="application setting, e.g. RELOGEMENT_AUDIT_SEAL=0 (repeatable)")
+    parser.add_argument("--catch-up", action="store_true",
+                        help="catch the projections up after each save, like the web application")
+    parser.add_argument("--seal-after-save", action="store_true",
+                        help="extend the audit chain in its own transaction after each save "
+                             "(the former behaviour), instead of in the catch-up")
     args = parser.parse_args()
     env = dict(item.split("=", 1) for item in args.env)
     with tempfile.TemporaryDirectory() as scratch:
         database = args.database or f"sqlite:///{Path(scratch) / 'bench.sqlite'}"
-        result = run(database, args.n, args.warmup, not args.no_lifecycle, args.seed, env)
+        result = run(database, args.n, args.warmup, not args.no_lifecycle, args.seed, env,
+                     catch_up=args.catch_up, seal_after_save=args.seal_after_save)
         path = write_results("commands", database, result)
     lat = result["latency"]
     print(f"database: {database if not args.database else path.name.split('-')[1]}")
-    print(f"set-up: {result['setup']}  env: {env}")
+    print(f"set-up: {result['setup']}  env: {env}  catch-up after each save: {args.catch_up}  "
+          f"seal after each save: {args.seal_after_save}")
     print(f"make_proposal: {result['proposals_per_s']} proposals/s, "
           f"p50 {lat['make_proposal']['p50_ms']} ms, p95 {lat['make_proposal']['p95_ms']} ms")
     for name, rate in result.get("commands_per_s", {}).items():

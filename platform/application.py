@@ -9,7 +9,6 @@ decides. No event is lost or duplicated.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -713,16 +712,6 @@ class RelocationApp(Application[UUID]):
 
             self._audit = AuditChain(self)
         return self._audit
-
-    def _notify(self, recordings: list) -> None:
-        super()._notify(recordings)
-        # Seal the new events into the hash chain right away; RELOGEMENT_AUDIT_SEAL=0
-        # defers it (bulk loads) to the next save, `audit seal`, or `audit export`.
-        if self.env.get("RELOGEMENT_AUDIT_SEAL", "1") not in ("0", "off", "no", "false"):
-            try:
-                self.audit_chain.extend()
-            except Exception:  # noqa: BLE001 - the events are saved; the next extend seals them
-                logging.getLogger(__name__).exception("audit chain not extended")
 
     def close(self) -> None:
         super().close()

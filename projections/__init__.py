@@ -36,10 +36,17 @@ def build_runner(
 
     ``extra``: more projectors to feed in the same transactions (e.g. the
     notification or deadline projectors).
+
+    The audit hash chain (projections/audit.py) is extended in the same batches when
+    the read models live in the events' database (no ``engine`` given) and
+    ``RELOGEMENT_AUDIT_SEAL`` is not off.
     """
+    from relogement.projections.audit import AuditProjector, sealing_enabled
+
+    chain = [AuditProjector(app.recorder)] if engine is None and sealing_enabled(app) else []
     return ProjectionRunner(
         app,
-        [*projectors(), *(extra or [])],
+        [*chain, *projectors(), *(extra or [])],
         engine=engine,
         name=RUNNER_NAME,
         batch_size=batch_size,

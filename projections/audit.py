@@ -13,9 +13,16 @@ AES-GCM ciphertexts. Destroying a household's key (erasure) therefore changes no
 stored byte and does not break the chain.
 
 ``audit_chain`` holds (position, originator, version, hash) per sealed event. It is
-extended after each save of the application (and by ``relogement audit seal``,
-``export``), from whichever process, in one transaction per batch; concurrent
-extenders collide on the primary key and the loser re-reads the head.
+extended by the projection runner (:class:`AuditProjector`, registered by
+``projections.build_runner``) in each catch-up batch's transaction, with the read
+models and the tracking position: a command followed by a catch-up (the web app after
+each command and by polling, the scheduler after each pass) leaves it sealed, with no
+transaction of its own. ``relogement audit seal``/``head``/``export`` extend it too
+(:meth:`AuditChain.extend`). Extenders are serialised (SQLite: ``BEGIN IMMEDIATE``;
+PostgreSQL: a transaction-scoped advisory lock), each re-reads the head under the lock
+and seals only what lies after it, so every event is sealed exactly once.
+``RELOGEMENT_AUDIT_SEAL=0`` leaves the runner out (bulk loads): the chain then waits
+for ``relogement audit seal``.
 
 What it proves: an event altered, removed or slipped in below the sealed head after
 it was sealed is found by :func:`verify` at its position. What it cannot prove on
@@ -30,18 +37,21 @@ import base64
 import hashlib
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from sqlalchemy import BigInteger, Column, DateTime, Engine, MetaData, String, Table, select
+from sqlalchemy import BigInteger, Column, DateTime, Engine, MetaData, String, Table, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
 BATCH = 1000
+# pg_advisory_xact_lock key serialising the chain's extenders (any fixed number).
+LOCK_KEY = 0x52454C4F415544  # "RELOAUD"
+OFF_VALUES = ("0", "off", "no", "false")
 
 metadata = MetaData()
 
@@ -60,6 +70,99 @@ def link(prev: str, position: int, originator_id: Any, version: int, topic: str,
     """One link of the chain (the same function as scripts/verify_export.py)."""
     header = f"{prev}\n{position}\n{originator_id}\n{version}\n{topic}\n".encode()
     return hashlib.sha256(header + bytes(state)).hexdigest()
+
+
+def _lock(conn: Any) -> None:
+    # SQLite: the engines of make_engine begin with BEGIN IMMEDIATE (one writer at a
+    # time). PostgreSQL: extenders would otherwise read the same head and collide.
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+
+
+def _head_of(conn: Any) -> tuple[int, str]:
+    row = conn.execute(
+        select(audit_chain.c.position, audit_chain.c.hash).order_by(audit_chain.c.position.desc()).limit(1)
+    ).first()
+    return (int(row[0]), row[1]) if row else (0, GENESIS)
+
+
+def seal(conn: Any, recorder: Any, batch: Sequence[Any] | None = None) -> int:
+    """Extend the chain inside ``conn``'s transaction; returns how many events were sealed.
+
+    ``batch``: notifications already read (the projection runner's batch, in position
+    order): the chain is extended to its last one, events before it not yet sealed
+    included. Without it: up to :data:`BATCH` events after the head.
+    """
+    _lock(conn)
+    position, prev = _head_of(conn)
+    if batch is None:
+        pending = list(recorder.select_notifications(start=position + 1, limit=BATCH))
+    else:
+        pending = [n for n in batch if n.id > position]
+        if not pending:
+            return 0
+        # The chain may lag behind the batch (sealing deferred, chain older than the
+        # runner): seal the events in between first, in the same transaction.
+        gap: list[Any] = []
+        start = position + 1
+        while start < pending[0].id:
+            page = recorder.select_notifications(start=start, limit=BATCH, stop=pending[0].id - 1)
+            if not page:
+                break
+            gap.extend(page)
+            start = page[-1].id + 1
+        pending = gap + pending
+    if not pending:
+        return 0
+    now = datetime.now(tz=UTC)
+    rows = []
+    for n in pending:
+        prev = link(prev, n.id, n.originator_id, n.originator_version, n.topic, n.state)
+        rows.append(
+            {
+                "position": n.id,
+                "originator_id": str(n.originator_id),
+                "originator_version": n.originator_version,
+                "hash": prev,
+                "sealed_at": now,
+            }
+        )
+    for i in range(0, len(rows), BATCH):
+        conn.execute(audit_chain.insert(), rows[i : i + BATCH])
+    return len(rows)
+
+
+class AuditProjector:
+    """Seals each catch-up batch into the chain, in the batch's transaction.
+
+    Gets the stored notifications (``raw``): the chain hashes the bytes as stored.
+    The table is ``durable``: a projection rebuild neither drops nor re-seals it
+    (positions at or below the head are skipped), since re-hashing the events as they
+    are now would bless any tampering.
+    """
+
+    raw = True
+    tables: tuple[Table, ...] = ()
+    durable_tables = (audit_chain,)
+
+    def __init__(self, recorder: Any) -> None:
+        self.recorder = recorder
+        self._batch: list[Any] = []
+
+    def begin_batch(self, conn: Any) -> None:
+        self._batch = []
+
+    def apply(self, conn: Any, position: int, notification: Any) -> None:
+        self._batch.append(notification)
+
+    def end_batch(self, conn: Any) -> None:
+        batch, self._batch = self._batch, []
+        seal(conn, self.recorder, batch)
+
+
+def sealing_enabled(app: Any) -> bool:
+    """False when ``RELOGEMENT_AUDIT_SEAL`` is off: projection runners then leave the chain alone."""
+    return str(app.env.get("RELOGEMENT_AUDIT_SEAL", "1")).lower() not in OFF_VALUES
 
 
 @dataclass(frozen=True)
@@ -103,12 +206,7 @@ class AuditChain:
 
     @staticmethod
     def _head(conn: Any) -> tuple[int, str]:
-        row = conn.execute(
-            select(audit_chain.c.position, audit_chain.c.hash)
-            .order_by(audit_chain.c.position.desc())
-            .limit(1)
-        ).first()
-        return (int(row[0]), row[1]) if row else (0, GENESIS)
+        return _head_of(conn)
 
     # -- sealing ------------------------------------------------------------------
     def extend(self) -> int:
@@ -118,28 +216,9 @@ class AuditChain:
         while True:
             try:
                 with self.engine.begin() as conn:
-                    position, prev = self._head(conn)
-                    notifications = self.app.recorder.select_notifications(
-                        start=position + 1, limit=BATCH
-                    )
-                    if not notifications:
-                        return sealed
-                    rows = []
-                    now = datetime.now(tz=UTC)
-                    for n in notifications:
-                        prev = link(prev, n.id, n.originator_id, n.originator_version, n.topic, n.state)
-                        rows.append(
-                            {
-                                "position": n.id,
-                                "originator_id": str(n.originator_id),
-                                "originator_version": n.originator_version,
-                                "hash": prev,
-                                "sealed_at": now,
-                            }
-                        )
-                    conn.execute(audit_chain.insert(), rows)
-                sealed += len(rows)
-                if len(rows) < BATCH:
+                    count = seal(conn, self.app.recorder)
+                sealed += count
+                if count < BATCH:
                     return sealed
             except (IntegrityError, OperationalError):
                 # Another process sealed the same positions first: re-read its head.

@@ -154,6 +154,12 @@ class Projector(Protocol):
     inside the batch's transaction (before the tracking row moves). They let a
     projector cache rows and write them in bulk; a failed batch rolls back
     whole and the next ``begin_batch`` starts from a clean cache.
+
+    Optional attributes: ``raw = True`` makes ``apply`` receive the stored
+    notification (topic, state bytes as stored) instead of the decoded domain
+    event — the audit chain hashes those bytes; ``durable_tables`` are created
+    with the others but never dropped by :meth:`ProjectionRunner.rebuild` (a
+    projector owning them must then skip the positions it already holds).
     """
 
     tables: Sequence[Table]
@@ -239,6 +245,9 @@ class ProjectionRunner:
 
     def create_tables(self) -> None:
         metadata.create_all(self.engine, tables=self._tables(), checkfirst=True)
+        for projector in self.projectors:
+            for table in getattr(projector, "durable_tables", ()):
+                table.create(self.engine, checkfirst=True)
         with self.engine.begin() as conn:
             exists = conn.execute(
                 select(tracking.c.position).where(tracking.c.name == self.name)
@@ -293,10 +302,16 @@ class ProjectionRunner:
                         begin = getattr(projector, "begin_batch", None)
                         if begin is not None:
                             begin(conn)
+                    raw = [p for p in self.projectors if getattr(p, "raw", False)]
+                    decoded = [p for p in self.projectors if not getattr(p, "raw", False)]
+                    to_domain_event = self.app.mapper.to_domain_event
                     for notification in notifications:
-                        domain_event = self.app.mapper.to_domain_event(notification)
-                        for projector in self.projectors:
-                            projector.apply(conn, notification.id, domain_event)
+                        for projector in raw:
+                            projector.apply(conn, notification.id, notification)
+                        if decoded:
+                            domain_event = to_domain_event(notification)
+                            for projector in decoded:
+                                projector.apply(conn, notification.id, domain_event)
                     for projector in self.projectors:
                         end = getattr(projector, "end_batch", None)
                         if end is not None:

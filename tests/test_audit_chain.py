@@ -1,5 +1,6 @@
 """Verifiable history: hash chain, tampering found at its position, export re-verified
-by the standalone stdlib script. SQLite and PostgreSQL."""
+by the standalone stdlib script; the chain is extended by the projection runner's
+catch-up, in the batch's transaction, exactly once. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from sqlalchemy import text
 
 from relogement.platform import sample
 from relogement.platform.application import RelocationApp
-from relogement.projections.audit import GENESIS, link
+from relogement.projections import build_runner
+from relogement.projections.audit import GENESIS, audit_chain, link
 from relogement.projections.machinery import make_engine
 from relogement.web.cli import main
 
@@ -23,11 +25,24 @@ SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "verify_export.py"
 
 
 @pytest.fixture
-def world(app):
+def runner(app):
+    runner = build_runner(app)
+    yield runner
+    runner.close()
+
+
+@pytest.fixture
+def world(app, runner):
     world = sample.build_world(app)
     for name in ("Famille Martin", "Famille Benali", "M. Lefebvre"):
         sample.register(world, name=name)
+    runner.catch_up()  # like the web app after each command: the chain is sealed with the read models
     return world
+
+
+def _chain_rows(engine) -> list[tuple]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(audit_chain.select().order_by(audit_chain.c.position))]
 
 
 def _standalone(*args: str) -> subprocess.CompletedProcess:
@@ -59,7 +74,7 @@ def _state(database_url: str, position: int) -> bytes:
         engine.dispose()
 
 
-def test_the_chain_is_sealed_on_save_and_verifies(app, world):
+def test_the_chain_is_sealed_by_the_catch_up_and_verifies(app, world):
     last = app.recorder.max_notification_id()
     verdict = app.audit_chain.verify()
     assert verdict.ok and verdict.checked == last and verdict.unsealed == 0
@@ -166,3 +181,95 @@ def test_unsealed_tail_is_reported_then_sealed(database_url, clock, tmp_path):
     assert result.exit_code == 0 and "Chaîne intègre" in result.output
     head = cli.invoke(main, ["--database", database_url, "audit", "head"]).output.split()
     assert int(head[0]) > 0 and len(head[1]) == 64
+
+
+class _Failing:
+    tables = ()
+
+    def __init__(self) -> None:
+        self.fail = True
+
+    def apply(self, conn, position, domain_event) -> None:
+        if self.fail:
+            raise RuntimeError("read model crash")
+
+
+def test_the_chain_moves_with_the_read_models_in_one_transaction(app, clock):
+    world = sample.build_world(app)
+    failing = _Failing()
+    runner = build_runner(app, extra=[failing])
+    try:
+        with pytest.raises(RuntimeError):
+            runner.catch_up()
+        # The batch rolled back whole: neither the position nor the chain moved.
+        assert runner.position() == 0
+        assert app.audit_chain.head() == (0, GENESIS)
+        failing.fail = False
+        sample.register(world)
+        assert runner.catch_up() == app.recorder.max_notification_id()
+        verdict = app.audit_chain.verify()
+        assert verdict.ok and verdict.unsealed == 0
+        assert verdict.checked == app.recorder.max_notification_id()
+    finally:
+        runner.close()
+
+
+def test_rebuild_keeps_the_chain_and_seals_nothing_twice(app, world, runner):
+    before = _chain_rows(runner.engine)
+    assert len(before) == app.recorder.max_notification_id()
+    runner.rebuild()
+    assert _chain_rows(runner.engine) == before  # same rows, same sealed_at: not re-sealed
+    assert app.audit_chain.verify().ok
+
+
+def test_a_lagging_chain_is_filled_in_by_the_next_batch(database_url, clock):
+    # Written and caught up with sealing off (bulk load): the chain is empty...
+    bulk = RelocationApp(database_url, clock=clock, env={"RELOGEMENT_AUDIT_SEAL": "0"})
+    try:
+        world = sample.build_world(bulk)
+        sample.register(world)
+        quiet = build_runner(bulk)
+        quiet.catch_up()
+        quiet.close()
+        assert bulk.audit_chain.head() == (0, GENESIS)
+    finally:
+        bulk.close()
+    # ...then one more command and a normal catch-up: the gap and the new event, once.
+    app = RelocationApp(database_url, clock=clock)
+    runner = build_runner(app)
+    try:
+        world.app = app
+        sample.register(world, name="Famille Tard")
+        assert runner.catch_up() > 0
+        verdict = app.audit_chain.verify()
+        assert verdict.ok and verdict.unsealed == 0
+        assert verdict.checked == app.recorder.max_notification_id()
+    finally:
+        runner.close()
+        app.close()
+
+
+def test_concurrent_seal_and_catch_up_seal_each_event_once(app, runner, clock):
+    import threading
+
+    world = sample.build_world(app)
+    for i in range(4):
+        sample.register(world, name=f"Ménage {i}")
+    errors: list[BaseException] = []
+
+    def seal() -> None:
+        try:
+            for _ in range(5):
+                app.audit_chain.extend()
+        except BaseException as error:  # noqa: BLE001
+            errors.append(error)
+
+    thread = threading.Thread(target=seal)
+    thread.start()
+    runner.catch_up()
+    thread.join()
+    assert not errors
+    verdict = app.audit_chain.verify()
+    assert verdict.ok and verdict.unsealed == 0
+    rows = _chain_rows(runner.engine)
+    assert [r[0] for r in rows] == list(range(1, app.recorder.max_notification_id() + 1))
