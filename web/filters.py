@@ -128,7 +128,17 @@ def motive_label(item: tuple[str, int]) -> tuple[str, int]:
     from relogement.platform.values import REFUSAL_MOTIVES
 
     code, count = item
-    return REFUSAL_MOTIVES.get(code, code or "non renseigné"), count
+    label = REFUSAL_MOTIVES.get(code, code or "non renseigné").replace(" (préciser)", "")
+    return label, count
+
+
+def composition(household: Any) -> str:
+    """"2 adultes, 1 enfant" (with the right plurals)."""
+    adults, children = household.adults, household.children
+    text = f"{adults} adulte{'s' if adults > 1 else ''}"
+    if children:
+        text += f", {children} enfant{'s' if children > 1 else ''}"
+    return text
 
 
 def proposals_label(item: tuple[str, int]) -> tuple[str, int]:
@@ -150,6 +160,7 @@ def register_filters(app: Flask) -> None:
         "datetime_court": datetime_court,
         "entier": entier,
         "motive_label": motive_label,
+        "composition": composition,
         "proposals_label": proposals_label,
         "duration_fr": duration_fr,
         "yes_no": yes_no,

@@ -17,6 +17,7 @@ Screenshots: test-artifacts/.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from pathlib import Path
 
@@ -354,7 +355,8 @@ def test_report_pages_with_a_realistic_programme(programme_server):
             expect(rows.first).to_be_visible()
             shot(officer, "08-menages-mous")
             rows.first.locator("a").first.click()
-            expect(officer.locator("h1")).to_contain_text("Ménage")
+            expect(officer).to_have_url(re.compile(r"/menages/[0-9a-f-]{36}$"))
+            expect(officer.locator(".fil")).to_contain_text("Ménages ›")
             shot(officer, "09-fiche-menage-mous")
 
             auditor = session("anru.auditeur")

@@ -144,6 +144,8 @@ def personal_data():
     due = households_due(now(), months)
     r = Reader(request.args)
     number = r.integer("page", default=1, low=1, high=1_000_000)
+    if r.errors:
+        abort(400, description="Numéro de page invalide.")
     size = 50
     pages = max(1, -(-len(due) // size))
     number = min(number, pages)

@@ -91,13 +91,26 @@ def dashboard():
     latest = readmodels().proposals_page(
         vp.at, vp.position, project_ids=[project.id], status=["bail_signe"], size=10
     )
+    names = readmodels()._names(vp.position)
+    label = {
+        "par_quartier": project.quartier_name,
+        "par_operation": project.operation_name,
+        "par_bailleur": lambda k: names.get(k, k),
+        "par_bailleur_accueil": lambda k: names.get(k, k),
+    }
+    # Rows in the order people look for them: by name, not by code.
+    groups = {
+        key: sorted((figures.get(key) or {}).items(), key=lambda kv, f=fn: f(kv[0]).lower())
+        for key, fn in label.items()
+    }
     return render_template(
         "main/dashboard.html",
         project=project,
         projects=projects,
         d=figures,
         t=figures["total"],
-        names=readmodels()._names(vp.position),
+        names=names,
+        groups=groups,
         latest=latest.items,
         state_position=figures["position"],
         state_at=vp.at,

@@ -1,0 +1,312 @@
+"""Reports, inbox, access log, erasure and retention through the web, on SQLite and PostgreSQL.
+
+- read models are current right after each command (same process) and, with polling,
+  for events written by another process;
+- the dashboard as of an instant (auditor) equals what the live page showed then, and
+  pages state their position;
+- report files (XLSX, PDF) download, also through the "en préparation" path;
+- the inbox: unread count in the header, per-user read marks, "tout marquer comme lu";
+- every view of a household's identity is in the access log (and only those), which
+  administrators and auditors read without any name in it;
+- erasure by an administrator: "ménage effacé" everywhere, figures unchanged;
+- the retention listing equals the privacy layer's;
+- bad input on the new routes: 4xx in French, never 500.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import date
+from uuid import UUID, uuid4
+
+import pytest
+
+from relogement.platform.application import RelocationApp
+from tests.web.conftest import HIDDEN
+
+
+def _lease(app, world, household, offer, clock) -> UUID:
+    """A whole relocation through the use cases (B's household into A's dwelling)."""
+    w = world.world
+    proposal = app.make_proposal(household, offer, 25_000, w.actor("VCL"))
+    app.accept_proposal(proposal, date(2026, 3, 3), w.actor("VCL"))
+    clock.advance(hours=49)
+    app.decide_caleol(proposal, "attribution", date(2026, 3, 5), "", w.actor("LMH"))
+    app.sign_lease(proposal, 48_000, 10_000, 25_000, date(2026, 3, 6), date(2026, 3, 15), w.actor("LMH"))
+    return proposal
+
+
+def _main(html: str) -> str:
+    """The page's own content (without the header, the as-of band and flash messages)."""
+    body = html.split('<main id="contenu" class="page">', 1)[1].split("</main>", 1)[0]
+    return re.sub(r'<div class="alerte alerte-\w+" role="status">.*?</div>', "", body, flags=re.S)
+
+
+def test_read_models_are_current_after_each_command(world, client_for):
+    city = client_for("vls.partenaire")
+    app = world.app.extensions["relogement"]
+    runner = world.app.extensions["relogement.runner"]
+    assert runner.position() == app.recorder.max_notification_id()
+    offer = app.publish_offer(world.world.project_id, _dwelling("Roubaix"), world.world.actor("PDC"))
+    assert runner.position() == app.recorder.max_notification_id()  # no wait, no poll
+    assert "Roubaix" in city.get(f"/offres/{offer}").text
+
+
+def _dwelling(commune: str):
+    from relogement.platform import sample
+
+    return sample.dwelling(commune=commune)
+
+
+def test_events_of_another_process_arrive_by_polling(database_url, clock, tmp_path, world):
+    """A second web process (polling on) sees what the first one stored, within a second."""
+    from relogement.web import create_app
+
+    other = create_app({
+        "TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "x", "CLOCK": clock,
+        "RELOGEMENT_DATA_DIR": str(tmp_path / "other"), "RELOGEMENT_POLL_SECONDS": 0.1,
+    })
+    try:
+        with other.test_request_context():
+            other.preprocess_request()  # the first request starts the poller
+        scheduler_like = RelocationApp(database_url, clock=clock)  # another process's writer
+        try:
+            scheduler_like.publish_offer(world.world.project_id, _dwelling("Wattrelos"), world.world.actor("PDC"))
+        finally:
+            scheduler_like.close()
+        readmodels = other.extensions["relogement.readmodels"]
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            if any(o.dwelling["commune"] == "Wattrelos" for o in readmodels.offers()):
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the other process's offer did not reach the read models")
+    finally:
+        other.extensions["relogement"].close()
+
+
+def test_dashboard_as_of_equals_what_was_live_then(world, client_for, clock):
+    app = world.app.extensions["relogement"]
+    auditor = client_for("anru.auditeur")
+    proposal = app.make_proposal(world.ids["household"], world.ids["offer"], 25_000, world.world.actor("VCL"))
+    clock.advance(hours=1)
+    live_then = auditor.get("/tableau-de-bord").text
+    assert "1</div><div class=\"libelle\">propositions en cours" in live_then.replace("\n", "")
+    then = clock.now
+    clock.advance(hours=48)  # the window passes; CALEOL and lease follow
+    app.accept_proposal(proposal, date(2026, 3, 3), world.world.actor("VCL"))
+    app.decide_caleol(proposal, "attribution", date(2026, 3, 5), "", world.world.actor("LMH"))
+    app.sign_lease(proposal, 48_000, 10_000, 25_000, date(2026, 3, 6), date(2026, 3, 15), world.world.actor("LMH"))
+    now_page = auditor.get("/tableau-de-bord").text
+    assert "Inter-bailleurs" in now_page.split('id="derniers-baux"')[1]
+    paris = then.astimezone(__import__("zoneinfo").ZoneInfo("Europe/Paris"))
+    r = auditor.post("/historique/date", {"au": paris.strftime("%d/%m/%Y"), "heure": paris.strftime("%H:%M"),
+                                          "retour": "/tableau-de-bord"})
+    assert r.status_code == 302
+    past = auditor.get("/tableau-de-bord").text
+    # Same figures, same "état au …, événement n° N" line: the as-of query at the position
+    # of that instant is what the live page showed then.
+    assert _main(past) == _main(live_then)
+    assert re.search(r"État au \d\d/\d\d/2026 \d\d:\d\d, événement n°(&nbsp;|\xa0)\d+", _main(past))
+    assert "lecture seule" in past
+
+
+def test_report_files_and_the_waiting_page(world, client_for, clock, web_app):
+    app = world.app.extensions["relogement"]
+    _lease(app, world, world.ids["household"], world.ids["offer"], clock)
+    city = client_for("vls.partenaire")
+    xlsx = city.get("/rapport-semestriel.xlsx?semestre=2026-S1")
+    assert xlsx.status_code == 200
+    assert xlsx.headers["Content-Disposition"].endswith('.xlsx"')
+    assert xlsx.data[:2] == b"PK"
+    page = city.get("/rapport-semestriel?semestre=2026-S1").text
+    assert "Relogés par un autre bailleur" in page and "événement n°" in page
+    # A slow PDF: the request does not wait; a page polls until the file is ready.
+    web_app.extensions["relogement.reports"].wait_seconds = 0
+    first = city.get("/rapport-semestriel.pdf?semestre=2026-S1&quartier=LS-FAU")
+    assert first.status_code in (200, 202)
+    if first.status_code == 202:
+        assert "Préparation du fichier PDF" in first.text
+        for _ in range(200):
+            poll = city.get("/rapport-semestriel.pdf?semestre=2026-S1&quartier=LS-FAU",
+                            headers={"HX-Request": "true", "HX-Target": "preparation"})
+            if poll.status_code == 286:
+                assert "télécharger le fichier PDF" in poll.text
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail("the PDF was never ready")
+    pdf = city.get("/rapport-semestriel.pdf?semestre=2026-S1&quartier=LS-FAU")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    for hidden in HIDDEN:
+        assert hidden.encode() not in pdf.data and hidden.encode() not in xlsx.data
+
+
+def test_inbox_unread_count_and_read_marks_per_user(world, client_for, web_app):
+    accounts = web_app.extensions["relogement.accounts"]
+    city_org = world.world.orgs["VLS"]
+    accounts.create("vls.second", "mot-de-passe-long", city_org, "partenaire", "Second")
+    city = client_for("vls.partenaire")
+    page = city.get("/notifications").text
+    count = int(re.search(r'class="compteur"[^>]*>(\d+)<', page).group(1))
+    assert count >= 2  # the two offers of the world
+    key = re.search(r'name="cle" value="([^"]+)"', page).group(1)
+    assert city.post("/notifications/lues", {"cle": key, "retour": "/notifications"}).status_code == 302
+    page = city.get("/notifications").text
+    assert int(re.search(r'class="compteur"[^>]*>(\d+)<', page).group(1)) == count - 1
+    assert city.post("/notifications/lues", {"tout": "oui"}).status_code == 302
+    page = city.get("/notifications").text
+    assert 'class="compteur"' not in page and "Aucune notification non lue" in page
+    assert "Nouvelle offre" in city.get("/notifications?afficher=toutes").text
+    # Read marks are per user: the city's other user still has everything unread.
+    other = client_for(None)
+    other.login("vls.second", "mot-de-passe-long")
+    page = other.get("/notifications").text
+    assert int(re.search(r'class="compteur"[^>]*>(\d+)<', page).group(1)) == count
+
+
+def test_every_identity_view_is_logged_and_readable_by_admin_and_auditor(world, client_for):
+    app = world.app.extensions["relogement"]
+    household = world.ids["household"]
+    reference = app.household(household).reference
+    before = len(app.access_log(household_id=household))
+    client_for("lmh.charge").get(f"/menages/{household}")  # pseudonymised: not logged
+    client_for("vls.partenaire").get("/menages")
+    assert len(app.access_log(household_id=household)) == before
+    client_for("vcl.charge").get(f"/menages/{household}")
+    client_for("mous.charge").get("/menages")
+    entries = app.access_log(household_id=household)
+    assert [(e.user, e.purpose) for e in entries[:2]] == [
+        ("mous.charge", "liste des ménages"), ("vcl.charge", "fiche ménage"),
+    ]
+    assert entries[0].role == "charge_relogement"
+    for login in ("admin", "anru.auditeur"):
+        page = client_for(login).get(f"/admin/journal-des-acces?reference={reference}").text
+        assert "mous.charge" in page and "vcl.charge" in page and reference in page
+        for hidden in HIDDEN:
+            assert hidden not in page
+    filtered = client_for("admin").get("/admin/journal-des-acces?utilisateur=vcl.charge").text
+    assert "vcl.charge" in filtered and "mous.charge" not in filtered
+
+
+def test_erasure_by_an_administrator(world, client_for, clock, web_app):
+    app = world.app.extensions["relogement"]
+    household = world.ids["household"]
+    _lease(app, world, household, world.ids["offer"], clock)
+    reports = web_app.extensions["relogement.reports"]
+    project = world.world.project_id
+    before = reports.dashboard(project, None, clock.now)["total"]
+    reference = app.household(household).reference
+    admin = client_for("admin")
+    form = admin.get(f"/admin/menages/{household}/effacement").text
+    assert reference in form and "Famille Benali" not in form
+    # Retention not over: only on request, with a motive, and the reference typed again.
+    r = admin.post(f"/admin/menages/{household}/effacement",
+                   {"motif_effacement": "duree_conservation", "confirmation": reference})
+    assert r.status_code == 409 and "Durée de conservation non échue" in r.text
+    r = admin.post(f"/admin/menages/{household}/effacement",
+                   {"motif_effacement": "demande", "precision": "Courrier du 05/03", "confirmation": "autre"})
+    assert r.status_code == 422 and "Recopiez exactement la référence" in r.text
+    assert not app.household(household).erased
+    r = admin.post(f"/admin/menages/{household}/effacement",
+                   {"motif_effacement": "demande", "precision": "Courrier du 05/03", "confirmation": reference})
+    assert r.status_code == 302
+    officer = client_for("vcl.charge")
+    for path in (f"/menages/{household}", "/menages", "/propositions?etat=toutes", "/reste-a-vivre"):
+        page = officer.get(path).text
+        for hidden in HIDDEN:
+            assert hidden not in page, path
+    assert "ménage effacé" in officer.get(f"/menages/{household}").text
+    assert "ménage effacé" in officer.get("/menages").text
+    assert "ménage effacé" in client_for("vls.partenaire").get(f"/menages/{household}").text
+    assert "Données personnelles effacées" in officer.get(f"/menages/{household}").text  # timeline
+    # Its story stays counted: every dashboard figure is unchanged.
+    after = reports.dashboard(project, None, clock.now)["total"]
+    assert after == before
+    # Erased personal data cannot be edited any more.
+    assert officer.get(f"/menages/{household}/identite").status_code == 409
+    # The admin page lists the erasure.
+    assert reference in admin.get("/admin/donnees-personnelles").text
+
+
+def test_retention_listing_equals_the_privacy_layer(world, client_for, clock, web_app):
+    from relogement.platform import privacy
+    from relogement.web.blueprints.admin import households_due
+
+    app = world.app.extensions["relogement"]
+    household = world.ids["household"]
+    _lease(app, world, household, world.ids["offer"], clock)
+    departed = app.register_household(
+        world.world.project_id, "DEM-MOU-1", world.world.orgs["LMH"],
+        __import__("relogement.platform.sample", fromlist=["situation"]).situation(),
+        __import__("relogement.platform.values", fromlist=["PersonalData"]).PersonalData(name="M. Test"),
+        world.world.actor("LMH"),
+    )
+    app.record_departure(departed, "Départ volontaire", world.world.actor("LMH"))
+    months = privacy.retention_months()
+    admin = client_for("admin")
+    assert "Aucun ménage dont la durée de conservation est échue" in admin.get("/admin/donnees-personnelles").text
+    clock.advance(days=31 * (months + 1))
+    with web_app.test_request_context():
+        mine = households_due(clock.now, months)
+    theirs = app.households_due(clock.now)
+    assert [(d.household_id, d.ended_on, d.how, d.due_on) for d in mine] == [
+        (d.household_id, d.ended_on, d.how, d.due_on) for d in theirs
+    ]
+    assert len(mine) == 2
+    page = admin.get("/admin/donnees-personnelles").text
+    assert app.household(household).reference in page
+    reference = app.household(household).reference
+    r = admin.post(f"/admin/menages/{household}/effacement",
+                   {"motif_effacement": "duree_conservation", "confirmation": reference})
+    assert r.status_code == 302
+    with web_app.test_request_context():
+        assert [d.household_id for d in households_due(clock.now, months)] == [departed]
+
+
+@pytest.mark.parametrize(
+    "login, path, status",
+    [
+        ("vls.partenaire", "/tableau-de-bord?projet=pas-un-uuid", 400),
+        ("vls.partenaire", f"/tableau-de-bord?projet={uuid4()}", 404),
+        ("vls.partenaire", "/reste-a-vivre?seuil=beaucoup", 400),
+        ("vls.partenaire", "/reste-a-vivre?seuil=-3", 400),
+        ("vls.partenaire", "/reste-a-vivre?convention=hebdo", 400),
+        ("vls.partenaire", "/reste-a-vivre?quartier=NULLE-PART", 400),
+        ("vls.partenaire", "/reste-a-vivre?page=0", 400),
+        ("vls.partenaire", "/rapport-semestriel?semestre=2026-S3", 400),
+        ("vls.partenaire", "/rapport-semestriel?semestre=1999-S1", 400),
+        ("vls.partenaire", "/rapport-semestriel.xlsx?semestre=abc", 400),
+        ("vls.partenaire", "/rapport-semestriel.doc", 404),
+        ("vls.partenaire", "/notifications?afficher=jamais", 400),
+        ("vls.partenaire", "/notifications?page=-1", 400),
+        ("vls.partenaire", "/menages?page=abc", 400),
+        ("vls.partenaire", "/offres?page=0", 400),
+        ("vls.partenaire", "/propositions?page=x", 400),
+        ("admin", "/admin/journal-des-acces?du=hier", 400),
+        ("admin", "/admin/journal-des-acces?reference=INCONNU", 400),
+        ("admin", "/admin/journal-des-acces?page=0", 400),
+        ("admin", "/admin/menages/pas-un-uuid/effacement", 404),
+        ("admin", f"/admin/menages/{uuid4()}/effacement", 404),
+        ("admin", "/admin/donnees-personnelles?page=zero", 400),
+    ],
+)
+def test_bad_input_on_the_new_routes(world, client_for, login, path, status):
+    r = client_for(login).get(path)
+    assert r.status_code == status, r.text[:500]
+    assert "Erreur interne" not in r.text
+
+
+def test_as_of_time_and_bad_time(world, client_for):
+    auditor = client_for("anru.auditeur")
+    assert auditor.post("/historique/date", {"au": "02/03/2026", "heure": "25h99"}).status_code == 422
+    assert auditor.post("/historique/date", {"au": "02/03/2026", "heure": "10h00"}).status_code == 302
+    page = auditor.get("/offres").text
+    assert "état au 02/03/2026 10:00" in page
+    # A later instant than now is clamped to now (the future is not history yet).
+    auditor.post("/historique/date", {"au": "31/12/2030"})
+    assert "état au 02/03/2026 10:00" in auditor.get("/offres").text
+    # Reading marks are the user's own state, not a fact: allowed in the past view too.
+    assert auditor.post("/notifications/lues", {"tout": "oui"}).status_code == 302
