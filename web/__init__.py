@@ -225,12 +225,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         previous_close()
 
     relocation.on_close = _close_all
-    if not testing or app.config.get("RELOGEMENT_WARM_REPORTS"):
-        # After a command, the read models are current: prepare the live dashboard in the
-        # background so the next reader does not pay for it.
+    warm = not testing or bool(app.config.get("RELOGEMENT_WARM_REPORTS"))
+
+    def _warm() -> None:
+        # Prepare the live dashboard, reste-à-vivre and default report in the background
+        # (once per position) so that the next reader does not pay for them.
+        if warm:
+            reports.warm([p.id for p in app.extensions["relogement.readmodels"].projects()], relocation.clock())
+
+    if warm:
         def _after_save() -> None:
             runner.catch_up()
-            reports.warm([p.id for p in app.extensions["relogement.readmodels"].projects()], relocation.clock())
+            _warm()
 
         relocation.after_save = _after_save
 
@@ -251,8 +257,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     def _start_polling() -> None:
         # Events written by other processes (scheduler, other workers): started with the
         # first request, so CLI commands that build the app never start a thread.
+        from flask import request
+
         if poll > 0:
             runner.start_polling(interval=poll)
+        if request.endpoint != "static":
+            _warm()  # events from another process: warm again (a no-op at the same position)
 
     @app.teardown_appcontext
     def _noop(exc: BaseException | None) -> None:  # the RelocationApp lives as long as the app

@@ -132,6 +132,14 @@ def motive_label(item: tuple[str, int]) -> tuple[str, int]:
     return label, count
 
 
+def pluriel(count: Any, singular: str, plural: str | None = None) -> str:
+    """3|pluriel("ménage") → "3 ménages"; 1|pluriel("bail", "baux") → "1 bail" (0 and 1:
+    singular, as French writes them)."""
+    n = int(count or 0)
+    word = singular if n <= 1 else (plural or singular + "s")
+    return f"{_group(n)}{NBSP}{word}"
+
+
 def composition(household: Any) -> str:
     """"2 adultes, 1 enfant" (with the right plurals)."""
     adults, children = household.adults, household.children
@@ -161,6 +169,7 @@ def register_filters(app: Flask) -> None:
         "entier": entier,
         "motive_label": motive_label,
         "composition": composition,
+        "pluriel": pluriel,
         "proposals_label": proposals_label,
         "duration_fr": duration_fr,
         "yes_no": yes_no,

@@ -1041,6 +1041,13 @@ def _fmt_datetime(value: datetime) -> str:
     return datetime_fr(value)
 
 
+def _composition(ages: list[int]) -> str:
+    adults = sum(1 for a in ages if a >= 18)
+    children = len(ages) - adults
+    text = f"{adults} adulte{'s' if adults > 1 else ''}"
+    return text + (f", {children} enfant{'s' if children > 1 else ''}" if children else "")
+
+
 def describe_fact(
     fact: Any,
     org: Callable[[Any], str],
@@ -1054,18 +1061,16 @@ def describe_fact(
     d: list[tuple[str, str]] = []
     if name == "HouseholdRegistered":
         s = fact.situation
-        adults = sum(1 for a in s["ages"] if a >= 18)
         return "Ménage inscrit au relogement", [
             ("Référence", fact.reference),
             ("Opération", fact.operation),
-            ("Composition", f"{adults} adulte(s), {len(s['ages']) - adults} enfant(s)"),
+            ("Composition", _composition(s["ages"])),
             ("Bailleur", org(fact.bailleur_org)),
             ("Suivi par", org(fact.officer_org)),
         ]
     if name == "HouseholdSituationUpdated":
         s = fact.situation
-        adults = sum(1 for a in s["ages"] if a >= 18)
-        d = [("Composition", f"{adults} adulte(s), {len(s['ages']) - adults} enfant(s)")]
+        d = [("Composition", _composition(s["ages"]))]
         if situation or identity:
             d.append(("Ressources", _euros(s["resources_cents"])))
         return "Situation mise à jour", d

@@ -176,6 +176,11 @@ class Reports:
                     self.dashboard(project_id, pos, at)
                     self.suivi(project_id, pos, at, convention="personne", threshold=None,
                                fall=Decimal("1"), quartier=None)
+                    # The report page's default: the last semester over (cached for good).
+                    project = q.get_project(self.db, project_id)
+                    done = [c for c in semesters(project["created_at"], at) if c.ended] if project else []
+                    if done:
+                        self.report(self.report_key(project_id, done[0].year, done[0].half, None, "personne"))
                 except Exception:  # noqa: BLE001 - a warm-up only; the page computes it again
                     log.exception("préchargement du tableau de bord")
 

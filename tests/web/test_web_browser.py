@@ -285,7 +285,8 @@ def programme_server(programme, tmp_path):
             "DATABASE_URL": programme,
             "SECRET_KEY": "browser-test",
             "RELOGEMENT_DATA_DIR": str(tmp_path),
-            "RELOGEMENT_REPORT_WAIT_SECONDS": 60,
+            # Never wait for a file: the PDF goes through the "en préparation" page.
+            "RELOGEMENT_REPORT_WAIT_SECONDS": 0,
         }
     )
     relocation = app.extensions["relogement"]
@@ -338,6 +339,16 @@ def test_report_pages_with_a_realistic_programme(programme_server):
             city.goto(f"{base}/rapport-semestriel")
             expect(city.locator("#etat-position")).to_contain_text("fin du semestre")
             shot(city, "03-rapport-semestriel")
+            report_url = city.url
+            city.click("#telecharger-pdf")
+            expect(city.locator("h1")).to_contain_text("fichier PDF")
+            shot(city, "03b-rapport-pdf-en-preparation")
+            link = city.locator("#fichier-pret")
+            expect(link).to_be_visible(timeout=60_000)  # the page polls until the file is ready
+            with city.expect_download() as download:
+                link.click()
+            assert download.value.suggested_filename.endswith(".pdf")
+            city.goto(report_url)
             city.goto(f"{base}/notifications")
             expect(city.locator(".boite li").first).to_be_visible()
             shot(city, "04-notifications")
