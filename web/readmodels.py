@@ -545,6 +545,21 @@ class ReadModels:
                 found.update(UUID(hex=h) for h in conn.execute(part).scalars())
         return found
 
+    def erased_references(self, position: int | None = None) -> set[str]:
+        """References of every household erased as of ``position`` (for lists that
+        carry references only: reports, access log)."""
+        query = select(households.c.reference).where(
+            as_of(households, position),
+            households.c.household_id.in_(
+                select(journal.c.originator_id).where(
+                    journal.c.topic == ERASED_TOPIC,
+                    *(() if position is None else (journal.c.position <= position,)),
+                )
+            ),
+        )
+        with q.connect(self.db) as conn:
+            return set(conn.execute(query).scalars())
+
     def _situations(self, ids: list[str], position: int | None) -> dict[str, dict]:
         if not ids:
             return {}

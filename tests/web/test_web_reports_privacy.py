@@ -199,6 +199,7 @@ def test_erasure_by_an_administrator(world, client_for, clock, web_app):
     project = world.world.project_id
     before = reports.dashboard(project, None, clock.now)["total"]
     reference = app.household(household).reference
+    client_for("vcl.charge").get(f"/menages/{household}")  # a logged view, before erasure
     admin = client_for("admin")
     form = admin.get(f"/admin/menages/{household}/effacement").text
     assert reference in form and "Famille Benali" not in form
@@ -227,8 +228,10 @@ def test_erasure_by_an_administrator(world, client_for, clock, web_app):
     assert after == before
     # Erased personal data cannot be edited any more.
     assert officer.get(f"/menages/{household}/identite").status_code == 409
-    # The admin page lists the erasure.
+    # The admin page lists the erasure; the access log keeps the past views, marked.
     assert reference in admin.get("/admin/donnees-personnelles").text
+    log_page = admin.get(f"/admin/journal-des-acces?reference={reference}").text
+    assert "vcl.charge" in log_page and "(ménage effacé)" in log_page
 
 
 def test_retention_listing_equals_the_privacy_layer(world, client_for, clock, web_app):
@@ -310,3 +313,24 @@ def test_as_of_time_and_bad_time(world, client_for):
     assert "état au 02/03/2026 10:00" in auditor.get("/offres").text
     # Reading marks are the user's own state, not a fact: allowed in the past view too.
     assert auditor.post("/notifications/lues", {"tout": "oui"}).status_code == 302
+
+
+def test_no_500_on_odd_query_strings(world, client_for):
+    """Every page, every odd parameter: a French 4xx or the page, never a 500."""
+    from tests.web.test_web_authorization import GETS
+
+    app = world.app.extensions["relogement"]
+    proposal = app.make_proposal(world.ids["household"], world.ids["offer"], 25_000, world.world.actor("VCL"))
+    ids = {**world.ids, "proposal": proposal, "project": world.world.project_id}
+    odd = ("page=%00", "page=99999999999", "projet=%FF", "projet=" + "9" * 40, "semestre=..%2F..",
+           "quartier=%3Cscript%3E", "seuil=1e999", "seuil=NaN", "baisse=-0", "convention=",
+           "afficher=%0A", "statut=%27%20OR%201%3D1", "recherche=" + "é" * 200, "du=31/02/2026",
+           "au=2026-13-01", "reference=%25", "utilisateur=%5F", "etat=toutes&page=-5")
+    for login in ("vcl.charge", "admin", "anru.auditeur"):
+        client = client_for(login)
+        for template, _ in GETS:
+            path = template.format(**ids)
+            for q in odd:
+                sep = "&" if "?" in path else "?"
+                r = client.get(f"{path}{sep}{q}")
+                assert r.status_code < 500, f"{login} {path}{sep}{q}: {r.status_code}"

@@ -253,10 +253,11 @@ def access_log():
         entries = found[(number - 1) * ACCESS_PAGE : number * ACCESS_PAGE]
         more = len(found) > number * ACCESS_PAGE
     refs = readmodels().household_references_by_id(e.household_id for e in entries)
+    erased = readmodels().erased({e.household_id for e in entries})
     roles = dict(ROLES)
     return (
         render_template(
-            "admin/access_log.html", entries=entries, refs=refs, roles=roles, more=more,
+            "admin/access_log.html", entries=entries, refs=refs, erased=erased, roles=roles, more=more,
             number=number, args=request.args, errors=r.errors,
             org_name=lambda org: readmodels().org_name(org),
         ),

@@ -221,7 +221,10 @@ def semestrial_report():
         return render_template("main/report.html", **context, **_state(vp.position)), 400
     key = reports().report_key(project.id, year, half, quartier, convention)
     report = reports().report(key)
-    context.update(report=report, chart=reports().chart(key), choice=choice)
+    context.update(
+        report=report, chart=reports().chart(key), choice=choice,
+        erased=readmodels().erased_references(vp.position),
+    )
     return render_template(
         "main/report.html", **context, state_position=report["position"],
         state_at=report["instant"] or vp.at,
