@@ -170,6 +170,12 @@ def test_identity_for_the_bailleur_and_the_project_mous_only(scenario, client_fo
         page = client_for(login).get(f"/menages/{household}").text
         assert "Fiche pseudonymisée" in page, login
     assert "pseudonymisé" in client_for("vls.partenaire").get("/menages").text
+    # Search by name: only among the households one may identify.
+    reference = scenario["_app"].household(household).reference
+    assert reference in client_for("mous.charge").get("/menages?recherche=benali").text
+    assert reference in client_for("vcl.charge").get("/menages?recherche=Benali").text
+    for login in ("lmh.charge", "vls.partenaire", "anru.auditeur", "admin"):
+        assert reference not in client_for(login).get("/menages?recherche=Benali").text, login
     # The project's MOUS reads the identity but does not act for a household it does not
     # follow (the domain says so too).
     assert client_for("mous.charge").get(f"/menages/{household}/identite").status_code == 403

@@ -50,8 +50,9 @@ def index():
     projects = visible_projects()
     me = principal()
     names: list[str] = []
-    if search and not r.errors and me is not None and me.role == "charge_relogement" and vp.live:
-        # Names are searched only among the households this user may identify.
+    if search and not r.errors and me is not None and vp.live and _may_identify_some(projects, me.org):
+        # Names are searched only among the households this user may identify (the
+        # policy decides again, household by household, when the results are shown).
         mous_projects = [p.id for p in projects if me.org in p.mous]
         names = readmodels().search_names(search, me.org, mous_projects)
     result = None
@@ -63,6 +64,7 @@ def index():
         )
     can_register = any(can("household.register", p.resource()) for p in projects)
     context = {
+        "search_names": me is not None and _may_identify_some(projects, me.org),
         "page": result,
         "households": result.items if result else [],
         "args": request.args,
@@ -74,6 +76,18 @@ def index():
     if request.htmx and request.htmx.target == "menages-resultats":
         return render_template("households/_results.html", **context), code
     return render_template("households/index.html", **context), code
+
+
+def _may_identify_some(projects, org) -> bool:
+    """Could this user see any household's identity (its own tenants, the ones it
+    follows, or a project's as its MOUS)? Asked to the policy, not decided here."""
+    from dataclasses import replace
+
+    for project in projects:
+        own = replace(project.resource(), household_bailleur=org, household_officer=org)
+        if can("household.identity", own):
+            return True
+    return False
 
 
 def _household(household_id: str, position=None, purpose: str = "fiche ménage"):

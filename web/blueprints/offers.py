@@ -141,7 +141,7 @@ def detail(offer_id: str):
         proposal = readmodels().proposal(offer.live_proposal, vp.at, vp.position)
     # Households this user may propose the offer to (their own, or the ones they follow).
     households = []
-    if offer.status == "publiee" and vp.live and principal() and principal().role == "charge_relogement":
+    if offer.status == "publiee" and vp.live and principal() is not None:
         # Pseudonymised on purpose: references and composition are enough to choose,
         # and a list of names would be a (logged) view of many households' identity.
         households = [
