@@ -5,8 +5,9 @@ Pure module (no Flask, no database): the web layer describes the resource with a
 The domain re-checks what it owns (e.g. "only the offer's bailleur signs the lease");
 this module also decides what the domain does not know about: roles and who reads what.
 
-The README table "Qui voit quoi" is generated from ``RULES`` (``describe()``), and
-tests/web/test_web_authorization.py checks every cell through the routes.
+The README table "Qui voit quoi" (web/README-accounts.md) names every action of
+``RULES`` (a test checks it), and tests/web/test_web_authorization.py checks every
+route × every role through the web (status codes, identity never in others' pages).
 """
 
 from __future__ import annotations
