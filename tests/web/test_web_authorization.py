@@ -233,11 +233,11 @@ def scenario_org():
 
 
 def test_readme_table_names_every_policy_action():
-    """web/README-accounts.md's "Qui voit quoi" table covers every action of the policy."""
+    """The README's "Who sees what" table covers every action of the policy."""
     from pathlib import Path
 
     from relogement.web import policy
 
-    readme = (Path(__file__).resolve().parents[2] / "web" / "README-accounts.md").read_text()
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     missing = [action for action in policy.RULES if f"`{action}`" not in readme]
     assert not missing, f"actions absentes du tableau du README : {missing}"
