@@ -1,9 +1,9 @@
 """The demo programme (platform/demo.py): reference-figure bands and reproducibility.
 
 The figures are computed from the stored facts (``demo.programme_figures``: the
-``LeaseSigned`` indicators' flags, the follow-ups' reste-à-vivre). TODO: once the
-projections' dashboard covers these figures, check the dashboard built from the
-same store instead, so the band test also guards the dashboard's arithmetic.
+``LeaseSigned`` indicators' flags, the follow-ups' reste-à-vivre), and the shared
+dashboard built by the projections from the same store must show the same rates,
+inside the same bands.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ import pytest
 from relogement.events.base import Fact
 from relogement.platform import demo
 from relogement.platform.application import RelocationApp
+from relogement.projections import build_runner, queries
+from relogement.projections.dashboard import dashboard
 
 START = date(2023, 9, 4)
 
@@ -50,7 +52,15 @@ def programme(tmp_path_factory) -> dict:
     url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.sqlite'}"
     app = _generate(url, 600, seed=7)
     try:
-        return demo.programme_figures(app)
+        figures = demo.programme_figures(app)
+        runner = build_runner(app)
+        try:
+            runner.catch_up()
+            (project,) = queries.list_projects(runner.engine)
+            figures["dashboard"] = dashboard(runner.engine, project["project_id"])["total"]
+        finally:
+            runner.close()
+        return figures
     finally:
         app.close()
 
@@ -62,6 +72,35 @@ def test_reference_figure_bands(programme, figure):
     assert value is not None and abs(value - target) <= tolerance, (
         f"{figure} = {value}, expected {target} ± {tolerance}"
     )
+
+
+DASHBOARD_DESTINATIONS = {
+    "hors_qpv": "hors_qpv_pct",
+    "inter_bailleur": "inter_bailleur_pct",
+    "neuf_moins_5_ans": "neuf_moins_5_ans_pct",
+    "plus_grand": "larger_pct",
+    "maison_individuelle": "individual_house_pct",
+}
+
+
+@pytest.mark.parametrize("name", sorted(DASHBOARD_DESTINATIONS))
+def test_dashboard_shows_the_programme_in_the_bands(programme, name):
+    figure = DASHBOARD_DESTINATIONS[name]
+    destinations = programme["dashboard"]["destinations"]
+    assert destinations["base"] == programme["leases"]
+    rate = float(destinations[name]["taux"])
+    # Same facts, same rate (the dashboard keeps 2 decimals, the demo summary 1).
+    assert abs(rate - programme[figure]) <= 0.05, (rate, programme[figure])
+    target, tolerance = BANDS[figure]
+    assert abs(rate - target) <= tolerance, f"{name} = {rate} %, expected {target} ± {tolerance}"
+
+
+def test_dashboard_effort_rate_rises_for_about_two_thirds(programme):
+    effort = programme["dashboard"]["taux_effort"]
+    up_pct = 100 * effort["hausse"] / effort["nombre"]
+    assert abs(up_pct - programme["effort_up_pct"]) <= 0.05
+    target, tolerance = BANDS["effort_up_pct"]
+    assert abs(up_pct - target) <= tolerance
 
 
 def test_effort_rates_and_history_shape(programme):
