@@ -37,9 +37,11 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    inspect,
     select,
 )
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 # Open-ended validity: larger than any notification id we will ever see.
 FOREVER = 2**62
@@ -245,6 +247,7 @@ class ProjectionRunner:
 
     def create_tables(self) -> None:
         metadata.create_all(self.engine, tables=self._tables(), checkfirst=True)
+        self._create_missing_indexes()
         for projector in self.projectors:
             for table in getattr(projector, "durable_tables", ()):
                 table.create(self.engine, checkfirst=True)
@@ -254,6 +257,21 @@ class ProjectionRunner:
             ).first()
             if exists is None:
                 conn.execute(tracking.insert().values(name=self.name, position=0))
+
+    def _create_missing_indexes(self) -> None:
+        # create_all skips the tables that exist: an index added to the code later
+        # (e.g. the (key, valid_to) ones) would only appear after a rebuild.
+        inspector = inspect(self.engine)
+        for table in self._tables():
+            if not table.indexes:
+                continue
+            present = {ix["name"] for ix in inspector.get_indexes(table.name)}
+            for index in [ix for ix in table.indexes if ix.name not in present]:
+                try:
+                    index.create(self.engine, checkfirst=True)
+                except DBAPIError:  # created meanwhile by another process
+                    if index.name not in {ix["name"] for ix in inspect(self.engine).get_indexes(table.name)}:
+                        raise
 
     def drop_tables(self) -> None:
         tables = [t for t in self._tables() if t is not tracking]
