@@ -17,7 +17,18 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import BigInteger, Boolean, Column, DateTime, Engine, Integer, String, Table, select
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Engine,
+    Integer,
+    String,
+    Table,
+    bindparam,
+    select,
+)
 from sqlalchemy.engine import Connection
 
 from relogement.events import proposal as facts
@@ -52,40 +63,66 @@ def _aware(value: datetime) -> datetime:
 
 
 class DeadlineProjector:
-    """Keeps :data:`deadline_windows` in step with the proposals' events."""
+    """Keeps :data:`deadline_windows` in step with the proposals' events.
+
+    Rows born in a batch are inserted in one ``executemany`` at its end; a closing or
+    an ending of such a row is folded into it in memory, the others are prepared
+    UPDATEs run at once (they concern rows of earlier batches: order-independent).
+    """
 
     tables = (deadline_windows,)
+
+    _close = (
+        deadline_windows.update()
+        .where(deadline_windows.c.proposal_id == bindparam("key"))
+        .values(closed=True, cleared=bindparam("cleared"), last_position=bindparam("position"))
+    )
+    _end = (
+        deadline_windows.update()
+        .where(deadline_windows.c.proposal_id == bindparam("key"), deadline_windows.c.closed.is_(False))
+        .values(ended=True, last_position=bindparam("position"))
+    )
+
+    def __init__(self) -> None:
+        self._new: dict[str, dict[str, Any]] = {}
+
+    def begin_batch(self, conn: Connection) -> None:
+        self._new = {}
+
+    def end_batch(self, conn: Connection) -> None:
+        if self._new:
+            conn.execute(deadline_windows.insert(), list(self._new.values()))
+        self._new = {}
 
     def apply(self, conn: Connection, position: int, domain_event: Any) -> None:
         key = domain_event.originator_id.hex
         if isinstance(domain_event, facts.ProposalMade):
-            conn.execute(
-                deadline_windows.insert().values(
-                    proposal_id=key,
-                    project_id=domain_event.project_id.hex,
-                    officer_org=domain_event.officer_org.hex,
-                    household_reference=domain_event.household_reference,
-                    made_at=_utc(domain_event.timestamp),
-                    deadline=_utc(domain_event.objection_deadline),
-                    window_hours=domain_event.window_hours,
-                    closed=False,
-                    cleared=None,
-                    ended=False,
-                    last_position=position,
-                )
+            self._new[key] = dict(
+                proposal_id=key,
+                project_id=domain_event.project_id.hex,
+                officer_org=domain_event.officer_org.hex,
+                household_reference=domain_event.household_reference,
+                made_at=_utc(domain_event.timestamp),
+                deadline=_utc(domain_event.objection_deadline),
+                window_hours=domain_event.window_hours,
+                closed=False,
+                cleared=None,
+                ended=False,
+                last_position=position,
             )
         elif isinstance(domain_event, facts.ObjectionWindowClosed):
-            conn.execute(
-                deadline_windows.update()
-                .where(deadline_windows.c.proposal_id == key)
-                .values(closed=True, cleared=domain_event.cleared, last_position=position)
-            )
+            row = self._new.get(key)
+            if row is not None:
+                row.update(closed=True, cleared=domain_event.cleared, last_position=position)
+            else:
+                conn.execute(self._close, {"key": key, "cleared": domain_event.cleared, "position": position})
         elif isinstance(domain_event, facts.ProposalRefused | facts.ProposalWithdrawn):
-            conn.execute(
-                deadline_windows.update()
-                .where(deadline_windows.c.proposal_id == key, deadline_windows.c.closed.is_(False))
-                .values(ended=True, last_position=position)
-            )
+            row = self._new.get(key)
+            if row is not None:
+                if not row["closed"]:
+                    row.update(ended=True, last_position=position)
+            else:
+                conn.execute(self._end, {"key": key, "position": position})
 
 
 # Projector classes of this module, for the projections' ``build_runner`` (one

@@ -162,6 +162,12 @@ class Projector(Protocol):
     event — the audit chain hashes those bytes; ``durable_tables`` are created
     with the others but never dropped by :meth:`ProjectionRunner.rebuild` (a
     projector owning them must then skip the positions it already holds).
+
+    Caches kept *across* batches: the runner calls ``forget()`` (when defined) before
+    a batch that does not follow its own last committed one (another process moved
+    the position, a batch failed, first batch), and ``start_empty()`` when
+    :meth:`ProjectionRunner.rebuild` has just recreated the tables (so a key never
+    written since is known to be absent without asking the database).
     """
 
     tables: Sequence[Table]
@@ -224,12 +230,18 @@ class ProjectionRunner:
         engine: Engine | None = None,
         name: str = "read_models",
         batch_size: int = 500,
+        rebuild_batch_size: int = 5000,
     ) -> None:
         self.app = app
         self.name = name
         self.projectors: list[Projector] = [JournalProjector(), *projectors]
         self.engine = engine or make_engine(app.database_url)
         self.batch_size = batch_size
+        # A rebuild replays everything: larger transactions, fewer commits (disk flushes).
+        self.rebuild_batch_size = max(batch_size, rebuild_batch_size)
+        # Position after this runner's last committed batch: projectors' cross-batch
+        # caches are valid only while nobody else has written in between.
+        self._last_position: int | None = None
         self._local_lock = threading.Lock()
         self._poller: threading.Thread | None = None
         self._stop = threading.Event()
@@ -284,7 +296,16 @@ class ProjectionRunner:
         with self._local_lock:
             self.drop_tables()
             self.create_tables()
-        return self.catch_up()
+            self._hook("forget")
+            self._hook("start_empty")
+            self._last_position = 0
+        return self.catch_up(batch_size=self.rebuild_batch_size)
+
+    def _hook(self, name: str) -> None:
+        for projector in self.projectors:
+            hook = getattr(projector, name, None)
+            if hook is not None:
+                hook()
 
     # -- feeding ------------------------------------------------------------
     def position(self) -> int:
@@ -301,46 +322,63 @@ class ProjectionRunner:
                 query = query.with_for_update()
             yield conn, int(conn.execute(query).scalar_one())
 
-    def catch_up(self, up_to: int | None = None) -> int:
+    def catch_up(self, up_to: int | None = None, batch_size: int | None = None) -> int:
         """Apply every new event (up to ``up_to``); returns how many were applied."""
         applied = 0
         with self._local_lock:
             while True:
-                with self._locked() as (conn, position):
-                    start = position + 1
-                    limit = self.batch_size
-                    if up_to is not None:
-                        limit = min(limit, up_to - position)
-                        if limit <= 0:
-                            break
-                    notifications = self.app.recorder.select_notifications(start=start, limit=limit)
-                    if not notifications:
-                        break
-                    for projector in self.projectors:
-                        begin = getattr(projector, "begin_batch", None)
-                        if begin is not None:
-                            begin(conn)
-                    raw = [p for p in self.projectors if getattr(p, "raw", False)]
-                    decoded = [p for p in self.projectors if not getattr(p, "raw", False)]
-                    to_domain_event = self.app.mapper.to_domain_event
-                    for notification in notifications:
-                        for projector in raw:
-                            projector.apply(conn, notification.id, notification)
-                        if decoded:
-                            domain_event = to_domain_event(notification)
-                            for projector in decoded:
-                                projector.apply(conn, notification.id, domain_event)
-                    for projector in self.projectors:
-                        end = getattr(projector, "end_batch", None)
-                        if end is not None:
-                            end(conn)
-                    conn.execute(
-                        tracking.update()
-                        .where(tracking.c.name == self.name)
-                        .values(position=notifications[-1].id)
-                    )
-                    applied += len(notifications)
+                try:
+                    count = self._batch(up_to, batch_size or self.batch_size)
+                except BaseException:
+                    # The batch rolled back: whatever projectors cached from it is void.
+                    self._last_position = None
+                    self._hook("forget")
+                    raise
+                if not count:
+                    break
+                applied += count
         return applied
+
+    def _batch(self, up_to: int | None, batch_size: int) -> int:
+        """One batch in one transaction; returns how many events it applied (0: none left)."""
+        with self._locked() as (conn, position):
+            start = position + 1
+            limit = batch_size
+            if up_to is not None:
+                limit = min(limit, up_to - position)
+                if limit <= 0:
+                    return 0
+            notifications = self.app.recorder.select_notifications(start=start, limit=limit)
+            if not notifications:
+                return 0
+            if position != self._last_position:
+                self._hook("forget")  # someone else wrote since our last batch
+            self._last_position = None  # until this batch commits
+            for projector in self.projectors:
+                begin = getattr(projector, "begin_batch", None)
+                if begin is not None:
+                    begin(conn)
+            raw = [p for p in self.projectors if getattr(p, "raw", False)]
+            decoded = [p for p in self.projectors if not getattr(p, "raw", False)]
+            to_domain_event = self.app.mapper.to_domain_event
+            for notification in notifications:
+                for projector in raw:
+                    projector.apply(conn, notification.id, notification)
+                if decoded:
+                    domain_event = to_domain_event(notification)
+                    for projector in decoded:
+                        projector.apply(conn, notification.id, domain_event)
+            for projector in self.projectors:
+                end = getattr(projector, "end_batch", None)
+                if end is not None:
+                    end(conn)
+            conn.execute(
+                tracking.update()
+                .where(tracking.c.name == self.name)
+                .values(position=notifications[-1].id)
+            )
+        self._last_position = notifications[-1].id
+        return len(notifications)
 
     # -- polling (events written by other processes) -------------------------
     def start_polling(self, interval: float = 0.5) -> None:

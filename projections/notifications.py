@@ -288,9 +288,7 @@ class NotificationProjector:
 
     # -- reference data -------------------------------------------------------
     def _organisation(self, conn: Connection, position: int, e: Any) -> None:
-        conn.execute(
-            notif_orgs.insert().values(org_id=e.originator_id.hex, name=e.name, code=e.code)
-        )
+        conn.execute(notif_orgs.insert(), {"org_id": e.originator_id.hex, "name": e.name, "code": e.code})
         self._name_cache.pop(e.originator_id.hex, None)
 
     def _project_created(self, conn: Connection, position: int, e: Any) -> None:
@@ -347,7 +345,7 @@ class NotificationProjector:
     def _offer_published(self, conn: Connection, position: int, e: Any) -> None:
         label = _offer_label(e.dwelling, e.reference)
         conn.execute(
-            notif_offers.insert().values(offer_id=e.originator_id.hex, reference=e.reference, label=label)
+            notif_offers.insert(), {"offer_id": e.originator_id.hex, "reference": e.reference, "label": label}
         )
         project = e.project_id.hex
         self._notify(
@@ -392,7 +390,7 @@ class NotificationProjector:
             "ended_at": None,
             "reminder_at": reminder_time(_utc(e.timestamp), _utc(e.objection_deadline)),
         }
-        conn.execute(notif_proposals.insert().values(**row))
+        conn.execute(notif_proposals.insert(), row)
         recipients = [o for o in self._partners(conn, project) if o != row["officer_org"]]
         self._notify(
             conn,

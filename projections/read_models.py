@@ -464,6 +464,12 @@ class OperationalProjector:
     def begin_batch(self, conn: Connection) -> None:
         self.writer.begin()
 
+    def forget(self) -> None:
+        self.writer.forget()
+
+    def start_empty(self) -> None:
+        self.writer.start_empty()
+
     def end_batch(self, conn: Connection) -> None:
         self.writer.flush(conn)
 
@@ -670,7 +676,7 @@ class OperationalProjector:
         }
         t = household_identity
         if meta:
-            self._conn.execute(t.insert().values(household_id=household_id.hex, **meta, **values))
+            self._conn.execute(t.insert(), {"household_id": household_id.hex, **meta, **values})
         else:
             self._conn.execute(
                 t.update().where(t.c.household_id == household_id.hex).values(**values)

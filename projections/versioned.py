@@ -13,13 +13,18 @@ The rows written are exactly those ``put_version`` would write event by event,
 whatever the batch boundaries, so a rebuild (large batches) and an
 incremental catch-up (small ones) give identical tables.
 
-The cache lives for one batch only: the runner holds the tracking-row lock for
-the batch, so nobody else writes these tables meanwhile; a failed batch rolls
-back and ``begin()`` starts again from an empty cache.
+The current rows are also kept *across* batches (an LRU of ``max_rows``), since
+the runner holds the tracking-row lock for each batch and tells the projector to
+``forget()`` whenever the batch does not follow its own last committed one (another
+process wrote in between, a batch failed). After a rebuild recreated the tables
+(``start_empty()``), the keys written since are known, so a key never seen is
+absent without a query: a rebuild then issues no per-event SELECT at all.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import Table, and_, bindparam, select
@@ -31,14 +36,36 @@ _MISSING = object()
 
 
 class BatchWriter:
-    def __init__(self, tables: list[Table], keys: dict[str, tuple[str, ...]]) -> None:
+    def __init__(
+        self, tables: list[Table], keys: dict[str, tuple[str, ...]], max_rows: int = 200_000
+    ) -> None:
         self.tables = {t.name: t for t in tables}
         self.keys = keys  # table name -> key column names
+        self.max_rows = max_rows
+        # One prepared lookup per table: building the statement per call cost as much
+        # as running it.
+        self._lookups = {
+            name: select(t).where(
+                and_(*(t.c[k] == bindparam(f"k_{k}") for k in keys[name])), t.c.valid_to == FOREVER
+            )
+            for name, t in self.tables.items()
+        }
+        self.forget()
         self.begin()
 
-    def begin(self) -> None:
+    def forget(self) -> None:
+        """Drop every cached row (the tables may have changed behind our back)."""
         # (table, key tuple) -> current row dict, or None when the key has no row.
-        self._current: dict[tuple[str, tuple], dict[str, Any] | None] = {}
+        self._current: OrderedDict[tuple[str, tuple], dict[str, Any] | None] = OrderedDict()
+        # Only after start_empty(): every key written since (the tables were empty).
+        self._known: set[tuple[str, tuple]] | None = None
+
+    def start_empty(self) -> None:
+        """The tables were just created empty: a key not written since has no row."""
+        self.forget()
+        self._known = set()
+
+    def begin(self) -> None:
         # Rows born in this batch, in birth order (closed ones included).
         self._new: dict[str, list[dict[str, Any]]] = {name: [] for name in self.tables}
         # Keys whose pre-batch database version must be closed, with the position.
@@ -52,20 +79,30 @@ class BatchWriter:
         """The current version of a row (pending changes included), or None."""
         ident = (table, self._key(table, key))
         row = self._current.get(ident, _MISSING)
-        if row is _MISSING:
-            t = self.tables[table]
-            found = (
-                conn.execute(
-                    select(t).where(
-                        and_(*(t.c[k] == v for k, v in key.items())), t.c.valid_to == FOREVER
-                    )
-                )
-                .mappings()
-                .first()
-            )
-            row = dict(found) if found else None
-            self._current[ident] = row
+        if row is not _MISSING:
+            self._current.move_to_end(ident)
+        else:
+            if self._known is not None and ident not in self._known:
+                row = None  # rebuilt from empty and never written since
+            else:
+                params = {f"k_{k}": v for k, v in key.items()}
+                found = conn.execute(self._lookups[table], params).mappings().first()
+                row = dict(found) if found else None
+            self._remember(ident, row)
         return row  # type: ignore[return-value]
+
+    def _remember(self, ident: tuple[str, tuple], row: dict[str, Any] | None) -> None:
+        self._current[ident] = row
+        excess = len(self._current) - self.max_rows
+        if excess > 0:
+            # Evict the least recently touched rows, never one changed in this batch
+            # (its pending version lives in the cache until the flush).
+            for old in list(islice(self._current, excess + len(self._fresh))):
+                if excess <= 0:
+                    break
+                if old not in self._fresh:
+                    del self._current[old]
+                    excess -= 1
 
     def put(
         self, conn: Connection, table: str, key: dict[str, Any], values: dict[str, Any], position: int
@@ -94,6 +131,9 @@ class BatchWriter:
         new["valid_from"] = position
         new["valid_to"] = FOREVER
         self._current[ident] = new
+        self._current.move_to_end(ident)
+        if self._known is not None:
+            self._known.add(ident)
         self._fresh.add(ident)
         self._new[table].append(new)
         return new
