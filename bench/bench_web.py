@@ -1,0 +1,238 @@
+"""Web pages under load: p50/p95 with concurrent clients, the app served by gunicorn.
+
+    python bench/bench_web.py --database postgresql://postgres@127.0.0.1:5432/relo_bench6000
+    python bench/bench_web.py --database sqlite:///bench/out/demo6000.sqlite
+
+On a store already holding a programme (e.g. the 6,000 households):
+
+1. creates the demo accounts (``relogement demo-accounts``; password ``demo-relogement``);
+2. starts gunicorn on 127.0.0.1 (``--workers`` sync workers, default 2, like the
+   Dockerfile) with ``DATABASE_URL`` and a fixed ``SECRET_KEY``; waits until it answers;
+3. from this process (a separate process from the server), logs ``--sessions`` users in
+   (the login limit is 10 per minute and per address) and shares their cookies among
+   ``--clients`` threads (default 20), each a keep-alive HTTP/1.1 connection;
+4. per page (dashboard, household list, one proposal, semestrial report), one warm-up
+   request, then every client requests the page in a loop, for at most ``--seconds``
+   and ``--max-requests`` requests in all; ``--think`` seconds between a client's
+   requests (0: closed loop, the harshest: latency = queue + service);
+5. stops gunicorn (the process it started, by its id).
+
+Prints p50/p95/p99 per page, requests/s and errors; writes bench/results/web-<db>-<time>.json.
+Load only on 127.0.0.1, bounded in time and count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import latency_summary, write_results  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+PASSWORD = "demo-relogement"
+
+
+class Client:
+    """One keep-alive connection with a cookie."""
+
+    def __init__(self, port: int, cookie: str | None = None) -> None:
+        self.port = port
+        self.cookie = cookie
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+    def request(self, method: str, path: str, body: str | None = None) -> tuple[int, str, dict]:
+        headers = {"Connection": "keep-alive"}
+        if self.cookie:
+            headers["Cookie"] = self.cookie
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        for attempt in range(2):
+            try:
+                self.conn.request(method, path, body=body, headers=headers)
+                response = self.conn.getresponse()
+                text = response.read().decode("utf-8", "replace")
+                return response.status, text, dict(response.getheaders())
+            except (http.client.HTTPException, OSError):
+                # sync workers close idle keep-alive connections: reconnect once
+                self.conn.close()
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    def login(self, login: str) -> None:
+        status, text, headers = self.request("GET", "/connexion")
+        self._keep_cookie(headers)
+        token = TOKEN.search(text).group(1)
+        body = urllib.parse.urlencode({"identifiant": login, "mot_de_passe": PASSWORD, "csrf_token": token})
+        status, _, headers = self.request("POST", "/connexion", body)
+        if status != 302:
+            raise SystemExit(f"{login}: cannot log in ({status})")
+        self._keep_cookie(headers)
+
+    def _keep_cookie(self, headers: dict) -> None:
+        raw = headers.get("Set-Cookie")
+        if raw:
+            self.cookie = raw.split(";", 1)[0]
+
+
+def start_server(database: str, port: int, workers: int, log: Path) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database,
+        "SECRET_KEY": "bench-web-secret",
+        "RELOGEMENT_SECURE_COOKIES": "0",  # plain http on loopback
+        "RELOGEMENT_DATA_DIR": str(ROOT / "bench" / "out" / "web-data"),
+    }
+    command = [
+        str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
+        "--timeout", "120", "relogement.web:create_app()",
+    ]
+    server = subprocess.Popen(command, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
+                              cwd=ROOT, start_new_session=True)
+    deadline = time.time() + 180
+    while time.time() < deadline:
+        try:
+            status, _, _ = Client(port).request("GET", "/connexion")
+            if status == 200:
+                return server
+        except OSError:
+            pass
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn stopped; see {log}")
+        time.sleep(1)
+    stop_server(server)
+    raise SystemExit(f"gunicorn did not answer in 180 s; see {log}")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)  # the group of the gunicorn we started
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+
+
+def load(port: int, cookies: list[str], path: str, clients: int, seconds: float,
+         max_requests: int, think: float) -> dict:
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    budget = [max_requests]
+    stop_at = time.perf_counter() + seconds
+    barrier = threading.Barrier(clients)
+
+    def worker(i: int) -> None:
+        client = Client(port, cookies[i % len(cookies)])
+        barrier.wait()
+        while time.perf_counter() < stop_at:
+            with lock:
+                if budget[0] <= 0:
+                    return
+                budget[0] -= 1
+            began = time.perf_counter()
+            try:
+                status, _, _ = client.request("GET", path)
+                ok = status == 200
+            except (http.client.HTTPException, OSError) as error:
+                ok, status = False, repr(error)
+            elapsed = time.perf_counter() - began
+            with lock:
+                if ok:
+                    latencies.append(elapsed)
+                else:
+                    errors.append(str(status))
+            if think:
+                time.sleep(think)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+    began = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - began
+    return {"path": path, "requests": len(latencies), "errors": len(errors), "error_samples": errors[:5],
+            "seconds": round(wall, 1), "requests_per_s": round(len(latencies) / wall, 1),
+            **latency_summary(latencies)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", required=True)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--sessions", type=int, default=4)
+    parser.add_argument("--login", default=None, help="account (default: the pilot EPCI's partner)")
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--max-requests", type=int, default=2000)
+    parser.add_argument("--think", type=float, default=0.0)
+    parser.add_argument("--pages", nargs="*", default=None)
+    args = parser.parse_args()
+
+    created = subprocess.run([str(Path(sys.executable).parent / "relogement"), "--database", args.database,
+                              "demo-accounts"], capture_output=True, text=True, cwd=ROOT)
+    if created.returncode:
+        raise SystemExit(created.stderr)
+    logins = [line.strip() for line in created.stdout.splitlines()[1:] if line.strip()]
+    listed = subprocess.run([str(Path(sys.executable).parent / "relogement"), "--database", args.database,
+                             "users"], capture_output=True, text=True, cwd=ROOT).stdout
+    login = args.login or next((x for x in ("mel.partenaire",) if x in listed), None) or logins[0]
+
+    log = ROOT / "bench" / "out" / "gunicorn.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    began = time.perf_counter()
+    server = start_server(args.database, args.port, args.workers, log)
+    started = time.perf_counter() - began
+    print(f"gunicorn ({args.workers} workers) answering after {started:.1f} s; user {login}", flush=True)
+    try:
+        cookies = []
+        for _ in range(args.sessions):
+            client = Client(args.port)
+            client.login(login)
+            cookies.append(client.cookie)
+        probe = Client(args.port, cookies[0])
+        _, households, _ = probe.request("GET", "/menages")
+        _, proposals, _ = probe.request("GET", "/propositions?etat=toutes")
+        proposal = re.search(r'href="(/propositions/[0-9a-f-]{32,36})"', proposals)
+        pages = args.pages or ["/tableau-de-bord", "/menages", proposal.group(1) if proposal else "/propositions",
+                               "/rapport-semestriel"]
+        results = {}
+        for path in pages:
+            warm_began = time.perf_counter()
+            status, _, _ = probe.request("GET", path)
+            warm = time.perf_counter() - warm_began
+            print(f"{path}: first request {status} in {warm * 1000:.0f} ms", flush=True)
+            load_avg = os.getloadavg()[0]
+            results[path] = load(args.port, cookies, path, args.clients, args.seconds, args.max_requests, args.think)
+            results[path]["first_request_ms"] = round(warm * 1000, 1)
+            results[path]["load_average_before"] = round(load_avg, 2)
+            r = results[path]
+            print(f"  {r['requests']} requests in {r['seconds']} s ({r['requests_per_s']}/s), errors {r['errors']}: "
+                  f"p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms, p99 {r['p99_ms']} ms", flush=True)
+        payload = {"workers": args.workers, "clients": args.clients, "sessions": args.sessions, "login": login,
+                   "think_seconds": args.think, "seconds_per_page": args.seconds,
+                   "max_requests_per_page": args.max_requests, "server_start_seconds": round(started, 1),
+                   "pages": results, "target_p95_ms_postgres": 150}
+        path = write_results("web", args.database, payload)
+        print(f"results: {path}")
+    finally:
+        stop_server(server)
+
+
+if __name__ == "__main__":
+    main()
