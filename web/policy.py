@@ -170,6 +170,10 @@ RULES: dict[str, tuple[str, Rule]] = {
         "administrateurs (effacement des données personnelles, liste des durées échues)",
         lambda p, r: p.role == ADMIN,
     ),
+    "audit.verify": (
+        "administrateurs et auditeurs (vérification de la chaîne d'empreintes, export de l'historique)",
+        lambda p, r: p.role in (ADMIN, AUDITEUR),
+    ),
 }
 
 MESSAGES = {
@@ -178,6 +182,7 @@ MESSAGES = {
     "accounts.manage": "La gestion des comptes est réservée aux administrateurs.",
     "access_log.view": "Le journal des accès est réservé aux administrateurs et aux auditeurs.",
     "privacy.erase": "L'effacement des données personnelles est réservé aux administrateurs.",
+    "audit.verify": "La vérification de l'historique est réservée aux administrateurs et aux auditeurs.",
 }
 
 

@@ -66,6 +66,8 @@ GETS = [
     ("/admin/donnees-personnelles", {"admin"}),
     ("/admin/menages/{household}/effacement", {"admin"}),
     ("/admin/journal-des-acces", {"admin", "anru.auditeur"}),
+    ("/admin/historique-verifiable", {"admin", "anru.auditeur"}),
+    ("/admin/historique-verifiable/historique.jsonl", {"admin", "anru.auditeur"}),
 ]
 
 LONG = "x" * 2001
@@ -198,7 +200,7 @@ def test_policy_table_covers_every_checked_action():
             "proposal.make", "proposal.answer", "proposal.withdraw", "objection.raise",
             "objection.lift", "objection.arbitrate", "caleol.decide", "lease.sign", "report.view",
             "history.asof", "notifications.view", "accounts.manage", "access_log.view",
-            "privacy.erase"}
+            "privacy.erase", "audit.verify"}
     assert used == set(policy.RULES)
     assert not policy.can(None, "offer.view")
     assert not policy.can(policy.Principal("admin", scenario_org(), "epci"), "unknown.action")

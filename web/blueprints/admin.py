@@ -266,3 +266,37 @@ def access_log():
 
 
 __all__ = ["bp", "datetime"]
+
+
+# -- verifiable history --------------------------------------------------------------
+
+
+@bp.route("/historique-verifiable")
+@login_required
+def audit_chain():
+    """Re-hash the whole chain of stored events and show the first break, if any."""
+    require("audit.verify")
+    verdict = relocation().audit_chain.verify()
+    return render_template("admin/audit_chain.html", verdict=verdict)
+
+
+@bp.route("/historique-verifiable/historique.jsonl")
+@login_required
+def audit_export():
+    """The whole history as JSON Lines (personal fields stay encrypted), with the chain."""
+    require("audit.verify")
+    import io
+
+    from flask import Response
+
+    out = io.StringIO()
+    count, head = relocation().audit_chain.export(out)
+    return Response(
+        out.getvalue(),
+        mimetype="application/x-ndjson",
+        headers={
+            "Content-Disposition": "attachment; filename=historique-relogement.jsonl",
+            "X-Chain-Head": head,
+            "X-Event-Count": str(count),
+        },
+    )
