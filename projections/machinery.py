@@ -299,7 +299,23 @@ class ProjectionRunner:
             self._hook("forget")
             self._hook("start_empty")
             self._last_position = 0
-        return self.catch_up(batch_size=self.rebuild_batch_size)
+        applied = self.catch_up(batch_size=self.rebuild_batch_size)
+        self.analyze()
+        return applied
+
+    def analyze(self) -> None:
+        """Refresh the planner's statistics (and PostgreSQL's visibility map) of the tables.
+
+        Tables recreated and filled in one go have none until autovacuum passes:
+        PostgreSQL then guesses row counts hundreds of times too low and cannot count
+        from an index alone. SQLite keeps its plans (its index choice is pinned by the
+        (key, valid_to) indexes); only PostgreSQL is vacuumed and analysed.
+        """
+        if self.engine.dialect.name != "postgresql":
+            return
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            for table in self._tables():
+                conn.exec_driver_sql(f'VACUUM ANALYZE "{table.name}"')
 
     def _hook(self, name: str) -> None:
         for projector in self.projectors:
