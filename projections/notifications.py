@@ -257,8 +257,42 @@ class NotificationProjector:
 
     tables = (notif_orgs, notif_partners, notif_offers, notif_proposals, notifications)
 
+    # Offers' (reference, label) and proposals' rows kept across batches (the runner
+    # calls forget() when another process wrote in between or a batch failed); after a
+    # rebuild an id never written is known absent. Bounded: past MAX_CACHED entries the
+    # cache is dropped and lookups go back to the database.
+    MAX_CACHED = 300_000
+
     def __init__(self) -> None:
+        self.forget()
         self.begin_batch(None)
+
+    def forget(self) -> None:
+        self._offers: dict[str, tuple[str, str]] = {}
+        self._proposals: dict[str, dict[str, Any]] = {}
+        self._complete = False
+
+    def start_empty(self) -> None:
+        self.forget()
+        self._complete = True
+
+    def _trim(self) -> None:
+        if len(self._offers) + len(self._proposals) > self.MAX_CACHED:
+            self.forget()
+
+    def _offer(self, conn: Connection, offer_id: str) -> tuple[str, str] | None:
+        cached = self._offers.get(offer_id)
+        if cached is not None or self._complete:
+            return cached
+        row = conn.execute(
+            select(notif_offers.c.reference, notif_offers.c.label).where(notif_offers.c.offer_id == offer_id)
+        ).first()
+        if row is None:
+            return None
+        found = (row[0], row[1])
+        self._offers[offer_id] = found
+        self._trim()
+        return found
 
     # -- runner hooks: one batch = one transaction; caches live for one batch only
     def begin_batch(self, conn: Connection | None) -> None:
@@ -355,6 +389,8 @@ class NotificationProjector:
         conn.execute(
             notif_offers.insert(), {"offer_id": e.originator_id.hex, "reference": e.reference, "label": label}
         )
+        self._offers[e.originator_id.hex] = (e.reference, label)
+        self._trim()
         project = e.project_id.hex
         self._notify(
             conn,
@@ -369,22 +405,22 @@ class NotificationProjector:
         )
 
     def _offer_updated(self, conn: Connection, position: int, e: Any) -> None:
-        reference = conn.execute(
-            select(notif_offers.c.reference).where(notif_offers.c.offer_id == e.originator_id.hex)
-        ).scalar()
-        if reference is not None:
+        offer = self._offer(conn, e.originator_id.hex)
+        if offer is not None:
+            reference = offer[0]
+            label = _offer_label(e.dwelling, reference)
             conn.execute(
                 notif_offers.update()
                 .where(notif_offers.c.offer_id == e.originator_id.hex)
-                .values(label=_offer_label(e.dwelling, reference))
+                .values(label=label)
             )
+            self._offers[e.originator_id.hex] = (reference, label)
 
     def _proposal_made(self, conn: Connection, position: int, e: Any) -> None:
         proposal = e.originator_id.hex
         project = e.project_id.hex
-        offer_label = conn.execute(
-            select(notif_offers.c.label).where(notif_offers.c.offer_id == e.offer_id.hex)
-        ).scalar() or "logement"
+        offer = self._offer(conn, e.offer_id.hex)
+        offer_label = (offer[1] if offer else None) or "logement"
         row = {
             "proposal_id": proposal,
             "project_id": project,
@@ -399,6 +435,8 @@ class NotificationProjector:
             "reminder_at": reminder_time(_utc(e.timestamp), _utc(e.objection_deadline)),
         }
         conn.execute(notif_proposals.insert(), row)
+        self._proposals[proposal] = row
+        self._trim()
         recipients = [o for o in self._partners(conn, project) if o != row["officer_org"]]
         self._notify(
             conn,
@@ -416,10 +454,17 @@ class NotificationProjector:
         )
 
     def _proposal(self, conn: Connection, proposal_id: str) -> dict[str, Any] | None:
+        cached = self._proposals.get(proposal_id)
+        if cached is not None or self._complete:
+            return cached
         row = conn.execute(
             select(notif_proposals).where(notif_proposals.c.proposal_id == proposal_id)
         ).mappings().first()
-        return dict(row) if row else None
+        if row is None:
+            return None
+        self._proposals[proposal_id] = dict(row)
+        self._trim()
+        return self._proposals.get(proposal_id, dict(row))
 
     def _objection_raised(self, conn: Connection, position: int, e: Any) -> None:
         proposal = self._proposal(conn, e.originator_id.hex)
@@ -450,6 +495,9 @@ class NotificationProjector:
             )
             .values(ended_at=_utc(e.timestamp))
         )
+        cached = self._proposals.get(e.originator_id.hex)
+        if cached is not None and cached.get("ended_at") is None:
+            cached["ended_at"] = _utc(e.timestamp)
 
     def _window_closed(self, conn: Connection, position: int, e: Any) -> None:
         proposal = self._proposal(conn, e.originator_id.hex)
