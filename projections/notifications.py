@@ -160,6 +160,17 @@ reads = Table(
     Column("read_at", DateTime(timezone=True), nullable=False),
 )
 
+# Bumped in the same transaction as every change of a user's read marks: the header's
+# badge is cached per (organisation, user, position, version) across requests and
+# worker processes without counting the marks again.
+read_versions = Table(
+    "notification_read_versions",
+    user_state,
+    Column("org_id", String(32), primary_key=True),
+    Column("login", String(80), primary_key=True),
+    Column("version", BigInteger, nullable=False),
+)
+
 mail_log = Table(
     "notification_mail_log",
     user_state,
@@ -744,6 +755,65 @@ def inbox(
     return list_inbox(engine, org_id, user, at, limit=None)
 
 
+def bump_read_version(conn: Connection, org: str, user: str) -> None:
+    """Record that ``user``'s read marks in ``org`` changed (call inside the change's transaction)."""
+    changed = conn.execute(
+        read_versions.update()
+        .where(read_versions.c.org_id == org, read_versions.c.login == user)
+        .values(version=read_versions.c.version + 1)
+    ).rowcount
+    if not changed:
+        try:
+            with conn.begin_nested():
+                conn.execute(read_versions.insert().values(org_id=org, login=user, version=1))
+        except IntegrityError:  # inserted meanwhile by another request: bump theirs
+            conn.execute(
+                read_versions.update()
+                .where(read_versions.c.org_id == org, read_versions.c.login == user)
+                .values(version=read_versions.c.version + 1)
+            )
+
+
+def read_version(engine: Engine, org_id: UUID, user: str) -> int:
+    """How many times ``user``'s read marks in ``org_id`` changed (0: never)."""
+    _ensure_user_tables(engine)
+    with engine.connect() as conn:
+        value = conn.execute(
+            select(read_versions.c.version).where(
+                read_versions.c.org_id == org_id.hex, read_versions.c.login == user
+            )
+        ).scalar()
+    return int(value or 0)
+
+
+def next_inbox_change(engine: Engine, org_id: UUID, at: datetime) -> datetime | None:
+    """The first instant after ``at`` at which the inbox of ``org_id`` grows with no new
+    event: a stored item dated later (clocks can differ) or a 12-hour reminder coming due.
+    Until then, at the same position and read marks, the unread count cannot change."""
+    at = _now(at)
+    org = org_id.hex
+    examine = notifications.alias("examine")
+    with engine.connect() as conn:
+        stored = conn.execute(
+            select(func.min(notifications.c.created_at)).where(
+                notifications.c.org_id == org, notifications.c.created_at > at
+            )
+        ).scalar()
+        reminder = conn.execute(
+            select(func.min(notif_proposals.c.reminder_at))
+            .join(
+                examine,
+                and_(
+                    examine.c.proposal_id == notif_proposals.c.proposal_id,
+                    examine.c.kind == "proposition_a_examiner",
+                ),
+            )
+            .where(examine.c.org_id == org, notif_proposals.c.reminder_at > at)
+        ).scalar()
+    found = [_aware(v) for v in (stored, reminder) if v is not None]
+    return min(found) if found else None
+
+
 def unread_count(engine: Engine, org_id: UUID, user: str, at: datetime | None = None) -> int:
     """Unread notifications of ``user`` in the inbox of ``org_id`` (for the header badge)."""
     at = _now(at)
@@ -776,6 +846,7 @@ def mark_read(
         try:
             with engine.begin() as conn:
                 conn.execute(reads.insert().values(key=key, login=user, org_id=org, read_at=at))
+                bump_read_version(conn, org, user)
             marked += 1
         except IntegrityError:  # marked meanwhile from another tab: same outcome
             pass
@@ -790,6 +861,7 @@ def mark_unread(engine: Engine, org_id: UUID, user: str, keys: Iterable[str]) ->
                 reads.c.org_id == org_id.hex, reads.c.login == user, reads.c.key.in_(list(keys))
             )
         )
+        bump_read_version(conn, org_id.hex, user)
 
 
 # -- e-mail -------------------------------------------------------------------------

@@ -231,7 +231,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         # Prepare the live dashboard, reste-à-vivre and default report in the background
         # (once per position) so that the next reader does not pay for them.
         if warm:
-            reports.warm([p.id for p in app.extensions["relogement.readmodels"].projects()], relocation.clock())
+            reports.warm(
+                lambda: [p.id for p in app.extensions["relogement.readmodels"].projects()], relocation.clock()
+            )
 
     if warm:
         def _after_save() -> None:

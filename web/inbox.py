@@ -8,6 +8,7 @@ item is read is per user.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
@@ -15,19 +16,41 @@ from flask import g, has_request_context
 from sqlalchemy.exc import IntegrityError
 
 from relogement.projections import notifications as notif
+from relogement.web.cache import Cache
 from relogement.web.context import readmodels
 
 KINDS = notif.KINDS
 
 
+@dataclass(frozen=True)
+class _Badge:
+    count: int
+    since: datetime  # the instant it was counted at
+    until: datetime | None  # the next instant the inbox grows without a new event
+
+
+_badges = Cache(1024)
+
+
 def unread_count(org_id: UUID, user: str, at: datetime) -> int:
-    """Unread items of ``user`` in the inbox of ``org_id`` at ``at`` (once per request)."""
+    """Unread items of ``user`` in the inbox of ``org_id`` at ``at`` (the header badge).
+
+    Every page shows it, and counting a busy inbox (tens of thousands of items) costs
+    more than the rest of the page: the count is kept per (organisation, user, position,
+    read-marks version) for the instants until the inbox next grows by itself (a
+    reminder coming due), so it is exact and counted again only when something changed.
+    """
     if has_request_context() and "unread_count" in g:
         return g.unread_count
-    count = notif.unread_count(readmodels().db, org_id, user, at)
+    db = readmodels().db
+    key = (org_id, user, readmodels().last_position(), notif.read_version(db, org_id, user))
+    badge = _badges.peek(key)
+    if badge is None or not (badge.since <= at and (badge.until is None or at < badge.until)):
+        badge = _Badge(notif.unread_count(db, org_id, user, at), at, notif.next_inbox_change(db, org_id, at))
+        _badges.put(key, badge)
     if has_request_context():
-        g.unread_count = count
-    return count
+        g.unread_count = badge.count
+    return badge.count
 
 
 def page(
@@ -55,6 +78,7 @@ def mark_all_read(org_id: UUID, user: str, at: datetime) -> int:
     try:
         with engine.begin() as conn:
             conn.execute(notif.reads.insert(), rows)
+            notif.bump_read_version(conn, org_id.hex, user)
     except IntegrityError:
         # Some were marked meanwhile (another tab): fall back to one by one.
         return notif.mark_read(engine, org_id, user, [r["key"] for r in rows], at)

@@ -45,6 +45,7 @@ from relogement.projections.read_models import (
     offers,
     proposals,
 )
+from relogement.web.cache import Cache as SharedCache
 from relogement.web.policy import Resource
 
 PAGE_SIZE = 50
@@ -347,6 +348,7 @@ class ReadModels:
         self.db = db
         # Per-request memo (organisations and projects are read by almost every page).
         self._memo_store = memo
+        self._shared = SharedCache(32)
 
     def _memo(self, key: tuple, compute: Callable[[], Any]) -> Any:
         store = self._memo_store()
@@ -367,13 +369,23 @@ class ReadModels:
         return q.instant_of(self.db, position)
 
     # -- organisations and projects -----------------------------------------
+    def _shared_at(self, name: str, position: int | None, compute: Callable[[int], Any]) -> Any:
+        """A small result read at a position, shared by every request of the process.
+
+        Organisations and projects are read by almost every page and change rarely: the
+        live page reads them at the last applied position (one indexed MAX), and what
+        was read at a position never changes, so it is computed once per position.
+        """
+        pos = self.last_position() if position is None else position
+        return self._shared.get((name, pos), lambda: compute(pos))
+
     def organisations(self, position: int | None = None) -> list[OrgView]:
-        def compute() -> list[OrgView]:
-            rows = q.list_organisations(self.db, position=position)
+        def compute(pos: int) -> list[OrgView]:
+            rows = q.list_organisations(self.db, position=pos)
             orgs = [OrgView(UUID(hex=o["org_id"]), o["name"], o["kind"], o["code"]) for o in rows]
             return sorted(orgs, key=lambda o: (o.kind, o.name))
 
-        return self._memo(("orgs", position), compute)
+        return self._memo(("orgs", position), lambda: self._shared_at("orgs", position, compute))
 
     def _names(self, position: int | None = None) -> dict[str, str]:
         return self._memo(
@@ -396,10 +408,10 @@ class ReadModels:
         return next((o for o in self.organisations() if o.code.lower() == wanted), None)
 
     def projects(self, position: int | None = None) -> list[ProjectView]:
-        def compute() -> list[ProjectView]:
-            kinds = {o.id: o.kind for o in self.organisations(position)}
+        def compute(pos: int) -> list[ProjectView]:
+            kinds = {o.id: o.kind for o in self.organisations(pos)}
             out = []
-            for p in q.list_projects(self.db, position=position):
+            for p in q.list_projects(self.db, position=pos):
                 # JSON as in the events: [{"org_id": hex, "role": ...}] (or bare ids).
                 partners = frozenset(
                     UUID(hex=x["org_id"] if isinstance(x, dict) else x) for x in p["partners"]
@@ -419,7 +431,7 @@ class ReadModels:
                 )
             return sorted(out, key=lambda p: p.name)
 
-        return self._memo(("projects", position), compute)
+        return self._memo(("projects", position), lambda: self._shared_at("projects", position, compute))
 
     def project(self, project_id: UUID, position: int | None = None) -> ProjectView | None:
         return next((p for p in self.projects(position) if p.id == project_id), None)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -33,40 +32,9 @@ from relogement.projections import rapport_semestriel as rs
 from relogement.projections import reste_a_vivre
 from relogement.projections.machinery import as_of
 from relogement.projections.read_models import proposals as rm_proposals
+from relogement.web.cache import Cache
 
 log = logging.getLogger(__name__)
-
-
-class Cache:
-    """A small thread-safe LRU of immutable results."""
-
-    def __init__(self, size: int = 64) -> None:
-        self.size = size
-        self._items: OrderedDict[tuple, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple, compute: Callable[[], Any]) -> Any:
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        value = compute()  # outside the lock: two first readers may both compute, same result
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return value
-
-    def peek(self, key: tuple) -> Any:
-        with self._lock:
-            return self._items.get(key)
-
-    def put(self, key: tuple, value: Any) -> None:
-        with self._lock:
-            self._items[key] = value
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
 
 
 @dataclass(frozen=True)
@@ -161,17 +129,21 @@ class Reports:
             key, lambda: dashboard_module.dashboard(self.db, project_id, position=pos, instant=at)
         )
 
-    def warm(self, project_ids: list[UUID], at: datetime) -> None:
+    def warm(self, project_ids: Callable[[], list[UUID]], at: datetime) -> None:
         """Compute the live dashboard and reste-à-vivre in the background (after a
-        command or new events), so the next reader finds them ready."""
+        command or new events), so the next reader finds them ready.
+
+        Called before every request: at an unchanged position it costs one indexed MAX.
+        """
         pos = self.position(None)
         with self._jobs_lock:
             if self._warmed == pos:
                 return
             self._warmed = pos
+        ids = project_ids()
 
         def work() -> None:
-            for project_id in project_ids:
+            for project_id in ids:
                 try:
                     self.dashboard(project_id, pos, at)
                     self.suivi(project_id, pos, at, convention="personne", threshold=None,

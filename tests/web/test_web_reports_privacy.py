@@ -334,3 +334,30 @@ def test_no_500_on_odd_query_strings(world, client_for):
                 sep = "&" if "?" in path else "?"
                 r = client.get(f"{path}{sep}{q}")
                 assert r.status_code < 500, f"{login} {path}{sep}{q}: {r.status_code}"
+
+
+def test_header_badge_follows_events_reminders_and_read_marks(world, client_for, clock):
+    """The badge is cached across requests: it must still change exactly when a new event
+    arrives, when a 12-hour reminder comes due with no event, and when marks change."""
+    app = world.app.extensions["relogement"]
+
+    def badge(client) -> int:
+        found = re.search(r'class="compteur"[^>]*>(\d+)<', client.get("/offres").text)
+        return int(found.group(1)) if found else 0
+
+    city = client_for("vls.partenaire")
+    before = badge(city)
+    assert badge(city) == before  # served again (from the cache): same figure
+    app.make_proposal(world.ids["household"], world.ids["offer"], 20_000, world.world.actor("VCL"))
+    assert badge(city) == before + 1  # "proposition à examiner": a new event
+    clock.advance(hours=35, minutes=59)  # reminder due at 48 h - 12 h = 36 h
+    assert badge(city) == before + 1
+    clock.advance(minutes=1, seconds=1)
+    assert badge(city) == before + 2  # the reminder, with no new event
+    page = city.get("/notifications").text
+    key = re.search(r'name="cle" value="([^"]+)"', page).group(1)
+    assert city.post("/notifications/lues", {"cle": key, "retour": "/notifications"}).status_code == 302
+    assert badge(city) == before + 1
+    # Another worker process has its own cache: the marks' version keeps it exact too.
+    other = client_for("vls.partenaire")
+    assert badge(other) == before + 1
