@@ -29,6 +29,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--pages", nargs="*", default=None)
     parser.add_argument("--profile", default=None)
+    parser.add_argument("--settle", type=float, default=15.0,
+                        help="seconds to wait after the warm-up (the app prepares reports in the background)")
     args = parser.parse_args()
     os.environ.setdefault("RELOGEMENT_SECURE_COOKIES", "0")
     os.environ.setdefault("RELOGEMENT_DATA_DIR", "bench/out/web-data")
@@ -53,6 +55,7 @@ def main() -> None:
         status = client.get(page).status_code
         if status != 200:
             raise SystemExit(f"{page}: {status}")
+    time.sleep(args.settle)
     profiler = None
     if args.profile:
         from pyinstrument import Profiler

@@ -322,6 +322,25 @@ KEYS = {
 for _table in VERSIONED_TABLES:
     Index(f"ix_{_table.name}_current", *(_table.c[k] for k in KEYS[_table.name]), _table.c.valid_to)
 
+# The pages' live lists of a project (valid_to = FOREVER), in their order: the dashboard's
+# latest leases and its "windows over" count read an index range instead of every row.
+Index(
+    "ix_rm_proposals_project_status",
+    proposals.c.project_id, proposals.c.valid_to, proposals.c.status,
+    proposals.c.closed_at, proposals.c.made_at, proposals.c.rank,
+)
+Index(
+    "ix_rm_proposals_project_deadline",
+    proposals.c.project_id, proposals.c.valid_to, proposals.c.live, proposals.c.objection_deadline,
+)
+
+# The household list: a project's current households by reference (optionally by status).
+Index("ix_rm_households_project_reference", households.c.project_id, households.c.valid_to, households.c.reference)
+Index(
+    "ix_rm_households_project_status",
+    households.c.project_id, households.c.valid_to, households.c.status, households.c.reference,
+)
+
 # Household statuses (French codes; labels in queries.HOUSEHOLD_STATUS_LABELS).
 A_RELOGER, EN_COURS, RELOGE, SORTI = "a_reloger", "proposition_en_cours", "reloge", "sorti"
 

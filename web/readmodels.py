@@ -365,6 +365,10 @@ class ReadModels:
     def last_position(self) -> int:
         return q.current_position(self.db)
 
+    def position(self, position: int | None) -> int:
+        """The position a page reads at: the given one, or the last applied."""
+        return self.last_position() if position is None else position
+
     def instant_of(self, position: int) -> datetime | None:
         return q.instant_of(self.db, position)
 
@@ -557,9 +561,12 @@ class ReadModels:
                 found.update(UUID(hex=h) for h in conn.execute(part).scalars())
         return found
 
-    def erased_references(self, position: int | None = None) -> set[str]:
+    def erased_references(self, position: int | None = None) -> frozenset[str]:
         """References of every household erased as of ``position`` (for lists that
         carry references only: reports, access log)."""
+        return self._shared_at("erased_references", position, self._erased_references)
+
+    def _erased_references(self, position: int) -> frozenset[str]:
         query = select(households.c.reference).where(
             as_of(households, position),
             households.c.household_id.in_(
@@ -570,7 +577,7 @@ class ReadModels:
             ),
         )
         with q.connect(self.db) as conn:
-            return set(conn.execute(query).scalars())
+            return frozenset(conn.execute(query).scalars())
 
     def _situations(self, ids: list[str], position: int | None) -> dict[str, dict]:
         if not ids:
@@ -603,6 +610,7 @@ class ReadModels:
         erased: bool,
         situation: dict | None,
         identity: dict | None | bool,
+        resource: Resource | None = None,
     ) -> HouseholdPseudo:
         """``identity``: False = pseudonymised view; a dict or None (erased) = full view."""
         situ = None
@@ -658,7 +666,7 @@ class ReadModels:
             "move_in_date": row["move_in_date"],
             "departed_at": row["departed_at"],
             "erased": erased,
-            "resource": self._household_resource(row, position),
+            "resource": resource or self._household_resource(row, position),
             "situation": situ,
             "before": before,
         }
@@ -687,7 +695,16 @@ class ReadModels:
     ) -> list[HouseholdPseudo]:
         """Household views for rows: 3 batch queries at most (erased, situations, identities)."""
         erased = self.erased([r["household_id"] for r in rows], position)
-        resources = {r["household_id"]: self._household_resource(r, position) for r in rows}
+        by_project: dict[str, Resource] = {}
+        resources = {}
+        for r in rows:
+            if r["project_id"] not in by_project:
+                by_project[r["project_id"]] = self._project_resource(r["project_id"], position)
+            resources[r["household_id"]] = replace(
+                by_project[r["project_id"]],
+                household_bailleur=UUID(hex=r["bailleur_org"]),
+                household_officer=UUID(hex=r["officer_org"]),
+            )
         who = {h for h, res in resources.items() if identity_for(res)}
         with_situation = [h for h, res in resources.items() if h in who or situation_for(res)]
         situations = self._situations(with_situation, position)
@@ -698,7 +715,9 @@ class ReadModels:
         for r in rows:
             hid = r["household_id"]
             identity: dict | None | bool = identities.get(hid) if hid in who else False
-            out.append(self._household(r, position, UUID(hex=hid) in erased, situations.get(hid), identity))
+            out.append(
+                self._household(r, position, UUID(hex=hid) in erased, situations.get(hid), identity, resources[hid])
+            )
         return out
 
     def households_page(

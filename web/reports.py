@@ -98,7 +98,7 @@ class Reports:
         return q.current_position(self.db) if position is None else position
 
     # -- dashboard ------------------------------------------------------------
-    def _deadlines_passed(self, project_id: UUID, position: int, at: datetime) -> int:
+    def _deadlines_passed(self, project_id: UUID, position: int | None, at: datetime) -> int:
         """How many of the live proposals at ``position`` had their deadline at ``at``.
 
         The only figures that depend on the clock are the proposals still in their
@@ -123,11 +123,16 @@ class Reports:
     def dashboard(self, project_id: UUID, position: int | None, at: datetime) -> dict:
         """The project's dashboard at ``position`` (None = live), proposals in their
         window counted at ``at``."""
-        pos = self.position(position)
-        key = ("dashboard", project_id, pos, self._deadlines_passed(project_id, pos, at))
+        key = self.dashboard_key(project_id, position, at)
         return self.cache.get(
-            key, lambda: dashboard_module.dashboard(self.db, project_id, position=pos, instant=at)
+            key, lambda: dashboard_module.dashboard(self.db, project_id, position=key[2], instant=at)
         )
+
+    def dashboard_key(self, project_id: UUID, position: int | None, at: datetime) -> tuple:
+        """What names the dashboard's content: project, position, windows over at ``at``."""
+        pos = self.position(position)
+        # Live: counted on the current rows (an index range), not on the versions at pos.
+        return ("dashboard", project_id, pos, self._deadlines_passed(project_id, position, at))
 
     def warm(self, project_ids: Callable[[], list[UUID]], at: datetime) -> None:
         """Compute the live dashboard and reste-à-vivre in the background (after a
@@ -183,7 +188,12 @@ class Reports:
     # -- semestrial report --------------------------------------------------------
     def report_key(self, project_id: UUID, year: int, half: int, quartier: str | None, convention: str) -> tuple:
         # The report reads as of the semester's end: that position names its content.
-        pos = q.position_at(self.db, rs.Semester(year, half).as_of_instant)
+        instant = rs.Semester(year, half).as_of_instant
+        # The last position at a past instant: fixed until another event arrives (an
+        # event stamped in the past by a skewed clock moves the current position too).
+        pos = self.cache.get(
+            ("position_at", instant, q.current_position(self.db)), lambda: q.position_at(self.db, instant)
+        )
         return (project_id, year, half, quartier, convention, pos)
 
     def report(self, key: tuple) -> dict:

@@ -25,6 +25,7 @@ from flask import (
     url_for,
 )
 from flask_login import login_required
+from markupsafe import Markup
 
 from relogement.web.context import can, principal, readmodels, require, viewpoint
 from relogement.web.parsing import Reader, parse_date
@@ -87,31 +88,35 @@ def dashboard():
     if r.errors:
         abort(400, description="Paramètre invalide : " + " ".join(r.errors.values()))
     vp = viewpoint()
+    key = reports().dashboard_key(project.id, vp.position, vp.at)
     figures = reports().dashboard(project.id, vp.position, vp.at)
-    latest = readmodels().proposals_page(
-        vp.at, vp.position, project_ids=[project.id], status=["bail_signe"], size=10
-    )
-    names = readmodels()._names(vp.position)
-    label = {
-        "par_quartier": project.quartier_name,
-        "par_operation": project.operation_name,
-        "par_bailleur": lambda k: names.get(k, k),
-        "par_bailleur_accueil": lambda k: names.get(k, k),
-    }
-    # Rows in the order people look for them: by name, not by code.
-    groups = {
-        key: sorted((figures.get(key) or {}).items(), key=lambda kv, f=fn: f(kv[0]).lower())
-        for key, fn in label.items()
-    }
+
+    def body() -> str:
+        latest = readmodels().proposals_page(
+            vp.at, key[2], project_ids=[project.id], status=["bail_signe"], size=10
+        )
+        names = readmodels()._names(key[2])
+        label = {
+            "par_quartier": project.quartier_name,
+            "par_operation": project.operation_name,
+            "par_bailleur": lambda k: names.get(k, k),
+            "par_bailleur_accueil": lambda k: names.get(k, k),
+        }
+        # Rows in the order people look for them: by name, not by code.
+        groups = {
+            k: sorted((figures.get(k) or {}).items(), key=lambda kv, f=fn: f(kv[0]).lower())
+            for k, fn in label.items()
+        }
+        return render_template(
+            "main/_dashboard_body.html", project=project, d=figures, t=figures["total"],
+            names=names, groups=groups, latest=latest.items,
+        )
+
     return render_template(
         "main/dashboard.html",
         project=project,
         projects=projects,
-        d=figures,
-        t=figures["total"],
-        names=names,
-        groups=groups,
-        latest=latest.items,
+        body=Markup(reports().cache.get(("corps",) + key, body)),
         state_position=figures["position"],
         state_at=vp.at,
     )
@@ -221,9 +226,18 @@ def semestrial_report():
         return render_template("main/report.html", **context, **_state(vp.position)), 400
     key = reports().report_key(project.id, year, half, quartier, convention)
     report = reports().report(key)
+    position = readmodels().position(vp.position)
+
+    def body() -> str:
+        # The tables name erased households (as of the page's position) and link to files.
+        return render_template(
+            "main/_report_body.html", r=report, choice=choice, project=project,
+            chart=reports().chart(key), erased=readmodels().erased_references(position),
+        )
+
     context.update(
-        report=report, chart=reports().chart(key), choice=choice,
-        erased=readmodels().erased_references(vp.position),
+        report=report, choice=choice,
+        body=Markup(reports().cache.get(("corps", key, choice.ended, project.id, position), body)),
     )
     return render_template(
         "main/report.html", **context, state_position=report["position"],
