@@ -363,7 +363,9 @@ class ReadModels:
         return q.position_at(self.db, instant)
 
     def last_position(self) -> int:
-        return q.current_position(self.db)
+        """The last position applied to the read models (read once per request: a page
+        reads everything at one position, and a command's page redirects)."""
+        return self._memo(("last_position",), lambda: q.current_position(self.db))
 
     def position(self, position: int | None) -> int:
         """The position a page reads at: the given one, or the last applied."""
