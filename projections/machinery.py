@@ -219,6 +219,9 @@ class JournalProjector:
         self._rows = []
 
 
+ANALYZE_AFTER = 20_000  # events applied in one catch-up that warrant fresh planner statistics
+
+
 class ProjectionRunner:
     """Feeds a group of projectors from one application's notification log."""
 
@@ -300,7 +303,8 @@ class ProjectionRunner:
             self._hook("start_empty")
             self._last_position = 0
         applied = self.catch_up(batch_size=self.rebuild_batch_size)
-        self.analyze()
+        if applied < ANALYZE_AFTER:  # else catch_up did
+            self.analyze()
         return applied
 
     def analyze(self) -> None:
@@ -353,6 +357,10 @@ class ProjectionRunner:
                 if not count:
                     break
                 applied += count
+        if applied >= ANALYZE_AFTER:
+            # A long catch-up (first start on an existing store, a backlog) changes the
+            # tables as much as a rebuild: without statistics PostgreSQL picks poor plans.
+            self.analyze()
         return applied
 
     def _batch(self, up_to: int | None, batch_size: int) -> int:

@@ -227,13 +227,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     relocation.on_close = _close_all
     warm = not testing or bool(app.config.get("RELOGEMENT_WARM_REPORTS"))
 
-    def _warm() -> None:
+    def _warm(position: int | None = None) -> None:
         # Prepare the live dashboard, reste-à-vivre and default report in the background
         # (once per position) so that the next reader does not pay for them.
         if warm:
-            reports.warm(
-                lambda: [p.id for p in app.extensions["relogement.readmodels"].projects()], relocation.clock()
-            )
+            readmodels = app.extensions["relogement.readmodels"]
+            reports.warm(lambda: [p.id for p in readmodels.projects()], relocation.clock(), position)
 
     if warm:
         def _after_save() -> None:
@@ -264,7 +263,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         if poll > 0:
             runner.start_polling(interval=poll)
         if request.endpoint != "static":
-            _warm()  # events from another process: warm again (a no-op at the same position)
+            # Events from another process: warm again (a no-op at the same position).
+            _warm(app.extensions["relogement.readmodels"].last_position())
 
     @app.teardown_appcontext
     def _noop(exc: BaseException | None) -> None:  # the RelocationApp lives as long as the app

@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 
 from relogement.projections import dashboard as dashboard_module
 from relogement.projections import queries as q
@@ -114,7 +114,7 @@ class Reports:
                     .where(
                         as_of(rm_proposals, position),
                         c.project_id == project_id.hex,
-                        c.live.is_(True),
+                        c.live == true(),  # "= true", not "IS TRUE": PostgreSQL can use the index
                         c.objection_deadline <= at.astimezone(UTC),
                     )
                 ).scalar_one()
@@ -123,9 +123,13 @@ class Reports:
     def dashboard(self, project_id: UUID, position: int | None, at: datetime) -> dict:
         """The project's dashboard at ``position`` (None = live), proposals in their
         window counted at ``at``."""
-        key = self.dashboard_key(project_id, position, at)
+        return self.dashboard_for(self.dashboard_key(project_id, position, at), at)
+
+    def dashboard_for(self, key: tuple, at: datetime) -> dict:
+        """The dashboard named by ``dashboard_key(…)`` (computed at most once per key)."""
+        _, project_id, pos, _ = key
         return self.cache.get(
-            key, lambda: dashboard_module.dashboard(self.db, project_id, position=key[2], instant=at)
+            key, lambda: dashboard_module.dashboard(self.db, project_id, position=pos, instant=at)
         )
 
     def dashboard_key(self, project_id: UUID, position: int | None, at: datetime) -> tuple:
@@ -134,13 +138,13 @@ class Reports:
         # Live: counted on the current rows (an index range), not on the versions at pos.
         return ("dashboard", project_id, pos, self._deadlines_passed(project_id, position, at))
 
-    def warm(self, project_ids: Callable[[], list[UUID]], at: datetime) -> None:
+    def warm(self, project_ids: Callable[[], list[UUID]], at: datetime, position: int | None = None) -> None:
         """Compute the live dashboard and reste-à-vivre in the background (after a
         command or new events), so the next reader finds them ready.
 
         Called before every request: at an unchanged position it costs one indexed MAX.
         """
-        pos = self.position(None)
+        pos = self.position(position)
         with self._jobs_lock:
             if self._warmed == pos:
                 return

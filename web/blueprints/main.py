@@ -89,7 +89,7 @@ def dashboard():
         abort(400, description="Paramètre invalide : " + " ".join(r.errors.values()))
     vp = viewpoint()
     key = reports().dashboard_key(project.id, vp.position, vp.at)
-    figures = reports().dashboard(project.id, vp.position, vp.at)
+    figures = reports().dashboard_for(key, vp.at)
 
     def body() -> str:
         latest = readmodels().proposals_page(
