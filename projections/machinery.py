@@ -30,6 +30,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Engine,
+    Index,
     MetaData,
     String,
     Table,
@@ -302,10 +303,31 @@ class ProjectionRunner:
             self._hook("forget")
             self._hook("start_empty")
             self._last_position = 0
+            deferred = self._deferred_indexes()
+            for index in deferred:
+                index.drop(self.engine)
         applied = self.catch_up(batch_size=self.rebuild_batch_size)
+        # Sorting once into a fresh index costs far less than keeping it up to date row by
+        # row. A rebuild cut short leaves them missing: the next start creates them.
+        for index in deferred:
+            index.create(self.engine, checkfirst=True)
         if applied < ANALYZE_AFTER:  # else catch_up did
             self.analyze()
         return applied
+
+    def _deferred_indexes(self) -> list[Index]:
+        """The pages' secondary indexes, built after a rebuild rather than during it.
+
+        Kept: unique ones and the (key, valid_to) ones, which the projectors' own
+        lookups and closing updates use while replaying.
+        """
+        return [
+            index
+            for table in self._tables()
+            if table is not tracking
+            for index in table.indexes
+            if not index.unique and not (index.name or "").endswith("_current")
+        ]
 
     def analyze(self) -> None:
         """Refresh the planner's statistics (and PostgreSQL's visibility map) of the tables.
