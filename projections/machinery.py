@@ -71,6 +71,10 @@ journal = Table(
 )
 
 
+# Facts of one kind up to a position (e.g. the erasures, read once per position by the pages).
+Index("ix_event_journal_topic", journal.c.topic, journal.c.position)
+
+
 def versioned_columns() -> list[Column]:
     """The two columns every as-of-capable read model table carries."""
     return [

@@ -550,18 +550,18 @@ class ReadModels:
 
     def erased(self, household_ids: Iterable[UUID | str], position: int | None = None) -> set[UUID]:
         """Which of these households had their personal data erased (as of ``position``)."""
-        ids = [_hex(i) for i in household_ids]
+        ids = {UUID(hex=_hex(i)) for i in household_ids}
         if not ids:
             return set()
-        query = select(journal.c.originator_id).where(journal.c.topic == ERASED_TOPIC)
-        if position is not None:
-            query = query.where(journal.c.position <= position)
-        found: set[UUID] = set()
+        return ids & self._shared_at("erased_ids", position, self._erased_ids)
+
+    def _erased_ids(self, position: int) -> frozenset[UUID]:
+        # Erasures are rare (a few per programme): the whole set, once per position.
+        query = select(journal.c.originator_id).where(
+            journal.c.topic == ERASED_TOPIC, journal.c.position <= position
+        )
         with q.connect(self.db) as conn:
-            for chunk in range(0, len(ids), 500):
-                part = query.where(journal.c.originator_id.in_(ids[chunk : chunk + 500]))
-                found.update(UUID(hex=h) for h in conn.execute(part).scalars())
-        return found
+            return frozenset(UUID(hex=h) for h in conn.execute(query).scalars())
 
     def erased_references(self, position: int | None = None) -> frozenset[str]:
         """References of every household erased as of ``position`` (for lists that
