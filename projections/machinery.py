@@ -301,6 +301,16 @@ class ProjectionRunner:
 
     def rebuild(self) -> int:
         """Drop the read models and the tracking row, then replay from position 1."""
+        deferred = self.start_rebuild()
+        applied = self.catch_up(batch_size=self.rebuild_batch_size, analyze=False)
+        self.finish_rebuild(deferred)
+        return applied
+
+    def start_rebuild(self) -> list[Index]:
+        """Empty read models, projectors told so, the pages' indexes dropped (returned).
+
+        Then ``catch_up`` (in one call or in chunks), then ``finish_rebuild``.
+        """
         with self._local_lock:
             self.drop_tables()
             self.create_tables()
@@ -310,14 +320,14 @@ class ProjectionRunner:
             deferred = self._deferred_indexes()
             for index in deferred:
                 index.drop(self.engine)
-        applied = self.catch_up(batch_size=self.rebuild_batch_size)
+        return deferred
+
+    def finish_rebuild(self, deferred: list[Index]) -> None:
         # Sorting once into a fresh index costs far less than keeping it up to date row by
         # row. A rebuild cut short leaves them missing: the next start creates them.
         for index in deferred:
             index.create(self.engine, checkfirst=True)
-        if applied < ANALYZE_AFTER:  # else catch_up did
-            self.analyze()
-        return applied
+        self.analyze()
 
     def _deferred_indexes(self) -> list[Index]:
         """The pages' secondary indexes, built after a rebuild rather than during it.
@@ -368,8 +378,13 @@ class ProjectionRunner:
                 query = query.with_for_update()
             yield conn, int(conn.execute(query).scalar_one())
 
-    def catch_up(self, up_to: int | None = None, batch_size: int | None = None) -> int:
-        """Apply every new event (up to ``up_to``); returns how many were applied."""
+    def catch_up(
+        self, up_to: int | None = None, batch_size: int | None = None, *, analyze: bool = True
+    ) -> int:
+        """Apply every new event (up to ``up_to``); returns how many were applied.
+
+        ``analyze=False``: a rebuild refreshes the statistics itself, once, at the end.
+        """
         applied = 0
         with self._local_lock:
             while True:
@@ -383,7 +398,7 @@ class ProjectionRunner:
                 if not count:
                     break
                 applied += count
-        if applied >= ANALYZE_AFTER:
+        if analyze and applied >= ANALYZE_AFTER:
             # A long catch-up (first start on an existing store, a backlog) changes the
             # tables as much as a rebuild: without statistics PostgreSQL picks poor plans.
             self.analyze()
