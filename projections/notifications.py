@@ -757,21 +757,17 @@ def inbox(
 
 def bump_read_version(conn: Connection, org: str, user: str) -> None:
     """Record that ``user``'s read marks in ``org`` changed (call inside the change's transaction)."""
-    changed = conn.execute(
+    bump = (
         read_versions.update()
         .where(read_versions.c.org_id == org, read_versions.c.login == user)
         .values(version=read_versions.c.version + 1)
-    ).rowcount
-    if not changed:
+    )
+    if not conn.execute(bump).rowcount:
         try:
             with conn.begin_nested():
                 conn.execute(read_versions.insert().values(org_id=org, login=user, version=1))
         except IntegrityError:  # inserted meanwhile by another request: bump theirs
-            conn.execute(
-                read_versions.update()
-                .where(read_versions.c.org_id == org, read_versions.c.login == user)
-                .values(version=read_versions.c.version + 1)
-            )
+            conn.execute(bump)
 
 
 def read_version(engine: Engine, org_id: UUID, user: str) -> int:

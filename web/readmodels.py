@@ -382,7 +382,7 @@ class ReadModels:
         live page reads them at the last applied position (one indexed MAX), and what
         was read at a position never changes, so it is computed once per position.
         """
-        pos = self.last_position() if position is None else position
+        pos = self.position(position)
         return self._shared.get((name, pos), lambda: compute(pos))
 
     def organisations(self, position: int | None = None) -> list[OrgView]:
