@@ -60,7 +60,7 @@ def main() -> None:
     if args.profile:
         from pyinstrument import Profiler
 
-        profiler = Profiler(interval=0.0005)
+        profiler = Profiler(interval=float(os.environ.get("PROFILE_INTERVAL", "0.0005")))
         profiler.start()
     for page in pages:
         times = []

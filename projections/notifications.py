@@ -33,7 +33,8 @@ import logging
 import os
 import smtplib
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -203,14 +204,26 @@ def create_user_tables(engine: Engine) -> None:
 _ready: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
-def _ensure_user_tables(engine: Engine) -> None:
+def _ensure_user_tables(engine: Engine | Connection) -> None:
     # Once per engine, not once per request (the header asks on every page).
+    if isinstance(engine, Connection):
+        engine = engine.engine
     if engine not in _ready:
         create_user_tables(engine)
         _ready.add(engine)
 
 
 # -- helpers --------------------------------------------------------------------
+
+
+@contextmanager
+def _reading(db: Engine | Connection) -> Iterator[Connection]:
+    """Read through a page's open connection as is, or open one on the engine."""
+    if isinstance(db, Connection):
+        yield db
+    else:
+        with db.connect() as conn:
+            yield conn
 
 
 def _utc(value: datetime) -> datetime:
@@ -715,7 +728,7 @@ def _order(n: Notification) -> tuple:
 
 
 def list_inbox(
-    engine: Engine,
+    engine: Engine | Connection,
     org_id: UUID,
     user: str,
     at: datetime | None = None,
@@ -741,7 +754,7 @@ def list_inbox(
         # Each source's first offset+limit rows hold the merged page.
         stored = stored.limit(offset + limit)
         reminders = reminders.limit(offset + limit)
-    with engine.connect() as conn:
+    with _reading(engine) as conn:
         items = [_stored(row) for row in conn.execute(stored).mappings()]
         items += [_reminder(row) for row in conn.execute(reminders).mappings()]
     items.sort(key=_order, reverse=True)
@@ -770,10 +783,10 @@ def bump_read_version(conn: Connection, org: str, user: str) -> None:
             conn.execute(bump)
 
 
-def read_version(engine: Engine, org_id: UUID, user: str) -> int:
+def read_version(engine: Engine | Connection, org_id: UUID, user: str) -> int:
     """How many times ``user``'s read marks in ``org_id`` changed (0: never)."""
     _ensure_user_tables(engine)
-    with engine.connect() as conn:
+    with _reading(engine) as conn:
         value = conn.execute(
             select(read_versions.c.version).where(
                 read_versions.c.org_id == org_id.hex, read_versions.c.login == user
@@ -782,14 +795,14 @@ def read_version(engine: Engine, org_id: UUID, user: str) -> int:
     return int(value or 0)
 
 
-def next_inbox_change(engine: Engine, org_id: UUID, at: datetime) -> datetime | None:
+def next_inbox_change(engine: Engine | Connection, org_id: UUID, at: datetime) -> datetime | None:
     """The first instant after ``at`` at which the inbox of ``org_id`` grows with no new
     event: a stored item dated later (clocks can differ) or a 12-hour reminder coming due.
     Until then, at the same position and read marks, the unread count cannot change."""
     at = _now(at)
     org = org_id.hex
     examine = notifications.alias("examine")
-    with engine.connect() as conn:
+    with _reading(engine) as conn:
         stored = conn.execute(
             select(func.min(notifications.c.created_at)).where(
                 notifications.c.org_id == org, notifications.c.created_at > at
@@ -810,12 +823,12 @@ def next_inbox_change(engine: Engine, org_id: UUID, at: datetime) -> datetime | 
     return min(found) if found else None
 
 
-def unread_count(engine: Engine, org_id: UUID, user: str, at: datetime | None = None) -> int:
+def unread_count(engine: Engine | Connection, org_id: UUID, user: str, at: datetime | None = None) -> int:
     """Unread notifications of ``user`` in the inbox of ``org_id`` (for the header badge)."""
     at = _now(at)
     org = org_id.hex
     _ensure_user_tables(engine)
-    with engine.connect() as conn:
+    with _reading(engine) as conn:
         stored = conn.execute(
             select(func.count()).select_from(_stored_query(org, at, user, True).subquery())
         ).scalar_one()

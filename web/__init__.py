@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from sqlalchemy.engine import Connection
 
 from relogement.platform.application import RelocationApp
 
@@ -173,7 +174,26 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             g.readmodels_memo = {}
         return g.readmodels_memo
 
-    app.extensions["relogement.readmodels"] = ReadModels(read_engine, _memo)
+    def _request_connection() -> Any:
+        # One connection per page view (GET), closed at teardown. Commands (POST) read
+        # through the engine: what they render after saving must see their own events.
+        from flask import has_request_context, request
+
+        if not has_request_context() or request.method not in ("GET", "HEAD"):
+            return None
+        if "read_connection" not in g:
+            # Autocommit: no BEGIN before the first read nor ROLLBACK at the end (two round
+            # trips on PostgreSQL); each statement still reads committed data, as before.
+            g.read_connection = read_engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        return g.read_connection
+
+    @app.teardown_appcontext
+    def _close_read_connection(exc: BaseException | None) -> None:
+        conn = g.pop("read_connection", None)
+        if conn is not None:
+            conn.close()
+
+    app.extensions["relogement.readmodels"] = ReadModels(read_engine, _memo, _request_connection)
     poll = float(
         config.get("RELOGEMENT_POLL_SECONDS", os.environ.get("RELOGEMENT_POLL_SECONDS", "0.5"))
     )
@@ -198,7 +218,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     def load_user(user_id: str):
         if not user_id.isdigit():
             return None
-        user = accounts.get(int(user_id))
+        reader = app.extensions["relogement.readmodels"].reader
+        user = accounts.get(int(user_id), via=reader if isinstance(reader, Connection) else None)
         return user if user and user.active else None
 
     register_filters(app)
@@ -216,7 +237,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     from relogement.web.reports import Reports
 
-    reports = Reports(read_engine, wait_seconds=float(app.config.get("RELOGEMENT_REPORT_WAIT_SECONDS", 0.8)))
+    reports = Reports(
+        read_engine,
+        wait_seconds=float(app.config.get("RELOGEMENT_REPORT_WAIT_SECONDS", 0.8)),
+        reader=lambda: app.extensions["relogement.readmodels"].reader,
+        last_position=lambda: app.extensions["relogement.readmodels"].last_position(),
+    )
     app.extensions["relogement.reports"] = reports
     previous_close = relocation.on_close
 

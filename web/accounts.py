@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from sqlalchemy import Boolean, DateTime, Engine, String, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -94,10 +95,18 @@ class Accounts:
     def create_tables(self) -> None:
         Base.metadata.create_all(self.engine)
 
-    def get(self, user_id: int) -> User | None:
-        with Session(self.engine) as session:
-            row = session.get(UserRow, user_id)
-            return _to_user(row) if row else None
+    def get(self, user_id: int, via: Connection | None = None) -> User | None:
+        """The user (read on every request: ``via`` the request's open connection if any)."""
+        t = UserRow.__table__
+        query = select(t.c.id, t.c.login, t.c.display_name, t.c.org_id, t.c.role, t.c.active).where(
+            t.c.id == user_id
+        )
+        if via is not None:
+            row = via.execute(query).first()
+        else:
+            with self.engine.connect() as conn:
+                row = conn.execute(query).first()
+        return User(row.id, row.login, row.display_name, UUID(row.org_id), row.role, row.active) if row else None
 
     def by_login(self, login: str) -> User | None:
         with Session(self.engine) as session:

@@ -42,7 +42,7 @@ def unread_count(org_id: UUID, user: str, at: datetime) -> int:
     """
     if has_request_context() and "unread_count" in g:
         return g.unread_count
-    db = readmodels().db
+    db = readmodels().reader
     key = (org_id, user, readmodels().last_position(), notif.read_version(db, org_id, user))
     badge = _badges.peek(key)
     if badge is None or not (badge.since <= at and (badge.until is None or at < badge.until)):
@@ -58,7 +58,7 @@ def page(
 ) -> tuple[list[notif.Notification], bool]:
     """One page (newest first) and whether there is a next one."""
     items = notif.list_inbox(
-        readmodels().db, org_id, user, at, limit=size + 1, offset=(number - 1) * size,
+        readmodels().reader, org_id, user, at, limit=size + 1, offset=(number - 1) * size,
         unread_only=unread_only,
     )
     return items[:size], len(items) > size

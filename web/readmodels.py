@@ -31,6 +31,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Engine, func, or_, select
+from sqlalchemy.engine import Connection
 
 from relogement.platform.deadline import window_open
 from relogement.platform.organisation import ORGANISATION_KINDS
@@ -344,11 +345,20 @@ class ReadModels:
     engine: readers never take the write lock the projection runner takes).
     """
 
-    def __init__(self, db: Engine, memo: Callable[[], dict | None] = lambda: None) -> None:
+    def __init__(
+        self,
+        db: Engine,
+        memo: Callable[[], dict | None] = lambda: None,
+        request_connection: Callable[[], Connection | None] = lambda: None,
+    ) -> None:
         self.db = db
+        self._request_connection = request_connection
         # Per-request memo (organisations and projects are read by almost every page).
         self._memo_store = memo
         self._shared = SharedCache(32)
+        # Rows read at a position (a list page, a proposal, a timeline): they never
+        # change at that position, so each is read once for every request and reader.
+        self._fixed_rows = SharedCache(1024)
 
     def _memo(self, key: tuple, compute: Callable[[], Any]) -> Any:
         store = self._memo_store()
@@ -358,21 +368,36 @@ class ReadModels:
             store[key] = compute()
         return store[key]
 
+    def _fixed(self, name: str, position: int | None, args: tuple, compute: Callable[[], Any]) -> Any:
+        """A read that cannot change at a position, shared by every request of the
+        process (callers must not mutate it); who may see it is decided per request."""
+        return self._fixed_rows.get((name, self.position(position), position is None, *args), compute)
+
+    @property
+    def reader(self) -> Engine | Connection:
+        """What a page reads through: the request's one connection when there is one.
+
+        A checkout per statement cost more than the statement on PostgreSQL (the pool's
+        liveness ping, then the rollback on return: three round trips for one query).
+        """
+        conn = self._request_connection()
+        return self.db if conn is None else conn
+
     # -- positions ------------------------------------------------------------
     def position_at(self, instant: datetime) -> int:
-        return q.position_at(self.db, instant)
+        return q.position_at(self.reader, instant)
 
     def last_position(self) -> int:
         """The last position applied to the read models (read once per request: a page
         reads everything at one position, and a command's page redirects)."""
-        return self._memo(("last_position",), lambda: q.current_position(self.db))
+        return self._memo(("last_position",), lambda: q.current_position(self.reader))
 
     def position(self, position: int | None) -> int:
         """The position a page reads at: the given one, or the last applied."""
         return self.last_position() if position is None else position
 
     def instant_of(self, position: int) -> datetime | None:
-        return q.instant_of(self.db, position)
+        return q.instant_of(self.reader, position)
 
     # -- organisations and projects -----------------------------------------
     def _shared_at(self, name: str, position: int | None, compute: Callable[[int], Any]) -> Any:
@@ -387,7 +412,7 @@ class ReadModels:
 
     def organisations(self, position: int | None = None) -> list[OrgView]:
         def compute(pos: int) -> list[OrgView]:
-            rows = q.list_organisations(self.db, position=pos)
+            rows = q.list_organisations(self.reader, position=pos)
             orgs = [OrgView(UUID(hex=o["org_id"]), o["name"], o["kind"], o["code"]) for o in rows]
             return sorted(orgs, key=lambda o: (o.kind, o.name))
 
@@ -417,7 +442,7 @@ class ReadModels:
         def compute(pos: int) -> list[ProjectView]:
             kinds = {o.id: o.kind for o in self.organisations(pos)}
             out = []
-            for p in q.list_projects(self.db, position=pos):
+            for p in q.list_projects(self.reader, position=pos):
                 # JSON as in the events: [{"org_id": hex, "role": ...}] (or bare ids).
                 partners = frozenset(
                     UUID(hex=x["org_id"] if isinstance(x, dict) else x) for x in p["partners"]
@@ -503,7 +528,7 @@ class ReadModels:
             filters["project_ids"] = [project_id]
         where = self._offer_where(position, **filters)
         c = offers.c
-        with q.connect(self.db) as conn:
+        with q.connect(self.reader) as conn:
             rows = q._rows(conn, select(offers).where(*where).order_by(c.published_at.desc(), c.reference))
         return [self._offer(r, position) for r in rows]
 
@@ -514,7 +539,7 @@ class ReadModels:
         qpv, bailleur, max_rent_cents, commune (case-insensitive substring)."""
         where = self._offer_where(position, **filters)
         c = offers.c
-        with q.connect(self.db) as conn:
+        with q.connect(self.reader) as conn:
             total = conn.execute(select(func.count()).select_from(offers).where(*where)).scalar_one()
             page = min(max(1, page), max(1, -(-total // size)))
             rows = q._rows(
@@ -529,14 +554,14 @@ class ReadModels:
 
     def offer_bailleurs(self, position: int | None = None) -> list[tuple[UUID, str]]:
         """The bailleurs that have offers (for the board's filter)."""
-        with q.connect(self.db) as conn:
+        with q.connect(self.reader) as conn:
             ids = conn.execute(
                 select(offers.c.bailleur_org).where(as_of(offers, position)).distinct()
             ).scalars().all()
         return sorted(((UUID(hex=i), self.org_name(i, position)) for i in ids), key=lambda b: b[1])
 
     def offer(self, offer_id: UUID, position: int | None = None) -> OfferView | None:
-        row = q.get_offer(self.db, offer_id, position=position)
+        row = self._fixed("offer", position, (offer_id,), lambda: q.get_offer(self.reader, offer_id, position=position))
         return self._offer(row, position) if row else None
 
     # -- households ---------------------------------------------------------
@@ -560,7 +585,7 @@ class ReadModels:
         query = select(journal.c.originator_id).where(
             journal.c.topic == ERASED_TOPIC, journal.c.position <= position
         )
-        with q.connect(self.db) as conn:
+        with q.connect(self.reader) as conn:
             return frozenset(UUID(hex=h) for h in conn.execute(query).scalars())
 
     def erased_references(self, position: int | None = None) -> frozenset[str]:
@@ -578,16 +603,20 @@ class ReadModels:
                 )
             ),
         )
-        with q.connect(self.db) as conn:
+        with q.connect(self.reader) as conn:
             return frozenset(conn.execute(query).scalars())
 
     def _situations(self, ids: list[str], position: int | None) -> dict[str, dict]:
         if not ids:
             return {}
         t = household_situation
-        with q.connect(self.db) as conn:
-            rows = q._rows(conn, select(t).where(as_of(t, position), t.c.household_id.in_(ids)))
-        return {r["household_id"]: r for r in rows}
+
+        def compute() -> dict[str, dict]:
+            with q.connect(self.reader) as conn:
+                rows = q._rows(conn, select(t).where(as_of(t, position), t.c.household_id.in_(ids)))
+            return {r["household_id"]: r for r in rows}
+
+        return self._fixed("situations", position, tuple(sorted(ids)), compute)
 
     def _identities(self, ids: list[str], audit: Audit, purpose: str) -> dict[str, dict]:
         """The identity rows of these households (current), each view logged via ``audit``.
@@ -598,7 +627,7 @@ class ReadModels:
         if not ids:
             return {}
         t = household_identity
-        with q.connect(self.db) as conn:
+        with q.connect(self.reader) as conn:
             rows = q._rows(conn, select(t).where(t.c.household_id.in_(ids)))
         found = {r["household_id"]: r for r in rows}
         if found:
@@ -754,14 +783,25 @@ class ReadModels:
             if name_matches:
                 terms.append(c.household_id.in_(list(name_matches)))
             where.append(or_(*terms))
-        with q.connect(self.db) as conn:
-            total = conn.execute(select(func.count()).select_from(households).where(*where)).scalar_one()
-            pages = max(1, -(-total // size))
-            page = min(max(1, page), pages)
-            rows = q._rows(
-                conn,
-                select(households).where(*where).order_by(c.reference).limit(size).offset((page - 1) * size),
-            )
+
+        def compute() -> tuple[int, int, list[dict]]:
+            with q.connect(self.reader) as conn:
+                total = conn.execute(select(func.count()).select_from(households).where(*where)).scalar_one()
+                number = min(max(1, page), max(1, -(-total // size)))
+                rows = q._rows(
+                    conn,
+                    select(households).where(*where).order_by(c.reference).limit(size).offset((number - 1) * size),
+                )
+            return total, number, rows
+
+        # The rows hold no identity and never change at a position: one query per
+        # (position, filters, page) for every reader; who sees what is decided below.
+        key = (
+            "households_page", self.position(position), position is None,
+            None if project_ids is None else tuple(sorted(p.hex for p in project_ids)),
+            status, reference, None if name_matches is None else tuple(sorted(name_matches)), page, size,
+        )
+        total, page, rows = self._fixed_rows.get(key, compute)
         items = self._views(rows, position, identity_for, situation_for, audit, "liste des ménages")
         return Page(items, page, size, total)
 
@@ -776,7 +816,7 @@ class ReadModels:
         mine = or_(t.c.bailleur_org == org.hex, t.c.officer_org == org.hex)
         projects = [p.hex for p in project_mous]
         scope = or_(mine, t.c.project_id.in_(projects)) if projects else mine
-        with q.connect(self.db) as conn:
+        with q.connect(self.reader) as conn:
             return list(
                 conn.execute(
                     select(t.c.household_id).where(
@@ -794,13 +834,16 @@ class ReadModels:
         position: int | None = None,
         purpose: str = "fiche ménage",
     ) -> HouseholdPseudo | None:
-        row = q.get_household_public(self.db, household_id, position=position)
+        row = self._fixed(
+            "household", position, (household_id,),
+            lambda: q.get_household_public(self.reader, household_id, position=position),
+        )
         if row is None:
             return None
         return self._views([row], position, identity_for, situation_for, audit, purpose)[0]
 
     def household_resource(self, household_id: UUID, position: int | None = None) -> Resource | None:
-        row = q.get_household_public(self.db, household_id, position=position)
+        row = q.get_household_public(self.reader, household_id, position=position)
         return self._household_resource(row, position) if row else None
 
     def households_for(
@@ -808,7 +851,7 @@ class ReadModels:
     ) -> list[HouseholdPseudo]:
         """Pseudonymised households of a project that ``org`` follows (own bailleur or officer)."""
         c = households.c
-        with q.connect(self.db) as conn:
+        with q.connect(self.reader) as conn:
             rows = q._rows(
                 conn,
                 select(households)
@@ -826,7 +869,7 @@ class ReadModels:
     def household_references(self, project_id: UUID) -> dict[str, UUID]:
         """reference → bailleur of every household of a project (imports)."""
         c = households.c
-        with q.connect(self.db) as conn:
+        with q.connect(self.reader) as conn:
             rows = conn.execute(
                 select(c.reference, c.bailleur_org).where(as_of(households, None), c.project_id == project_id.hex)
             ).all()
@@ -837,7 +880,7 @@ class ReadModels:
         wanted = list({i.hex for i in ids})
         out: dict[UUID, str] = {}
         c = households.c
-        with q.connect(self.db) as conn:
+        with q.connect(self.reader) as conn:
             for chunk in range(0, len(wanted), 500):
                 for hid, ref in conn.execute(
                     select(c.household_id, c.reference).where(
@@ -849,7 +892,7 @@ class ReadModels:
 
     def household_by_reference(self, reference: str) -> UUID | None:
         c = households.c
-        with q.connect(self.db) as conn:
+        with q.connect(self.reader) as conn:
             found = conn.execute(
                 select(c.household_id).where(as_of(households, None), func.lower(c.reference) == reference.strip().lower())
             ).scalars().first()
@@ -917,12 +960,18 @@ class ReadModels:
         if not ids:
             return views
         c = households.c
-        with q.connect(self.db) as conn:
-            officers = dict(
-                conn.execute(
-                    select(c.household_id, c.officer_org).where(as_of(households, position), c.household_id.in_(ids))
-                ).all()
-            )
+
+        def compute() -> dict[str, str]:
+            with q.connect(self.reader) as conn:
+                return dict(
+                    conn.execute(
+                        select(c.household_id, c.officer_org).where(
+                            as_of(households, position), c.household_id.in_(ids)
+                        )
+                    ).all()
+                )
+
+        officers = self._fixed("officers", position, tuple(sorted(ids)), compute)
         return [
             replace(v, resource=replace(v.resource, household_officer=_uuid(officers.get(v.household_id.hex))))
             for v in views
@@ -950,7 +999,7 @@ class ReadModels:
             where.append(c.live == live)
         if household_id is not None:
             where.append(c.household_id == household_id.hex)
-        with q.connect(self.db) as conn:
+        with q.connect(self.reader) as conn:
             total = conn.execute(select(func.count()).select_from(proposals).where(*where)).scalar_one()
             pages = max(1, -(-total // size))
             page = min(max(1, page), pages)
@@ -968,13 +1017,15 @@ class ReadModels:
         return Page(self._with_officers(views, position), page, size, total)
 
     def proposals_of(self, household_id: UUID, at: datetime, position: int | None = None) -> list[ProposalView]:
-        rows = q.list_proposals(self.db, household_id=household_id, position=position)
+        rows = q.list_proposals(self.reader, household_id=household_id, position=position)
         views = [self._proposal(r, at, position) for r in sorted(rows, key=lambda r: r["rank"])]
         return self._with_officers(views, position)
 
     def proposal(self, proposal_id: UUID, at: datetime, position: int | None = None) -> ProposalView | None:
         """One proposal with its objections, its offer and who made it."""
-        row = q.get_proposal(self.db, proposal_id, position=position)
+        row = self._fixed(
+            "proposal", position, (proposal_id,), lambda: q.get_proposal(self.reader, proposal_id, position=position)
+        )
         if row is None:
             return None
         erased = bool(self.erased([row["household_id"]], position))
@@ -992,12 +1043,15 @@ class ReadModels:
             )
             for o in row["objections"]
         )
-        with q.connect(self.db) as conn:
-            by_user = conn.execute(
-                select(journal.c.by_user).where(
-                    journal.c.originator_id == row["proposal_id"], journal.c.originator_version == 1
-                )
-            ).scalar()
+        def author() -> str | None:
+            with q.connect(self.reader) as conn:
+                return conn.execute(
+                    select(journal.c.by_user).where(
+                        journal.c.originator_id == row["proposal_id"], journal.c.originator_version == 1
+                    )
+                ).scalar()
+
+        by_user = self._fixed("proposal_author", position, (proposal_id,), author)
         return replace(
             view, objections=objections, offer=self.offer(view.offer_id, position), by_user=by_user or ""
         )
@@ -1018,11 +1072,21 @@ class ReadModels:
         identity: free texts about the household only when ``identity``, exact
         amounts only when ``situation``.
         """
+        return list(
+            self._fixed(
+                "timeline", position, (tuple(aggregate_ids), identity, situation),
+                lambda: tuple(self._timeline(app, aggregate_ids, identity, position, situation)),
+            )
+        )
+
+    def _timeline(
+        self, app: Any, aggregate_ids: list[UUID], identity: bool, position: int | None, situation: bool
+    ) -> list[TimelineEntry]:
         ids = [a.hex for a in aggregate_ids]
         query = select(journal).where(journal.c.originator_id.in_(ids))
         if position is not None:
             query = query.where(journal.c.position <= position)
-        with q.connect(self.db) as conn:
+        with q.connect(self.reader) as conn:
             rows = q._rows(conn, query.order_by(journal.c.position))
         last: dict[str, int] = {}
         for r in rows:
@@ -1043,7 +1107,7 @@ class ReadModels:
                     offer_refs[oid] = ""
         if offer_refs:
             c = offers.c
-            with q.connect(self.db) as conn:
+            with q.connect(self.reader) as conn:
                 for oid, ref in conn.execute(
                     select(c.offer_id, c.reference).where(
                         as_of(offers, None), c.offer_id.in_([o.hex for o in offer_refs])

@@ -80,8 +80,19 @@ def parse_semester(code: str) -> tuple[int, int] | None:
 class Reports:
     """One per Flask app: the report computations, cached by position."""
 
-    def __init__(self, db: Any, workers: int = 1, wait_seconds: float = 0.8) -> None:
+    def __init__(
+        self,
+        db: Any,
+        workers: int = 1,
+        wait_seconds: float = 0.8,
+        reader: Callable[[], Any] | None = None,
+        last_position: Callable[[], int] | None = None,
+    ) -> None:
         self.db = db
+        # The per-request lookups (position, windows over) go through the page's own
+        # connection when there is one; computations in the background use the engine.
+        self._reader = reader or (lambda: db)
+        self._last_position = last_position or (lambda: q.current_position(self._reader()))
         self.wait_seconds = wait_seconds  # how long a request waits for a file before "en préparation"
         self.cache = Cache(64)
         self.files = Cache(16)
@@ -95,7 +106,7 @@ class Reports:
 
     # -- positions ------------------------------------------------------------
     def position(self, position: int | None) -> int:
-        return q.current_position(self.db) if position is None else position
+        return self._last_position() if position is None else position
 
     # -- dashboard ------------------------------------------------------------
     def _deadlines_passed(self, project_id: UUID, position: int | None, at: datetime) -> int:
@@ -106,7 +117,7 @@ class Reports:
         it: (position, count) is an exact cache key, valid across minutes and hours.
         """
         c = rm_proposals.c
-        with q.connect(self.db) as conn:
+        with q.connect(self._reader()) as conn:
             return int(
                 conn.execute(
                     select(func.count())
@@ -196,7 +207,7 @@ class Reports:
         # The last position at a past instant: fixed until another event arrives (an
         # event stamped in the past by a skewed clock moves the current position too).
         pos = self.cache.get(
-            ("position_at", instant, q.current_position(self.db)), lambda: q.position_at(self.db, instant)
+            ("position_at", instant, self.position(None)), lambda: q.position_at(self._reader(), instant)
         )
         return (project_id, year, half, quartier, convention, pos)
 

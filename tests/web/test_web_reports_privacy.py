@@ -361,3 +361,29 @@ def test_header_badge_follows_events_reminders_and_read_marks(world, client_for,
     # Another worker process has its own cache: the marks' version keeps it exact too.
     other = client_for("vls.partenaire")
     assert badge(other) == before + 1
+
+
+def test_rows_shared_across_readers_never_carry_identity_and_follow_the_position(world, client_for):
+    """List, household and proposal rows are read once per position for every reader: who
+    sees a name, and the logging of each identity view, stay decided per request."""
+    from relogement.platform import sample
+
+    app = world.app.extensions["relogement"]
+    household = world.ids["household"]
+    partner, officer = client_for("vls.partenaire"), client_for("vcl.charge")
+    for url in ("/menages", f"/menages/{household}"):  # the partner's views fill the shared rows
+        assert "Famille Benali" not in partner.get(url).text
+    before = len(app.access_log(household_id=household))
+    for _ in range(2):
+        assert "Famille Benali" in officer.get(f"/menages/{household}").text
+    assert len(app.access_log(household_id=household)) == before + 2  # every view logged
+    assert "Famille Benali" not in partner.get(f"/menages/{household}").text
+
+    # A new event moves the position: the next page reads the new rows.
+    added = sample.register(world.world, bailleur="VCL", name="Famille Durand")
+    assert app.household(added).reference in partner.get("/menages").text
+    proposal = app.make_proposal(household, world.ids["offer"], 20_000, world.world.actor("VCL"))
+    page = partner.get(f"/propositions/{proposal}").text
+    assert "Loyer trop élevé pour ce ménage" not in page
+    app.raise_objection(proposal, "Loyer trop élevé pour ce ménage", world.world.actor("VLS"))
+    assert "Loyer trop élevé pour ce ménage" in partner.get(f"/propositions/{proposal}").text
