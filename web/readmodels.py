@@ -745,10 +745,17 @@ class ReadModels:
         out = []
         for r in rows:
             hid = r["household_id"]
-            identity: dict | None | bool = identities.get(hid) if hid in who else False
-            out.append(
-                self._household(r, position, UUID(hex=hid) in erased, situations.get(hid), identity, resources[hid])
-            )
+            gone = UUID(hex=hid) in erased
+            situation = situations.get(hid)
+            if hid in who:
+                out.append(self._household(r, position, gone, situation, identities.get(hid), resources[hid]))
+                continue
+
+            def pseudonymised(r: dict = r, gone: bool = gone, situation: dict | None = situation) -> HouseholdPseudo:
+                return self._household(r, position, gone, situation, False, resources[r["household_id"]])
+
+            # Without identity a view is the same for every reader at a position: built once.
+            out.append(self._fixed("household_view", position, (hid, gone, situation is not None), pseudonymised))
         return out
 
     def households_page(
