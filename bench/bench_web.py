@@ -183,7 +183,7 @@ def main() -> None:
     parser.add_argument("--max-requests", type=int, default=2000)
     parser.add_argument("--think", type=float, default=0.0)
     parser.add_argument("--pages", nargs="*", default=None)
-    parser.add_argument("--warmup", type=float, default=5.0,
+    parser.add_argument("--warmup", type=float, default=10.0,
                         help="seconds of discarded load per page before measuring (every worker warms its caches)")
     args = parser.parse_args()
 

@@ -467,6 +467,13 @@ class ReadModels:
     def project(self, project_id: UUID, position: int | None = None) -> ProjectView | None:
         return next((p for p in self.projects(position) if p.id == project_id), None)
 
+    def project_created_at(self, project_id: UUID, position: int | None = None) -> datetime | None:
+        def compute() -> datetime | None:
+            row = q.get_project(self.reader, project_id, position=position)
+            return row["created_at"] if row else None
+
+        return self._fixed("project_created_at", position, (project_id,), compute)
+
     def _project_resource(self, project_id: str | UUID, position: int | None) -> Resource:
         project = self.project(_uuid(project_id), position)  # type: ignore[arg-type]
         return project.resource() if project else Resource()

@@ -91,7 +91,7 @@ def dashboard():
     key = reports().dashboard_key(project.id, vp.position, vp.at)
     figures = reports().dashboard_for(key, vp.at)
 
-    def body() -> str:
+    def body() -> Markup:
         latest = readmodels().proposals_page(
             vp.at, key[2], project_ids=[project.id], status=["bail_signe"], size=10
         )
@@ -107,16 +107,16 @@ def dashboard():
             k: sorted((figures.get(k) or {}).items(), key=lambda kv, f=fn: f(kv[0]).lower())
             for k, fn in label.items()
         }
-        return render_template(
+        return Markup(render_template(
             "main/_dashboard_body.html", project=project, d=figures, t=figures["total"],
             names=names, groups=groups, latest=latest.items,
-        )
+        ))
 
     return render_template(
         "main/dashboard.html",
         project=project,
         projects=projects,
-        body=Markup(reports().cache.get(("corps",) + key, body)),
+        body=reports().cache.get(("corps",) + key, body),  # kept as Markup: no copy per request
         state_position=figures["position"],
         state_at=vp.at,
     )
@@ -178,13 +178,10 @@ def reste_a_vivre():
 
 def _report_params(project, r: Reader):
     """(year, half, quartier, convention, semester choices) from the query string."""
-    vp = viewpoint()
-    created = None
-    from relogement.projections import queries as q
-
-    row = q.get_project(readmodels().db, project.id, position=vp.position)
-    created = row["created_at"] if row else vp.at
     from relogement.web.reports import parse_semester, semesters
+
+    vp = viewpoint()
+    created = readmodels().project_created_at(project.id, vp.position) or vp.at
 
     choices = semesters(created, vp.at)
     text = r.raw("semestre")
@@ -228,16 +225,16 @@ def semestrial_report():
     report = reports().report(key)
     position = readmodels().position(vp.position)
 
-    def body() -> str:
+    def body() -> Markup:
         # The tables name erased households (as of the page's position) and link to files.
-        return render_template(
+        return Markup(render_template(
             "main/_report_body.html", r=report, choice=choice, project=project,
             chart=reports().chart(key), erased=readmodels().erased_references(position),
-        )
+        ))
 
     context.update(
         report=report, choice=choice,
-        body=Markup(reports().cache.get(("corps", key, choice.ended, project.id, position), body)),
+        body=reports().cache.get(("corps", key, choice.ended, project.id, position), body),
     )
     return render_template(
         "main/report.html", **context, state_position=report["position"],
