@@ -430,7 +430,21 @@ def render_pdf(report: dict) -> bytes:
     from weasyprint import HTML
 
     # Metadata dates come from <meta name="dcterms.created/modified"> (the report's instant).
-    return HTML(string=render_html(report, for_pdf=True), base_url=str(TEMPLATES)).write_pdf()
+    return HTML(string=render_html(report, for_pdf=True), base_url=str(TEMPLATES)).write_pdf(
+        full_fonts=not _reproducible_font_subsets()
+    )
+
+
+def _reproducible_font_subsets() -> bool:
+    """Whether WeasyPrint subsets fonts with HarfBuzz (libharfbuzz-subset0).
+
+    Without it WeasyPrint falls back to fontTools, whose subsets differ from one run to
+    the next: the same report would not give the same bytes. Whole fonts are then
+    embedded (a larger file, the same bytes every time).
+    """
+    from weasyprint.pdf import fonts
+
+    return getattr(fonts, "harfbuzz_subset", None) is not None
 
 
 def _pin_zip(data: bytes, instant: datetime) -> bytes:

@@ -286,6 +286,17 @@ def test_semestrial_report_s1_2026(programme):
     assert fau["population"] == {"inscrits": 7, "a_reloger": 4, "proposition_en_cours": 0, "reloges": 3, "sortis": 0}
 
 
+def test_report_pdf_is_reproducible_without_harfbuzz_subset(programme, monkeypatch):
+    # fontTools' subsets differ between runs: without HarfBuzz the fonts are embedded whole.
+    from weasyprint.pdf import fonts
+
+    w, runner, *_ = programme
+    report = rs.build(runner.engine, w.project_id, 2026, 1)
+    monkeypatch.setattr(fonts, "harfbuzz_subset", None)
+    pdf = rs.render_pdf(report)
+    assert rs.render_pdf(rs.build(runner.engine, w.project_id, 2026, 1)) == pdf
+
+
 def test_report_files_are_reproducible(programme):
     w, runner, *_ = programme
     first = rs.build(runner.engine, w.project_id, 2026, 1)
