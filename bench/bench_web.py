@@ -15,7 +15,9 @@ On a store already holding a programme (e.g. the 6,000 households):
    request, then ``--warmup`` seconds of discarded load (each worker process fills its
    own caches); then, per page, every client requests the page in a loop, for at most ``--seconds``
    and ``--max-requests`` requests in all; ``--think`` seconds between a client's
-   requests (0: closed loop, the harshest: latency = queue + service);
+   requests (0: closed loop, the harshest: latency = queue + service); ``--write-every S``
+   adds a writer process (bench/write_load.py) running one command every S seconds
+   meanwhile (0: the programme at rest);
 5. stops gunicorn (the process it started, by its id).
 
 Prints p50/p95/p99 per page, requests/s and errors; writes bench/results/web-<db>-<time>.json.
@@ -183,6 +185,8 @@ def main() -> None:
     parser.add_argument("--max-requests", type=int, default=2000)
     parser.add_argument("--think", type=float, default=0.0)
     parser.add_argument("--pages", nargs="*", default=None)
+    parser.add_argument("--write-every", type=float, default=0.0,
+                        help="seconds between commands of a concurrent writer process (0: none, the programme at rest)")
     parser.add_argument("--warmup", type=float, default=10.0,
                         help="seconds of discarded load per page before measuring (every worker warms its caches)")
     args = parser.parse_args()
@@ -227,6 +231,15 @@ def main() -> None:
             for path in pages:
                 warmed = load(args.port, cookies, path, args.clients, args.warmup, 10**9, 0.0)
                 print(f"{path}: warm-up {warmed['requests']} requests in {warmed['seconds']} s (discarded)", flush=True)
+        writer = None
+        if args.write_every > 0:
+            # Another process runs a command every few seconds while the pages are read: the
+            # position moves, and every worker renews what it keeps per position.
+            total = len(pages) * (args.seconds + 5)
+            writer = subprocess.Popen(
+                [sys.executable, str(ROOT / "bench" / "write_load.py"), "--database", args.database,
+                 "--every", str(args.write_every), "--seconds", str(total)],
+                stdout=subprocess.PIPE, text=True, cwd=ROOT)
         for path in pages:
             warm = first[path]
             load_avg = os.getloadavg()[0]
@@ -236,7 +249,11 @@ def main() -> None:
             r = results[path]
             print(f"  {r['requests']} requests in {r['seconds']} s ({r['requests_per_s']}/s), errors {r['errors']}: "
                   f"p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms, p99 {r['p99_ms']} ms", flush=True)
-        payload = {"workers": args.workers, "clients": args.clients, "sessions": args.sessions, "login": login,
+        writes = None
+        if writer is not None:
+            writes = (writer.communicate(timeout=len(pages) * args.seconds + 120)[0] or "").strip()
+            print(f"writer: {writes or 'stopped before its report'}", flush=True)
+        payload = {"workers": args.workers, "write_every_seconds": args.write_every, "writer": writes, "clients": args.clients, "sessions": args.sessions, "login": login,
                    "think_seconds": args.think, "seconds_per_page": args.seconds,
                    "warmup_seconds_per_page": args.warmup,
                    "max_requests_per_page": args.max_requests, "server_start_seconds": round(started, 1),
