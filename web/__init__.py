@@ -242,6 +242,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         wait_seconds=float(app.config.get("RELOGEMENT_REPORT_WAIT_SECONDS", 0.8)),
         reader=lambda: app.extensions["relogement.readmodels"].reader,
         last_position=lambda: app.extensions["relogement.readmodels"].last_position(),
+        # Live dashboards are recomputed at most this often (labelled with their position
+        # meanwhile); tests see every event at once.
+        refresh_seconds=float(
+            config.get(
+                "RELOGEMENT_DASHBOARD_REFRESH_SECONDS",
+                os.environ.get("RELOGEMENT_DASHBOARD_REFRESH_SECONDS", "0" if testing else "30"),
+            )
+        ),
     )
     app.extensions["relogement.reports"] = reports
     previous_close = relocation.on_close

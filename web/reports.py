@@ -87,18 +87,24 @@ class Reports:
         wait_seconds: float = 0.8,
         reader: Callable[[], Any] | None = None,
         last_position: Callable[[], int] | None = None,
+        refresh_seconds: float = 0.0,
     ) -> None:
         self.db = db
         # The per-request lookups (position, windows over) go through the page's own
         # connection when there is one; computations in the background use the engine.
         self._reader = reader or (lambda: db)
         self._last_position = last_position or (lambda: q.current_position(self._reader()))
+        # The live dashboard is computed again at most every ``refresh_seconds`` (0: at every
+        # new event); meanwhile the last one is shown, with the position it was computed at.
+        self.refresh_seconds = refresh_seconds
+        self._live: dict[UUID, tuple[tuple, datetime]] = {}  # project -> (key, computed at)
         self.wait_seconds = wait_seconds  # how long a request waits for a file before "en préparation"
         self.cache = Cache(64)
         self.files = Cache(16)
         self._jobs: dict[tuple, Future] = {}
         self._jobs_lock = threading.Lock()
         self._warmed: int | None = None
+        self._warmed_at: datetime | None = None
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rapports")
 
     def close(self) -> None:
@@ -143,6 +149,29 @@ class Reports:
             key, lambda: dashboard_module.dashboard(self.db, project_id, position=pos, instant=at)
         )
 
+    def dashboard_view(
+        self, project_id: UUID, position: int | None, at: datetime
+    ) -> tuple[tuple, dict, datetime]:
+        """(key, figures, the instant they describe) of the dashboard a page shows.
+
+        As of a past position: exactly that position's. Live: the current one, except that
+        within ``refresh_seconds`` of the last live computation that one is shown (its page
+        states the position it was computed at). Each dashboard costs seconds of CPU: under
+        a stream of commands, computing it at every event kept every worker busy (p95 of
+        all pages × 6 with one command every 5 s).
+        """
+        if position is None and self.refresh_seconds > 0:
+            last = self._live.get(project_id)
+            if last is not None and timedelta(0) <= at - last[1] < timedelta(seconds=self.refresh_seconds):
+                figures = self.cache.peek(last[0])
+                if figures is not None:
+                    return last[0], figures, last[1]
+        key = self.dashboard_key(project_id, position, at)
+        figures = self.dashboard_for(key, at)
+        if position is None:
+            self._live[project_id] = (key, at)
+        return key, figures, at
+
     def dashboard_key(self, project_id: UUID, position: int | None, at: datetime) -> tuple:
         """What names the dashboard's content: project, position, windows over at ``at``."""
         pos = self.position(position)
@@ -159,13 +188,17 @@ class Reports:
         with self._jobs_lock:
             if self._warmed == pos:
                 return
-            self._warmed = pos
+            if self.refresh_seconds > 0 and self._warmed_at is not None and (
+                timedelta(0) <= at - self._warmed_at < timedelta(seconds=self.refresh_seconds)
+            ):
+                return  # warmed recently: the pages show the last live figures meanwhile
+            self._warmed, self._warmed_at = pos, at
         ids = project_ids()
 
         def work() -> None:
             for project_id in ids:
                 try:
-                    self.dashboard(project_id, pos, at)
+                    self.dashboard_view(project_id, None, at)
                     self.suivi(project_id, pos, at, convention="personne", threshold=None,
                                fall=Decimal("1"), quartier=None)
                     # The report page's default: the last semester over (cached for good).

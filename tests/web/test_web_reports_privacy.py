@@ -387,3 +387,39 @@ def test_rows_shared_across_readers_never_carry_identity_and_follow_the_position
     assert "Loyer trop élevé pour ce ménage" not in page
     app.raise_objection(proposal, "Loyer trop élevé pour ce ménage", world.world.actor("VLS"))
     assert "Loyer trop élevé pour ce ménage" in partner.get(f"/propositions/{proposal}").text
+
+
+def test_live_dashboard_refreshed_at_most_every_interval_and_labelled(database_url, clock, tmp_path):
+    """In production a live dashboard is recomputed at most every N seconds; meanwhile the
+    last one is shown with the position and instant it describes (never unlabelled)."""
+    from relogement.platform import sample
+    from relogement.web import create_app
+    from relogement.web.demo_accounts import create_demo_accounts
+
+    app = create_app({
+        "TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "t", "RELOGEMENT_DATA_DIR": str(tmp_path),
+        "CLOCK": clock, "LOGIN_RATE_LIMIT": "1000 per minute", "RELOGEMENT_DASHBOARD_REFRESH_SECONDS": 60,
+    })
+    try:
+        relocation = app.extensions["relogement"]
+        w = sample.build_world(relocation)
+        create_demo_accounts(app.extensions["relogement.accounts"], app.extensions["relogement.readmodels"].organisations())
+        from tests.web.conftest import Client
+
+        city = Client(app)
+        city.login("vls.partenaire")
+
+        def shown() -> int:
+            page = city.get("/tableau-de-bord").text
+            return int(re.search(r'id="etat-position">État au [^,]+, événement n°&nbsp;([\d\u202f\xa0 ]+)<', page)
+                       .group(1).replace("\u202f", "").replace("\xa0", "").replace(" ", ""))
+
+        first = shown()
+        assert first == relocation.recorder.max_notification_id()
+        sample.register(w, bailleur="VCL", name="Famille Martin")
+        clock.advance(seconds=30)
+        assert shown() == first  # within the interval: the last figures, labelled as such
+        clock.advance(seconds=31)
+        assert shown() == relocation.recorder.max_notification_id() > first
+    finally:
+        app.extensions["relogement"].close()

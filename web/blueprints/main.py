@@ -88,8 +88,7 @@ def dashboard():
     if r.errors:
         abort(400, description="Paramètre invalide : " + " ".join(r.errors.values()))
     vp = viewpoint()
-    key = reports().dashboard_key(project.id, vp.position, vp.at)
-    figures = reports().dashboard_for(key, vp.at)
+    key, figures, shown_at = reports().dashboard_view(project.id, vp.position, vp.at)
 
     def body() -> Markup:
         latest = readmodels().proposals_page(
@@ -118,7 +117,7 @@ def dashboard():
         projects=projects,
         body=reports().cache.get(("corps",) + key, body),  # kept as Markup: no copy per request
         state_position=figures["position"],
-        state_at=vp.at,
+        state_at=shown_at,
     )
 
 
@@ -234,7 +233,10 @@ def semestrial_report():
 
     context.update(
         report=report, choice=choice,
-        body=reports().cache.get(("corps", key, choice.ended, project.id, position), body),
+        # Keyed by the erasures it names, not by the position: a new event does not change it.
+        body=reports().cache.get(
+            ("corps", key, choice.ended, project.id, readmodels().erased_references(position)), body
+        ),
     )
     return render_template(
         "main/report.html", **context, state_position=report["position"],
