@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from relogement.platform.application import Actor, RelocationApp
 from relogement.platform.values import Wishes
-from relogement.projections.machinery import FOREVER
+from relogement.projections.machinery import as_of
 from relogement.projections.read_models import households
 
 
@@ -40,7 +40,7 @@ def main() -> None:
         with engine.connect() as conn:
             rows = conn.execute(
                 select(c.household_id, c.officer_org).where(
-                    c.valid_to == FOREVER, c.status == "a_reloger"
+                    as_of(households, None), c.status == "a_reloger"
                 )
             ).all()
         if not rows:

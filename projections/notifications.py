@@ -33,8 +33,7 @@ import logging
 import os
 import smtplib
 import weakref
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -67,6 +66,7 @@ from relogement.events import project as project_facts
 from relogement.events import proposal as facts
 from relogement.platform.deadline import PARIS
 from relogement.projections.machinery import metadata
+from relogement.projections.queries import connect
 
 log = logging.getLogger(__name__)
 
@@ -214,16 +214,6 @@ def _ensure_user_tables(engine: Engine | Connection) -> None:
 
 
 # -- helpers --------------------------------------------------------------------
-
-
-@contextmanager
-def _reading(db: Engine | Connection) -> Iterator[Connection]:
-    """Read through a page's open connection as is, or open one on the engine."""
-    if isinstance(db, Connection):
-        yield db
-    else:
-        with db.connect() as conn:
-            yield conn
 
 
 def _utc(value: datetime) -> datetime:
@@ -754,7 +744,7 @@ def list_inbox(
         # Each source's first offset+limit rows hold the merged page.
         stored = stored.limit(offset + limit)
         reminders = reminders.limit(offset + limit)
-    with _reading(engine) as conn:
+    with connect(engine) as conn:
         items = [_stored(row) for row in conn.execute(stored).mappings()]
         items += [_reminder(row) for row in conn.execute(reminders).mappings()]
     items.sort(key=_order, reverse=True)
@@ -786,7 +776,7 @@ def bump_read_version(conn: Connection, org: str, user: str) -> None:
 def read_version(engine: Engine | Connection, org_id: UUID, user: str) -> int:
     """How many times ``user``'s read marks in ``org_id`` changed (0: never)."""
     _ensure_user_tables(engine)
-    with _reading(engine) as conn:
+    with connect(engine) as conn:
         value = conn.execute(
             select(read_versions.c.version).where(
                 read_versions.c.org_id == org_id.hex, read_versions.c.login == user
@@ -802,7 +792,7 @@ def next_inbox_change(engine: Engine | Connection, org_id: UUID, at: datetime) -
     at = _now(at)
     org = org_id.hex
     examine = notifications.alias("examine")
-    with _reading(engine) as conn:
+    with connect(engine) as conn:
         stored = conn.execute(
             select(func.min(notifications.c.created_at)).where(
                 notifications.c.org_id == org, notifications.c.created_at > at
@@ -828,7 +818,7 @@ def unread_count(engine: Engine | Connection, org_id: UUID, user: str, at: datet
     at = _now(at)
     org = org_id.hex
     _ensure_user_tables(engine)
-    with _reading(engine) as conn:
+    with connect(engine) as conn:
         stored = conn.execute(
             select(func.count()).select_from(_stored_query(org, at, user, True).subquery())
         ).scalar_one()

@@ -810,12 +810,11 @@ class ReadModels:
 
         # The rows hold no identity and never change at a position: one query per
         # (position, filters, page) for every reader; who sees what is decided below.
-        key = (
-            "households_page", self.position(position), position is None,
+        filters = (
             None if project_ids is None else tuple(sorted(p.hex for p in project_ids)),
             status, reference, None if name_matches is None else tuple(sorted(name_matches)), page, size,
         )
-        total, page, rows = self._fixed_rows.get(key, compute)
+        total, page, rows = self._fixed("households_page", position, filters, compute)
         items = self._views(rows, position, identity_for, situation_for, audit, "liste des ménages")
         return Page(items, page, size, total)
 

@@ -162,7 +162,7 @@ class Reports:
         """
         if position is None and self.refresh_seconds > 0:
             last = self._live.get(project_id)
-            if last is not None and timedelta(0) <= at - last[1] < timedelta(seconds=self.refresh_seconds):
+            if last is not None and self._within_refresh(last[1], at):
                 figures = self.cache.peek(last[0])
                 if figures is not None:
                     return last[0], figures, last[1]
@@ -171,6 +171,9 @@ class Reports:
         if position is None:
             self._live[project_id] = (key, at)
         return key, figures, at
+
+    def _within_refresh(self, since: datetime, at: datetime) -> bool:
+        return timedelta(0) <= at - since < timedelta(seconds=self.refresh_seconds)
 
     def dashboard_key(self, project_id: UUID, position: int | None, at: datetime) -> tuple:
         """What names the dashboard's content: project, position, windows over at ``at``."""
@@ -188,9 +191,7 @@ class Reports:
         with self._jobs_lock:
             if self._warmed == pos:
                 return
-            if self.refresh_seconds > 0 and self._warmed_at is not None and (
-                timedelta(0) <= at - self._warmed_at < timedelta(seconds=self.refresh_seconds)
-            ):
+            if self.refresh_seconds > 0 and self._warmed_at is not None and self._within_refresh(self._warmed_at, at):
                 return  # warmed recently: the pages show the last live figures meanwhile
             self._warmed, self._warmed_at = pos, at
         ids = project_ids()
