@@ -98,6 +98,8 @@ def breakdown(app: RelocationApp, batch_size: int) -> dict:
     try:
         wrap(app.recorder, "select_notifications", "read (select_notifications)")
         wrap(app.mapper, "to_domain_event", "decode (to_domain_event)")
+        wrap(runner, "drop_tables", "drop the read models' tables")
+        wrap(runner, "finish_rebuild", "build the deferred indexes, analyse")
         for projector in runner.projectors:
             name = type(projector).__name__
             for hook in ("begin_batch", "apply", "end_batch"):

@@ -209,6 +209,8 @@ household_identity = Table(
     Column("extra", JSON, nullable=False),
     Column("updated_position", BigInteger, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # Identities: dropped with their pages wiped (see ProjectionRunner.drop_tables).
+    info={"personal": True},
 )
 
 proposals = Table(

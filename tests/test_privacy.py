@@ -6,6 +6,8 @@ Every test runs on SQLite and PostgreSQL (fixtures in conftest.py).
 from __future__ import annotations
 
 import json
+import sqlite3
+from contextlib import closing
 from datetime import date, timedelta
 from pathlib import Path
 from uuid import UUID
@@ -269,6 +271,35 @@ def test_erasure_leaves_no_personal_value_anywhere_and_no_figure_changes(
             assert key not in data, path
             for needle in [*SECRETS.values(), UPDATED_NOTES]:
                 assert needle.encode() not in data, (path, needle)
+
+
+def test_a_rebuild_leaves_no_identity_in_the_pages_it_frees(app, world, database_url):
+    """Dropping the read models before a replay wipes the identities' pages (SQLite).
+
+    The other tables are dropped without zeroing their pages (a rebuild's drop went
+    from 6 s to 0.2 s on the 6,000-household programme): they hold nothing an erasure
+    removes. A copy of an identity left in a free page would outlive its erasure.
+    """
+    if not database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL gives a dropped table's files back to the system")
+    _register(world)
+    runner = build_runner(app)
+    try:
+        runner.catch_up()
+        file = _sqlite_files(database_url)[0]
+        with closing(sqlite3.connect(file)) as db:
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        name = SECRETS["name"].encode()
+        assert name in file.read_bytes()
+        runner.drop_tables()
+        with closing(sqlite3.connect(file)) as db:
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            # The pages of the other tables were freed as they were (cheap), not zeroed.
+            assert db.execute("PRAGMA freelist_count").fetchone()[0] > 0
+        for path in _sqlite_files(database_url):
+            assert name not in path.read_bytes(), path
+    finally:
+        runner.close()
 
 
 def _without_journal(tables: dict) -> dict:
