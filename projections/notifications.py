@@ -15,7 +15,15 @@ What lands in an organisation's inbox (``kind``):
 
 Reproducibility. Every stored notification is derived from one event (its key is
 the event's position and the recipient), so dropping the tables and replaying
-gives the same inbox. The 12-hour reminder depends on time, not on an event: it is
+gives the same inbox.
+
+Fan-out at read time. An event that notifies is stored once, as a *notice*: its
+text and its audience, either "the partners of the project" (minus its author, and
+for a proposal minus the officer's organisation) or a short list of parties (a
+proposal's stakeholders). Who was a partner when is recorded with the position at
+which it joined, so an organisation's inbox is the notices addressed to it, joined
+at read time: the same items as one stored row per recipient, but a rebuild writes
+one row per notice instead of one per partner (about twenty). The 12-hour reminder depends on time, not on an event: it is
 *derived at read time* from the proposals table, as a pure function of the events
 and the instant asked about (it appears at ``max(made_at, deadline - 12 h)`` unless
 the proposal ended before). So the inbox "as of t" is reproducible too, and no
@@ -51,11 +59,13 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    cast,
     delete,
     func,
     literal,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
@@ -84,27 +94,36 @@ KINDS = {
 
 # -- projection tables (dropped and replayed on rebuild) ----------------------
 
-notifications = Table(
-    "notifications",
+PARTNERS, PARTIES = "partenaires", "parties"
+
+# One row per event that notifies (see "Fan-out at read time" above).
+notices = Table(
+    "notif_notices",
     metadata,
-    Column("key", String(80), primary_key=True),
-    Column("position", BigInteger, nullable=False, index=True),
-    Column("org_id", String(32), nullable=False, index=True),
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
     Column("kind", String(40), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("project_id", String(32), nullable=True),
-    Column("proposal_id", String(32), nullable=True, index=True),
+    Column("proposal_id", String(32), nullable=True),
     Column("offer_id", String(32), nullable=True),
     Column("title", String(300), nullable=False),
     Column("body", Text, nullable=False),
+    # PARTNERS: the project's partners at that position, but not ``author`` (nobody is
+    # told what they just did) nor ``excluded``; PARTIES: the rows of notif_recipients.
+    Column("audience", String(12), nullable=False),
+    Column("author", String(32), nullable=True),
+    Column("excluded", String(32), nullable=True),
 )
+Index("ix_notif_notices_project", notices.c.project_id, notices.c.created_at, notices.c.position)
+Index("ix_notif_notices_proposal", notices.c.proposal_id, notices.c.kind)
 
-# The header's unread badge counts an organisation's inbox on every page: covering
-# indexes let PostgreSQL count from the index alone instead of visiting one heap page
-# per notification (an organisation's rows are spread over the whole table), and find
-# the proposals it was asked to examine (the 12-hour reminders) the same way.
-Index("ix_notifications_inbox", notifications.c.org_id, notifications.c.created_at, notifications.c.key)
-Index("ix_notifications_examine", notifications.c.org_id, notifications.c.kind, notifications.c.proposal_id)
+notice_recipients = Table(
+    "notif_recipients",
+    metadata,
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("org_id", String(32), primary_key=True),
+)
+Index("ix_notif_recipients_org", notice_recipients.c.org_id, notice_recipients.c.position)
 
 notif_orgs = Table(
     "notif_orgs",
@@ -119,6 +138,11 @@ notif_partners = Table(
     metadata,
     Column("project_id", String(32), primary_key=True),
     Column("org_id", String(32), primary_key=True),
+    # A partner hears of the notices after the one that made it a partner.
+    Column("joined_position", BigInteger, nullable=False),
+)
+Index(
+    "ix_notif_partners_org", notif_partners.c.org_id, notif_partners.c.project_id, notif_partners.c.joined_position
 )
 
 notif_offers = Table(
@@ -241,14 +265,6 @@ def _org_name(conn: Connection, org_id: str) -> str:
     return name or "Une organisation"
 
 
-def _partners(conn: Connection, project_id: str) -> list[str]:
-    return sorted(
-        conn.execute(
-            select(notif_partners.c.org_id).where(notif_partners.c.project_id == project_id)
-        ).scalars()
-    )
-
-
 def _offer_label(dwelling: dict, reference: str) -> str:
     where = dwelling.get("commune") or dwelling.get("quartier") or ""
     surface = dwelling.get("surface_m2")
@@ -267,9 +283,9 @@ def _stakeholders(proposal: dict[str, Any]) -> list[str]:
 
 
 class NotificationProjector:
-    """Turns events into inbox rows, one per recipient organisation."""
+    """Turns events into notices, each addressed to its recipient organisations."""
 
-    tables = (notif_orgs, notif_partners, notif_offers, notif_proposals, notifications)
+    tables = (notif_orgs, notif_partners, notif_offers, notif_proposals, notices, notice_recipients)
 
     # Offers' (reference, label) and proposals' rows kept across batches (the runner
     # calls forget() when another process wrote in between or a batch failed); after a
@@ -311,19 +327,17 @@ class NotificationProjector:
     # -- runner hooks: one batch = one transaction; caches live for one batch only
     def begin_batch(self, conn: Connection | None) -> None:
         self._rows: list[dict[str, Any]] = []
-        self._partner_cache: dict[str, list[str]] = {}
+        self._recipients: list[dict[str, Any]] = []
         self._name_cache: dict[str, str] = {}
 
     def end_batch(self, conn: Connection) -> None:
-        # One multi-row insert per batch instead of one statement per recipient.
+        # One multi-row insert per batch instead of one statement per notice.
         if self._rows:
-            conn.execute(notifications.insert(), self._rows)
+            conn.execute(notices.insert(), self._rows)
+        if self._recipients:
+            conn.execute(notice_recipients.insert(), self._recipients)
         self._rows = []
-
-    def _partners(self, conn: Connection, project_id: str) -> list[str]:
-        if project_id not in self._partner_cache:
-            self._partner_cache[project_id] = _partners(conn, project_id)
-        return self._partner_cache[project_id]
+        self._recipients = []
 
     def _org_name(self, conn: Connection, org_id: str) -> str:
         if org_id not in self._name_cache:
@@ -349,9 +363,10 @@ class NotificationProjector:
 
     def _project_created(self, conn: Connection, position: int, e: Any) -> None:
         conn.execute(
-            notif_partners.insert().values(project_id=e.originator_id.hex, org_id=e.pilot_org.hex)
+            notif_partners.insert().values(
+                project_id=e.originator_id.hex, org_id=e.pilot_org.hex, joined_position=position
+            )
         )
-        self._partner_cache.pop(e.originator_id.hex, None)
 
     def _partner_joined(self, conn: Connection, position: int, e: Any) -> None:
         key = {"project_id": e.originator_id.hex, "org_id": e.org_id.hex}
@@ -362,41 +377,42 @@ class NotificationProjector:
             )
         ).scalar()
         if not exists:
-            conn.execute(notif_partners.insert().values(**key))
-        self._partner_cache.pop(key["project_id"], None)
+            conn.execute(notif_partners.insert().values(**key, joined_position=position))
 
     # -- notifications ----------------------------------------------------------
     def _notify(
         self,
-        conn: Connection,
         position: int,
         e: Any,
-        recipients: Iterable[str],
         kind: str,
         title: str,
         body: str,
-        project_id: str | None = None,
+        project_id: str,
         proposal_id: str | None = None,
         offer_id: str | None = None,
+        *,
+        parties: Iterable[str] | None = None,
+        excluded: str | None = None,
     ) -> None:
+        """A notice to the project's partners (``parties=None``) or to ``parties``."""
         author = _hex(e.by_org) if getattr(e, "by_org", None) else None
-        for org in sorted(set(recipients)):
-            if org == author:  # nobody is told about what they just did
-                continue
-            self._rows.append(
-                dict(
-                    key=f"{position}:{org}",
-                    position=position,
-                    org_id=org,
-                    kind=kind,
-                    created_at=_utc(e.timestamp),
-                    project_id=project_id,
-                    proposal_id=proposal_id,
-                    offer_id=offer_id,
-                    title=title,
-                    body=body,
-                )
+        self._rows.append(
+            dict(
+                position=position,
+                kind=kind,
+                created_at=_utc(e.timestamp),
+                project_id=project_id,
+                proposal_id=proposal_id,
+                offer_id=offer_id,
+                title=title,
+                body=body,
+                audience=PARTNERS if parties is None else PARTIES,
+                author=author,
+                excluded=excluded,
             )
+        )
+        for org in sorted(set(parties or ()) - {author}):  # nobody is told what they just did
+            self._recipients.append({"position": position, "org_id": org})
 
     def _offer_published(self, conn: Connection, position: int, e: Any) -> None:
         label = _offer_label(e.dwelling, e.reference)
@@ -407,10 +423,8 @@ class NotificationProjector:
         self._trim()
         project = e.project_id.hex
         self._notify(
-            conn,
             position,
             e,
-            self._partners(conn, project),
             "nouvelle_offre",
             f"Nouvelle offre : {label}",
             f"{self._org_name(conn, e.bailleur_org.hex)} met ce logement à disposition des relogements.",
@@ -451,12 +465,9 @@ class NotificationProjector:
         conn.execute(notif_proposals.insert(), row)
         self._proposals[proposal] = row
         self._trim()
-        recipients = [o for o in self._partners(conn, project) if o != row["officer_org"]]
         self._notify(
-            conn,
             position,
             e,
-            recipients,
             "proposition_a_examiner",
             f"Proposition à examiner : ménage {e.household_reference} → {offer_label}",
             f"{self._org_name(conn, row['officer_org'])} propose ce logement au ménage "
@@ -465,6 +476,7 @@ class NotificationProjector:
             project_id=project,
             proposal_id=proposal,
             offer_id=e.offer_id.hex,
+            excluded=row["officer_org"],
         )
 
     def _proposal(self, conn: Connection, proposal_id: str) -> dict[str, Any] | None:
@@ -485,16 +497,15 @@ class NotificationProjector:
         if proposal is None:
             return
         self._notify(
-            conn,
             position,
             e,
-            _stakeholders(proposal),
             "opposition",
             f"Opposition sur la proposition au ménage {proposal['household_reference']}",
             f"{self._org_name(conn, _hex(e.by_org))} s'oppose à la proposition "
             f"({proposal['offer_label']}). Motif : {e.motive}",
             project_id=proposal["project_id"],
             proposal_id=proposal["proposal_id"],
+            parties=_stakeholders(proposal),
         )
 
     def _ended(self, conn: Connection, position: int, e: Any) -> None:
@@ -535,15 +546,14 @@ class NotificationProjector:
                 "attend leur levée ou un arbitrage du pilote."
             )
         self._notify(
-            conn,
             position,
             e,
-            _stakeholders(proposal),
             kind,
             title,
             body,
             project_id=proposal["project_id"],
             proposal_id=proposal["proposal_id"],
+            parties=_stakeholders(proposal),
         )
 
     def _lease_signed(self, conn: Connection, position: int, e: Any) -> None:
@@ -551,10 +561,8 @@ class NotificationProjector:
         if proposal is None:
             return
         self._notify(
-            conn,
             position,
             e,
-            self._partners(conn, proposal["project_id"]),
             "bail_signe",
             f"Bail signé : ménage {proposal['household_reference']} relogé",
             f"{self._org_name(conn, _hex(e.by_org))} a signé le bail ({proposal['offer_label']}), "
@@ -626,6 +634,54 @@ def reminder_time(made_at: datetime, deadline: datetime) -> datetime:
     return max(made_at, deadline - REMINDER_BEFORE)
 
 
+def _inbox_rows(org: str | None = None, kind: str | None = None, name: str = "inbox"):
+    """Every (notice, recipient) pair, optionally of one organisation and one kind.
+
+    The columns of one inbox row: ``key`` (``position:org``), ``position``, ``org_id``,
+    ``kind``, ``created_at``, the ids, ``title``, ``body``. Filters are applied inside
+    each branch so that the planner starts from the organisation's projects.
+    """
+    partner = notif_partners
+    to_partners = (
+        select(notices.c.position, partner.c.org_id)
+        .join(
+            partner,
+            and_(partner.c.project_id == notices.c.project_id, partner.c.joined_position < notices.c.position),
+        )
+        .where(
+            notices.c.audience == PARTNERS,
+            or_(notices.c.author.is_(None), notices.c.author != partner.c.org_id),
+            or_(notices.c.excluded.is_(None), notices.c.excluded != partner.c.org_id),
+        )
+    )
+    to_parties = select(notice_recipients.c.position, notice_recipients.c.org_id)
+    if org is not None:
+        to_partners = to_partners.where(partner.c.org_id == org)
+        to_parties = to_parties.where(notice_recipients.c.org_id == org)
+    if kind is not None:
+        to_partners = to_partners.where(notices.c.kind == kind)
+        to_parties = to_parties.join(notices, notices.c.position == notice_recipients.c.position).where(
+            notices.c.kind == kind
+        )
+    recipients = union_all(to_partners, to_parties).subquery(f"{name}_to")
+    return (
+        select(
+            (cast(notices.c.position, String) + literal(":") + recipients.c.org_id).label("key"),
+            notices.c.position,
+            recipients.c.org_id,
+            notices.c.kind,
+            notices.c.created_at,
+            notices.c.project_id,
+            notices.c.proposal_id,
+            notices.c.offer_id,
+            notices.c.title,
+            notices.c.body,
+        )
+        .join(recipients, recipients.c.position == notices.c.position)
+        .subquery(name)
+    )
+
+
 def _reminder_query(org: str | None, at: datetime, user: str | None, unread_only: bool):
     """The reminders that exist at ``at``: a pure function of the events and ``at``.
 
@@ -633,18 +689,12 @@ def _reminder_query(org: str | None, at: datetime, user: str | None, unread_only
     got its ``proposition_a_examiner``), so both follow the same partner rule.
     A reminder exists from ``reminder_at`` on, unless the proposal ended before.
     """
-    examine = notifications.alias("examine")
+    examine = _inbox_rows(org, "proposition_a_examiner", "examine")
     key = (
         literal("echeance:") + notif_proposals.c.proposal_id + literal(":") + examine.c.org_id
     ).label("key")
     columns = [notif_proposals, examine.c.org_id.label("recipient"), key]
-    query = select(*columns).join(
-        examine,
-        and_(
-            examine.c.proposal_id == notif_proposals.c.proposal_id,
-            examine.c.kind == "proposition_a_examiner",
-        ),
-    )
+    query = select(*columns).join(examine, examine.c.proposal_id == notif_proposals.c.proposal_id)
     if user is not None:
         query = query.add_columns(reads.c.login.label("read_by")).outerjoin(
             reads, and_(reads.c.key == key, reads.c.login == user)
@@ -658,8 +708,6 @@ def _reminder_query(org: str | None, at: datetime, user: str | None, unread_only
             notif_proposals.c.ended_at > notif_proposals.c.reminder_at,
         ),
     )
-    if org is not None:
-        query = query.where(examine.c.org_id == org)
     return query
 
 
@@ -703,10 +751,11 @@ def _stored(row: Any) -> Notification:
 
 
 def _stored_query(org: str, at: datetime, user: str, unread_only: bool):
+    rows = _inbox_rows(org)
     query = (
-        select(notifications, reads.c.login.label("read_by"))
-        .outerjoin(reads, and_(reads.c.key == notifications.c.key, reads.c.login == user))
-        .where(notifications.c.org_id == org, notifications.c.created_at <= at)
+        select(rows, reads.c.login.label("read_by"))
+        .outerjoin(reads, and_(reads.c.key == rows.c.key, reads.c.login == user))
+        .where(rows.c.created_at <= at)
     )
     if unread_only:
         query = query.where(reads.c.login.is_(None))
@@ -734,8 +783,11 @@ def list_inbox(
     at = _now(at)
     org = org_id.hex
     _ensure_user_tables(engine)
-    stored = _stored_query(org, at, user, unread_only).order_by(
-        notifications.c.created_at.desc(), notifications.c.position.desc(), notifications.c.key.desc()
+    stored = _stored_query(org, at, user, unread_only)
+    stored = stored.order_by(
+        stored.selected_columns.created_at.desc(),
+        stored.selected_columns.position.desc(),
+        stored.selected_columns.key.desc(),
     )
     reminders = _reminder_query(org, at, user, unread_only).order_by(
         notif_proposals.c.reminder_at.desc(), notif_proposals.c.proposal_id.desc()
@@ -791,23 +843,14 @@ def next_inbox_change(engine: Engine | Connection, org_id: UUID, at: datetime) -
     Until then, at the same position and read marks, the unread count cannot change."""
     at = _now(at)
     org = org_id.hex
-    examine = notifications.alias("examine")
+    examine = _inbox_rows(org, "proposition_a_examiner", "examine")
+    rows = _inbox_rows(org)
     with connect(engine) as conn:
-        stored = conn.execute(
-            select(func.min(notifications.c.created_at)).where(
-                notifications.c.org_id == org, notifications.c.created_at > at
-            )
-        ).scalar()
+        stored = conn.execute(select(func.min(rows.c.created_at)).where(rows.c.created_at > at)).scalar()
         reminder = conn.execute(
             select(func.min(notif_proposals.c.reminder_at))
-            .join(
-                examine,
-                and_(
-                    examine.c.proposal_id == notif_proposals.c.proposal_id,
-                    examine.c.kind == "proposition_a_examiner",
-                ),
-            )
-            .where(examine.c.org_id == org, notif_proposals.c.reminder_at > at)
+            .join(examine, examine.c.proposal_id == notif_proposals.c.proposal_id)
+            .where(notif_proposals.c.reminder_at > at)
         ).scalar()
     found = [_aware(v) for v in (stored, reminder) if v is not None]
     return min(found) if found else None
@@ -945,22 +988,23 @@ def dispatch_mail(engine: Engine, settings: SmtpSettings, at: datetime | None = 
     with engine.begin() as conn:
         state = conn.execute(select(mail_state).where(mail_state.c.name == "mail")).mappings().first()
         if state is None:
-            start = conn.execute(select(func.max(notifications.c.position))).scalar() or 0
+            start = conn.execute(select(func.max(notices.c.position))).scalar() or 0
             conn.execute(mail_state.insert().values(name="mail", start_position=start, start_at=at))
             state = {"start_position": start, "start_at": at}
     start_position, start_at = state["start_position"], _aware(state["start_at"])
 
     with engine.connect() as conn:
         # Anti-joins on the mail log: only what was never handled, however long the history.
+        rows = _inbox_rows()
         stored = (
-            select(notifications)
-            .outerjoin(mail_log, mail_log.c.key == notifications.c.key)
+            select(rows)
+            .outerjoin(mail_log, mail_log.c.key == rows.c.key)
             .where(
                 mail_log.c.key.is_(None),
-                notifications.c.position > start_position,
-                notifications.c.created_at <= at,
+                rows.c.position > start_position,
+                rows.c.created_at <= at,
             )
-            .order_by(notifications.c.position, notifications.c.key)
+            .order_by(rows.c.position, rows.c.key)
         )
         pending = [_stored(row) for row in conn.execute(stored).mappings()]
         reminders = _reminder_query(None, at, None, False).subquery()

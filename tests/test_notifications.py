@@ -19,7 +19,8 @@ from relogement.projections import notifications as notif
 from relogement.projections.machinery import table_snapshot
 
 INBOX_TABLES = [
-    notif.notifications,
+    notif.notices,
+    notif.notice_recipients,
     notif.notif_orgs,
     notif.notif_partners,
     notif.notif_offers,

@@ -185,7 +185,7 @@ def test_rebuild_defers_the_pages_indexes_and_recreates_every_one(app, clock):
     runner = build_runner(app)
     try:
         deferred = {ix.name for ix in runner._deferred_indexes()}
-        assert "ix_notifications_inbox" in deferred and "ix_rm_proposals_project_status" in deferred
+        assert "ix_notif_notices_project" in deferred and "ix_rm_proposals_project_status" in deferred
         assert not any(name.endswith("_current") for name in deferred)  # used while replaying
         runner.rebuild()
         inspector = inspect(runner.engine)
