@@ -18,6 +18,8 @@
 from __future__ import annotations
 
 import gc
+import hashlib
+import logging
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -56,6 +58,22 @@ tracking = Table(
     Column("name", String(100), primary_key=True),
     Column("position", BigInteger, nullable=False),
 )
+
+# The definition the read models of each runner were built with (a digest of their
+# tables, columns and indexes): a runner started with other definitions (a new version
+# of the code) empties them and replays the events, instead of reading or writing
+# tables of another shape.
+schemas = Table(
+    "projection_schema",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("digest", String(64), nullable=False),
+)
+
+# Serialises the schema check of runners starting at once (PostgreSQL; any fixed number).
+SCHEMA_LOCK_KEY = 0x5EED_5C4E
+
+log = logging.getLogger(__name__)
 
 # One row per stored event: maps instants to positions ("état au 30/06/2026,
 # événement n° 41 237") and gives the audit journal its who/when.
@@ -284,7 +302,45 @@ class ProjectionRunner:
             tables.extend(projector.tables)
         return tables
 
+    def schema_digest(self) -> str:
+        """A digest of the read models' definition: tables, columns, types, indexes."""
+        lines = []
+        for table in sorted(self._tables(), key=lambda t: t.name):
+            if table is tracking:
+                continue
+            columns = ",".join(
+                f"{c.name}:{c.type!r}:{c.nullable}:{c.primary_key}" for c in table.columns
+            )
+            indexes = ",".join(
+                sorted(f"{ix.name}({'/'.join(c.name for c in ix.columns)}){ix.unique}" for ix in table.indexes)
+            )
+            lines.append(f"{table.name}[{columns}][{indexes}]")
+        return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+    def _replay_if_schema_changed(self) -> None:
+        """Tables of another definition (an upgrade) are dropped: the catch-up replays them."""
+        digest = self.schema_digest()
+        metadata.create_all(self.engine, tables=[schemas, tracking], checkfirst=True)
+        with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(select(func.pg_advisory_xact_lock(SCHEMA_LOCK_KEY)))
+            stored = conn.execute(select(schemas.c.digest).where(schemas.c.name == self.name)).scalar()
+            if stored == digest:
+                return
+            built = conn.execute(select(tracking.c.position).where(tracking.c.name == self.name)).first()
+            if built is not None:
+                log.warning(
+                    "read models %r were built with another definition: dropped, to be replayed "
+                    "from the events", self.name,
+                )
+                tables = [t for t in self._tables() if t is not tracking]
+                metadata.drop_all(conn, tables=tables, checkfirst=True)
+                conn.execute(tracking.delete().where(tracking.c.name == self.name))
+            conn.execute(schemas.delete().where(schemas.c.name == self.name))
+            conn.execute(schemas.insert().values(name=self.name, digest=digest))
+
     def create_tables(self) -> None:
+        self._replay_if_schema_changed()
         metadata.create_all(self.engine, tables=self._tables(), checkfirst=True)
         self._create_missing_indexes()
         for projector in self.projectors:

@@ -195,3 +195,69 @@ def test_rebuild_defers_the_pages_indexes_and_recreates_every_one(app, clock):
             assert declared <= present, (table.name, declared - present)
     finally:
         runner.close()
+
+
+def test_read_models_of_another_definition_are_replayed_not_reused(app, clock):
+    """An upgrade that changes a read model's tables empties them and replays the events.
+
+    The runner records a digest of its tables' definition; a runner started with
+    another one (new code on an existing store) must not read or extend tables of
+    another shape. Same definition: nothing is replayed.
+    """
+    from sqlalchemy import select, update
+
+    from relogement.projections import build_runner
+    from relogement.projections.machinery import schemas, table_snapshot
+
+    _scenario(app, clock)
+    runner = build_runner(app)
+    try:
+        runner.catch_up()
+        built = table_snapshot(runner.engine, runner._tables())
+        position = runner.position()
+        assert position == _event_total(app)
+    finally:
+        runner.close()
+
+    again = build_runner(app)  # same code: the read models are kept as they are
+    try:
+        assert again.position() == position
+    finally:
+        again.close()
+
+    with again.engine.begin() as conn:  # as if built by an older version of the code
+        conn.execute(update(schemas).values(digest="0" * 64))
+    upgraded = build_runner(app)
+    try:
+        assert upgraded.position() == 0
+        with upgraded.engine.connect() as conn:
+            assert conn.execute(select(schemas.c.digest)).scalar() == upgraded.schema_digest()
+        assert upgraded.catch_up() == _event_total(app)
+        assert table_snapshot(upgraded.engine, upgraded._tables()) == built
+    finally:
+        upgraded.close()
+
+
+def test_schema_digest_follows_the_tables_definition(app):
+    from sqlalchemy import Column, Integer, MetaData, Table
+
+    from relogement.projections.machinery import ProjectionRunner
+
+    class Shaped:
+        def __init__(self, table):
+            self.tables = (table,)
+
+        def apply(self, conn, position, domain_event):
+            pass
+
+    def digest(*columns):
+        table = Table("t_shape", MetaData(), Column("id", Integer, primary_key=True), *columns)
+        runner = ProjectionRunner(app, [Shaped(table)], name="shape")
+        try:
+            return runner.schema_digest()
+        finally:
+            runner.close()
+
+    assert digest() == digest()
+    assert digest(Column("n", Integer)) != digest()
+    assert digest(Column("n", Integer, nullable=False)) != digest(Column("n", Integer))
