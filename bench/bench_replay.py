@@ -96,7 +96,7 @@ def breakdown(app: RelocationApp, batch_size: int) -> dict:
 
     runner = build_runner(app, batch_size=batch_size)
     try:
-        wrap(app.recorder, "select_notifications", "read (select_notifications)")
+        wrap(runner, "_read", "read (runner._read: the recorder's table, Core)")
         wrap(app.mapper, "to_domain_event", "decode (to_domain_event)")
         wrap(runner, "drop_tables", "drop the read models' tables")
         wrap(runner, "finish_rebuild", "build the deferred indexes, analyse")
@@ -110,8 +110,6 @@ def breakdown(app: RelocationApp, batch_size: int) -> dict:
         total = time.perf_counter() - began
     finally:
         runner.close()
-        for attr in ("select_notifications",):
-            app.recorder.__dict__.pop(attr, None)
         app.mapper.__dict__.pop("to_domain_event", None)
     accounted = sum(spent.values())
     parts = {k: round(v, 3) for k, v in sorted(spent.items(), key=lambda kv: -kv[1])}

@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 from uuid import UUID
 
+from eventsourcing.persistence import Notification
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -506,7 +507,7 @@ class ProjectionRunner:
                 limit = min(limit, up_to - position)
                 if limit <= 0:
                     return 0
-            notifications = self.app.recorder.select_notifications(start=start, limit=limit)
+            notifications = self._read(start, limit)
             if not notifications:
                 return 0
             if position != self._last_position:
@@ -537,6 +538,39 @@ class ProjectionRunner:
             )
         self._last_position = notifications[-1].id
         return len(notifications)
+
+    def _read(self, start: int, limit: int) -> list[Any]:
+        """The notifications from ``start`` on: the library's recorder's rows, read with Core.
+
+        The recorder's ``select_notifications`` maps each row to an ORM object first
+        (half of the time a rebuild spent reading); this is the same ordered SELECT on
+        its table. Recorders without that table (or serialised by an access lock) are
+        read through the library.
+        """
+        recorder = self.app.recorder
+        datastore = getattr(recorder, "datastore", None)
+        record = getattr(recorder, "events_record_cls", None)
+        if datastore is None or record is None or getattr(datastore, "access_lock", None) is not None:
+            return recorder.select_notifications(start=start, limit=limit)
+        t = record.__table__
+        query = (
+            select(t.c.id, t.c.originator_id, t.c.originator_version, t.c.topic, t.c.state)
+            .where(t.c.id >= start)
+            .order_by(t.c.id)
+            .limit(limit)
+        )
+        with datastore.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [
+            Notification(
+                id=row[0],
+                originator_id=row[1],
+                originator_version=row[2],
+                topic=row[3],
+                state=bytes(row[4]) if isinstance(row[4], memoryview) else row[4],
+            )
+            for row in rows
+        ]
 
     # -- polling (events written by other processes) -------------------------
     def start_polling(self, interval: float = 0.5) -> None:

@@ -59,6 +59,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    bindparam,
     cast,
     delete,
     func,
@@ -311,6 +312,9 @@ class NotificationProjector:
             self.forget()
 
     def _offer(self, conn: Connection, offer_id: str) -> tuple[str, str] | None:
+        pending = self._new_offers.get(offer_id)  # not in the table before the batch ends
+        if pending is not None:
+            return pending["reference"], pending["label"]
         cached = self._offers.get(offer_id)
         if cached is not None or self._complete:
             return cached
@@ -328,16 +332,35 @@ class NotificationProjector:
     def begin_batch(self, conn: Connection | None) -> None:
         self._rows: list[dict[str, Any]] = []
         self._recipients: list[dict[str, Any]] = []
+        # Offers and proposals first seen in this batch (inserted at its end: the row
+        # dicts are the cached ones, so later events of the batch amend them in place),
+        # and the proposals of earlier batches that ended in this one.
+        self._new_offers: dict[str, dict[str, Any]] = {}
+        self._new_proposals: dict[str, dict[str, Any]] = {}
+        self._ended_rows: list[dict[str, Any]] = []
         self._name_cache: dict[str, str] = {}
 
     def end_batch(self, conn: Connection) -> None:
-        # One multi-row insert per batch instead of one statement per notice.
+        # Multi-row statements per batch instead of one statement per event.
+        if self._new_offers:
+            conn.execute(notif_offers.insert(), list(self._new_offers.values()))
+        if self._new_proposals:
+            conn.execute(notif_proposals.insert(), list(self._new_proposals.values()))
+        if self._ended_rows:
+            conn.execute(
+                notif_proposals.update()
+                .where(
+                    notif_proposals.c.proposal_id == bindparam("p_id"),
+                    notif_proposals.c.ended_at.is_(None),
+                )
+                .values(ended_at=bindparam("p_ended_at")),
+                self._ended_rows,
+            )
         if self._rows:
             conn.execute(notices.insert(), self._rows)
         if self._recipients:
             conn.execute(notice_recipients.insert(), self._recipients)
-        self._rows = []
-        self._recipients = []
+        self.begin_batch(None)
 
     def _org_name(self, conn: Connection, org_id: str) -> str:
         if org_id not in self._name_cache:
@@ -416,9 +439,9 @@ class NotificationProjector:
 
     def _offer_published(self, conn: Connection, position: int, e: Any) -> None:
         label = _offer_label(e.dwelling, e.reference)
-        conn.execute(
-            notif_offers.insert(), {"offer_id": e.originator_id.hex, "reference": e.reference, "label": label}
-        )
+        self._new_offers[e.originator_id.hex] = {
+            "offer_id": e.originator_id.hex, "reference": e.reference, "label": label
+        }
         self._offers[e.originator_id.hex] = (e.reference, label)
         self._trim()
         project = e.project_id.hex
@@ -437,11 +460,15 @@ class NotificationProjector:
         if offer is not None:
             reference = offer[0]
             label = _offer_label(e.dwelling, reference)
-            conn.execute(
-                notif_offers.update()
-                .where(notif_offers.c.offer_id == e.originator_id.hex)
-                .values(label=label)
-            )
+            pending = self._new_offers.get(e.originator_id.hex)
+            if pending is not None:
+                pending["label"] = label
+            else:
+                conn.execute(
+                    notif_offers.update()
+                    .where(notif_offers.c.offer_id == e.originator_id.hex)
+                    .values(label=label)
+                )
             self._offers[e.originator_id.hex] = (reference, label)
 
     def _proposal_made(self, conn: Connection, position: int, e: Any) -> None:
@@ -462,7 +489,7 @@ class NotificationProjector:
             "ended_at": None,
             "reminder_at": reminder_time(_utc(e.timestamp), _utc(e.objection_deadline)),
         }
-        conn.execute(notif_proposals.insert(), row)
+        self._new_proposals[proposal] = row
         self._proposals[proposal] = row
         self._trim()
         self._notify(
@@ -480,6 +507,9 @@ class NotificationProjector:
         )
 
     def _proposal(self, conn: Connection, proposal_id: str) -> dict[str, Any] | None:
+        pending = self._new_proposals.get(proposal_id)  # not in the table before the batch ends
+        if pending is not None:
+            return pending
         cached = self._proposals.get(proposal_id)
         if cached is not None or self._complete:
             return cached
@@ -512,15 +542,14 @@ class NotificationProjector:
         """Refused, withdrawn or objection upheld: no reminder any more."""
         if isinstance(e, facts.ObjectionArbitrated) and e.decision != "maintenue":
             return
-        conn.execute(
-            notif_proposals.update()
-            .where(
-                notif_proposals.c.proposal_id == e.originator_id.hex,
-                notif_proposals.c.ended_at.is_(None),
-            )
-            .values(ended_at=_utc(e.timestamp))
-        )
-        cached = self._proposals.get(e.originator_id.hex)
+        proposal = e.originator_id.hex
+        pending = self._new_proposals.get(proposal)
+        if pending is not None:
+            if pending["ended_at"] is None:
+                pending["ended_at"] = _utc(e.timestamp)
+            return
+        self._ended_rows.append({"p_id": proposal, "p_ended_at": _utc(e.timestamp)})
+        cached = self._proposals.get(proposal)
         if cached is not None and cached.get("ended_at") is None:
             cached["ended_at"] = _utc(e.timestamp)
 

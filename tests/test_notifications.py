@@ -123,7 +123,7 @@ def test_inbox_follows_the_lifecycle_and_read_state_is_per_user(app, clock):
         runner.close()
 
 
-def test_rebuilt_inbox_equals_the_incremental_one_and_keeps_read_marks(app, clock):
+def test_rebuilt_inbox_equals_the_incremental_one_and_keeps_read_marks(app, clock, monkeypatch):
     world = sample.build_world(app)
     runner = build_runner(app, batch_size=3)  # small batches: many incremental steps
     try:
@@ -164,6 +164,11 @@ def test_rebuilt_inbox_equals_the_incremental_one_and_keeps_read_marks(app, cloc
         runner.rebuild()
         assert table_snapshot(engine, INBOX_TABLES) == incremental_tables
         assert _all_inboxes(engine, world, at, "lecteur") == incremental
+        # Offers and proposals wait in memory until their batch ends: a cache dropped
+        # mid-batch (past MAX_CACHED) must not lose them.
+        monkeypatch.setattr(notif.NotificationProjector, "MAX_CACHED", 1)
+        runner.rebuild()
+        assert table_snapshot(engine, INBOX_TABLES) == incremental_tables
         # A withdrawn proposal gets no reminder; the kept one got its reminder (before closing).
         dep = [n for n in incremental["DEP59"] if n.kind == "echeance_12h"]
         assert [n.proposal_id for n in dep] == [kept]

@@ -261,3 +261,17 @@ def test_schema_digest_follows_the_tables_definition(app):
     assert digest() == digest()
     assert digest(Column("n", Integer)) != digest()
     assert digest(Column("n", Integer, nullable=False)) != digest(Column("n", Integer))
+
+
+def test_runner_reads_the_same_notifications_as_the_library(app, clock):
+    from relogement.projections import build_runner
+
+    _scenario(app, clock)
+    runner = build_runner(app)
+    try:
+        total = _event_total(app)
+        for start, limit in ((1, total), (3, 4), (total, 10), (total + 1, 10)):
+            assert runner._read(start, limit) == app.recorder.select_notifications(start=start, limit=limit)
+        assert len(runner._read(1, total)) == total
+    finally:
+        runner.close()
