@@ -32,7 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from relogement.events import proposal as facts
-from relogement.projections.machinery import metadata
+from relogement.projections.machinery import bulk_insert, metadata
 
 deadline_windows = Table(
     "deadline_windows",
@@ -91,7 +91,7 @@ class DeadlineProjector:
 
     def end_batch(self, conn: Connection) -> None:
         if self._new:
-            conn.execute(deadline_windows.insert(), list(self._new.values()))
+            bulk_insert(conn, deadline_windows, list(self._new.values()))
         self._new = {}
 
     def apply(self, conn: Connection, position: int, domain_event: Any) -> None:

@@ -163,6 +163,50 @@ def put_version(
     return new
 
 
+_INSERTS: dict[tuple[str, str], tuple[str, list[tuple[str, Any, Any]]]] = {}
+
+
+def _insert_plan(conn: Connection, table: Table) -> tuple[str, list[tuple[str, Any, Any]]]:
+    dialect = conn.dialect
+    plan = _INSERTS.get((dialect.name, table.name))
+    if plan is None:
+        columns = list(table.columns)
+        quote = dialect.identifier_preparer.quote
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        sql = (
+            f"INSERT INTO {quote(table.name)} ({', '.join(quote(c.name) for c in columns)}) "
+            f"VALUES ({', '.join([mark] * len(columns))})"
+        )
+        fields = []
+        for c in columns:
+            default = c.default.arg if c.default is not None and c.default.is_scalar else None
+            processor = c.type.dialect_impl(dialect).bind_processor(dialect)
+            fields.append((c.key, default, processor))
+        plan = _INSERTS[(dialect.name, table.name)] = (sql, fields)
+    return plan
+
+
+def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """``conn.execute(table.insert(), rows)``, the driver's ``executemany`` fed directly.
+
+    Same values as SQLAlchemy's (each column's bind processor: JSON text, SQLite's
+    datetime text; a missing key takes the column's scalar default), without building
+    a parameter dictionary per row: that was a third of a rebuild's writing time.
+    """
+    if not rows:
+        return
+    sql, fields = _insert_plan(conn, table)
+    params = [
+        tuple(
+            (value if processor is None else processor(value))
+            for key, default, processor in fields
+            for value in (row.get(key, default),)
+        )
+        for row in rows
+    ]
+    conn.exec_driver_sql(sql, params)
+
+
 def as_of(table: Table, position: int | None):
     """Filter for the versions of ``table`` valid at ``position`` (None = now)."""
     if position is None:
@@ -240,7 +284,7 @@ class JournalProjector:
     def end_batch(self, conn: Connection) -> None:
         # One multi-row insert per batch instead of one statement per event.
         if self._rows:
-            conn.execute(journal.insert(), self._rows)
+            bulk_insert(conn, journal, self._rows)
         self._rows = []
 
 

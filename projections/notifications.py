@@ -76,7 +76,7 @@ from relogement.events import organisation as org_facts
 from relogement.events import project as project_facts
 from relogement.events import proposal as facts
 from relogement.platform.deadline import PARIS
-from relogement.projections.machinery import metadata
+from relogement.projections.machinery import bulk_insert, metadata
 from relogement.projections.queries import connect
 
 log = logging.getLogger(__name__)
@@ -343,9 +343,9 @@ class NotificationProjector:
     def end_batch(self, conn: Connection) -> None:
         # Multi-row statements per batch instead of one statement per event.
         if self._new_offers:
-            conn.execute(notif_offers.insert(), list(self._new_offers.values()))
+            bulk_insert(conn, notif_offers, list(self._new_offers.values()))
         if self._new_proposals:
-            conn.execute(notif_proposals.insert(), list(self._new_proposals.values()))
+            bulk_insert(conn, notif_proposals, list(self._new_proposals.values()))
         if self._ended_rows:
             conn.execute(
                 notif_proposals.update()
@@ -357,9 +357,9 @@ class NotificationProjector:
                 self._ended_rows,
             )
         if self._rows:
-            conn.execute(notices.insert(), self._rows)
+            bulk_insert(conn, notices, self._rows)
         if self._recipients:
-            conn.execute(notice_recipients.insert(), self._recipients)
+            bulk_insert(conn, notice_recipients, self._recipients)
         self.begin_batch(None)
 
     def _org_name(self, conn: Connection, org_id: str) -> str:

@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import Table, and_, bindparam, select
 from sqlalchemy.engine import Connection
 
-from relogement.projections.machinery import FOREVER
+from relogement.projections.machinery import FOREVER, bulk_insert
 
 _MISSING = object()
 
@@ -160,5 +160,5 @@ class BatchWriter:
                 )
             rows = self._new[name]
             if rows:
-                conn.execute(table.insert(), rows)
+                bulk_insert(conn, table, rows)
         self.begin()

@@ -275,3 +275,50 @@ def test_runner_reads_the_same_notifications_as_the_library(app, clock):
         assert len(runner._read(1, total)) == total
     finally:
         runner.close()
+
+
+def test_bulk_insert_stores_what_sqlalchemy_stores(app):
+    """JSON, datetimes, NULLs, defaults: the driver-fed insert gives the same rows."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import JSON, BigInteger, Column, DateTime, MetaData, String, Table, select
+
+    from relogement.projections.machinery import FOREVER, bulk_insert, make_engine
+
+    def table(name):
+        return Table(
+            name,
+            MetaData(),
+            Column("id", String(10), primary_key=True),
+            Column("n", BigInteger, nullable=True),
+            Column("at", DateTime(timezone=True), nullable=True),
+            Column("doc", JSON, nullable=True),
+            Column("valid_to", BigInteger, nullable=False, default=FOREVER),
+        )
+
+    rows = [
+        {"id": "a", "n": 1, "at": datetime(2026, 3, 2, 9, 0, tzinfo=UTC), "doc": {"x": [1, "é"]}},
+        {"id": "b", "n": None, "at": None, "doc": None, "valid_to": 7},
+        {"id": "c", "n": 2**40, "at": datetime(2026, 3, 2, 9, 0, 0, 123456, tzinfo=UTC), "doc": []},
+    ]
+    engine = make_engine(app.database_url)
+    reference, bulk = table("t_reference"), table("t_bulk")
+    try:
+        for t in (reference, bulk):
+            t.create(engine)
+        with engine.begin() as conn:
+            for row in rows:  # one by one: SQLAlchemy fills the default of a missing key
+                conn.execute(reference.insert(), row)
+            bulk_insert(conn, bulk, rows)
+        with engine.connect() as conn:
+            expected = conn.execute(select(reference).order_by(reference.c.id)).all()
+            assert conn.execute(select(bulk).order_by(bulk.c.id)).all() == expected
+            raw = "SELECT id, n, at, CAST(doc AS TEXT), valid_to FROM {} ORDER BY id"
+            assert conn.exec_driver_sql(raw.format("t_bulk")).all() == conn.exec_driver_sql(
+                raw.format("t_reference")
+            ).all()
+        assert expected[0].valid_to == FOREVER and expected[1].valid_to == 7
+    finally:
+        for t in (reference, bulk):
+            t.drop(engine)
+        engine.dispose()
