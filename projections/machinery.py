@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -163,10 +164,12 @@ def put_version(
     return new
 
 
-_INSERTS: dict[tuple[str, str], tuple[str, list[tuple[str, Any, Any]]]] = {}
+_INSERTS: dict[tuple[str, str], tuple[str, list[tuple[str, Any, Any]], Any, list[tuple[int, Any]]]] = {}
 
 
-def _insert_plan(conn: Connection, table: Table) -> tuple[str, list[tuple[str, Any, Any]]]:
+def _insert_plan(
+    conn: Connection, table: Table
+) -> tuple[str, list[tuple[str, Any, Any]], Any, list[tuple[int, Any]]]:
     dialect = conn.dialect
     plan = _INSERTS.get((dialect.name, table.name))
     if plan is None:
@@ -182,7 +185,9 @@ def _insert_plan(conn: Connection, table: Table) -> tuple[str, list[tuple[str, A
             default = c.default.arg if c.default is not None and c.default.is_scalar else None
             processor = c.type.dialect_impl(dialect).bind_processor(dialect)
             fields.append((c.key, default, processor))
-        plan = _INSERTS[(dialect.name, table.name)] = (sql, fields)
+        getter = itemgetter(*(key for key, _, _ in fields))
+        processors = [(i, processor) for i, (_, _, processor) in enumerate(fields) if processor is not None]
+        plan = _INSERTS[(dialect.name, table.name)] = (sql, fields, getter, processors)
     return plan
 
 
@@ -195,15 +200,16 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
     """
     if not rows:
         return
-    sql, fields = _insert_plan(conn, table)
-    params = [
-        tuple(
-            (value if processor is None else processor(value))
-            for key, default, processor in fields
-            for value in (row.get(key, default),)
-        )
-        for row in rows
-    ]
+    sql, fields, getter, processors = _insert_plan(conn, table)
+    params = []
+    for row in rows:
+        try:
+            values = list(getter(row)) if len(fields) > 1 else [getter(row)]
+        except KeyError:
+            values = [row.get(key, default) for key, default, _ in fields]
+        for i, processor in processors:
+            values[i] = processor(values[i])
+        params.append(tuple(values))
     conn.exec_driver_sql(sql, params)
 
 

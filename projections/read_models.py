@@ -367,12 +367,22 @@ def resources_band(resources_cents: int) -> str:
     raise AssertionError("unreachable")
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def jsonable(value: Any) -> Any:
     """Event values → JSON (Decimal as text, UUID as hex, dates ISO)."""
+    # Plain values (most leaves) are returned without a call: a rebuild converts
+    # every proposal's indicators, about a million values.
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
+        return {
+            (k if type(k) is str else str(k)): (v if type(v) in _PLAIN else jsonable(v))
+            for k, v in value.items()
+        }
     if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
+        return [v if type(v) in _PLAIN else jsonable(v) for v in value]
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, UUID):
