@@ -141,7 +141,9 @@ class BatchWriter:
     def flush(self, conn: Connection) -> None:
         for name, table in self.tables.items():
             closes = self._close[name]
-            if closes:
+            if closes and conn.dialect.name == "postgresql":
+                _close_from_values(conn, table, self.keys[name], closes)
+            elif closes:
                 keys = self.keys[name]
                 stmt = (
                     table.update()
@@ -162,3 +164,28 @@ class BatchWriter:
             if rows:
                 bulk_insert(conn, table, rows)
         self.begin()
+
+
+CLOSES_PER_STATEMENT = 2000
+
+
+def _close_from_values(conn: Connection, table: Table, keys: tuple[str, ...], closes: dict[tuple, int]) -> None:
+    """Close many current versions with one ``UPDATE … FROM (VALUES …)`` per chunk (PostgreSQL).
+
+    One statement per closed row cost a round trip each: a rebuild closes ≈ 29,000.
+    """
+    quote = conn.dialect.identifier_preparer.quote
+    types = [table.c[k].type.compile(dialect=conn.dialect) for k in keys]
+    row = "(" + ", ".join([f"%s::{t}" for t in types] + ["%s::BIGINT"]) + ")"
+    names = ", ".join([f"k{i}" for i in range(len(keys))] + ["closed_at"])
+    match = " AND ".join(f"t.{quote(k)} = v.k{i}" for i, k in enumerate(keys))
+    items = list(closes.items())
+    for start in range(0, len(items), CLOSES_PER_STATEMENT):
+        chunk = items[start : start + CLOSES_PER_STATEMENT]
+        sql = (
+            f"UPDATE {quote(table.name)} AS t SET valid_to = v.closed_at "
+            f"FROM (VALUES {', '.join([row] * len(chunk))}) AS v({names}) "
+            f"WHERE {match} AND t.valid_to = {FOREVER}"
+        )
+        params = tuple(value for ident, position in chunk for value in (*ident, position))
+        conn.exec_driver_sql(sql, params)
