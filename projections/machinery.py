@@ -241,7 +241,8 @@ class Projector(Protocol):
     projector cache rows and write them in bulk; a failed batch rolls back
     whole and the next ``begin_batch`` starts from a clean cache.
 
-    Optional attributes: ``raw = True`` makes ``apply`` receive the stored
+    Optional attributes: ``retired_tables``, names of tables an earlier version of the
+    projector used (dropped when the read models' definition changes); ``raw = True`` makes ``apply`` receive the stored
     notification (topic, state bytes as stored) instead of the decoded domain
     event — the audit chain hashes those bytes; ``durable_tables`` are created
     with the others but never dropped by :meth:`ProjectionRunner.rebuild` (a
@@ -395,6 +396,10 @@ class ProjectionRunner:
                 )
                 tables = [t for t in self._tables() if t is not tracking]
                 metadata.drop_all(conn, tables=tables, checkfirst=True)
+                quote = conn.dialect.identifier_preparer.quote
+                for projector in self.projectors:  # tables an earlier version used
+                    for name in getattr(projector, "retired_tables", ()):
+                        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {quote(name)}")
                 conn.execute(tracking.delete().where(tracking.c.name == self.name))
             conn.execute(schemas.delete().where(schemas.c.name == self.name))
             conn.execute(schemas.insert().values(name=self.name, digest=digest))

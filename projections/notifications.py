@@ -66,6 +66,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
     union_all,
 )
 from sqlalchemy.engine import Connection
@@ -287,6 +288,8 @@ class NotificationProjector:
     """Turns events into notices, each addressed to its recipient organisations."""
 
     tables = (notif_orgs, notif_partners, notif_offers, notif_proposals, notices, notice_recipients)
+    # One row per recipient, before the fan-out moved to read time.
+    retired_tables = ("notifications",)
 
     # Offers' (reference, label) and proposals' rows kept across batches (the runner
     # calls forget() when another process wrote in between or a batch failed); after a
@@ -663,41 +666,44 @@ def reminder_time(made_at: datetime, deadline: datetime) -> datetime:
     return max(made_at, deadline - REMINDER_BEFORE)
 
 
-def _inbox_rows(org: str | None = None, kind: str | None = None, name: str = "inbox"):
-    """Every (notice, recipient) pair, optionally of one organisation and one kind.
+Audience = list[tuple[str, int]]  # an organisation's projects, with the position it joined at
+
+
+def _audience(conn: Connection, org: str) -> Audience:
+    return [
+        (row[0], int(row[1]))
+        for row in conn.execute(
+            select(notif_partners.c.project_id, notif_partners.c.joined_position)
+            .where(notif_partners.c.org_id == org)
+            .order_by(notif_partners.c.project_id)
+        )
+    ]
+
+
+def _inbox_rows(
+    org: str | None = None,
+    kind: str | None = None,
+    name: str = "inbox",
+    audience: Audience | None = None,
+    *,
+    newest: int | None = None,
+    at: datetime | None = None,
+):
+    """Every (notice, recipient) pair: of one organisation (its ``audience``), or of all.
 
     The columns of one inbox row: ``key`` (``position:org``), ``position``, ``org_id``,
-    ``kind``, ``created_at``, the ids, ``title``, ``body``. Filters are applied inside
-    each branch so that the planner starts from the organisation's projects.
+    ``kind``, ``created_at``, the ids, ``title``, ``body``. For one organisation, each of
+    its projects is a branch of its own (project and position as constants), so that
+    each branch reads the (project, created_at) index in order. ``newest``: only the
+    ``newest`` items of each branch dated at or before ``at`` (a page stops early
+    instead of sorting the whole inbox).
     """
-    partner = notif_partners
-    to_partners = (
-        select(notices.c.position, partner.c.org_id)
-        .join(
-            partner,
-            and_(partner.c.project_id == notices.c.project_id, partner.c.joined_position < notices.c.position),
-        )
-        .where(
-            notices.c.audience == PARTNERS,
-            or_(notices.c.author.is_(None), notices.c.author != partner.c.org_id),
-            or_(notices.c.excluded.is_(None), notices.c.excluded != partner.c.org_id),
-        )
-    )
-    to_parties = select(notice_recipients.c.position, notice_recipients.c.org_id)
-    if org is not None:
-        to_partners = to_partners.where(partner.c.org_id == org)
-        to_parties = to_parties.where(notice_recipients.c.org_id == org)
-    if kind is not None:
-        to_partners = to_partners.where(notices.c.kind == kind)
-        to_parties = to_parties.join(notices, notices.c.position == notice_recipients.c.position).where(
-            notices.c.kind == kind
-        )
-    recipients = union_all(to_partners, to_parties).subquery(f"{name}_to")
-    return (
-        select(
-            (cast(notices.c.position, String) + literal(":") + recipients.c.org_id).label("key"),
+
+    def columns(recipient: Any) -> list[Any]:
+        return [
+            (cast(notices.c.position, String) + literal(":") + recipient).label("key"),
             notices.c.position,
-            recipients.c.org_id,
+            recipient.label("org_id"),
             notices.c.kind,
             notices.c.created_at,
             notices.c.project_id,
@@ -705,25 +711,108 @@ def _inbox_rows(org: str | None = None, kind: str | None = None, name: str = "in
             notices.c.offer_id,
             notices.c.title,
             notices.c.body,
+        ]
+
+    def told(recipient: Any) -> Any:  # not the author, not the excluded organisation
+        return and_(
+            notices.c.audience == PARTNERS,
+            or_(notices.c.author.is_(None), notices.c.author != recipient),
+            or_(notices.c.excluded.is_(None), notices.c.excluded != recipient),
         )
-        .join(recipients, recipients.c.position == notices.c.position)
-        .subquery(name)
-    )
+
+    partner = notif_partners
+    if org is None:
+        branches = [
+            select(*columns(partner.c.org_id))
+            .join(
+                partner,
+                and_(partner.c.project_id == notices.c.project_id, partner.c.joined_position < notices.c.position),
+            )
+            .where(told(partner.c.org_id))
+        ]
+        parties = select(*columns(notice_recipients.c.org_id)).join(
+            notice_recipients, notice_recipients.c.position == notices.c.position
+        )
+    else:
+        if audience is None:
+            raise ValueError("an organisation's inbox needs its audience (_audience)")
+        me = literal(org, String)
+        branches = [
+            select(*columns(me)).where(
+                notices.c.project_id == project, notices.c.position > joined, told(me)
+            )
+            for project, joined in audience
+        ]
+        parties = (
+            select(*columns(me))
+            .join(notice_recipients, notice_recipients.c.position == notices.c.position)
+            .where(notice_recipients.c.org_id == org)
+        )
+    branches.append(parties)
+    if kind is not None:
+        branches = [b.where(notices.c.kind == kind) for b in branches]
+    if newest is not None:
+        branches = [
+            select(
+                b.where(notices.c.created_at <= at)
+                .order_by(notices.c.created_at.desc(), notices.c.position.desc())
+                .limit(newest)
+                .subquery()
+            )
+            for b in branches
+        ]
+    return union_all(*branches).subquery(name)
 
 
-def _reminder_query(org: str | None, at: datetime, user: str | None, unread_only: bool):
+def _reminder_query(
+    org: str | None, at: datetime, user: str | None, unread_only: bool, audience: Audience | None = None
+):
     """The reminders that exist at ``at``: a pure function of the events and ``at``.
 
     Recipients are the organisations asked to examine the proposal (those that
     got its ``proposition_a_examiner``), so both follow the same partner rule.
     A reminder exists from ``reminder_at`` on, unless the proposal ended before.
     """
-    examine = _inbox_rows(org, "proposition_a_examiner", "examine")
-    key = (
-        literal("echeance:") + notif_proposals.c.proposal_id + literal(":") + examine.c.org_id
-    ).label("key")
-    columns = [notif_proposals, examine.c.org_id.label("recipient"), key]
-    query = select(*columns).join(examine, examine.c.proposal_id == notif_proposals.c.proposal_id)
+    if org is None:
+        examine = _inbox_rows(None, "proposition_a_examiner", "examine")
+        recipient = examine.c.org_id
+        source = notif_proposals.join(examine, examine.c.proposal_id == notif_proposals.c.proposal_id)
+        condition = true()
+    else:
+        # One organisation: each proposal of its projects whose "proposition à examiner"
+        # it was told of (always a partners' notice), checked per proposal so that the
+        # newest reminders come from the reminder_at index and stop early.
+        if audience is None:
+            raise ValueError("an organisation's reminders need its audience (_audience)")
+        recipient = literal(org, String)
+        asked = (
+            select(notices.c.position)
+            .where(
+                notices.c.proposal_id == notif_proposals.c.proposal_id,
+                notices.c.kind == "proposition_a_examiner",
+                notices.c.audience == PARTNERS,
+                or_(notices.c.author.is_(None), notices.c.author != recipient),
+                or_(notices.c.excluded.is_(None), notices.c.excluded != recipient),
+                # Told of it: a partner since before the notice (the proposal's project is
+                # the notice's; compared per proposal, so SQLite keeps the proposal index).
+                notices.c.position
+                > select(notif_partners.c.joined_position)
+                .where(
+                    notif_partners.c.project_id == notif_proposals.c.project_id,
+                    notif_partners.c.org_id == org,
+                )
+                .correlate(notif_proposals)
+                .scalar_subquery(),
+            )
+            .correlate(notif_proposals)
+            .exists()
+        )
+        source = notif_proposals
+        condition = and_(notif_proposals.c.project_id.in_([p for p, _ in audience]), asked)
+    key = (literal("echeance:") + notif_proposals.c.proposal_id + literal(":") + recipient).label("key")
+    query = (
+        select(notif_proposals, recipient.label("recipient"), key).select_from(source).where(condition)
+    )
     if user is not None:
         query = query.add_columns(reads.c.login.label("read_by")).outerjoin(
             reads, and_(reads.c.key == key, reads.c.login == user)
@@ -759,10 +848,6 @@ def _reminder(row: Any) -> Notification:
     )
 
 
-def _reminders(conn: Connection, org: str | None, at: datetime) -> list[Notification]:
-    return [_reminder(row) for row in conn.execute(_reminder_query(org, at, None, False)).mappings()]
-
-
 def _stored(row: Any) -> Notification:
     return Notification(
         key=row["key"],
@@ -779,8 +864,8 @@ def _stored(row: Any) -> Notification:
     )
 
 
-def _stored_query(org: str, at: datetime, user: str, unread_only: bool):
-    rows = _inbox_rows(org)
+def _stored_query(org: str, at: datetime, user: str, unread_only: bool, audience: Audience):
+    rows = _inbox_rows(org, audience=audience)
     query = (
         select(rows, reads.c.login.label("read_by"))
         .outerjoin(reads, and_(reads.c.key == rows.c.key, reads.c.login == user))
@@ -812,20 +897,36 @@ def list_inbox(
     at = _now(at)
     org = org_id.hex
     _ensure_user_tables(engine)
-    stored = _stored_query(org, at, user, unread_only)
-    stored = stored.order_by(
-        stored.selected_columns.created_at.desc(),
-        stored.selected_columns.position.desc(),
-        stored.selected_columns.key.desc(),
-    )
-    reminders = _reminder_query(org, at, user, unread_only).order_by(
-        notif_proposals.c.reminder_at.desc(), notif_proposals.c.proposal_id.desc()
-    )
-    if limit is not None:
-        # Each source's first offset+limit rows hold the merged page.
-        stored = stored.limit(offset + limit)
-        reminders = reminders.limit(offset + limit)
     with connect(engine) as conn:
+        audience = _audience(conn, org)
+        if unread_only or limit is None:
+            stored = _stored_query(org, at, user, unread_only, audience)
+        else:
+            # The newest items first, and only then their read marks: the page comes from
+            # the (project, created_at) index instead of sorting the whole inbox.
+            rows = _inbox_rows(org, audience=audience, newest=offset + limit, at=at)
+            newest = (
+                select(rows)
+                # (created_at, position) orders one organisation's items: no key needed.
+                .order_by(rows.c.created_at.desc(), rows.c.position.desc())
+                .limit(offset + limit)
+                .subquery("newest")
+            )
+            stored = select(newest, reads.c.login.label("read_by")).outerjoin(
+                reads, and_(reads.c.key == newest.c.key, reads.c.login == user)
+            )
+        stored = stored.order_by(
+            stored.selected_columns.created_at.desc(),
+            stored.selected_columns.position.desc(),
+            stored.selected_columns.key.desc(),
+        )
+        reminders = _reminder_query(org, at, user, unread_only, audience).order_by(
+            notif_proposals.c.reminder_at.desc(), notif_proposals.c.proposal_id.desc()
+        )
+        if limit is not None:
+            # Each source's first offset+limit rows hold the merged page.
+            stored = stored.limit(offset + limit)
+            reminders = reminders.limit(offset + limit)
         items = [_stored(row) for row in conn.execute(stored).mappings()]
         items += [_reminder(row) for row in conn.execute(reminders).mappings()]
     items.sort(key=_order, reverse=True)
@@ -872,9 +973,10 @@ def next_inbox_change(engine: Engine | Connection, org_id: UUID, at: datetime) -
     Until then, at the same position and read marks, the unread count cannot change."""
     at = _now(at)
     org = org_id.hex
-    examine = _inbox_rows(org, "proposition_a_examiner", "examine")
-    rows = _inbox_rows(org)
     with connect(engine) as conn:
+        audience = _audience(conn, org)
+        examine = _inbox_rows(org, "proposition_a_examiner", "examine", audience)
+        rows = _inbox_rows(org, audience=audience)
         stored = conn.execute(select(func.min(rows.c.created_at)).where(rows.c.created_at > at)).scalar()
         reminder = conn.execute(
             select(func.min(notif_proposals.c.reminder_at))
@@ -891,11 +993,12 @@ def unread_count(engine: Engine | Connection, org_id: UUID, user: str, at: datet
     org = org_id.hex
     _ensure_user_tables(engine)
     with connect(engine) as conn:
+        audience = _audience(conn, org)
         stored = conn.execute(
-            select(func.count()).select_from(_stored_query(org, at, user, True).subquery())
+            select(func.count()).select_from(_stored_query(org, at, user, True, audience).subquery())
         ).scalar_one()
         reminders = conn.execute(
-            select(func.count()).select_from(_reminder_query(org, at, user, True).subquery())
+            select(func.count()).select_from(_reminder_query(org, at, user, True, audience).subquery())
         ).scalar_one()
     return int(stored) + int(reminders)
 

@@ -204,7 +204,7 @@ def test_read_models_of_another_definition_are_replayed_not_reused(app, clock):
     another one (new code on an existing store) must not read or extend tables of
     another shape. Same definition: nothing is replayed.
     """
-    from sqlalchemy import select, update
+    from sqlalchemy import inspect, select, update
 
     from relogement.projections import build_runner
     from relogement.projections.machinery import schemas, table_snapshot
@@ -227,9 +227,11 @@ def test_read_models_of_another_definition_are_replayed_not_reused(app, clock):
 
     with again.engine.begin() as conn:  # as if built by an older version of the code
         conn.execute(update(schemas).values(digest="0" * 64))
+        conn.exec_driver_sql("CREATE TABLE notifications (key VARCHAR(80) PRIMARY KEY)")
     upgraded = build_runner(app)
     try:
         assert upgraded.position() == 0
+        assert "notifications" not in inspect(upgraded.engine).get_table_names()  # retired
         with upgraded.engine.connect() as conn:
             assert conn.execute(select(schemas.c.digest)).scalar() == upgraded.schema_digest()
         assert upgraded.catch_up() == _event_total(app)
