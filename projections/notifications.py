@@ -688,6 +688,7 @@ def _inbox_rows(
     *,
     newest: int | None = None,
     at: datetime | None = None,
+    unread_by: str | None = None,
 ):
     """Every (notice, recipient) pair: of one organisation (its ``audience``), or of all.
 
@@ -696,7 +697,8 @@ def _inbox_rows(
     its projects is a branch of its own (project and position as constants), so that
     each branch reads the (project, created_at) index in order. ``newest``: only the
     ``newest`` items of each branch dated at or before ``at`` (a page stops early
-    instead of sorting the whole inbox).
+    instead of sorting the whole inbox); ``unread_by``: only the items that user has
+    not read (checked in each branch, before its limit).
     """
 
     def columns(recipient: Any) -> list[Any]:
@@ -751,6 +753,15 @@ def _inbox_rows(
     branches.append(parties)
     if kind is not None:
         branches = [b.where(notices.c.kind == kind) for b in branches]
+    if unread_by is not None:
+        branches = [
+            b.where(
+                ~select(reads.c.key)
+                .where(reads.c.key == b.selected_columns.key, reads.c.login == unread_by)
+                .exists()
+            )
+            for b in branches
+        ]
     if newest is not None:
         branches = [
             select(
@@ -899,12 +910,14 @@ def list_inbox(
     _ensure_user_tables(engine)
     with connect(engine) as conn:
         audience = _audience(conn, org)
-        if unread_only or limit is None:
+        if limit is None:
             stored = _stored_query(org, at, user, unread_only, audience)
         else:
-            # The newest items first, and only then their read marks: the page comes from
-            # the (project, created_at) index instead of sorting the whole inbox.
-            rows = _inbox_rows(org, audience=audience, newest=offset + limit, at=at)
+            # The newest (unread) items first, and only then their read marks: the page
+            # comes from the (project, created_at) index instead of sorting the inbox.
+            rows = _inbox_rows(
+                org, audience=audience, newest=offset + limit, at=at, unread_by=user if unread_only else None
+            )
             newest = (
                 select(rows)
                 # (created_at, position) orders one organisation's items: no key needed.
