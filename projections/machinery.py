@@ -441,17 +441,18 @@ class ProjectionRunner:
         # in Debian's build): an erasure must leave no copy anywhere in the file. The
         # others hold only what stays after an erasure (pseudonymised figures); zeroing
         # every freed page of them was most of a rebuild's drop time.
-        metadata.drop_all(self.engine, tables=personal, checkfirst=True)
         with self.engine.connect() as conn:
-            fast = conn.dialect.name == "sqlite"
-            if fast:
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:
                 before = conn.exec_driver_sql("PRAGMA secure_delete").scalar()
-                conn.exec_driver_sql("PRAGMA secure_delete = 0")
             try:
-                metadata.drop_all(conn, tables=others, checkfirst=True)
-                conn.commit()
+                for group, wipe in ((personal, 1), (others, 0)):
+                    if sqlite:  # explicit: not every SQLite build wipes by default
+                        conn.exec_driver_sql(f"PRAGMA secure_delete = {wipe}")
+                    metadata.drop_all(conn, tables=group, checkfirst=True)
+                    conn.commit()
             finally:
-                if fast:
+                if sqlite:
                     conn.exec_driver_sql(f"PRAGMA secure_delete = {int(before)}")
         with self.engine.begin() as conn:
             conn.execute(tracking.delete().where(tracking.c.name == self.name))

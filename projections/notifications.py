@@ -23,7 +23,9 @@ for a proposal minus the officer's organisation) or a short list of parties (a
 proposal's stakeholders). Who was a partner when is recorded with the position at
 which it joined, so an organisation's inbox is the notices addressed to it, joined
 at read time: the same items as one stored row per recipient, but a rebuild writes
-one row per notice instead of one per partner (about twenty). The 12-hour reminder depends on time, not on an event: it is
+one row per notice instead of one per partner (about twenty).
+
+The 12-hour reminder depends on time, not on an event: it is
 *derived at read time* from the proposals table, as a pure function of the events
 and the instant asked about (it appears at ``max(made_at, deadline - 12 h)`` unless
 the proposal ended before). So the inbox "as of t" is reproducible too, and no
