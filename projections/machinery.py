@@ -164,22 +164,29 @@ def put_version(
     return new
 
 
-_INSERTS: dict[tuple[str, str], tuple[str, list[tuple[str, Any, Any]], Any, list[tuple[int, Any]]]] = {}
+@dataclass(frozen=True)
+class _InsertPlan:
+    table: str  # quoted
+    columns: str  # "(a, b, …)", quoted
+    sql: str  # the INSERT for executemany
+    fields: list[tuple[str, Any, Any]]  # (key, scalar default, bind processor)
+    getter: Any  # every field of a row at once
+    processors: list[tuple[int, Any]]  # (index, bind processor) of the fields that have one
 
 
-def _insert_plan(
-    conn: Connection, table: Table
-) -> tuple[str, list[tuple[str, Any, Any]], Any, list[tuple[int, Any]]]:
+# Per (dialect, Table object): two tables of one name (tests) never share a plan.
+_INSERTS: dict[tuple[str, Table], _InsertPlan] = {}
+
+
+def _insert_plan(conn: Connection, table: Table) -> _InsertPlan:
     dialect = conn.dialect
-    plan = _INSERTS.get((dialect.name, table.name))
+    plan = _INSERTS.get((dialect.name, table))
     if plan is None:
         columns = list(table.columns)
         quote = dialect.identifier_preparer.quote
         mark = "?" if dialect.paramstyle == "qmark" else "%s"
-        sql = (
-            f"INSERT INTO {quote(table.name)} ({', '.join(quote(c.name) for c in columns)}) "
-            f"VALUES ({', '.join([mark] * len(columns))})"
-        )
+        names = f"({', '.join(quote(c.name) for c in columns)})"
+        sql = f"INSERT INTO {quote(table.name)} {names} VALUES ({', '.join([mark] * len(columns))})"
         fields = []
         for c in columns:
             default = c.default.arg if c.default is not None and c.default.is_scalar else None
@@ -187,7 +194,9 @@ def _insert_plan(
             fields.append((c.key, default, processor))
         getter = itemgetter(*(key for key, _, _ in fields))
         processors = [(i, processor) for i, (_, _, processor) in enumerate(fields) if processor is not None]
-        plan = _INSERTS[(dialect.name, table.name)] = (sql, fields, getter, processors)
+        plan = _INSERTS[(dialect.name, table)] = _InsertPlan(
+            quote(table.name), names, sql, fields, getter, processors
+        )
     return plan
 
 
@@ -200,26 +209,24 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
     """
     if not rows:
         return
-    sql, fields, getter, processors = _insert_plan(conn, table)
+    plan = _insert_plan(conn, table)
     params = []
     for row in rows:
         try:
-            values = list(getter(row)) if len(fields) > 1 else [getter(row)]
+            values = list(plan.getter(row)) if len(plan.fields) > 1 else [plan.getter(row)]
         except KeyError:
-            values = [row.get(key, default) for key, default, _ in fields]
-        for i, processor in processors:
+            values = [row.get(key, default) for key, default, _ in plan.fields]
+        for i, processor in plan.processors:
             values[i] = processor(values[i])
         params.append(tuple(values))
     if conn.dialect.driver == "psycopg":
         # PostgreSQL's COPY: 3-4 times faster than executemany for a batch's rows.
-        columns = sql[sql.index("(") : sql.index(")") + 1]
-        quote = conn.dialect.identifier_preparer.quote
         with conn.connection.dbapi_connection.cursor() as cursor:
-            with cursor.copy(f"COPY {quote(table.name)} {columns} FROM STDIN") as copy:
+            with cursor.copy(f"COPY {plan.table} {plan.columns} FROM STDIN") as copy:
                 for values in params:
                     copy.write_row(values)
         return
-    conn.exec_driver_sql(sql, params)
+    conn.exec_driver_sql(plan.sql, params)
 
 
 def as_of(table: Table, position: int | None):
@@ -394,13 +401,11 @@ class ProjectionRunner:
                     "read models %r were built with another definition: dropped, to be replayed "
                     "from the events", self.name,
                 )
-                tables = [t for t in self._tables() if t is not tracking]
-                metadata.drop_all(conn, tables=tables, checkfirst=True)
+                self._drop_read_models(conn)
                 quote = conn.dialect.identifier_preparer.quote
                 for projector in self.projectors:  # tables an earlier version used
                     for name in getattr(projector, "retired_tables", ()):
                         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {quote(name)}")
-                conn.execute(tracking.delete().where(tracking.c.name == self.name))
             conn.execute(schemas.delete().where(schemas.c.name == self.name))
             conn.execute(schemas.insert().values(name=self.name, digest=digest))
 
@@ -434,28 +439,33 @@ class ProjectionRunner:
                         raise
 
     def drop_tables(self) -> None:
+        with self.engine.begin() as conn:
+            self._drop_read_models(conn)
+
+    def _drop_read_models(self, conn: Connection) -> None:
+        """Drop the read models' tables and forget their position (in ``conn``'s transaction).
+
+        Tables holding identities are wiped as they are freed (SQLite's secure_delete, set
+        explicitly: not every build wipes by default): an erasure must leave no copy
+        anywhere in the file. The others hold only what stays after an erasure
+        (pseudonymised figures); zeroing every freed page of them was most of a rebuild's
+        drop time.
+        """
         tables = [t for t in self._tables() if t is not tracking]
         personal = [t for t in tables if t.info.get("personal")]
         others = [t for t in tables if not t.info.get("personal")]
-        # Tables holding identities are wiped as they are freed (SQLite's secure_delete, on
-        # in Debian's build): an erasure must leave no copy anywhere in the file. The
-        # others hold only what stays after an erasure (pseudonymised figures); zeroing
-        # every freed page of them was most of a rebuild's drop time.
-        with self.engine.connect() as conn:
-            sqlite = conn.dialect.name == "sqlite"
-            if sqlite:
-                before = conn.exec_driver_sql("PRAGMA secure_delete").scalar()
-            try:
-                for group, wipe in ((personal, 1), (others, 0)):
-                    if sqlite:  # explicit: not every SQLite build wipes by default
-                        conn.exec_driver_sql(f"PRAGMA secure_delete = {wipe}")
-                    metadata.drop_all(conn, tables=group, checkfirst=True)
-                    conn.commit()
-            finally:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            before = conn.exec_driver_sql("PRAGMA secure_delete").scalar()
+        try:
+            for group, wipe in ((personal, 1), (others, 0)):
                 if sqlite:
-                    conn.exec_driver_sql(f"PRAGMA secure_delete = {int(before)}")
-        with self.engine.begin() as conn:
-            conn.execute(tracking.delete().where(tracking.c.name == self.name))
+                    conn.exec_driver_sql(f"PRAGMA secure_delete = {wipe}")
+                metadata.drop_all(conn, tables=group, checkfirst=True)
+        finally:
+            if sqlite:
+                conn.exec_driver_sql(f"PRAGMA secure_delete = {int(before)}")
+        conn.execute(tracking.delete().where(tracking.c.name == self.name))
 
     def rebuild(self) -> int:
         """Drop the read models and the tracking row, then replay from position 1."""
