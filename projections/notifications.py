@@ -777,14 +777,11 @@ def _inbox_rows(
     return union_all(*branches).subquery(name)
 
 
-def _reminder_query(
-    org: str | None, at: datetime, user: str | None, unread_only: bool, audience: Audience | None = None
-):
-    """The reminders that exist at ``at``: a pure function of the events and ``at``.
+def _asked_to_examine(org: str | None, audience: Audience | None) -> tuple[Any, Any, Any]:
+    """(from, where, recipient): the proposals each organisation (or ``org``) was asked to examine.
 
-    Recipients are the organisations asked to examine the proposal (those that
-    got its ``proposition_a_examiner``), so both follow the same partner rule.
-    A reminder exists from ``reminder_at`` on, unless the proposal ended before.
+    Those whose ``proposition_a_examiner`` it received, so that reminders follow the same
+    partner rule as that notice.
     """
     if org is None:
         examine = _inbox_rows(None, "proposition_a_examiner", "examine")
@@ -822,6 +819,19 @@ def _reminder_query(
         )
         source = notif_proposals
         condition = and_(notif_proposals.c.project_id.in_([p for p, _ in audience]), asked)
+    return source, condition, recipient
+
+
+def _reminder_query(
+    org: str | None, at: datetime, user: str | None, unread_only: bool, audience: Audience | None = None
+):
+    """The reminders that exist at ``at``: a pure function of the events and ``at``.
+
+    Recipients are the organisations asked to examine the proposal (see
+    :func:`_asked_to_examine`). A reminder exists from ``reminder_at`` on, unless the
+    proposal ended before.
+    """
+    source, condition, recipient = _asked_to_examine(org, audience)
     key = (literal("echeance:") + notif_proposals.c.proposal_id + literal(":") + recipient).label("key")
     query = (
         select(notif_proposals, recipient.label("recipient"), key).select_from(source).where(condition)
@@ -990,13 +1000,13 @@ def next_inbox_change(engine: Engine | Connection, org_id: UUID, at: datetime) -
     org = org_id.hex
     with connect(engine) as conn:
         audience = _audience(conn, org)
-        examine = _inbox_rows(org, "proposition_a_examiner", "examine", audience)
         rows = _inbox_rows(org, audience=audience)
         stored = conn.execute(select(func.min(rows.c.created_at)).where(rows.c.created_at > at)).scalar()
+        source, condition, _ = _asked_to_examine(org, audience)
         reminder = conn.execute(
             select(func.min(notif_proposals.c.reminder_at))
-            .join(examine, examine.c.proposal_id == notif_proposals.c.proposal_id)
-            .where(notif_proposals.c.reminder_at > at)
+            .select_from(source)
+            .where(condition, notif_proposals.c.reminder_at > at)
         ).scalar()
     found = [_aware(v) for v in (stored, reminder) if v is not None]
     return min(found) if found else None
