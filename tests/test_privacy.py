@@ -10,10 +10,10 @@ import sqlite3
 from contextlib import closing
 from datetime import date, timedelta
 from pathlib import Path
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import event, inspect, text
 
 from relogement.platform import privacy, sample
 from relogement.platform.application import Actor, RelocationApp
@@ -373,6 +373,38 @@ def test_another_process_sees_the_erasure(database_url, clock, monkeypatch):
     finally:
         second.close()
         first.close()
+
+
+def test_the_key_cache_refreshes_from_the_tombstones_only(database_url, clock):
+    engine = privacy.make_privacy_engine(database_url)
+    tick = [0.0]
+    reader = privacy.KeyStore(engine, clock, cache_seconds=1, monotonic=lambda: tick[0])
+    writer = privacy.KeyStore(engine, clock, cache_seconds=1)  # another process
+    try:
+        reader.create_tables()
+        first, second, later = uuid4(), uuid4(), uuid4()
+        first_key, second_key = writer.key_for_writing(first), writer.key_for_writing(second)
+        assert reader.key_for_reading(first) == first_key  # loads the table
+        later_key = writer.key_for_writing(later)
+        assert reader.key_for_reading(later) == later_key  # created since: asked for
+        writer.destroy(first, "test")
+        assert reader.key_for_reading(first) == first_key  # within cache_seconds
+        statements: list[str] = []
+
+        def record(conn, cursor, statement, *args):  # noqa: ANN001, ANN002
+            statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", record)
+        tick[0] = 1.5
+        assert reader.key_for_reading(first) is None  # the erasure reached this process
+        assert reader.key_for_reading(second) == second_key
+        assert reader.key_for_reading(later) == later_key
+        # One query, for the tombstones: not every key again.
+        assert len(statements) == 1
+        assert "destroyed_at IS NOT NULL" in statements[0]
+        assert reader.key_for_reading(uuid4()) is None  # never had a key
+    finally:
+        engine.dispose()
 
 
 # -- access log -------------------------------------------------------------------
