@@ -136,6 +136,63 @@ def evolution(before: Measure, after: Measure) -> dict:
     }
 
 
+def measure_from_record(measure: dict) -> Measure | None:
+    """The measure behind a stored one (``Measure.to_dict()``), from its inputs; None without them."""
+    inputs = measure.get("inputs") if measure else None
+    if not inputs or "ages" not in inputs:
+        return None
+    return Measure(
+        resources_cents=int(inputs["resources_cents"]),
+        ages=tuple(int(a) for a in inputs["ages"]),
+        cost=HousingCost(
+            rent_cents=int(inputs["rent_cents"]),
+            annex_rent_cents=int(inputs.get("annex_rent_cents", 0)),
+            charges_cents=int(inputs["charges_cents"]),
+            apl_cents=int(inputs["apl_cents"]),
+        ),
+    )
+
+
+# Stored figure key → the exact figure of a measure.
+_EXACT = {
+    "taux_effort": Measure.taux_effort,
+    "taux_effort_points": Measure.taux_effort,
+    "rav_person_day": Measure.rav_person,
+    "rav_uc_day": Measure.rav_uc,
+}
+_STORED_KEY = {"taux_effort_points": "taux_effort"}
+
+
+def exact_figure(measure: dict, key: str) -> Fraction | Decimal | None:
+    """A stored figure before rounding, recomputed from the stored inputs.
+
+    Comparisons (under 6 €, up or down) are made on the exact value: 5.99995 € is
+    under 6 € although it is shown as 6,0000. Without stored inputs, the stored figure.
+    """
+    m = measure_from_record(measure)
+    if m is None:
+        value = measure.get(_STORED_KEY.get(key, key)) if measure else None
+        return None if value is None else Decimal(str(value))
+    return _EXACT[key](m)
+
+
+def evolution_sign(record: dict, key: str) -> int | None:
+    """−1, 0 or 1: whether the figure ``key`` fell, stayed or rose, from before to after.
+
+    Exact: one more cent of housing cost for seven people lowers the reste-à-vivre by
+    0,0000476 € a day, shown as 0,0000 yet a fall. ``key`` is an evolution key
+    (``taux_effort_points``, ``rav_person_day``, ``rav_uc_day``).
+    """
+    value = (record.get("evolution") or {}).get(key)
+    rounded = None if value is None else Decimal(str(value))
+    if rounded:  # a figure rounded half-up away from zero keeps the sign of the exact one
+        return (rounded > 0) - (rounded < 0)
+    before, after = exact_figure(record["before"], key), exact_figure(record["after"], key)
+    if before is None or after is None:
+        return None if rounded is None else 0
+    return (after > before) - (after < before)
+
+
 def typology_rooms(typology: str) -> int:
     """"T3" → 3 (T1 bis / studio count as 1)."""
     text = typology.strip().upper()

@@ -35,7 +35,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -130,7 +130,7 @@ NUMBER_FORMATS = {"euros": "#,##0.00", "dec2": "0.00", "dec4": "0.0000", "int": 
 
 
 def _euros(cents: int | None) -> Decimal | None:
-    return None if cents is None else (Decimal(cents) / 100).quantize(Decimal("0.01"))
+    return None if cents is None else (Decimal(cents) / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def _dec(value: Any) -> Decimal | None:
@@ -140,7 +140,8 @@ def _dec(value: Any) -> Decimal | None:
 def _per_m2(cents: int | None, surface: Decimal | None) -> Decimal | None:
     if cents is None or not surface:
         return None
-    return (Decimal(cents) / 100 / surface).quantize(Decimal("0.01"))
+    # Half-up like every figure of the platform (the dashboard shows 6,03 for 6,025).
+    return (Decimal(cents) / 100 / surface).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def _flag(value: Any) -> str | None:

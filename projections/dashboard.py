@@ -54,12 +54,13 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from uuid import UUID
 
+from relogement.platform import indicators as formulas
 from relogement.projections import indemnities
 from relogement.projections import queries as q
 
@@ -121,13 +122,40 @@ def distribution(values: list[Decimal], bins: tuple, unit: str) -> list[dict]:
     return out
 
 
-def evolution_summary(values: list[Decimal], bins: tuple, unit: str) -> dict:
+def evolutions(records: Iterable[dict], key: str) -> tuple[list[Decimal], list[int]]:
+    """The stored evolutions ``key`` of indicator records, and whether each is up or down.
+
+    The signs are exact (``indicators.evolution_sign``): a fall too small to show at
+    four decimals is still a fall.
+    """
+    values: list[Decimal] = []
+    signs: list[int] = []
+    for record in records:
+        value = _dec(record["evolution"].get(key))
+        if value is not None:
+            values.append(value)
+            signs.append(formulas.evolution_sign(record, key) or 0)
+    return values, signs
+
+
+def records_summary(records: Iterable[dict], key: str, bins: tuple, unit: str) -> dict:
+    """``evolution_summary`` of the evolutions ``key`` of indicator records."""
+    values, signs = evolutions(records, key)
+    return evolution_summary(values, bins, unit, signs)
+
+
+def evolution_summary(
+    values: list[Decimal], bins: tuple, unit: str, signs: list[int] | None = None
+) -> dict:
+    """Mean, distribution and counts up / down / stable; ``signs`` (exact) decide the counts."""
+    if signs is None:
+        signs = [(v > 0) - (v < 0) for v in values]
     return {
         "nombre": len(values),
         "moyenne": mean(values),
-        "hausse": sum(1 for v in values if v > 0),
-        "baisse": sum(1 for v in values if v < 0),
-        "stable": sum(1 for v in values if v == 0),
+        "hausse": signs.count(1),
+        "baisse": signs.count(-1),
+        "stable": signs.count(0),
         "distribution": distribution(values, bins, unit),
     }
 
@@ -280,14 +308,7 @@ def _figures(
         n = sum(1 for p in leases if p["lease_indicators"].get("flags", {}).get(flag))
         destinations[name] = {"nombre": n, "taux": rate(n, len(leases))}
 
-    def evolutions(key: str) -> list[Decimal]:
-        out = []
-        for p in leases:
-            value = _dec(p["lease_indicators"]["evolution"].get(key))
-            if value is not None:
-                out.append(value)
-        return out
-
+    lease_records = [p["lease_indicators"] for p in leases]
     lease_by_household = {p["household_id"]: p for p in leases}
     delays = [
         (lease_by_household[h["household_id"]]["lease_signed_on"] - h["registered_on"]).days
@@ -323,9 +344,9 @@ def _figures(
             "refus_par_motif": dict(sorted(Counter(p["refusal_motive"] for p in refused).items())),
         },
         "destinations": {"base": len(leases), **destinations},
-        "taux_effort": evolution_summary(evolutions("taux_effort_points"), TE_BINS, "pts"),
-        "reste_a_vivre_personne": evolution_summary(evolutions("rav_person_day"), RAV_BINS, "€/j"),
-        "reste_a_vivre_uc": evolution_summary(evolutions("rav_uc_day"), RAV_BINS, "€/j"),
+        "taux_effort": records_summary(lease_records, "taux_effort_points", TE_BINS, "pts"),
+        "reste_a_vivre_personne": records_summary(lease_records, "rav_person_day", RAV_BINS, "€/j"),
+        "reste_a_vivre_uc": records_summary(lease_records, "rav_uc_day", RAV_BINS, "€/j"),
         "delais": {"nombre": len(delays), "mediane_jours": median(delays)},
         "troisieme_proposition": {
             "nombre": len(last),
@@ -354,10 +375,7 @@ def _reception_figures(
     leases = [p for p in mine if p["status"] == "bail_signe" and p["lease_indicators"]]
     refused = [p for p in mine if p["status"] == "refusee"]
 
-    def evolutions(key: str) -> list[Decimal]:
-        values = (_dec(p["lease_indicators"]["evolution"].get(key)) for p in leases)
-        return [v for v in values if v is not None]
-
+    lease_records = [p["lease_indicators"] for p in leases]
     origins = Counter(p["household_bailleur"] for p in leases)
     return {
         "relogements": len(leases),
@@ -370,8 +388,8 @@ def _reception_figures(
             "refus": len(refused),
             "refus_par_motif": dict(sorted(Counter(p["refusal_motive"] for p in refused).items())),
         },
-        "taux_effort": evolution_summary(evolutions("taux_effort_points"), TE_BINS, "pts"),
-        "reste_a_vivre_personne": evolution_summary(evolutions("rav_person_day"), RAV_BINS, "€/j"),
+        "taux_effort": records_summary(lease_records, "taux_effort_points", TE_BINS, "pts"),
+        "reste_a_vivre_personne": records_summary(lease_records, "rav_person_day", RAV_BINS, "€/j"),
         **_lease_figures(leases, hh_by_id, offers_by_id, assessments),
     }
 

@@ -38,7 +38,7 @@ from zoneinfo import ZoneInfo
 
 from relogement.projections import queries as q
 from relogement.projections import reste_a_vivre
-from relogement.projections.dashboard import mean, rate
+from relogement.projections.dashboard import evolutions, mean, rate
 from relogement.projections.queries import REFUSAL_LABELS
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -150,9 +150,9 @@ def _relocations(items: list[tuple[dict, dict]], key: str) -> dict[str, Any]:
     typ = Counter(p["offer_typology"] for _, p in items)
     comp = Counter(composition(h["persons"]) for h, _ in items)
     quart = Counter(h["income_quartile"] for h, _ in items)
-    te = [Decimal(str(p["lease_indicators"]["evolution"]["taux_effort_points"])) for _, p in items
-          if p["lease_indicators"]["evolution"].get("taux_effort_points") is not None]
-    rav = [Decimal(str(p["lease_indicators"]["evolution"][key])) for _, p in items]
+    records = [p["lease_indicators"] for _, p in items]
+    te, te_signs = evolutions(records, "taux_effort_points")
+    rav, rav_signs = evolutions(records, key)
     return {
         "nombre": n,
         "destinations": {k: {"libelle": v, "nombre": dest[k], "taux": rate(dest[k], n)} for k, v in DESTINATIONS.items()},
@@ -162,11 +162,11 @@ def _relocations(items: list[tuple[dict, dict]], key: str) -> dict[str, Any]:
         "compositions": {c: comp[c] for c in COMPOSITIONS},
         "quartiles": {**{str(i): quart[i] for i in (1, 2, 3, 4)}, "non renseigné": quart[None]},
         "taux_effort_moyen": mean(te),
-        "taux_effort_hausse": sum(1 for v in te if v > 0),
-        "taux_effort_baisse": sum(1 for v in te if v < 0),
+        "taux_effort_hausse": te_signs.count(1),
+        "taux_effort_baisse": te_signs.count(-1),
         "rav_moyen": mean(rav),
-        "rav_hausse": sum(1 for v in rav if v > 0),
-        "rav_baisse": sum(1 for v in rav if v < 0),
+        "rav_hausse": rav_signs.count(1),
+        "rav_baisse": rav_signs.count(-1),
     }
 
 
@@ -177,17 +177,22 @@ def build(
     half: int,
     *,
     quartier: str | None = None,
-    convention: str = "personne",
+    convention: str | None = None,
     threshold: Decimal | str | None = None,
     thresholds_path: Path | str | None = None,
 ) -> dict[str, Any]:
-    """Every figure of the report, as of the semester's end."""
+    """Every figure of the report, as of the semester's end.
+
+    ``convention``: the reste-à-vivre convention; by default the project's at that date.
+    """
     sem = Semester(year, half)
     position = q.position_at(db, sem.as_of_instant)
     instant = q.instant_of(db, position) if position else None
     project = q.get_project(db, project_id, position=position)
     if project is None:
         raise LookupError("projet inconnu à cette date")
+    if convention is None:
+        convention = reste_a_vivre.project_convention(project)
     names = q.organisation_names(db, position=position)
     pilot_code = (q.get_organisation(db, project["pilot_org"], position=position) or {}).get("code", "")
     quartiers = {x["code"]: x for x in project["quartiers"]}

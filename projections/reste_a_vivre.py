@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from relogement.platform import indicators as formulas
 from relogement.projections import queries as q
 from relogement.projections.dashboard import RAV_BINS, evolution_summary, resolve
 from relogement.projections.machinery import as_of
@@ -98,18 +99,24 @@ def household_rows(
     return rows
 
 
+def project_convention(project: dict | None) -> str:
+    """The project's reste-à-vivre convention (setting ``rav_convention``), by default per person."""
+    chosen = ((project or {}).get("settings") or {}).get("rav_convention")
+    return chosen if chosen in CONVENTION_KEYS else "personne"
+
+
 def suivi(
     db: q.Db,
     project_id: UUID | str,
     *,
     position: int | None = None,
     instant: datetime | None = None,
-    convention: str = "personne",
+    convention: str | None = None,
     threshold: Decimal | str | None = None,
     fall: Decimal | str = Decimal("1"),
     quartier: str | None = None,
 ) -> dict[str, Any]:
-    """The reste-à-vivre follow-up.
+    """The reste-à-vivre follow-up, in ``convention`` (default: the project's).
 
     Returns ``households`` (each with avant / propose / apres_bail / suivi /
     actuel figures in the convention, and evolution = actuel − avant),
@@ -118,20 +125,37 @@ def suivi(
     current figure is under ``threshold``), ``sous_seuil_avant``, and
     ``forte_baisse`` (current − before < −``fall`` € per day).
     """
+    position, when = resolve(db, position, instant)
+    project = q.get_project(db, project_id, position=position) or {"settings": {}}
+    if convention is None:
+        convention = project_convention(project)
     if convention not in CONVENTION_KEYS:
         raise ValueError(f"convention: {sorted(CONVENTION_KEYS)}")
     key = CONVENTION_KEYS[convention]
-    position, when = resolve(db, position, instant)
-    project = q.get_project(db, project_id, position=position) or {"settings": {}}
     seuil = Decimal(str(threshold if threshold is not None else project["settings"].get("rav_threshold", "6.00")))
     fall = Decimal(str(fall))
     out_rows = []
-    for r in household_rows(db, project_id, position, quartier=quartier):
-        def fig(measure: dict | None) -> Decimal | None:
-            return None if measure is None else _dec(measure[key])
+    exact: dict[str, tuple[Any, Any]] = {}  # household → exact (before, current): for comparisons
+    lease_signs: list[int] = []
+    follow_signs: list[int] = []
 
+    def fig(measure: dict | None) -> Decimal | None:
+        return None if measure is None else _dec(measure[key])
+
+    def exact_fig(measure: dict | None) -> Any:
+        return None if measure is None else formulas.exact_figure(measure, key)
+
+    for r in household_rows(db, project_id, position, quartier=quartier):
         avant, propose, apres, suivi_ = fig(r["before"]), fig(r["proposed"]), fig(r["lease"]), fig(r["follow_up"])
         actuel = suivi_ if suivi_ is not None else (apres if apres is not None else avant)
+        current = r["follow_up"] or r["lease"] or r["before"]
+        exact[r["household_id"]] = (exact_fig(r["before"]), exact_fig(current))
+        if r["lease_evolution"] is not None and r["lease_evolution"].get(key) is not None:
+            record = {"before": r["before"], "after": r["lease"], "evolution": r["lease_evolution"]}
+            lease_signs.append(formulas.evolution_sign(record, key) or 0)
+        if suivi_ is not None and avant is not None:
+            a, b = exact_fig(r["before"]), exact_fig(r["follow_up"])
+            follow_signs.append((b > a) - (b < a))
         out_rows.append(
             {
                 **{k: r[k] for k in ("household_id", "reference", "quartier", "operation", "bailleur_org", "status", "persons", "lease_signed_on", "follow_up_on", "proposed_rank")},
@@ -156,11 +180,18 @@ def suivi(
         "seuil": seuil,
         "baisse_forte_seuil": fall,
         "households": out_rows,
-        "apres_bail": evolution_summary(lease_evol, RAV_BINS, "€/j"),
-        "au_suivi": evolution_summary(follow_evol, RAV_BINS, "€/j"),
-        "sous_seuil_avant": sorted(r["reference"] for r in active if r["avant"] is not None and r["avant"] < seuil),
-        "sous_seuil": sorted(r["reference"] for r in active if r["actuel"] is not None and r["actuel"] < seuil),
+        "apres_bail": evolution_summary(lease_evol, RAV_BINS, "€/j", lease_signs),
+        "au_suivi": evolution_summary(follow_evol, RAV_BINS, "€/j", follow_signs),
+        # Compared exactly: 5.99995 € is under 6 € although shown as 6,0000.
+        "sous_seuil_avant": sorted(
+            r["reference"] for r in active if r["avant"] is not None and exact[r["household_id"]][0] < seuil
+        ),
+        "sous_seuil": sorted(
+            r["reference"] for r in active if r["actuel"] is not None and exact[r["household_id"]][1] < seuil
+        ),
         "forte_baisse": sorted(
-            r["reference"] for r in active if r["evolution"] is not None and r["evolution"] < -fall
+            r["reference"]
+            for r in active
+            if r["evolution"] is not None and exact[r["household_id"]][1] - exact[r["household_id"]][0] < -fall
         ),
     }

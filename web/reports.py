@@ -200,13 +200,14 @@ class Reports:
             for project_id in ids:
                 try:
                     self.dashboard_view(project_id, None, at)
-                    self.suivi(project_id, pos, at, convention="personne", threshold=None,
-                               fall=Decimal("1"), quartier=None)
-                    # The report page's default: the last semester over (cached for good).
+                    # The pages' defaults: the project's convention, the last semester over.
                     project = q.get_project(self.db, project_id)
+                    convention = reste_a_vivre.project_convention(project)
+                    self.suivi(project_id, pos, at, convention=convention, threshold=None,
+                               fall=Decimal("1"), quartier=None)
                     done = [c for c in semesters(project["created_at"], at) if c.ended] if project else []
                     if done:
-                        self.report(self.report_key(project_id, done[0].year, done[0].half, None, "personne"))
+                        self.report(self.report_key(project_id, done[0].year, done[0].half, None, convention))
                 except Exception:  # noqa: BLE001 - a warm-up only; the page computes it again
                     log.exception("préchargement du tableau de bord")
 

@@ -33,6 +33,12 @@ from relogement.web.parsing import Reader, parse_date
 bp = Blueprint("main", __name__)
 
 CONVENTIONS = {"personne": "par personne", "uc": "par unité de consommation"}
+
+
+def _project_convention(project) -> str:  # noqa: ANN001
+    """The project's reste-à-vivre convention: the pages' default (domain.md: set per project)."""
+    chosen = project.settings.get("rav_convention")
+    return chosen if chosen in CONVENTIONS else "personne"
 RAV_LISTS = {
     "tous": "Tous les ménages",
     "sous_seuil": "Sous le seuil",
@@ -129,7 +135,7 @@ def reste_a_vivre():
     require("report.view", project.resource())
     convention = r.choice(
         "convention", CONVENTIONS, required=False,
-        default=project.settings.get("rav_convention", "personne") if project.settings.get("rav_convention") in CONVENTIONS else "personne",
+        default=_project_convention(project),
     )
     quartiers = {q["code"]: q["name"] for q in project.quartiers}
     quartier = r.choice("quartier", quartiers, required=False) or None
@@ -195,7 +201,7 @@ def _report_params(project, r: Reader):
         parsed = (done[0].year, done[0].half) if done else ((choices[0].year, choices[0].half) if choices else None)
     quartiers = {x["code"]: x["name"] for x in project.quartiers}
     quartier = r.choice("quartier", quartiers, required=False) or None
-    convention = r.choice("convention", CONVENTIONS, required=False, default="personne")
+    convention = r.choice("convention", CONVENTIONS, required=False, default=_project_convention(project))
     return parsed, quartier, convention, choices, quartiers
 
 
