@@ -23,7 +23,7 @@ from relogement.events.base import Clock, using_clock, utc_now
 from relogement.events.transcodings import TRANSCODINGS, FastJSONTranscoder
 from relogement.platform import indicators
 from relogement.platform.config import database_url, persistence_env
-from relogement.platform.deadline import objection_deadline
+from relogement.platform.deadline import PARIS, objection_deadline
 from relogement.platform.errors import DomainError, InvalidValue, NotFound
 from relogement.platform.household import Household
 from relogement.platform.offer import Offer
@@ -524,7 +524,8 @@ class RelocationApp(Application[UUID]):
                     apl_cents=apl_after_cents,
                 ),
             )
-            placement = _placement(household, situation, offer, dwelling, at)
+            # The dwelling's age at the proposal: the year of its (Paris) day.
+            placement = _placement(household, situation, offer, dwelling, at.astimezone(PARIS).year)
             settings = project.settings
             proposal = Proposal(
                 id=proposal_id,
@@ -682,7 +683,11 @@ class RelocationApp(Application[UUID]):
             _check_cost(cost, situation.resources_cents)
             before = _measure(situation)
             after = indicators.Measure(situation.resources_cents, situation.ages, cost)
-            placement = _placement(household, situation, offer, Dwelling.from_dict(offer.dwelling), at)
+            # The dwelling's age at the lease: the year it was signed, not the year it was
+            # entered (a lease signed in December may be entered in January).
+            placement = _placement(
+                household, situation, offer, Dwelling.from_dict(offer.dwelling), signed_on.year
+            )
             proposal.sign_lease(
                 rent_cents=rent_cents,
                 annex_rent_cents=annex_rent_cents,
@@ -853,7 +858,7 @@ def _check_dates(**dates: object) -> None:
 
 
 def _placement(
-    household: Household, situation: Situation, offer: Offer, dwelling: Dwelling, at: datetime
+    household: Household, situation: Situation, offer: Offer, dwelling: Dwelling, reference_year: int
 ) -> indicators.Placement:
     current = situation.dwelling
     return indicators.Placement(
@@ -871,5 +876,5 @@ def _placement(
         to_surface_m2=dwelling.surface_m2,
         to_construction_year=dwelling.construction_year,
         to_individual=dwelling.individual,
-        reference_year=at.year,
+        reference_year=reference_year,
     )

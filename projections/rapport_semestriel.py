@@ -204,7 +204,13 @@ def build(
         ((by_household[p["household_id"]], p) for p in proposals if p["status"] == "bail_signe"),
         key=lambda hp: (hp[1]["lease_signed_on"], hp[0]["reference"]),
     )
-    in_semester = [(h, p) for h, p in signed if sem.first_day <= p["lease_signed_on"] <= sem.last_day]
+    # A relocation counts in the semester its lease was *recorded* in, like refusals: a
+    # lease signed on 30/06 but entered on 02/07 is unknown to the S1 report (frozen at
+    # the semester's end), so it counts in S2's. Each lease is in exactly one semester.
+    def recorded_in_semester(p: dict) -> bool:
+        return sem.start <= q.utc(p["closed_at"]) < sem.end
+
+    in_semester = [(h, p) for h, p in signed if recorded_in_semester(p)]
     key = reste_a_vivre.CONVENTION_KEYS[convention]
 
     suivi = reste_a_vivre.suivi(
@@ -266,7 +272,8 @@ def build(
             "reference": h["reference"],
             "operation": h["operation"],
             "bail_signe_le": p["lease_signed_on"],
-            "semestre": sem.first_day <= p["lease_signed_on"] <= sem.last_day,
+            "enregistre_le": q.utc(p["closed_at"]).astimezone(PARIS).date(),
+            "semestre": recorded_in_semester(p),
             "destination": DESTINATIONS[destination(p)],
             "commune": p["offer_commune"],
             "typologie_avant": h["typology"],
@@ -528,7 +535,7 @@ def render_xlsx(report: dict) -> bytes:
     ws.append(["dont quartiles 2 à 4", quotas["qpv"]["quartiles_2_a_4"]])
 
     rel = wb.create_sheet("Relogements")
-    columns = ["reference", "operation", "bail_signe_le", "semestre", "destination", "commune",
+    columns = ["reference", "operation", "bail_signe_le", "enregistre_le", "semestre", "destination", "commune",
                "typologie_avant", "typologie_apres", "personnes", "quartile", "inter_bailleur",
                "bailleur_accueil", "taux_effort_avant", "taux_effort_apres", "rav_avant", "rav_apres"]
     rel.append(columns)

@@ -319,11 +319,6 @@ def test_new_housing_boundary_and_indemnity_at_signature(app, clock, runners, re
         w.orgs["LMH"].hex: {"nombre": 1, "montant_cents": 500_000}}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the dwelling's age at the lease is taken from the year the lease is RECORDED (UTC instant), "
-    "not the signing date: built 2021, signed 20/12/2025 (4 years) but recorded 05/01/2026 → 5 years, "
-    "not 'neuf ou moins de 5 ans', indemnity refused (platform/application.py _placement, "
-    "reference_year=at.year; indemnities.CONVENTIONS says 'année de signature')"))
 def test_new_housing_flag_uses_the_signing_date(app, clock, runners, reference):
     clock.now = datetime(2025, 11, 3, 9, 0, tzinfo=UTC)
     w = sample.build_world(app)
@@ -492,10 +487,6 @@ def test_semester_boundaries(app, clock, runners):
     assert (s2027["refus"]["semestre"], s2027["refus"]["cumul"]) == (1, 4)  # W
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a lease signed on 30/06 but recorded on 02/07 is in no semester's relocations: the S1 report "
-    "(as of 30/06) does not know it, the S2 report filters semester relocations on the signing date "
-    "(rapport_semestriel.build, in_semester); S1 + S2 semester counts (0) ≠ cumulated count (1)"))
 def test_lease_recorded_after_the_semester_counts_in_a_semester(app, clock, runners):
     clock.now = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
     w = sample.build_world(app)
