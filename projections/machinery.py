@@ -246,7 +246,9 @@ class Projector(Protocol):
     before the first event of a batch and ``end_batch(conn)`` after the last one,
     inside the batch's transaction (before the tracking row moves). They let a
     projector cache rows and write them in bulk; a failed batch rolls back
-    whole and the next ``begin_batch`` starts from a clean cache.
+    whole and the next ``begin_batch`` starts from a clean cache. ``prefetch(conn,
+    domain_events)``, after ``begin_batch``, receives the batch's decoded events
+    before any is applied (to load the rows they will touch in a few queries).
 
     Optional attributes: ``retired_tables``, names of tables an earlier version of the
     projector used (dropped when the read models' definition changes); ``raw = True`` makes ``apply`` receive the stored
@@ -595,11 +597,18 @@ class ProjectionRunner:
             raw = [p for p in self.projectors if getattr(p, "raw", False)]
             decoded = [p for p in self.projectors if not getattr(p, "raw", False)]
             to_domain_event = self.app.mapper.to_domain_event
-            for notification in notifications:
+            # Decoded first, all of them: a projector may then load what the batch needs
+            # in a few queries (``prefetch``) instead of one per event.
+            domain_events = [to_domain_event(n) for n in notifications] if decoded else []
+            for projector in decoded:
+                prefetch = getattr(projector, "prefetch", None)
+                if prefetch is not None:
+                    prefetch(conn, domain_events)
+            for index, notification in enumerate(notifications):
                 for projector in raw:
                     projector.apply(conn, notification.id, notification)
                 if decoded:
-                    domain_event = to_domain_event(notification)
+                    domain_event = domain_events[index]
                     for projector in decoded:
                         projector.apply(conn, notification.id, domain_event)
             for projector in self.projectors:

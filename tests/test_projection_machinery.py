@@ -324,3 +324,50 @@ def test_bulk_insert_stores_what_sqlalchemy_stores(app):
         for t in (reference, bulk):
             t.drop(engine)
         engine.dispose()
+
+
+@pytest.mark.parametrize("prefetch", [True, False])
+def test_a_large_batch_loads_the_rows_it_touches_at_once(app, clock, monkeypatch, prefetch):
+    """With an LRU too small to keep the rows between batches (national scale), a
+    rebuild still writes the incremental tables; prefetching spares the per-row lookups."""
+    from sqlalchemy import event
+
+    from relogement.projections import build_runner, read_models
+
+    world, _ = _scenario(app, clock)
+    # Households registered early, offered much later: their rows come from older batches.
+    households = [sample.register(world, bailleur="LMH", name=f"Famille {i}") for i in range(6)]
+    for household in households:
+        clock.advance(hours=1)
+        offer = app.publish_offer(world.project_id, sample.dwelling(), world.actor("VCL"))
+        proposal = app.make_proposal(household, offer, 20_000, world.actor("LMH"))
+        app.refuse_proposal(proposal, "loyer", "", world.actor("LMH"))
+    reference = build_runner(app, batch_size=3)
+    try:
+        reference.catch_up()
+        expected = table_snapshot(reference.engine, read_models.VERSIONED_TABLES)
+    finally:
+        reference.close()
+    monkeypatch.setattr(read_models, "PREFETCH_MIN_EVENTS", 1 if prefetch else 10**9)
+    runner = build_runner(app, batch_size=6)
+    operational = next(p for p in runner.projectors if isinstance(p, read_models.OperationalProjector))
+    runner.rebuild_batch_size = 6
+    operational.writer.max_rows = 1  # nothing survives from one batch to the next
+    lookups: list[str] = []
+
+    def record(conn, cursor, statement, *args):  # noqa: ANN001, ANN002
+        # The writer's one-row lookup: "<key> = ? AND valid_to = FOREVER", no IN list.
+        if statement.lstrip().startswith("SELECT") and ".valid_to = " in statement and " IN (" not in statement:
+            lookups.append(statement)
+
+    try:
+        event.listen(runner.engine, "before_cursor_execute", record)
+        runner.rebuild()
+        event.remove(runner.engine, "before_cursor_execute", record)
+        assert table_snapshot(runner.engine, read_models.VERSIONED_TABLES) == expected
+        if prefetch:
+            assert lookups == []
+        else:
+            assert len(lookups) > 10, len(lookups)
+    finally:
+        runner.close()
