@@ -510,8 +510,10 @@ class OperationalProjector:
 
     def prefetch(self, conn: Connection, domain_events: list[Any]) -> None:
         """Before a large batch: the current rows of every id its events name, at once."""
-        if len(domain_events) < PREFETCH_MIN_EVENTS:
-            return  # a few events after a command: a lookup or two is cheaper
+        if len(domain_events) < PREFETCH_MIN_EVENTS or not self.writer.cold:
+            # A few events after a command: a lookup or two is cheaper. A rebuild whose
+            # rows all fit in the cache: every lookup is answered from memory.
+            return
         ids = {
             value.hex
             for e in domain_events

@@ -60,6 +60,7 @@ class BatchWriter:
         self._current: OrderedDict[tuple[str, tuple], dict[str, Any] | None] = OrderedDict()
         # Only after start_empty(): every key written since (the tables were empty).
         self._known: set[tuple[str, tuple]] | None = None
+        self._evicted = False  # since then, some row left the LRU
 
     def start_empty(self) -> None:
         """The tables were just created empty: a key not written since has no row."""
@@ -92,6 +93,15 @@ class BatchWriter:
                 row = dict(found) if found else None
             self._remember(ident, row)
         return row  # type: ignore[return-value]
+
+    @property
+    def cold(self) -> bool:
+        """Whether a lookup may have to ask the database (else ``prefetch`` is useless).
+
+        After ``start_empty()`` every row written is cached until one is evicted: a
+        rebuild that fits in the LRU answers every lookup from memory.
+        """
+        return self._known is None or self._evicted
 
     def prefetch(self, conn: Connection, values: set[str]) -> int:
         """Load at once the current rows of ``values`` (single-column keys) not cached.
@@ -143,6 +153,7 @@ class BatchWriter:
                 if old not in self._fresh and old not in self._pinned:
                     del self._current[old]
                     excess -= 1
+                    self._evicted = True
 
     def put(
         self, conn: Connection, table: str, key: dict[str, Any], values: dict[str, Any], position: int
