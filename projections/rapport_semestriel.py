@@ -358,7 +358,9 @@ def cents(value: int | None) -> str:
     return "–" if value is None else euros(Decimal(value) / 100)
 
 
-def percent(value: Any, decimals: int = 1) -> str:
+def percent(value: Any, decimals: int = 2) -> str:
+    # Two places: the rates are computed rounded to two (``dashboard.rate``); showing one
+    # would round twice (3/17 = 17.647 → 17.65 → "17,7 %" instead of 17,6 %).
     return "–" if value is None else f"{number_fr(value, decimals)}{NBSP}%"
 
 
@@ -534,29 +536,72 @@ def render_xlsx(report: dict) -> bytes:
     ws.append(["Attributions en QPV", quotas["qpv"]["attributions"]])
     ws.append(["dont quartiles 2 à 4", quotas["qpv"]["quartiles_2_a_4"]])
 
+    rav_unit = report["unite_rav"]
     rel = wb.create_sheet("Relogements")
-    columns = ["reference", "operation", "bail_signe_le", "enregistre_le", "semestre", "destination", "commune",
-               "typologie_avant", "typologie_apres", "personnes", "quartile", "inter_bailleur",
-               "bailleur_accueil", "taux_effort_avant", "taux_effort_apres", "rav_avant", "rav_apres"]
-    rel.append(columns)
-    for row in report["relogements"]:
-        rel.append([_cell(row[k]) for k in columns])
+    _table_sheet(rel, report["relogements"], [
+        ("reference", "Référence", None), ("operation", "Opération", None),
+        ("bail_signe_le", "Bail signé le", DATE_FORMAT), ("enregistre_le", "Enregistré le", DATE_FORMAT),
+        ("semestre", "Compté au semestre", None), ("destination", "Destination", None),
+        ("commune", "Commune d'accueil", None), ("typologie_avant", "Typologie avant", None),
+        ("typologie_apres", "Typologie après", None), ("personnes", "Personnes", None),
+        ("quartile", "Quartile de revenu", None), ("inter_bailleur", "Inter-bailleur", None),
+        ("bailleur_accueil", "Bailleur d'accueil", None),
+        ("taux_effort_avant", "Taux d'effort avant (%)", "0.00"),
+        ("taux_effort_apres", "Taux d'effort après (%)", "0.00"),
+        ("rav_avant", f"Reste-à-vivre avant ({rav_unit})", "0.00"),
+        ("rav_apres", f"Reste-à-vivre après ({rav_unit})", "0.00"),
+    ])
 
     frag = wb.create_sheet("Ménages fragiles")
-    frag.append(["reference", "statut", "avant", "propose", "apres_bail", "suivi", "evolution"])
-    for row in report["fragiles"]["liste"]:
-        frag.append([row["reference"], q.HOUSEHOLD_STATUS_LABELS[row["status"]]] +
-                    [_num(row[k]) for k in ("avant", "propose", "apres_bail", "suivi", "evolution")])
+    fragile_rows = [
+        {**row, "statut": q.HOUSEHOLD_STATUS_LABELS[row["status"]]} for row in report["fragiles"]["liste"]
+    ]
+    _table_sheet(frag, fragile_rows, [
+        ("reference", "Référence", None), ("statut", "Statut", None),
+        ("avant", f"Reste-à-vivre avant ({rav_unit})", "0.00"),
+        ("propose", "Proposé", "0.00"), ("apres_bail", "Après le bail", "0.00"),
+        ("suivi", "Au suivi", "0.00"),
+        # Empty until a lease or a follow-up: no change yet is not a change of 0.
+        ("evolution", "Évolution", "+0.00;-0.00;0.00"),
+    ])
 
     open_ = wb.create_sheet("Dossiers ouverts")
-    keys = ["reference", "statut", "operation", "inscrit_le", "propositions", "refus", "derniere_offre_legale"]
-    open_.append(keys)
-    for row in report["dossiers_ouverts"]:
-        open_.append([_cell(row[k]) for k in keys])
+    _table_sheet(open_, report["dossiers_ouverts"], [
+        ("reference", "Référence", None), ("statut", "Statut", None), ("operation", "Opération", None),
+        ("inscrit_le", "Inscrit le", DATE_FORMAT), ("propositions", "Propositions", None),
+        ("refus", "Refus", None), ("derniere_offre_legale", "Dernière offre légale atteinte", None),
+    ])
 
     buffer = io.BytesIO()
     wb.save(buffer)
     return _pin_zip(buffer.getvalue(), report["genere_a"])
+
+
+DATE_FORMAT = "DD/MM/YYYY"
+
+
+def _table_sheet(ws: Any, rows: list[dict], columns: list[tuple[str, str, str | None]]) -> None:
+    """A sheet of one row per item: French headers, dates and decimals formatted as in France."""
+    from openpyxl.styles import Font
+
+    ws.append([label for _, label, _ in columns])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        ws.append([_xlsx_value(row[key]) for key, _, _ in columns])
+    for index, (_, label, number_format) in enumerate(columns, start=1):
+        letter = ws.cell(row=1, column=index).column_letter
+        ws.column_dimensions[letter].width = max(10, min(40, len(label) + 2))
+        if number_format:
+            for (cell,) in ws.iter_rows(min_row=2, min_col=index, max_col=index):
+                cell.number_format = number_format
+    ws.freeze_panes = "A2"
+
+
+def _xlsx_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    return _cell(value)
 
 
 def _num(value: Any) -> float | None:

@@ -119,7 +119,8 @@ def suivi(
     """The reste-à-vivre follow-up, in ``convention`` (default: the project's).
 
     Returns ``households`` (each with avant / propose / apres_bail / suivi /
-    actuel figures in the convention, and evolution = actuel − avant),
+    actuel figures in the convention, and evolution = actuel − avant, None before any
+    lease or follow-up),
     ``hausse`` / ``baisse`` / ``stable`` counts (lease vs before, as Lille's
     889 vs 1,098), the same counts at follow-up, ``sous_seuil`` (households whose
     current figure is under ``threshold``), ``sous_seuil_avant``, and
@@ -166,7 +167,9 @@ def suivi(
                 "evolution_bail": _dec(r["lease_evolution"][key]) if r["lease_evolution"] else None,
                 "suivi": suivi_,
                 "actuel": actuel,
-                "evolution": None if actuel is None or avant is None else actuel - avant,
+                # None until there is an after figure (lease or follow-up): "no change
+                # yet" is not a change of 0 (averages and exports would count it).
+                "evolution": None if avant is None or (apres is None and suivi_ is None) else actuel - avant,
             }
         )
     lease_evol = [r["evolution_bail"] for r in out_rows if r["evolution_bail"] is not None]

@@ -222,6 +222,7 @@ def test_reste_a_vivre_follow_up(programme):
     r5 = rows[ref["R5"]]
     assert (r5["avant"], r5["apres_bail"], r5["suivi"]) == (Decimal("7.7778"), Decimal("6.7778"), Decimal("7.1111"))
     assert rows[ref["H10"]]["avant"] == Decimal("5.5556") and rows[ref["H10"]]["apres_bail"] is None
+    assert rows[ref["H10"]]["evolution"] is None  # no after figure yet: no change to count
     assert (s["apres_bail"]["hausse"], s["apres_bail"]["baisse"], s["apres_bail"]["stable"]) == (1, 3, 1)
     assert (s["au_suivi"]["hausse"], s["au_suivi"]["baisse"]) == (0, 2)
     assert s["seuil"] == Decimal("6.00")
@@ -316,9 +317,31 @@ def test_report_files_are_reproducible(programme):
     assert book["Synthèse"]["A3"].value.startswith("état au 30/06/2026")
 
 
+def test_report_workbook_reads_as_french(programme):
+    """Headers in French, dates as dates shown dd/mm/yyyy, no change of 0 before any after figure."""
+    import io
+
+    from openpyxl import load_workbook
+
+    w, runner, ref, *_ = programme
+    book = load_workbook(io.BytesIO(rs.render_xlsx(rs.build(runner.engine, w.project_id, 2026, 1))))
+    sheet = book["Relogements"]
+    headers = [c.value for c in sheet[1]]
+    assert headers[:5] == ["Référence", "Opération", "Bail signé le", "Enregistré le", "Compté au semestre"]
+    signed = sheet.cell(row=2, column=3)
+    assert isinstance(signed.value, datetime) and signed.number_format == "DD/MM/YYYY"
+    assert {sheet.cell(row=r, column=5).value for r in range(2, sheet.max_row + 1)} == {"oui", "non"}
+    fragile = book["Ménages fragiles"]
+    assert [c.value for c in fragile[1]][:2] == ["Référence", "Statut"]
+    h10 = next(row for row in fragile.iter_rows(min_row=2, values_only=True) if row[0] == ref["H10"])
+    # H10: 5.5556 before, no lease nor follow-up yet: the evolution cell stays empty.
+    assert h10[2] == 5.5556 and h10[-1] is None
+
+
 def test_french_formatting():
     assert rs.euros(Decimal("1234.56")) == "1\u00a0234,56\u00a0€"
     assert rs.euros(Decimal("-0.5")) == "-0,50\u00a0€"
-    assert rs.percent(Decimal("33.333")) == "33,3\u00a0%"
+    assert rs.percent(Decimal("33.33")) == "33,33\u00a0%"
+    assert rs.percent(Decimal("17.65")) == "17,65\u00a0%"  # the rate as computed, not rounded again
     assert rs.date_fr(date(2026, 6, 30)) == "30/06/2026"
     assert rs.integer_fr(41237) == "41\u00a0237"

@@ -57,7 +57,15 @@ def signed(value: Any, places: int = 2) -> str:
     return text if text.startswith("−") or Decimal(str(value)) == 0 else f"+{text}"
 
 
-def percent(value: Any, places: int = 1) -> str:
+def signed_euros(cents: Any) -> str:
+    """Changes of an amount: "+108,13 €" / "−0,90 €" / "0,00 €"."""
+    text = euros(cents)
+    return text if text == "—" or text.startswith("−") or int(cents) == 0 else f"+{text}"
+
+
+def percent(value: Any, places: int = 2) -> str:
+    # Two places, as computed (``dashboard.rate``): one would round a rounded figure
+    # again (3/17 = 17.647 → 17.65 → "17,7 %" instead of 17,6 %).
     return "—" if value is None or value == "" else f"{number(value, places)}{NBSP}%"
 
 
@@ -161,6 +169,7 @@ def register_filters(app: Flask) -> None:
         "euros": euros,
         "number": number,
         "signed": signed,
+        "signed_euros": signed_euros,
         "percent": percent,
         "euros_per_day": euros_per_day,
         "date_fr": date_fr,

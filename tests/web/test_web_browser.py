@@ -194,7 +194,7 @@ def test_inter_bailleur_relocation_in_the_browser(server):
             # hx-boost swaps the page: wait for the dashboard before reading it.
             expect(lmh.locator("h1")).to_contain_text("Tableau de bord du relogement")
             inter = lmh.locator(".barre-ligne", has_text="Inter-bailleurs")
-            expect(inter).to_contain_text("100,0 %")
+            expect(inter).to_contain_text("100,00 %")
             expect(lmh.locator("#derniers-baux")).to_contain_text("Inter-bailleurs")
             expect(lmh.locator("#etat-position")).to_contain_text("événement n°")
             shot(lmh, "tableau-de-bord")
