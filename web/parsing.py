@@ -55,6 +55,10 @@ class FormErrors(Exception):
         self.errors = errors
 
 
+# A choice error lists the expected values only for short lists (not ids).
+MAX_LISTED_CHOICES = 8
+
+
 class Reader:
     """Reads fields of one form or row, collecting errors instead of stopping at the first."""
 
@@ -116,11 +120,24 @@ class Reader:
     def day(self, name: str, required: bool = False) -> date | None:
         return self._read(name, parse_date, required, None)
 
-    def choice(self, name: str, choices: Mapping[str, str] | tuple[str, ...], required: bool = True, default: str = "") -> str:
+    def choice(
+        self,
+        name: str,
+        choices: Mapping[str, str] | tuple[str, ...],
+        required: bool = True,
+        default: str = "",
+        invalid: str | None = None,
+    ) -> str:
+        """One of ``choices`` (case-insensitive); ``invalid``: the message for anything else."""
+
         def parse(text: str) -> str:
             for key in choices:
                 if key.lower() == text.lower():
                     return key
+            if invalid:
+                raise ValueError(invalid)
+            if len(choices) > MAX_LISTED_CHOICES:  # ids, long lists: listing them helps no one
+                raise ValueError("Choix invalide : cette valeur ne figure pas dans la liste proposée.")
             raise ValueError("Choix invalide (attendu : " + ", ".join(choices) + ").")
 
         return self._read(name, parse, required, default)

@@ -83,6 +83,26 @@ def test_relocation_through_the_web(world, client_for, clock):
         assert label in timeline
     assert "vls.partenaire" in timeline  # who did it
 
+    # Relocated: no more proposals, and the page says why (not "no offer available").
+    for method in (vcl.get, lambda url: vcl.post(url, {"offre": str(offer), "apl_estimee": "250"})):
+        r = method(f"/menages/{household}/proposer")
+        assert r.status_code == 409 and "déjà relogé" in r.text
+
+
+def test_an_offer_taken_meanwhile_is_named_not_listed(world, client_for):
+    """Two officers chose the same offer: the second one is told it is gone, in words."""
+    lmh, vcl = client_for("lmh.charge"), client_for("vcl.charge")
+    r = lmh.post("/offres/nouvelle", OFFER_FORM)
+    offer = _id_from(r.headers["Location"])
+    first = vcl.post(f"/menages/{world.ids['household']}/proposer", {"offre": str(offer), "apl_estimee": "250"})
+    assert first.status_code == 302, first.text
+    other = world.ids["household"]  # a household may hold several live proposals
+    r = vcl.post(f"/menages/{other}/proposer", {"offre": str(offer), "apl_estimee": "260"})
+    assert r.status_code == 422
+    assert "Cette offre n&#39;est plus disponible" in r.text or "Cette offre n'est plus disponible" in r.text
+    assert "attendu :" not in r.text  # no list of ids
+    assert 'value="260"' in r.text  # what was typed stays
+
 
 def test_the_web_app_writes_to_the_shared_event_store(world, database_url):
     """The scheduler, the CLI and the projections use RelocationApp on the same database:

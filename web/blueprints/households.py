@@ -289,6 +289,11 @@ def personal(household_id: str):
 def propose(household_id: str):
     household = _household(household_id, purpose="proposition d'un logement")
     require("proposal.make", household.resource)
+    if household.erased or household.status in ENDED:
+        why = "a été effacé" if household.erased else {
+            "Relogé": "est déjà relogé", "Sorti du dispositif": "est sorti du dispositif"
+        }[household.status]
+        abort(409, description=f"Ce ménage {why} : aucune proposition ne peut plus lui être faite.")
     offers = _offers_for(household)
     form = request.form if request.method == "POST" else {"offre": request.args.get("offre", "")}
     context = {"household": household, "offers": offers, "form": form}
@@ -297,7 +302,10 @@ def propose(household_id: str):
 
     def command():
         r = Reader(request.form)
-        offer_id = r.choice("offre", {str(o.id): o.reference for o in offers})
+        offer_id = r.choice(
+            "offre", {str(o.id): o.reference for o in offers},
+            invalid="Cette offre n'est plus disponible (proposée entre-temps, louée ou retirée) : choisissez-en une autre.",
+        )
         apl = r.cents("apl_estimee", required=True)
         r.check()
         from uuid import UUID
