@@ -75,6 +75,9 @@ OFFER_COLUMNS: list[tuple[str, bool, str, str]] = [
 ]
 
 KINDS = {"menages": HOUSEHOLD_COLUMNS, "offres": OFFER_COLUMNS}
+# One import is one atomic command and notifies every partner of each row: a file of
+# 20,000 rows went through in one request and left 21,000 unread notices per partner.
+MAX_IMPORT_ROWS = 2000
 
 
 @dataclass
@@ -185,6 +188,12 @@ class Importer:
             header = _header(filename, content)
         except ImportFileError as error:
             report.errors.append((1, "", str(error)))
+            return report
+        if len(rows) > MAX_IMPORT_ROWS:
+            report.errors.append((0, "", (
+                f"Le fichier contient {len(rows):,} lignes : au plus {MAX_IMPORT_ROWS:,} par import. "
+                "Découpez-le en plusieurs fichiers (aucune ligne importée)."
+            ).replace(",", "\u00a0")))
             return report
         columns = KINDS[kind]
         _check_header(rows, header, columns, report)

@@ -95,6 +95,20 @@ def test_import_households_all_or_nothing_and_idempotent(world, client_for):
     assert "Famille Deux" in c.get("/menages?recherche=deux").text
 
 
+def test_an_import_too_large_is_refused_whole(world, client_for, monkeypatch):
+    from relogement.web import importer
+
+    monkeypatch.setattr(importer, "MAX_IMPORT_ROWS", 2)
+    c = client_for("vcl.charge")
+    rows = [{**HOUSEHOLD, "reference": f"VCL-00{i}"} for i in range(1, 4)]
+    before = _count(world)
+    r = c.post("/import/menages", {"fichier": (io.BytesIO(_csv(HOUSEHOLD_COLUMNS, rows)), "menages.csv")},
+               content_type="multipart/form-data")
+    assert r.status_code == 422
+    assert "Le fichier contient 3 lignes : au plus 2 par import" in r.text
+    assert _count(world) == before
+
+
 def test_import_offers_xlsx_and_templates(world, client_for):
     from openpyxl import Workbook
 
