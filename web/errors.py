@@ -7,7 +7,7 @@ it themselves to re-render the form with what the user typed.
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -72,6 +72,23 @@ def render_error(status: int, message: str | None = None):
     )
 
 
+def _page_above(path: str) -> str | None:
+    """The nearest enclosing path that answers GET (``/a/b/c`` → ``/a/b``), if any."""
+    adapter = current_app.url_map.bind("")
+    parts = path.rstrip("/").split("/")
+    while len(parts) > 1:
+        parts.pop()
+        candidate = "/".join(parts) or "/"
+        try:
+            adapter.match(candidate, method="GET")
+        except HTTPException:
+            continue
+        except Exception:  # noqa: BLE001 - a redirect rule or the like: not a page to go to
+            continue
+        return candidate
+    return None
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf(error: CSRFError):
@@ -88,6 +105,12 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http(error: HTTPException):
         status = error.code or 500
+        if status == 405 and request.method == "GET":
+            # Reloading the address a refused form was posted to (".../opposition"):
+            # back to the page the form belongs to, rather than an error.
+            parent = _page_above(request.path)
+            if parent is not None:
+                return redirect(parent, code=303)
         description = error.description
         # werkzeug's English defaults are replaced by French ones.
         if not description or description == type(error).description or status == 429:

@@ -192,5 +192,13 @@ def test_auditor_reads_the_past(world, client_for, clock):
     assert "état au 02/03/2026 23:59" in page and "Disponible" in page
     auditor.post("/historique/date", {"action": "aujourdhui"})
     assert auditor.get(f"/propositions/{proposal}").status_code == 200
+    # An hour without a date, or a wrong hour, is said so (not silently ignored).
+    r = auditor.post("/historique/date", {"au": "", "heure": "14:30", "retour": "/offres"})
+    assert r.status_code == 422 and "Indiquez aussi la date" in r.text
+    r = auditor.post("/historique/date", {"au": "02/03/2026", "heure": "25:99", "retour": "/offres"})
+    assert r.status_code == 422 and "Heure invalide" in r.text
+    # Reloading the address a form was posted to leads back to the page it belongs to.
+    r = auditor.get(f"/propositions/{proposal}/opposition")
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"/propositions/{proposal}")
     # Another role cannot pick a date.
     assert client_for("vcl.charge").post("/historique/date", {"au": "02/03/2026"}).status_code == 403

@@ -303,6 +303,8 @@ def set_as_of():
     require("history.asof")
     text = request.form.get("au", "").strip()
     hour = request.form.get("heure", "").strip()
+    if not text and hour and request.form.get("action") != "aujourdhui":
+        abort(422, description=f"Indiquez aussi la date de l'état à afficher (heure « {hour} » sans date).")
     if not text or request.form.get("action") == "aujourdhui":
         session.pop("as_of", None)
         session.pop("as_of_time", None)
