@@ -103,3 +103,25 @@ def test_console_script_is_installed(tmp_path):
     bad = subprocess.run([*exe, "--database", url, "history", "123"], capture_output=True, text=True, timeout=120)
     assert bad.returncode != 0
     assert "identifiant invalide : 123" in bad.stderr
+
+
+def test_demo_accounts_prints_every_login_with_its_organisation_and_role(cli):
+    from relogement.web.demo_accounts import DEMO_PASSWORD
+
+    assert cli("demo", "--small").exit_code == 0
+    first = cli("demo-accounts")
+    assert first.exit_code == 0, first.output
+    assert DEMO_PASSWORD in first.output
+    rows = {line.split()[0]: line for line in first.output.splitlines() if line.startswith("  ")}
+    assert re.search(r"lmh\.charge +Lille Métropole Habitat — Bailleur social +Chargé\(e\) de relogement +nouveau",
+                     rows["lmh.charge"])
+    assert "Partenaire" in rows["vls.partenaire"] and "Auditeur" in rows["anru.auditeur"]
+    assert "Administrateur" in rows["admin"]
+    created = int(re.search(r"(\d+) créé\(s\)", first.output).group(1))
+    assert created == len(rows) - 1  # every row but the header is new
+
+    again = cli("demo-accounts")  # scripts/run.sh runs it at every start: the table again
+    assert f"0 créé(s), {created} déjà présent(s)" in again.output
+    again_rows = [line.split()[0] for line in again.output.splitlines() if line.startswith("  ")]
+    assert again_rows == list(rows)
+    assert "nouveau" not in again.output

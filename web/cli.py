@@ -264,18 +264,22 @@ def users(ctx: click.Context) -> None:
         flask_app.extensions["relogement"].close()
 
 
-@main.command("demo-accounts", help="Crée les comptes de démonstration (un par rôle et par organisation).")
+@main.command("demo-accounts", help="Crée les comptes de démonstration (un par rôle et par organisation) et les affiche.")
 @click.pass_context
 def demo_accounts(ctx: click.Context) -> None:
-    from relogement.web.demo_accounts import DEMO_PASSWORD, create_demo_accounts
+    from relogement.web.demo_accounts import (
+        create_demo_accounts,
+        demo_accounts_table,
+        format_demo_accounts,
+    )
 
     flask_app = _web(ctx)
     try:
         orgs = flask_app.extensions["relogement.readmodels"].organisations()
-        created = create_demo_accounts(flask_app.extensions["relogement.accounts"], orgs)
-        click.echo(f"{len(created)} compte(s) de démonstration créé(s) (mot de passe : {DEMO_PASSWORD}).")
-        for login in created:
-            click.echo(f"  {login}")
+        accounts = flask_app.extensions["relogement.accounts"]
+        created = create_demo_accounts(accounts, orgs)
+        for line in format_demo_accounts(demo_accounts_table(accounts, orgs, created)):
+            click.echo(line)
     finally:
         flask_app.extensions["relogement"].close()
 

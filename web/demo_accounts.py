@@ -1,11 +1,13 @@
 """Demo accounts: one per role and per organisation of the demo programme.
 
-Logins are ``<code>.<role>`` in lower case (``lmh.charge``, ``vls.partenaire``,
+Logins are ``<code>.<role>`` in lower case (``vil.charge``, ``v-lille.partenaire``,
 ``anru.auditeur``) plus ``admin``; the password is the same for all, for
 demonstrations only (web/README-accounts.md).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from relogement.web.accounts import AccountError, Accounts
 from relogement.web.readmodels import OrgView
@@ -55,3 +57,60 @@ ROLE_LABEL = {
     "auditeur": "Auditeur",
     "admin": "Administrateur",
 }
+ROLE_ORDER = list(ROLE_LABEL)
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    """One line of the table `relogement demo-accounts` prints."""
+
+    login: str
+    organisation: str  # "Vilogia — Bailleur social"
+    role: str  # French label
+    created: bool  # created by this run (else it was already there)
+
+
+def demo_accounts_table(
+    accounts: Accounts, orgs: list[OrgView], created: list[str]
+) -> list[DemoAccount]:
+    """Every demo account present, as stored (organisation, role): chargés first, admin last."""
+    by_id = {org.id: org for org in orgs}
+    rows = []
+    for login, _, _ in demo_logins(orgs):
+        user = accounts.by_login(login)
+        if user is None:
+            continue
+        org = by_id.get(user.org_id)
+        rows.append(DemoAccount(
+            user.login,
+            f"{org.name} — {org.kind_label}" if org else str(user.org_id),
+            ROLE_LABEL.get(user.role, user.role),
+            login in created,
+        ))
+    rank = {ROLE_LABEL[role]: i for i, role in enumerate(ROLE_ORDER)}
+    return sorted(rows, key=lambda row: (rank.get(row.role, len(rank)), row.login))
+
+
+def format_demo_accounts(rows: list[DemoAccount], password: str = DEMO_PASSWORD) -> list[str]:
+    """The lines printed by `relogement demo-accounts` (French)."""
+    created = sum(row.created for row in rows)
+    lines = [
+        f"Comptes de démonstration : {created} créé(s), {len(rows) - created} déjà présent(s).",
+        f"Mot de passe : {password} pour chacun (démonstration uniquement ; "
+        "un mot de passe changé depuis reste changé).",
+        "Identifiant : <code de l'organisation>.<charge|partenaire|auditeur>, et admin.",
+    ]
+    if not rows:
+        return [*lines, "Aucune organisation : chargez d'abord la démo (relogement demo)."]
+    header = DemoAccount("identifiant", "organisation", "rôle", False)
+    login_width = max(len(row.login) for row in [header, *rows])
+    org_width = max(len(row.organisation) for row in [header, *rows])
+    role_width = max(len(row.role) for row in [header, *rows])
+    lines.append("")
+    for row in [header, *rows]:
+        new = "nouveau" if row.created else ""
+        lines.append(
+            f"  {row.login:<{login_width}}  {row.organisation:<{org_width}}  "
+            f"{row.role:<{role_width}}  {new}".rstrip()
+        )
+    return lines
