@@ -141,7 +141,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=5 * 1024 * 1024,  # imports: 5 MB is thousands of rows
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session (8 h)
         RATELIMIT_ENABLED=True,
-        LOGIN_RATE_LIMIT="10 per minute",
+        LOGIN_RATE_LIMIT="10 per minute",  # failed logins per client address
+        LOGIN_RATE_LIMIT_PER_LOGIN="10 per 15 minutes",  # failed logins per login, any address
         RATELIMIT_STORAGE_URI="memory://",
         RATELIMIT_HEADERS_ENABLED=True,
     )
@@ -276,10 +277,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         relocation.after_save = _after_save
 
     app.register_blueprint(auth.bp)
-    # Brute force: at most LOGIN_RATE_LIMIT login attempts per client address.
-    app.view_functions["auth.login"] = limiter.limit(
-        app.config["LOGIN_RATE_LIMIT"], methods=["POST"]
-    )(app.view_functions["auth.login"])
+    # Brute force: failed logins per client address and per login (auth.limit_failed_logins).
+    app.view_functions["auth.login"] = auth.limit_failed_logins(
+        limiter, app.view_functions["auth.login"]
+    )
     app.register_blueprint(main.bp)
     app.register_blueprint(offers.bp)
     app.register_blueprint(households.bp)

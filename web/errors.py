@@ -113,7 +113,11 @@ def register(app: Flask) -> None:
                 return redirect(parent, code=303)
         description = error.description
         # werkzeug's English defaults are replaced by French ones.
-        if not description or description == type(error).description or status == 429:
+        # (A rate limit's own message is French, flask-limiter's default is "10 per 1 minute".)
+        limit_message = getattr(getattr(error, "limit", None), "error_message", None)
+        if not description or description == type(error).description or (
+            status == 429 and not limit_message
+        ):
             description = DEFAULT_MESSAGES.get(status)
         return render_error(status, description)
 

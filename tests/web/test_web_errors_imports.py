@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 from uuid import uuid4
 
+from relogement.web.demo_accounts import DEMO_PASSWORD
 from relogement.web.importer import HOUSEHOLD_COLUMNS, OFFER_COLUMNS
 
 
@@ -160,6 +161,45 @@ def test_login_rate_limit_default(database_url, clock, tmp_path):
         assert r.status_code == 200
     finally:
         app.extensions["relogement"].close()
+
+
+def _attempt(app, login: str, password: str, address: str = "127.0.0.1"):
+    from tests.web.conftest import Client
+
+    client = Client(app)
+    client.client.environ_base["REMOTE_ADDR"] = address
+    return client.login(login, password)
+
+
+def test_only_failed_logins_count_per_address(web_app, world):
+    # An office behind one address: its users' correct logins never lock it out...
+    web_app.config["LOGIN_RATE_LIMIT"] = "10 per minute"  # the default
+    for _ in range(8):
+        for login in ("lmh.charge", "vcl.charge", "mel.partenaire"):
+            assert _attempt(web_app, login, DEMO_PASSWORD).status_code == 302
+    # ...but an address that keeps failing (whatever the logins tried) is stopped,
+    statuses = [_attempt(web_app, f"inconnu{i}", "mauvais-mot-de-passe").status_code for i in range(11)]
+    assert statuses == [401] * 10 + [429]
+    # even with a right password, until the minute is over; other addresses go on.
+    r = _attempt(web_app, "lmh.charge", DEMO_PASSWORD)
+    assert r.status_code == 429
+    assert "échouées depuis cette adresse : patientez une minute" in r.text
+    assert _attempt(web_app, "lmh.charge", DEMO_PASSWORD, "10.0.0.9").status_code == 302
+
+
+def test_failed_logins_count_per_login_from_any_address(web_app, world):
+    # A login guessed from many addresses (each under its own limit) is stopped too.
+    assert web_app.config["LOGIN_RATE_LIMIT_PER_LOGIN"] == "10 per 15 minutes"
+    statuses = [
+        _attempt(web_app, "vcl.charge", "mauvais-mot-de-passe", f"10.0.0.{i}").status_code
+        for i in range(11)
+    ]
+    assert statuses == [401] * 10 + [429]
+    r = _attempt(web_app, " VCL.Charge ", DEMO_PASSWORD, "10.0.1.1")  # same login, other spelling
+    assert r.status_code == 429
+    assert "échouées pour cet identifiant : patientez 15 minutes" in r.text
+    # The other logins, from the same addresses, are not affected.
+    assert _attempt(web_app, "lmh.charge", DEMO_PASSWORD, "10.0.0.1").status_code == 302
 
 
 def test_session_cookie_settings(web_app):

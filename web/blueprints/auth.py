@@ -1,15 +1,77 @@
-"""Login and logout."""
+"""Login and logout, and the brute-force limits on failed logins."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 
 from relogement.web.context import accounts
 
 bp = Blueprint("auth", __name__)
+
+# A failed login answers 401 (below); only those count against the limits.
+FAILED_LOGIN = 401
+
+
+def limit_failed_logins(limiter, view: Callable) -> Callable:
+    """Brute force: only *failed* attempts count, per client address and per login.
+
+    A whole office behind one address logs in freely; an address that fails
+    ``LOGIN_RATE_LIMIT`` times (default 10 a minute), or a login that fails
+    ``LOGIN_RATE_LIMIT_PER_LOGIN`` times from any addresses (default 10 in 15 minutes),
+    gets 429 until the window ends, even with the right password.
+    """
+    for config_key, key_func, who in (
+        ("LOGIN_RATE_LIMIT", None, "depuis cette adresse"),
+        ("LOGIN_RATE_LIMIT_PER_LOGIN", _login_key, "pour cet identifiant"),
+    ):
+        view = limiter.limit(
+            _config_value(config_key),
+            key_func=key_func,
+            methods=["POST"],
+            deduct_when=_failed,
+            error_message=_wait_message(config_key, who),
+        )(view)
+    return view
+
+
+def _failed(response: Response) -> bool:
+    return response.status_code == FAILED_LOGIN
+
+
+def _login_key() -> str:
+    # Normalised like Accounts.by_login, capped like a login (80 characters).
+    return "identifiant:" + request.form.get("identifiant", "").strip().lower()[:80]
+
+
+def _config_value(config_key: str) -> Callable[[], str]:
+    return lambda: current_app.config[config_key]  # read at each request (tests change it)
+
+
+def _wait_message(config_key: str, who: str) -> Callable[[], str]:
+    def message() -> str:
+        from limits import parse_many
+
+        seconds = max(item.get_expiry() for item in parse_many(current_app.config[config_key]))
+        minutes = math.ceil(seconds / 60)
+        wait = "une minute" if minutes == 1 else f"{minutes} minutes"
+        return f"Trop de tentatives de connexion échouées {who} : patientez {wait} avant de réessayer."
+
+    return message
 
 
 def _safe_next(target: str | None) -> str:
