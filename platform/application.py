@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID, uuid4, uuid5
 
@@ -19,7 +19,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Mapper, Transcoder
 
-from relogement.events.base import Clock, using_clock, utc_now
+from relogement.events.base import Clock, now, using_clock, utc_now
 from relogement.events.transcodings import TRANSCODINGS, FastJSONTranscoder
 from relogement.platform import indicators
 from relogement.platform.config import database_url, persistence_env
@@ -30,7 +30,14 @@ from relogement.platform.offer import Offer
 from relogement.platform.organisation import Organisation
 from relogement.platform.project import Project
 from relogement.platform.proposal import Proposal
-from relogement.platform.values import Dwelling, PersonalData, Situation, Wishes
+from relogement.platform.values import (
+    Dwelling,
+    PersonalData,
+    Situation,
+    Wishes,
+    check_plausible_day,
+    day_fr,
+)
 
 T = TypeVar("T")
 A = TypeVar("A", bound=Aggregate)
@@ -400,11 +407,18 @@ class RelocationApp(Application[UUID]):
     ) -> None:
         _check_dates(visited_on=visited_on)
         self.offer(offer_id)  # must exist
-        self._household_command(
-            household_id,
-            actor,
-            lambda h: h.record_visit(offer_id, proposal_id, visited_on, outcome.strip(), **actor.by),
-        )
+
+        def command(household: Household) -> None:
+            _check_timeline(
+                "visited_on",
+                visited_on,
+                _paris_day(household.created_on),
+                "l'inscription du ménage",
+                _paris_day(now()),
+            )
+            household.record_visit(offer_id, proposal_id, visited_on, outcome.strip(), **actor.by)
+
+        self._household_command(household_id, actor, command)
 
     def record_departure(self, household_id: UUID, reason: str, actor: Actor) -> None:
         self._household_command(household_id, actor, lambda h: h.depart(reason, **actor.by))
@@ -422,6 +436,9 @@ class RelocationApp(Application[UUID]):
         _check_dates(measured_on=measured_on)
 
         def command(household: Household) -> None:
+            _check_timeline(
+                "measured_on", measured_on, _paris_day(household.created_on), "l'inscription du ménage"
+            )
             before = _measure(Situation.from_dict(household.situation))
             after = indicators.Measure(
                 resources_cents=resources_cents,
@@ -452,6 +469,8 @@ class RelocationApp(Application[UUID]):
             project = self.project(project_id)
             self._check_partner(project, actor)
             self._check_kind(actor, ("bailleur",), "Seuls les bailleurs publient des logements.")
+            for row in rows:
+                row.dwelling.check_offered(at.astimezone(PARIS).year)
             offers = []
             taken: set[UUID] = set()
             for row in rows:
@@ -478,6 +497,7 @@ class RelocationApp(Application[UUID]):
     ) -> None:
         def use_case(at: datetime) -> None:
             offer = self.offer(offer_id)
+            dwelling.check_offered(at.astimezone(PARIS).year)
             offer.update(dwelling.to_dict(), reservataire.strip(), **actor.by)
             self.save(offer)
 
@@ -615,6 +635,7 @@ class RelocationApp(Application[UUID]):
         def use_case(at: datetime) -> None:
             proposal = self.proposal(proposal_id)
             self._check_follows(self.household(proposal.household_id), actor)
+            _check_proposal_step("accepted_on", accepted_on, proposal, at)
             proposal.accept(accepted_on, **actor.by)
             self.save(proposal)
 
@@ -650,6 +671,7 @@ class RelocationApp(Application[UUID]):
 
         def use_case(at: datetime) -> None:
             proposal = self.proposal(proposal_id)
+            _check_proposal_step("decided_on", decided_on, proposal, at)
             proposal.decide_caleol(decision, decided_on, comment, at, **actor.by)
             changed: list[Aggregate] = [proposal]
             if decision == "refus":
@@ -674,9 +696,11 @@ class RelocationApp(Application[UUID]):
         """Sign the lease: the household is relocated; its other live proposals end."""
         cost = indicators.HousingCost(rent_cents, annex_rent_cents, charges_cents, apl_cents)
         _check_dates(signed_on=signed_on, move_in_date=move_in_date)
+        _check_move_in(move_in_date, signed_on)
 
         def use_case(at: datetime) -> None:
             proposal = self.proposal(proposal_id)
+            _check_proposal_step("signed_on", signed_on, proposal, at)
             household = self.household(proposal.household_id)
             offer = self.offer(proposal.offer_id)
             situation = Situation.from_dict(household.situation)
@@ -849,12 +873,76 @@ def _check_cost(cost: indicators.HousingCost, resources_cents: int) -> None:
         raise InvalidValue("resources_cents", "Les ressources sont un entier positif (centimes).")
 
 
+# The French names of the dates people type (error messages).
+DATE_LABELS = {
+    "accepted_on": "La date d'acceptation",
+    "decided_on": "La date de la commission CALEOL",
+    "signed_on": "La date de signature du bail",
+    "move_in_date": "La date d'entrée dans les lieux",
+    "visited_on": "La date de visite",
+    "measured_on": "La date du suivi",
+}
+# How far after today (the clock's Paris day) a step of a proposal may be dated. The
+# rule meant is "not after today"; the existing scenarios (lifecycle, reports) enter
+# steps dated a few days, and up to about 40 days, after their clock, so today + 2
+# months: a year typed wrong (2099, 2062) is still refused.
+FUTURE_TOLERANCE_DAYS = 62
+# A move-in may be planned after the signing, but not beyond about a year.
+MOVE_IN_MAX_DAYS_AFTER_SIGNING = 366
+
+
+def _label(name: str) -> str:
+    return DATE_LABELS.get(name, f"« {name} »")
+
+
 def _check_dates(**dates: object) -> None:
-    """Dates stored in events must be dates (a string would be stored as a string)."""
+    """Dates stored in events must be dates (a string would be stored as a string),
+    and plausible: none before 01/01/2000."""
     for name, value in dates.items():
         # datetime is a subclass of date: refuse it too (a day is meant, not an instant).
         if not isinstance(value, date) or isinstance(value, datetime):
-            raise InvalidValue(name, f"« {name} » doit être une date.")
+            raise InvalidValue(name, f"{_label(name)} doit être une date.")
+        check_plausible_day(name, _label(name), value)
+
+
+def _paris_day(instant: datetime) -> date:
+    return instant.astimezone(PARIS).date()
+
+
+def _check_timeline(
+    name: str, day: date, since: date, since_what: str, today: date | None = None
+) -> None:
+    """A step of the case dated on or after its start (``since``, a Paris day) and, if
+    ``today`` is given, not beyond ``FUTURE_TOLERANCE_DAYS`` after it."""
+    if day < since:
+        raise InvalidValue(
+            name, f"{_label(name)} ({day_fr(day)}) précède {since_what} ({day_fr(since)})."
+        )
+    if today is not None and day > today + timedelta(days=FUTURE_TOLERANCE_DAYS):
+        raise InvalidValue(
+            name,
+            f"{_label(name)} ({day_fr(day)}) est trop loin dans le futur : au plus deux mois "
+            f"après aujourd'hui ({day_fr(today)}).",
+        )
+
+
+def _check_proposal_step(name: str, day: date, proposal: Proposal, at: datetime) -> None:
+    """Acceptance, CALEOL decision, lease: not before the proposal's day, not after today."""
+    _check_timeline(name, day, _paris_day(proposal.created_on), "la proposition", _paris_day(at))
+
+
+def _check_move_in(move_in_date: date, signed_on: date) -> None:
+    """The move-in: on or after the signing (it may be in the future), within about a year."""
+    if move_in_date < signed_on:
+        raise InvalidValue(
+            "move_in_date", "L'entrée dans les lieux ne peut précéder la signature du bail."
+        )
+    if (move_in_date - signed_on).days > MOVE_IN_MAX_DAYS_AFTER_SIGNING:
+        raise InvalidValue(
+            "move_in_date",
+            f"{_label('move_in_date')} ({day_fr(move_in_date)}) est à plus d'un an de la "
+            f"signature du bail ({day_fr(signed_on)}).",
+        )
 
 
 def _placement(

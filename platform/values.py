@@ -7,7 +7,9 @@ typed, validated view used by commands.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -31,6 +33,30 @@ CALEOL_DECISIONS = {
     "refus": "Attribution refusée",
     "ajournement": "Décision ajournée",
 }
+
+# Plausibility bounds of what people type (a typo must not become a fact).
+FIRST_DAY = date(2000, 1, 1)  # no date of the platform's life is older
+FIRST_CONSTRUCTION_YEAR = 1800
+DELIVERY_YEARS_AHEAD = 5  # VEFA: an offered dwelling may be delivered a few years later
+MAX_WISHED_COMMUNES = 20
+MAX_COMMUNE_LENGTH = 80
+PHONE_CHARACTERS = re.compile(r"\+?[0-9 .()-]+")
+PHONE_DIGITS = (10, 15)
+
+
+def day_fr(day: date) -> str:
+    """jj/mm/aaaa, four-digit year even for year 1 (strftime would write "1")."""
+    return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
+
+
+def check_plausible_day(name: str, label: str, day: date) -> None:
+    """A typed date is on or after 01/01/2000 (``label``: its French name, capitalised)."""
+    if day < FIRST_DAY:
+        raise InvalidValue(
+            name,
+            f"{label} ({day_fr(day)}) est invraisemblable : "
+            f"aucune date antérieure au {day_fr(FIRST_DAY)} n'est acceptée.",
+        )
 
 
 def _cents(name: str, value: Any, *, allow_negative: bool = False) -> int:
@@ -92,8 +118,33 @@ class Dwelling:
             raise InvalidValue(
                 "construction_year", f"Année de construction invalide « {self.construction_year} »."
             )
+        # Bounds wide enough to read every stored dwelling; an offer being published
+        # or edited meets the stricter ``check_offered``.
         if not -3 <= int(self.floor) <= 60:
             raise InvalidValue("floor", f"Étage invalide « {self.floor} ».")
+
+    def check_offered(self, current_year: int) -> None:
+        """A dwelling a bailleur offers: a rent, a real floor, a plausible year.
+
+        ``current_year``: the Paris year of the application's clock; a dwelling sold
+        before completion (VEFA) may be delivered up to 5 years later.
+        """
+        if self.rent_cents <= 0:
+            raise InvalidValue(
+                "rent_cents", "Le loyer principal d'un logement proposé doit être supérieur à 0 €."
+            )
+        if int(self.floor) < 0:
+            raise InvalidValue(
+                "floor", f"Étage invalide « {self.floor} » : de 0 (rez-de-chaussée) à 60."
+            )
+        last_year = current_year + DELIVERY_YEARS_AHEAD
+        if not FIRST_CONSTRUCTION_YEAR <= int(self.construction_year) <= last_year:
+            raise InvalidValue(
+                "construction_year",
+                f"Année de construction ou de livraison invraisemblable « {self.construction_year} » : "
+                f"entre {FIRST_CONSTRUCTION_YEAR} et {last_year} (livraison en VEFA "
+                f"jusqu'à {DELIVERY_YEARS_AHEAD} ans).",
+            )
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -176,7 +227,20 @@ class Wishes:
     right_to_return: bool = False
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "communes", tuple(c.strip() for c in self.communes if c.strip()))
+        communes = tuple(c.strip() for c in self.communes if c.strip())
+        if len(communes) > MAX_WISHED_COMMUNES:
+            raise InvalidValue(
+                "communes",
+                f"Trop de communes souhaitées ({len(communes)}) : {MAX_WISHED_COMMUNES} au maximum.",
+            )
+        for commune in communes:
+            if len(commune) > MAX_COMMUNE_LENGTH:
+                raise InvalidValue(
+                    "communes",
+                    f"Nom de commune trop long « {commune[:30]}… » "
+                    f"({MAX_COMMUNE_LENGTH} caractères au maximum par commune).",
+                )
+        object.__setattr__(self, "communes", communes)
         object.__setattr__(self, "typologies", tuple(_typology(t) for t in self.typologies))
 
     def to_dict(self) -> dict:
@@ -202,6 +266,17 @@ class PersonalData:
     def __post_init__(self) -> None:
         if not self.name.strip():
             raise InvalidValue("name", "Le nom du ménage est obligatoire.")
+        phone = self.phone.strip()
+        object.__setattr__(self, "phone", phone)
+        if phone:
+            digits = sum(ch.isdigit() for ch in phone)
+            low, high = PHONE_DIGITS
+            if not PHONE_CHARACTERS.fullmatch(phone) or not low <= digits <= high:
+                raise InvalidValue(
+                    "phone",
+                    f"Numéro de téléphone invalide « {phone[:40]} » : de {low} à {high} chiffres, "
+                    "avec seulement des espaces, points, tirets, parenthèses et un « + » initial.",
+                )
 
     def to_dict(self) -> dict:
         data = asdict(self)

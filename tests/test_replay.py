@@ -32,7 +32,7 @@ def run_scenario(app, clock) -> dict:
     benali = sample.register(world, bailleur="VCL", name="Famille Benali", ages=(45,))
     durand = sample.register(world, name="Famille Durand")
     app.update_situation(martin, sample.situation(resources_cents=185_000), lmh)
-    app.update_personal_data(martin, sample.PersonalData(name="Famille Martin", phone="07"), lmh)
+    app.update_personal_data(martin, sample.PersonalData(name="Famille Martin", phone="07 00 00 00 07"), lmh)
     app.record_wishes(martin, sample.Wishes(communes=("Lomme",), right_to_return=True), lmh)
 
     o1 = app.publish_offer(world.project_id, sample.dwelling(), vcl)
