@@ -97,8 +97,9 @@ RULES: dict[str, tuple[str, Rule]] = {
         _identity,
     ),
     "household.situation": (
-        "montants exacts (ressources, aides, loyer) : ceux qui voient l'identité, auditeurs, "
-        "administrateurs ; les partenaires voient une tranche de ressources et les indicateurs",
+        "montants exacts sur la fiche ménage (ressources, aides, loyer) : ceux qui voient "
+        "l'identité, auditeurs, administrateurs ; les autres partenaires y voient une tranche de "
+        "ressources, et les entrées exactes des indicateurs dans chaque proposition (proposal.view)",
         lambda p, r: _identity(p, r) or p.role in (AUDITEUR, ADMIN),
     ),
     "proposal.view": ("tout partenaire du projet, auditeurs, administrateurs", _reader),

@@ -243,3 +243,21 @@ def test_readme_table_names_every_policy_action():
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     missing = [action for action in policy.RULES if f"`{action}`" not in readme]
     assert not missing, f"actions absentes du tableau du README : {missing}"
+
+
+def test_partner_sees_exact_amounts_in_a_proposal_not_on_the_household_file(scenario, client_for):
+    """README "qui voit quoi": a partner judging a proposal reads every input of its
+    indicators (exact resources and housing aid, domain rule "every indicator shows its
+    inputs"); the household file itself shows a partner only the resources band."""
+    from relogement.web.filters import euros
+
+    resources, apl_before, apl_after = euros(180_000), euros(21_000), euros(25_000)  # sample
+    partner = client_for("vls.partenaire")
+    proposal = partner.get(f"/propositions/{scenario['proposal']}").text
+    assert resources in proposal and apl_before in proposal and apl_after in proposal
+    assert "1 500 à 1 999 €" in proposal and "38 ans" not in proposal
+    file = partner.get(f"/menages/{scenario['household']}").text
+    assert "1 500 à 1 999 €" in file
+    assert resources not in file and apl_before not in file and "38 ans" not in file
+    follower = client_for("vcl.charge").get(f"/menages/{scenario['household']}").text
+    assert resources in follower and apl_before in follower and "38 ans" in follower
