@@ -290,6 +290,10 @@ class ProposalView:
     def open_objections(self) -> list[ObjectionView]:
         return [o for o in self.objections if o.is_open]
 
+    def has_open_objection_by(self, org_id: UUID | None) -> bool:
+        """An organisation has at most one open objection on a proposal at a time."""
+        return any(o.is_open and o.org_id == org_id for o in self.objections)
+
     @property
     def live(self) -> bool:
         return self.outcome is None
