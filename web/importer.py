@@ -19,6 +19,7 @@ from typing import Any
 from uuid import UUID
 
 from relogement.platform.application import Actor, NewHousehold, NewOffer, RelocationApp
+from relogement.platform.deadline import PARIS
 from relogement.platform.errors import DomainError
 from relogement.web.parsing import (
     FormErrors,
@@ -180,6 +181,8 @@ class Importer:
         self.project = project
         self.actor = actor
         self.org_kind = org_kind
+        # The clock's Paris year: an offer's construction year is checked row by row.
+        self._year = app.clock().astimezone(PARIS).year
 
     def run(self, kind: str, filename: str, content: bytes) -> ImportReport:
         report = ImportReport(kind)
@@ -299,7 +302,7 @@ class Importer:
             seen.add(reference)
             dwelling = reservataire = None
             try:
-                dwelling, reservataire = read_dwelling(row)
+                dwelling, reservataire = read_dwelling(row, current_year=self._year)
             except FormErrors as error:
                 errors.update(error.errors)
             if reference in existing and not errors:

@@ -17,11 +17,13 @@ from uuid import UUID
 from relogement.platform.errors import DomainError, InvalidValue
 from relogement.platform.values import (
     FINANCINGS,
+    FIRST_DAY,
     TYPOLOGIES,
     Dwelling,
     PersonalData,
     Situation,
     Wishes,
+    day_fr,
 )
 
 T = TypeVar("T")
@@ -44,6 +46,13 @@ DOMAIN_FIELDS = {
     "apl_cents": "apl",
     "income_quartile": "quartile",
     "name": "nom",
+    "phone": "telephone",
+    "communes": "souhait_communes",
+    "accepted_on": "date_acceptation",
+    "decided_on": "date_caleol",
+    "signed_on": "date_signature",
+    "move_in_date": "date_entree",
+    "visited_on": "date_visite",
 }
 
 
@@ -208,17 +217,24 @@ def parse_bool(text: str) -> bool:
 
 
 def parse_date(text: str) -> date:
-    """jj/mm/aaaa (French) or aaaa-mm-jj (HTML date inputs, spreadsheets)."""
+    """jj/mm/aaaa (French) or aaaa-mm-jj (HTML date inputs, spreadsheets), from 01/01/2000."""
     text = text.strip()
     m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text)
+    day = None
     try:
         if m:
-            return date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text[:10]):
-            return date.fromisoformat(text[:10])
+            day = date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+        elif re.fullmatch(r"\d{4}-\d{2}-\d{2}", text[:10]):
+            day = date.fromisoformat(text[:10])
     except ValueError:
         pass
-    raise ValueError(f"Date invalide « {text} » (format attendu : jj/mm/aaaa).")
+    if day is None:
+        raise ValueError(f"Date invalide « {text} » (format attendu : jj/mm/aaaa).")
+    if day < FIRST_DAY:
+        raise ValueError(
+            f"Date invraisemblable « {text} » : aucune date antérieure au {day_fr(FIRST_DAY)}."
+        )
+    return day
 
 
 def parse_ages(text: str) -> tuple[int, ...]:
@@ -251,8 +267,15 @@ def uuid_or_404(text: str) -> UUID:
 
 
 # -- domain values ----------------------------------------------------------
-def read_dwelling(data: Mapping[str, Any]) -> tuple[Dwelling, str]:
-    """An offered dwelling and its réservataire, from a form or an imported row."""
+def read_dwelling(
+    data: Mapping[str, Any], current_year: int | None = None
+) -> tuple[Dwelling, str]:
+    """An offered dwelling and its réservataire, from a form or an imported row.
+
+    With ``current_year`` (the clock's Paris year) the offer's plausibility rules
+    (``Dwelling.check_offered``) are checked here too, per field; the use case
+    checks them anyway.
+    """
     r = Reader(data)
     typology = r.choice("typologie", TYPOLOGIES)
     surface = r.decimal("surface", required=True)
@@ -266,7 +289,7 @@ def read_dwelling(data: Mapping[str, Any]) -> tuple[Dwelling, str]:
     financing = r.choice("financement", FINANCINGS, required=False, default="PLUS")
     year = r.integer("annee", required=True, low=1800, high=2100)
     individual = r.boolean("individuel")
-    floor = r.integer("etage", low=-3, high=60)
+    floor = r.integer("etage", low=0, high=60)
     lift = r.boolean("ascenseur")
     accessible = r.boolean("accessible")
     reservataire = r.text("reservataire", max_length=200)
@@ -290,6 +313,8 @@ def read_dwelling(data: Mapping[str, Any]) -> tuple[Dwelling, str]:
             accessible=accessible,
         )
     )
+    if dwelling is not None and current_year is not None:
+        r.domain(lambda: dwelling.check_offered(current_year))
     r.check()
     assert dwelling is not None
     return dwelling, reservataire

@@ -7,6 +7,7 @@ from uuid import UUID
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import login_required
 
+from relogement.platform.deadline import PARIS
 from relogement.platform.values import CALEOL_DECISIONS, REFUSAL_MOTIVES
 from relogement.web.blueprints._common import run_form
 from relogement.web.context import (
@@ -181,7 +182,7 @@ def arbitrate(proposal_id: str, objection_id: str):
 def accept(proposal_id: str):
     def command(p):
         r = Reader(request.form)
-        day = r.day("date_acceptation") or now().date()
+        day = r.day("date_acceptation") or now().astimezone(PARIS).date()  # today, in Paris
         r.check()
         relocation().accept_proposal(p.id, day, actor())
 
