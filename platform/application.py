@@ -297,6 +297,7 @@ class RelocationApp(Application[UUID]):
             )
         quartier = project.quartier(op["quartier"])
         situation = row.situation
+        _check_aid(situation.apl_cents, "apl_cents")
         dwelling = Dwelling.from_dict(
             {
                 **situation.dwelling.to_dict(),
@@ -369,6 +370,8 @@ class RelocationApp(Application[UUID]):
         self._run(use_case)
 
     def update_situation(self, household_id: UUID, situation: Situation, actor: Actor) -> None:
+        _check_aid(situation.apl_cents, "apl_cents")
+
         def command(household: Household) -> None:
             dwelling = household.situation["dwelling"]
             # The current dwelling's location is the project's; only amounts change.
@@ -518,6 +521,7 @@ class RelocationApp(Application[UUID]):
         """Propose an offer to a household; the new APL is the officer's estimate."""
         if isinstance(apl_after_cents, bool) or not isinstance(apl_after_cents, int) or apl_after_cents < 0:
             raise InvalidValue("apl_after_cents", "L'APL estimée doit être un montant positif ou nul.")
+        _check_aid(apl_after_cents, "apl_after_cents")
 
         def use_case(at: datetime) -> UUID:
             household = self.household(household_id)
@@ -871,6 +875,24 @@ def _check_cost(cost: indicators.HousingCost, resources_cents: int) -> None:
             raise InvalidValue(name, "Les montants sont des entiers positifs (centimes).")
     if isinstance(resources_cents, bool) or not isinstance(resources_cents, int) or resources_cents < 0:
         raise InvalidValue("resources_cents", "Les ressources sont un entier positif (centimes).")
+    _check_aid(cost.apl_cents, "apl_cents")
+
+
+# No household receives this much housing aid a month (APL or AL): a typing error
+# (5 000 € for 50,00 €) would otherwise skew every figure of the programme. Aid above
+# the housing cost itself stays possible (a negative reste à charge, shown as such).
+MAX_AID_CENTS = 2_000_00
+
+
+def _check_aid(apl_cents: int, field: str) -> None:
+    if apl_cents > MAX_AID_CENTS:
+        amount = f"{apl_cents / 100:,.2f}".replace(",", "\u00a0").replace(".", ",")
+        limit = f"{MAX_AID_CENTS // 100:,}".replace(",", "\u00a0")
+        raise InvalidValue(
+            field,
+            f"Aide au logement de {amount} € par mois : au-delà de {limit} €, vérifiez le montant "
+            "(montant mensuel en euros).",
+        )
 
 
 # The French names of the dates people type (error messages).

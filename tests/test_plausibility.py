@@ -234,3 +234,18 @@ def test_phone_numbers_refused(phone):
 
 def test_empty_phone_is_allowed():
     assert PersonalData(name="Famille Martin", phone="  ").phone == ""
+
+
+def test_housing_aid_beyond_any_real_amount_is_refused(app, world, clock):
+    """5 000 € a month of APL is a typing error (for 50,00 €): refused everywhere it is typed.
+    Aid above the housing cost itself stays possible: a negative reste à charge."""
+    household = sample.register(world)
+    offer = app.publish_offer(world.project_id, sample.dwelling(), world.actor("VCL"))
+    officer = world.actor("LMH")  # the household's bailleur
+    refused(app, lambda: app.make_proposal(household, offer, 500_000, officer),
+            "apl_after_cents", "5\u00a0000,00 €", "vérifiez le montant")
+    # 650 € of aid on 480 € + 100 €: accepted, the reste à charge is −70 €.
+    proposal = app.make_proposal(household, offer, 65_000, officer)
+    assert app.proposal(proposal).indicators["after"]["reste_a_charge_cents"] == -7_000
+    situation = sample.situation(apl_cents=250_000)
+    refused(app, lambda: app.update_situation(household, situation, officer), "apl_cents", "2\u00a0500,00 €")

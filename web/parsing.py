@@ -44,6 +44,7 @@ DOMAIN_FIELDS = {
     "ages": "ages",
     "resources_cents": "ressources",
     "apl_cents": "apl",
+    "apl_after_cents": "apl_estimee",
     "income_quartile": "quartile",
     "name": "nom",
     "phone": "telephone",

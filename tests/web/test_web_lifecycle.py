@@ -116,3 +116,14 @@ def test_the_web_app_writes_to_the_shared_event_store(world, database_url):
         assert other.household(world.ids["household"]).reference
     finally:
         other.close()
+
+
+def test_aid_above_the_housing_cost_is_flagged_on_the_proposal(world, client_for):
+    vcl = client_for("vcl.charge")
+    # The sample dwelling: 480 € + 100 € of charges; 650 € of aid leaves −70 €.
+    r = vcl.post(f"/menages/{world.ids['household']}/proposer", {"offre": str(world.ids["offer"]), "apl_estimee": "650"})
+    assert r.status_code == 302, r.text
+    page = vcl.get(r.headers["Location"]).text
+    assert 'id="alerte-aide"' in page and "reste à charge est négatif" in page
+    r = vcl.post(f"/menages/{world.ids['household']}/proposer", {"offre": str(world.ids["offer2"]), "apl_estimee": "5000"})
+    assert r.status_code == 422 and "vérifiez le montant" in r.text and 'value="5000"' in r.text
