@@ -62,6 +62,10 @@ def test_relocation_through_the_web(world, client_for, clock):
     clock.advance(hours=49)
     assert "validée par les partenaires" in lmh.get(f"/propositions/{proposal}/delai").text
     assert lmh.post(f"/propositions/{proposal}/caleol", caleol).status_code == 302
+    # The lease form starts from the proposal's terms: the offer's rent and charges, the aid.
+    form = lmh.get(f"/propositions/{proposal}").text.split('id="form-bail"')[1].split("</form>")[0]
+    for value in ('value="495,00"', 'value="95,50"', 'value="250,00"'):
+        assert value in form
     lease = {
         "loyer_bail": "495,00", "charges_bail": "95,50", "annexes_bail": "0", "apl_bail": "250,00",
         "date_signature": "06/03/2026", "date_entree": "15/03/2026",
