@@ -131,3 +131,12 @@ def test_aid_above_the_housing_cost_is_flagged_on_the_proposal(world, client_for
     assert 'id="alerte-aide"' in page and "reste à charge est négatif" in page
     r = vcl.post(f"/menages/{world.ids['household']}/proposer", {"offre": str(world.ids["offer2"]), "apl_estimee": "5000"})
     assert r.status_code == 422 and "vérifiez le montant" in r.text and 'value="5000"' in r.text
+
+
+def test_an_address_that_names_its_commune_is_not_repeated(world, client_for):
+    lmh = client_for("lmh.charge")
+    r = lmh.post("/offres/nouvelle", {**OFFER_FORM, "adresse": "3 rue de la Gare, 59160 Lomme"})
+    page = lmh.get(r.headers["Location"]).text
+    assert "3 rue de la Gare, 59160 Lomme</dd>" in page
+    r = lmh.post("/offres/nouvelle", OFFER_FORM)
+    assert "8 allée des Peupliers, Lomme</dd>" in lmh.get(r.headers["Location"]).text
