@@ -140,3 +140,8 @@ def test_an_address_that_names_its_commune_is_not_repeated(world, client_for):
     assert "3 rue de la Gare, 59160 Lomme</dd>" in page
     r = lmh.post("/offres/nouvelle", OFFER_FORM)
     assert "8 allée des Peupliers, Lomme</dd>" in lmh.get(r.headers["Location"]).text
+
+
+def test_lists_name_the_quartiers(world, client_for):
+    page = client_for("vcl.charge").get("/menages").text
+    assert '<span title="LS-FAU">Faubourg de Béthune</span>' in page

@@ -76,6 +76,7 @@ def board():
         "bailleurs": readmodels().offer_bailleurs(vp.position),
         "typologies": TYPOLOGIES,
         "can_publish": bool(_publishable_projects()),
+        "quartier_names": {q["code"]: q["name"] for p in projects for q in p.quartiers},
     }
     status = 400 if errors else 200
     if request.htmx and request.htmx.target == "offres-resultats":
