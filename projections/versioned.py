@@ -107,9 +107,9 @@ class BatchWriter:
 
         A large batch (a rebuild, a long catch-up) calls this with every id its events
         name, before applying them: the rows evicted from the LRU, or never loaded, then
-        cost one ``SELECT … IN`` per table and chunk instead of one per event. At
-        national scale the LRU cannot hold 31 interleaved programmes and a rebuild
-        halved its speed on those per-miss lookups. Returns how many keys were asked.
+        cost one ``SELECT … IN`` per table and chunk instead of one per event (at
+        national scale the LRU cannot hold 31 interleaved programmes, so evicted rows
+        keep coming back). Returns how many keys were asked.
         """
         asked = 0
         for name, table in self.tables.items():
