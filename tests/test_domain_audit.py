@@ -56,8 +56,10 @@ def runners():
     opened = []
 
     def make(app):
+        """A runner caught up with everything the scenario stored (closed at teardown)."""
         runner = build_runner(app, batch_size=11)
         opened.append(runner)
+        runner.catch_up()
         return runner
 
     yield make
@@ -225,7 +227,6 @@ def _threshold_story(app, clock, runners):
               typology="T2", surface="45", commune="Lille", quartier="LS-VAU", construction_year=2000)
     clock.advance(hours=1)
     runner = runners(app)
-    runner.catch_up()
     refs = {k: app.household(v).reference for k, v in h.items()}
     return w, runner, refs
 
@@ -269,7 +270,6 @@ def _one_cent_story(app, clock, runners):
               typology="T5", surface="90", commune="Lille", quartier="LS-VAU", construction_year=2000)
     clock.advance(hours=1)
     runner = runners(app)
-    runner.catch_up()
     return w, runner
 
 
@@ -303,7 +303,6 @@ def test_new_housing_boundary_and_indemnity_at_signature(app, clock, runners, re
     p_five = _relocate(w, clock, five, "LMH", "VCL", lease, date(2025, 12, 21), typology="T3", surface="65",
                        commune="Lille", quartier="LS-VAU", construction_year=2020)
     runner = runners(app)
-    runner.catch_up()
     d = dash.dashboard(runner.engine, w.project_id, instant=clock.now, reference=reference)["total"]
     assert d["destinations"]["neuf_moins_5_ans"] == {"nombre": 1, "taux": Decimal("50.00")}
     found = {p["proposal_id"]: p for p in q.list_proposals(runner.engine, w.project_id)}
@@ -328,7 +327,6 @@ def test_new_housing_flag_uses_the_signing_date(app, clock, runners, reference):
                   record_at=datetime(2026, 1, 5, 10, 0, tzinfo=UTC), typology="T3", surface="65",
                   commune="Lille", quartier="LS-VAU", construction_year=2021)
     runner = runners(app)
-    runner.catch_up()
     row = q.get_proposal(runner.engine, p)
     assert row["indicators"]["flags"]["neuf_moins_5_ans"] is True  # at the proposal (2025): 4 years
     assert row["lease_indicators"]["flags"]["dwelling_age_years"] == 4  # 2025 − 2021
@@ -354,7 +352,6 @@ def test_destinations_inter_bailleur_larger_and_as_of(app, clock, runners, refer
     _relocate(w, clock, move, "MOUS", "VCL", lease, date(2026, 2, 10), typology="T4", surface="62",
               commune="Lomme", quartier="Lomme-Centre", qpv=False, construction_year=2024)
     runner = runners(app)
-    runner.catch_up()
     d = dash.dashboard(runner.engine, w.project_id, instant=clock.now, reference=reference)
     t = d["total"]
     half = {"nombre": 1, "taux": Decimal("50.00")}
@@ -397,7 +394,6 @@ def test_legal_number_of_offers_and_several_live_proposals(app, clock, runners):
     p1 = app.make_proposal(h, o1, 20_000, w.actor("LMH"))
     p2 = app.make_proposal(h, o2, 20_000, w.actor("LMH"))
     runner = runners(app)
-    runner.catch_up()
     t = dash.dashboard(runner.engine, w.project_id, instant=clock.now)["total"]
     ref = app.household(h).reference
     # two live proposals at once; the 2nd is the last allowed one (2 = max)
@@ -439,7 +435,6 @@ def test_objection_window_boundary(app, clock, runners):
     assert error.value.code == "objection_window_closed"
     assert app.close_objection_window(pb) is True  # at the deadline, no objection: cleared
     runner = runners(app)
-    runner.catch_up()
     rows = {p["proposal_id"]: p for p in q.list_proposals(runner.engine, w.project_id)}
     assert rows[pb.hex]["cleared"] is True and rows[pa.hex]["open_objections"] == 1
 
@@ -471,7 +466,6 @@ def test_semester_boundaries(app, clock, runners):
     app.refuse_proposal(props["W"], "ecole", "", w.actor("LMH"))
     clock.advance(hours=1)
     runner = runners(app)
-    runner.catch_up()
     s1 = rs.build(runner.engine, w.project_id, 2026, 1)
     # at the end of 30/06: L1 relocated, X refused (to relocate), L2, Y, Z, W in progress
     assert s1["population"] == {"inscrits": 6, "a_reloger": 1, "proposition_en_cours": 4, "reloges": 1,
@@ -494,7 +488,6 @@ def test_lease_recorded_after_the_semester_counts_in_a_semester(app, clock, runn
     _relocate(w, clock, h, "LMH", "VCL", (40_000, 10_000, 20_000), date(2026, 6, 30),
               record_at=_at(date(2026, 7, 2)), commune="Lille")
     runner = runners(app)
-    runner.catch_up()
     s1 = rs.build(runner.engine, w.project_id, 2026, 1)
     s2 = rs.build(runner.engine, w.project_id, 2026, 2)
     assert s2["cumul_relogements"]["nombre"] == 1
@@ -520,7 +513,6 @@ def test_quota_first_quartile_threshold(app, clock, runners, tmp_path):
     _relocate(w, clock, inside, "LMH", "VCL", lease, date(2026, 3, 9), typology="T3", surface="62",
               commune="Lille", quartier="LS-MOU", qpv=True, construction_year=2000)
     runner = runners(app)
-    runner.catch_up()
     r = rs.build(runner.engine, w.project_id, 2026, 1, thresholds_path=thresholds)
     quotas = r["quotas"]
     assert quotas["reference"]["seuil_euros_uc_an"] == Decimal("10100")
@@ -547,7 +539,6 @@ def _uc_project(app, clock, runners):
     _register(w)  # couple, 1 200 € left: per UC 1 200 / 1.5 / 30 = 26.6667 (per person 20.0000)
     clock.advance(hours=1)
     runner = runners(app)
-    runner.catch_up()
     return w, runner
 
 
@@ -581,7 +572,6 @@ def _single_relocation(app, clock, runners):
     _relocate(w, clock, h, "LMH", "VCL", (40_000, 5_000, 14_875), date(2026, 1, 15), typology="T2",
               surface="50", commune="Lille", quartier="LS-VAU", construction_year=1990)
     runner = runners(app)
-    runner.catch_up()
     return w, runner
 
 
