@@ -35,6 +35,7 @@ from relogement.platform.values import (
     PersonalData,
     Situation,
     Wishes,
+    check_move_in,
     check_plausible_day,
     day_fr,
 )
@@ -473,7 +474,7 @@ class RelocationApp(Application[UUID]):
             self._check_partner(project, actor)
             self._check_kind(actor, ("bailleur",), "Seuls les bailleurs publient des logements.")
             for row in rows:
-                row.dwelling.check_offered(at.astimezone(PARIS).year)
+                row.dwelling.check_offered(_paris_day(at).year)
             offers = []
             taken: set[UUID] = set()
             for row in rows:
@@ -500,7 +501,7 @@ class RelocationApp(Application[UUID]):
     ) -> None:
         def use_case(at: datetime) -> None:
             offer = self.offer(offer_id)
-            dwelling.check_offered(at.astimezone(PARIS).year)
+            dwelling.check_offered(_paris_day(at).year)
             offer.update(dwelling.to_dict(), reservataire.strip(), **actor.by)
             self.save(offer)
 
@@ -549,7 +550,7 @@ class RelocationApp(Application[UUID]):
                 ),
             )
             # The dwelling's age at the proposal: the year of its (Paris) day.
-            placement = _placement(household, situation, offer, dwelling, at.astimezone(PARIS).year)
+            placement = _placement(household, situation, offer, dwelling, _paris_day(at).year)
             settings = project.settings
             proposal = Proposal(
                 id=proposal_id,
@@ -700,7 +701,7 @@ class RelocationApp(Application[UUID]):
         """Sign the lease: the household is relocated; its other live proposals end."""
         cost = indicators.HousingCost(rent_cents, annex_rent_cents, charges_cents, apl_cents)
         _check_dates(signed_on=signed_on, move_in_date=move_in_date)
-        _check_move_in(move_in_date, signed_on)
+        check_move_in(move_in_date, signed_on)
 
         def use_case(at: datetime) -> None:
             proposal = self.proposal(proposal_id)
@@ -909,8 +910,6 @@ DATE_LABELS = {
 # steps dated a few days, and up to about 40 days, after their clock, so today + 2
 # months: a year typed wrong (2099, 2062) is still refused.
 FUTURE_TOLERANCE_DAYS = 62
-# A move-in may be planned after the signing, but not beyond about a year.
-MOVE_IN_MAX_DAYS_AFTER_SIGNING = 366
 
 
 def _label(name: str) -> str:
@@ -951,20 +950,6 @@ def _check_timeline(
 def _check_proposal_step(name: str, day: date, proposal: Proposal, at: datetime) -> None:
     """Acceptance, CALEOL decision, lease: not before the proposal's day, not after today."""
     _check_timeline(name, day, _paris_day(proposal.created_on), "la proposition", _paris_day(at))
-
-
-def _check_move_in(move_in_date: date, signed_on: date) -> None:
-    """The move-in: on or after the signing (it may be in the future), within about a year."""
-    if move_in_date < signed_on:
-        raise InvalidValue(
-            "move_in_date", "L'entrée dans les lieux ne peut précéder la signature du bail."
-        )
-    if (move_in_date - signed_on).days > MOVE_IN_MAX_DAYS_AFTER_SIGNING:
-        raise InvalidValue(
-            "move_in_date",
-            f"{_label('move_in_date')} ({day_fr(move_in_date)}) est à plus d'un an de la "
-            f"signature du bail ({day_fr(signed_on)}).",
-        )
 
 
 def _placement(

@@ -49,6 +49,24 @@ def day_fr(day: date) -> str:
     return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
 
 
+# A move-in may be planned after the signing, but not beyond about a year.
+MOVE_IN_MAX_DAYS_AFTER_SIGNING = 366
+
+
+def check_move_in(move_in_date: date, signed_on: date) -> None:
+    """The move-in: on or after the signing (it may be in the future), within about a year."""
+    if move_in_date < signed_on:
+        raise InvalidValue(
+            "move_in_date", "L'entrée dans les lieux ne peut précéder la signature du bail."
+        )
+    if (move_in_date - signed_on).days > MOVE_IN_MAX_DAYS_AFTER_SIGNING:
+        raise InvalidValue(
+            "move_in_date",
+            f"La date d'entrée dans les lieux ({day_fr(move_in_date)}) est à plus d'un an de la "
+            f"signature du bail ({day_fr(signed_on)}).",
+        )
+
+
 def check_plausible_day(name: str, label: str, day: date) -> None:
     """A typed date is on or after 01/01/2000 (``label``: its French name, capitalised)."""
     if day < FIRST_DAY:

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import login_required
 
 from relogement.platform.deadline import PARIS
-from relogement.platform.values import CALEOL_DECISIONS, REFUSAL_MOTIVES
+from relogement.platform.values import CALEOL_DECISIONS, REFUSAL_MOTIVES, check_move_in
 from relogement.web.blueprints._common import run_form
 from relogement.web.context import (
     actor,
@@ -241,8 +241,8 @@ def lease(proposal_id: str):
         apl = r.cents("apl_bail")
         signed_on = r.day("date_signature", required=True)
         move_in = r.day("date_entree", required=True)
-        if signed_on and move_in and move_in < signed_on:
-            r.errors["date_entree"] = "L'entrée dans les lieux ne peut précéder la signature."
+        if signed_on and move_in:
+            r.domain(lambda: check_move_in(move_in, signed_on))  # shown with the other fields' errors
         r.check()
         relocation().sign_lease(p.id, rent, charges, apl, signed_on, move_in, actor(), annex_rent_cents=annex)
 
