@@ -81,9 +81,7 @@ def _page_above(path: str) -> str | None:
         candidate = "/".join(parts) or "/"
         try:
             adapter.match(candidate, method="GET")
-        except HTTPException:
-            continue
-        except Exception:  # noqa: BLE001 - a redirect rule or the like: not a page to go to
+        except Exception:  # noqa: BLE001 - not found, not GET, a redirect rule: not a page to go to
             continue
         return candidate
     return None
