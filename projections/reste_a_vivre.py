@@ -155,8 +155,8 @@ def suivi(
             record = {"before": r["before"], "after": r["lease"], "evolution": r["lease_evolution"]}
             lease_signs.append(formulas.evolution_sign(record, key) or 0)
         if suivi_ is not None and avant is not None:
-            a, b = exact_fig(r["before"]), exact_fig(r["follow_up"])
-            follow_signs.append((b > a) - (b < a))
+            record = {"before": r["before"], "after": r["follow_up"]}
+            follow_signs.append(formulas.evolution_sign(record, key) or 0)
         out_rows.append(
             {
                 **{k: r[k] for k in ("household_id", "reference", "quartier", "operation", "bailleur_org", "status", "persons", "lease_signed_on", "follow_up_on", "proposed_rank")},
