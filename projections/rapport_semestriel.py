@@ -31,11 +31,13 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from relogement.platform import indicators as formulas
 from relogement.projections import queries as q
 from relogement.projections import reste_a_vivre
 from relogement.projections.dashboard import evolutions, mean, rate
@@ -135,9 +137,21 @@ def composition(persons: int) -> str:
     return COMPOSITIONS[2] if persons <= 4 else COMPOSITIONS[3]
 
 
-def annual_income_per_uc(p: dict) -> Decimal:
+def exact_annual_income_per_uc(p: dict) -> Fraction:
+    """Annual resources per consumption unit at the lease, exact: compared with the
+    first-quartile threshold (10 098.995 € is under 10 099 € although shown 10 099,00)."""
     inputs = p["lease_indicators"]["after"]["inputs"]
-    return (Decimal(inputs["resources_cents"]) * 12 / 100 / Decimal(str(inputs["consumption_units"]))).quantize(
+    if "ages" in inputs:
+        units = formulas.consumption_units(list(inputs["ages"]))
+    else:
+        units = Fraction(Decimal(str(inputs["consumption_units"])))
+    return Fraction(int(inputs["resources_cents"]) * 12, 100) / units
+
+
+def annual_income_per_uc(p: dict) -> Decimal:
+    """The same, rounded to the cent (for display)."""
+    exact = exact_annual_income_per_uc(p)
+    return (Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(
         Decimal("0.01"), rounding=ROUND_HALF_UP
     )
 
@@ -245,8 +259,9 @@ def build(
     dans = [(h, p) for h, p in in_semester if not _flags(p).get("hors_qpv")]
     if ref is not None:
         seuil = ref["seuil_euros_uc_an"]
-        q1_hors = sum(1 for _, p in hors if annual_income_per_uc(p) < seuil)
-        q234_dans = sum(1 for _, p in dans if annual_income_per_uc(p) >= seuil)
+        # Compared exactly, like every threshold (README, "How the figures are counted").
+        q1_hors = sum(1 for _, p in hors if exact_annual_income_per_uc(p) < seuil)
+        q234_dans = sum(1 for _, p in dans if exact_annual_income_per_uc(p) >= seuil)
     else:
         q1_hors = q234_dans = None  # type: ignore[assignment]
     quotas = {

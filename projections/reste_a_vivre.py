@@ -17,7 +17,8 @@ As of any position, like every read model (see :mod:`relogement.projections.quer
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from typing import Any
 from uuid import UUID
 
@@ -36,6 +37,13 @@ CONVENTION_LABELS = {
 
 def _dec(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value))
+
+
+def _round(value: Fraction) -> Decimal:
+    """An exact figure rounded half-up to 4 places."""
+    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
+        formulas.PRECISION, rounding=ROUND_HALF_UP
+    )
 
 
 def household_rows(
@@ -146,6 +154,12 @@ def suivi(
     def exact_fig(measure: dict | None) -> Any:
         return None if measure is None else formulas.exact_figure(measure, key)
 
+    def change(after: dict | None, before: dict | None) -> Decimal | None:
+        """after − before, exact then rounded (as the lease's stored evolution): the shown
+        figures 14.8333 and 14.1667 are 80 / 120 = 0.6667 apart, not 0.6666."""
+        a, b = exact_fig(after), exact_fig(before)
+        return None if a is None or b is None else _round(Fraction(a) - Fraction(b))
+
     for r in household_rows(db, project_id, position, quartier=quartier):
         avant, propose, apres, suivi_ = fig(r["before"]), fig(r["proposed"]), fig(r["lease"]), fig(r["follow_up"])
         actuel = suivi_ if suivi_ is not None else (apres if apres is not None else avant)
@@ -169,11 +183,12 @@ def suivi(
                 "actuel": actuel,
                 # None until there is an after figure (lease or follow-up): "no change
                 # yet" is not a change of 0 (averages and exports would count it).
-                "evolution": None if avant is None or (apres is None and suivi_ is None) else actuel - avant,
+                "evolution": None if avant is None or (apres is None and suivi_ is None) else change(current, r["before"]),
+                "evolution_suivi": None if suivi_ is None or avant is None else change(r["follow_up"], r["before"]),
             }
         )
     lease_evol = [r["evolution_bail"] for r in out_rows if r["evolution_bail"] is not None]
-    follow_evol = [r["suivi"] - r["avant"] for r in out_rows if r["suivi"] is not None and r["avant"] is not None]
+    follow_evol = [r["evolution_suivi"] for r in out_rows if r["evolution_suivi"] is not None]
     active = [r for r in out_rows if r["status"] != "sorti"]
     return {
         "position": position,
