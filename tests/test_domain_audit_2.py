@@ -26,7 +26,7 @@ import pytest
 from relogement.platform import indicators as ind
 from relogement.platform import sample
 from relogement.platform.values import PersonalData
-from relogement.projections import build_runner, indemnities
+from relogement.projections import anru_export, build_runner, indemnities
 from relogement.projections import dashboard as dash
 from relogement.projections import rapport_semestriel as rs
 from relogement.projections import reste_a_vivre as rav
@@ -582,3 +582,78 @@ def test_reste_a_vivre_as_of_past_positions(app, clock, runners):
     r1 = next(r for r in before["households"] if r["reference"] == refs["R1"])
     assert (r1["suivi"], r1["actuel"], r1["evolution"]) == (None, Decimal("14.0833"), Decimal("-0.0833"))
     assert before["au_suivi"]["nombre"] == 0 and before["sous_seuil"] == []
+
+
+# == 4. The ANRU export: one row per household, before / after (story of section 3) ===============
+#
+# Indemnity (signed 03/2026: zone II ceilings of 01/10/2025; test scale 2021 zone 2):
+#   R1 (40, 38, 15, 9): couple + 2 dependants: 399.89 + 58.21 = 458.10 €; rent 450 ≤ 458.10,
+#      built 2023 (3 years), PLUS, Lomme, T4 → eligible, 5 000 €
+#   R2 (70): alone: 290.34 €; rent 320 > 290.34 → not eligible
+#   R4 (30, 28, 5, 3): 458.10 €; rent 350, T3 → eligible, 5 000 €
+
+
+def test_anru_export_rows(app, clock, runners, reference):
+    w, runner, refs, marks = _suivi_story(app, clock, runners)
+    data = anru_export.anru_data(runner.engine, w.project_id, reference=reference)
+    rows = {r["reference"]: r for r in data["rows"]}
+    assert len(rows) == 6  # every household, one row each
+    r1 = rows[refs["R1"]]
+    assert (r1["statut"], r1["nb_propositions"], r1["nb_refus"]) == ("Relogé", 2, 1)
+    assert (r1["personnes"], r1["adultes"], r1["enfants"], r1["unites_consommation"]) == (4, 2, 2, Decimal("2.30"))
+    assert (r1["ressources"], r1["date_inscription"]) == (Decimal("2000.00"), date(2026, 3, 2))
+    # before: 400 + 0 + 100 − 200 = 300 € on 75 m² = 4.00 €/m²; TE 300 / 2 000 = 15 %
+    assert (r1["avant_typologie"], r1["avant_surface"], r1["avant_rac"], r1["avant_rac_m2"]) == (
+        "T4", Decimal("75"), Decimal("300.00"), Decimal("4.00"))
+    assert (r1["avant_taux_effort"], r1["avant_rav_personne"], r1["avant_rav_uc"]) == (
+        Decimal("15.0000"), Decimal("14.1667"), Decimal("24.6377"))
+    assert (r1["avant_commune"], r1["avant_qpv"]) == ("Lille", "Oui")
+    # after: 450 + 100 − 240 = 310 € on 75 m² = 4.1333 → 4.13; TE 15.5 %; evolution +10 €, +0.5 pt
+    assert (r1["apres_bailleur"], r1["apres_typologie"], r1["apres_loyer"], r1["apres_apl"]) == (
+        "Vilogia", "T4", Decimal("450.00"), Decimal("240.00"))
+    assert (r1["apres_rac"], r1["apres_rac_m2"], r1["apres_taux_effort"]) == (
+        Decimal("310.00"), Decimal("4.13"), Decimal("15.5000"))
+    assert (r1["apres_rav_personne"], r1["apres_rav_uc"]) == (Decimal("14.0833"), Decimal("24.4928"))
+    assert (r1["evol_rac"], r1["evol_taux_effort"], r1["evol_rav_personne"]) == (
+        Decimal("10.00"), Decimal("0.5000"), Decimal("-0.0833"))
+    # Lomme-Centre (hors QPV, Lomme) from LS-FAU (QPV, Lille), LMH → VCL, T4 → T4, built 2023
+    assert (r1["sur_site"], r1["hors_commune"], r1["hors_qpv"], r1["qpv_vers_hors_qpv"], r1["neuf"],
+            r1["inter_bailleur"], r1["maison"], r1["plus_grand"]) == (
+        "Non", "Oui", "Oui", "Oui", "Oui", "Oui", "Non", "Non")
+    assert (r1["date_bail"], r1["date_entree"], r1["delai_jours"]) == (date(2026, 3, 10), date(2026, 3, 20), 8)
+    assert (r1["suivi_date"], r1["suivi_rav_personne"]) == (date(2026, 5, 15), Decimal("14.8333"))
+    assert (r1["indemnite_statut"], r1["indemnite_montant"], r1["indemnite_plafond"]) == (
+        "Éligible", Decimal("5000.00"), Decimal("458.10"))
+    r2 = rows[refs["R2"]]
+    assert (r2["indemnite_statut"], r2["indemnite_montant"], r2["indemnite_plafond"]) == (
+        "Non éligible", None, Decimal("290.34"))
+    assert r2["indemnite_motifs"] == "loyer 320,00\u00a0€ supérieur au plafond APL 290,34\u00a0€"
+    r3 = rows[refs["R3"]]
+    assert (r3["statut"], r3["avant_rac"], r3["avant_rav_personne"], r3["apres_rac"], r3["delai_jours"]) == (
+        "À reloger", Decimal("300.00"), Decimal("6.0000"), None, None)
+    r5 = rows[refs["R5"]]
+    assert (r5["statut"], r5["date_sortie"], r5["date_bail"]) == ("Sorti du dispositif", date(2026, 3, 2), None)
+    assert rows[refs["R6"]]["statut"] == "Proposition en cours"
+    i = data["indemnites"]
+    assert (i["base"], i["eligibles"], i["non_eligibles"], i["montant_total_cents"]) == (3, 2, 1, 1_000_000)
+    # CSV: French decimal comma and dd/mm/yyyy
+    text = anru_export.anru_csv(runner.engine, w.project_id, data=data).decode("utf-8")
+    line = next(x for x in text.split("\r\n") if x.startswith(refs["R1"]))
+    assert ";02/03/2026;" in line and ";10/03/2026;20/03/2026;8;" in line
+    assert ";300,00;4,00;15,0000;14,1667;24,6377;Lille;Oui;" in line
+
+
+def test_anru_export_as_of_a_past_position(app, clock, runners, reference):
+    w, runner, refs, marks = _suivi_story(app, clock, runners)
+    data = anru_export.anru_data(runner.engine, w.project_id, position=marks["before_r4"], reference=reference)
+    rows = {r["reference"]: r for r in data["rows"]}
+    # before R4's lease: R4 to relocate, no after; R6 had no proposal yet; R1 without follow-up
+    r4 = rows[refs["R4"]]
+    assert (r4["statut"], r4["avant_rav_personne"], r4["apres_rac"], r4["indemnite_statut"]) == (
+        "À reloger", Decimal("5.8333"), None, None)
+    assert (rows[refs["R6"]]["statut"], rows[refs["R6"]]["nb_propositions"]) == ("À reloger", 0)
+    assert rows[refs["R1"]]["suivi_rav_personne"] is None
+    # R1 eligible (5 000 €), R2 not: 1 of 2
+    i = data["indemnites"]
+    assert (i["base"], i["eligibles"], i["montant_total_cents"]) == (2, 1, 500_000)
+    assert data["statuts"] == {"À reloger": 3, "Proposition en cours": 0, "Relogé": 2, "Sorti du dispositif": 1}
