@@ -133,6 +133,20 @@ def _share(n: int, rate: str) -> dict:
 
 
 def _dashboard_story(app, clock, runners):
+    snapshot = {}
+
+    def at_mid(w):
+        runner = runners(app)
+        snapshot["runner"] = runner
+        snapshot["live_then"] = dash.dashboard(runner.engine, w.project_id, instant=clock.now)
+
+    w, h, mid = _dashboard_events(app, clock, at_mid)
+    runner = snapshot["runner"]
+    runner.catch_up()
+    return w, runner, h, mid, snapshot["live_then"]
+
+
+def _dashboard_events(app, clock, at_mid=None):
     clock.now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     w = sample.build_world(app)
     h = {
@@ -149,9 +163,9 @@ def _dashboard_story(app, clock, runners):
     _relocate(w, clock, h["H2"], "LMH", "VCL", (45_000, 10_000, 20_000), date(2026, 3, 16), typology="T3",
               surface="62", commune="Lomme", quartier="Lomme-Centre", qpv=False, construction_year=1990,
               individual=True)
-    mid = {"position": app.recorder.max_notification_id(), "instant": clock.now}
-    runner = runners(app)
-    live_then = dash.dashboard(runner.engine, w.project_id, instant=clock.now)
+    mid = {"position": app.recorder.max_notification_id(), "instant": clock.now}  # 06/03 12:00 Paris
+    if at_mid is not None:
+        at_mid(w)
     clock.advance(hours=1)
     _relocate(w, clock, h["H5"], "LMH", "PDC", (30_000, 6_000, 15_000), date(2026, 3, 20), typology="T2",
               surface="45", commune="Lille", quartier="LS-VAU", qpv=False, construction_year=2022)
@@ -163,8 +177,7 @@ def _dashboard_story(app, clock, runners):
     clock.advance(hours=2)
     app.raise_objection(p3b, "Peuplement de la cage d'escalier", w.actor("VLS"))
     clock.advance(hours=1)  # 3 h after p3b: still in its 48 h window
-    runner.catch_up()
-    return w, runner, h, mid, live_then
+    return w, h, mid
 
 
 def test_dashboard_project_figures(app, clock, runners, reference):
@@ -657,3 +670,69 @@ def test_anru_export_as_of_a_past_position(app, clock, runners, reference):
     i = data["indemnites"]
     assert (i["base"], i["eligibles"], i["montant_total_cents"]) == (2, 1, 500_000)
     assert data["statuts"] == {"À reloger": 3, "Proposition en cours": 0, "Relogé": 2, "Sorti du dispositif": 1}
+
+
+# == 5. The pages show those figures in French: "1 234,56 €", "66,67 %", dd/mm/yyyy ==============
+
+NBSP = "\u00a0"
+
+
+@pytest.fixture
+def web_app(database_url, clock, tmp_path):
+    from relogement.web import create_app
+
+    application = create_app({
+        "TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret",
+        "RELOGEMENT_DATA_DIR": str(tmp_path), "CLOCK": clock, "LOGIN_RATE_LIMIT": "1000 per minute",
+        "RELOGEMENT_REPORT_WAIT_SECONDS": 60,
+    })
+    try:
+        yield application
+    finally:
+        application.extensions["relogement"].close()
+
+
+def _logged_in(web_app, login: str):
+    import re
+
+    from relogement.web.demo_accounts import DEMO_PASSWORD
+
+    client = web_app.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/connexion").text).group(1)
+    answer = client.post("/connexion", data={"identifiant": login, "mot_de_passe": DEMO_PASSWORD,
+                                             "csrf_token": token})
+    assert answer.status_code == 302, login
+    return client
+
+
+def test_pages_show_the_figures_in_french(web_app, clock):
+    from relogement.web.demo_accounts import create_demo_accounts
+
+    relocation = web_app.extensions["relogement"]
+    w, h, mid = _dashboard_events(relocation, clock)
+    create_demo_accounts(web_app.extensions["relogement.accounts"],
+                         web_app.extensions["relogement.readmodels"].organisations())
+    partner = _logged_in(web_app, "mel.partenaire")
+    page = partner.get("/tableau-de-bord")
+    assert page.status_code == 200
+    text = page.text
+    # section 1's figures: RAC mean 300 → 270 € (−30), per m² 4.84 → 4.58; 2 of 3 = 66,67 %
+    assert f"300,00{NBSP}€" in text and f"270,00{NBSP}€" in text and "−30,00&nbsp;€" in text
+    assert "4,84&nbsp;€" in text and "4,58&nbsp;€" in text
+    assert f"66,67{NBSP}%" in text and f"33,33{NBSP}%" in text
+    assert "14 jours" in text  # median delay 14 days
+    # indemnities with the shipped scale (2021 zone 2, demo values): T4 5 000 € + T2 2 000 €
+    assert f"7{NBSP}000{NBSP}€" in text
+    # the semestrial report lists the leases with their dates, dd/mm/yyyy
+    report = partner.get("/rapport-semestriel?semestre=2026-S1")
+    assert report.status_code == 200
+    assert "02/03/2026" in report.text  # registration of the open cases (H3, H6)
+    # an auditor as of 06/03/2026 12:30 (Paris), right after H2's lease: RAC mean (250 + 350) / 2
+    # = 300 €, per m² 600 / 132 = 4,55 €; 1 of 2 = 50,00 %; median delay (8 + 14) / 2 = 11 days
+    auditor = _logged_in(web_app, "anru.auditeur")
+    with auditor.session_transaction() as session:
+        session["as_of"], session["as_of_time"] = "2026-03-06", "12:30"
+    past = auditor.get("/tableau-de-bord").text
+    assert "4,55&nbsp;€" in past and f"50,00{NBSP}%" in past and "11 jours" in past
+    assert "4,58&nbsp;€" not in past
+    assert "06/03/2026" in past
