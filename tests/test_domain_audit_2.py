@@ -736,3 +736,54 @@ def test_pages_show_the_figures_in_french(web_app, clock):
     assert "4,55&nbsp;€" in past and f"50,00{NBSP}%" in past and "11 jours" in past
     assert "4,58&nbsp;€" not in past
     assert "06/03/2026" in past
+
+
+# == 6. Annex rents, stable figures, a departure with a live proposal, "autre" refusals ===========
+#
+# Couples (RAC 300 € before, 1 500 €), registered 02/03/2026 by LMH:
+#   K1 relocated into a VCL T3 62 m² in Lomme built 2025, lease 350 + garage 25 + 100 − 175 =
+#      RAC 300: unchanged (TE 20 → 20, RAV 20 → 20: stable); indemnity on the rent alone:
+#      350 ≤ 355.38 (couple, zone II) → eligible, T3 5 000 € (with the garage 375 would exceed it)
+#   K2 a live PDC proposal with an open objection of the city, then leaves: the proposal is
+#      withdrawn, nothing pending, no objection open
+#   K3 refuses its proposal, motive "autre" (with its text): to relocate
+
+
+def test_annex_rents_stable_figures_and_departure(app, clock, runners, reference):
+    clock.now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    w = sample.build_world(app)
+    k1, k2, k3 = _register(w), _register(w), _register(w)
+    p2 = _propose(w, k2, "PDC", "LMH", typology="T3")
+    app.raise_objection(p2, "Attribution à revoir en commission", w.actor("VLS"))
+    p3 = _propose(w, k3, "VCL", "LMH", typology="T3")
+    app.refuse_proposal(p3, "autre", "Souhaite rester près de sa mère", w.actor("LMH"))
+    _relocate(w, clock, k1, "LMH", "VCL", (35_000, 10_000, 17_500), date(2026, 3, 9), annex=2_500,
+              typology="T3", surface="62", commune="Lomme", quartier="Lomme-Centre", qpv=False,
+              construction_year=2025)
+    app.record_departure(k2, "Parti dans une autre région", w.actor("LMH"))
+    clock.advance(hours=1)
+    runner = runners(app)
+    t = dash.dashboard(runner.engine, w.project_id, instant=clock.now, reference=reference)["total"]
+    assert t["menages"] == {"inscrits": 3, "a_reloger": 1, "proposition_en_cours": 0, "reloges": 1,
+                            "sortis": 1, "restant_a_reloger": 1}
+    p = t["propositions"]
+    assert (p["faites"], p["en_cours"], p["bloquees"], p["oppositions_ouvertes"]) == (3, 0, 0, 0)
+    assert (p["refus"], p["refus_par_motif"]) == (1, {"autre": 1})
+    assert (t["taux_effort"]["nombre"], t["taux_effort"]["moyenne"], t["taux_effort"]["stable"]) == (
+        1, Decimal("0.0000"), 1)
+    assert (t["reste_a_vivre_personne"]["stable"], t["reste_a_vivre_personne"]["hausse"]) == (1, 0)
+    rac = t["reste_a_charge"]
+    # after 300 € (garage included) on 62 m² = 4.8387 → 4.84; change 0: stable
+    assert rac["apres"] == {"total_cents": 30_000, "moyenne_cents": 30_000, "par_m2_euros": Decimal("4.84")}
+    assert (rac["evolution_total_cents"], rac["stable"], rac["hausse"], rac["baisse"]) == (0, 1, 0, 0)
+    assert t["indemnites_minoration"]["montant_total_cents"] == 500_000
+    rows = {r["reference"]: r for r in anru_export.anru_data(runner.engine, w.project_id,
+                                                             reference=reference)["rows"]}
+    r1 = rows[app.household(k1).reference]
+    assert (r1["apres_loyer"], r1["apres_annexes"], r1["apres_charges"], r1["apres_apl"], r1["apres_rac"]) == (
+        Decimal("350.00"), Decimal("25.00"), Decimal("100.00"), Decimal("175.00"), Decimal("300.00"))
+    assert (r1["evol_rac"], r1["evol_taux_effort"], r1["evol_rav_personne"]) == (
+        Decimal("0.00"), Decimal("0.0000"), Decimal("0.0000"))
+    assert (r1["indemnite_statut"], r1["indemnite_plafond"]) == ("Éligible", Decimal("355.38"))
+    r2 = rows[app.household(k2).reference]
+    assert (r2["statut"], r2["nb_propositions"], r2["date_sortie"]) == ("Sorti du dispositif", 1, date(2026, 3, 4))
