@@ -425,7 +425,34 @@ class RelocationApp(Application[UUID]):
         self._household_command(household_id, actor, command)
 
     def record_departure(self, household_id: UUID, reason: str, actor: Actor) -> None:
-        self._household_command(household_id, actor, lambda h: h.depart(reason, **actor.by))
+        """The household leaves without a relocation; its live proposals are withdrawn and
+        their dwellings offered again, in the same save."""
+
+        def use_case(at: datetime) -> None:
+            household = self.household(household_id)
+            self._check_follows(household, actor)
+            household.depart(reason, **actor.by)
+            changed: list[Aggregate] = [household]
+            why = "sortie du dispositif du ménage"
+            for proposal_id in household.proposals:
+                proposal = self.proposal(proposal_id)
+                if proposal.outcome is not None:
+                    continue
+                offer = self.offer(proposal.offer_id)
+                try:
+                    proposal.withdraw(why, **actor.by)
+                except DomainError as error:
+                    raise DomainError(
+                        error.code,
+                        f"La proposition en cours du logement {offer.reference} ne peut être retirée "
+                        "par votre organisation : demandez à son auteur de la retirer, puis enregistrez "
+                        "la sortie.",
+                    ) from error
+                offer.release(proposal.id, why, **actor.by)
+                changed += [proposal, offer]
+            self.save(*changed)
+
+        self._run(use_case)
 
     def record_follow_up(
         self,
@@ -440,9 +467,14 @@ class RelocationApp(Application[UUID]):
         _check_dates(measured_on=measured_on)
 
         def command(household: Household) -> None:
+            household.check_relocated()  # the first thing to say about a follow-up too early
             _check_timeline(
-                "measured_on", measured_on, _paris_day(household.created_on), "l'inscription du ménage"
+                "measured_on", measured_on, _paris_day(household.created_on), "l'inscription du ménage",
+                _paris_day(now()),
             )
+            if household.move_in_date is not None:
+                # The situation "after" is the one lived in the new dwelling.
+                _check_timeline("measured_on", measured_on, household.move_in_date, "l'entrée dans le logement")
             before = _measure(Situation.from_dict(household.situation))
             after = indicators.Measure(
                 resources_cents=resources_cents,

@@ -52,6 +52,7 @@ class Household(Aggregate):
         self.proposals: list[UUID] = []
         self.visits: list[dict] = []
         self.relocated_by: UUID | None = None
+        self.move_in_date: date | None = None
         self.departed = False
         self.follow_ups: list[dict] = []
         self.erased = False
@@ -167,6 +168,7 @@ class Household(Aggregate):
         self, proposal_id: UUID, offer_id: UUID, move_in_date: date, by_user: str, by_org: UUID
     ) -> None:
         self.relocated_by = proposal_id
+        self.move_in_date = move_in_date
 
     def depart(self, reason: str, by_user: str, by_org: UUID) -> None:
         self._check_active()
@@ -178,13 +180,16 @@ class Household(Aggregate):
     def _departed(self, reason: str, by_user: str, by_org: UUID) -> None:
         self.departed = True
 
-    def record_follow_up(
-        self, measured_on: date, indicators: dict, by_user: str, by_org: UUID
-    ) -> None:
+    def check_relocated(self) -> None:
         if self.relocated_by is None:
             raise DomainError(
                 "not_relocated", "Le suivi après relogement suppose un ménage relogé."
             )
+
+    def record_follow_up(
+        self, measured_on: date, indicators: dict, by_user: str, by_org: UUID
+    ) -> None:
+        self.check_relocated()
         self._follow_up_recorded(
             measured_on=measured_on, indicators=indicators, by_user=by_user, by_org=by_org
         )

@@ -38,6 +38,7 @@ from sqlalchemy.engine import Connection
 from relogement.platform.values import REFUSAL_MOTIVES
 from relogement.projections.machinery import as_of, journal
 from relogement.projections.read_models import (
+    follow_ups,
     household_identity,
     household_situation,
     households,
@@ -355,6 +356,14 @@ def list_proposals(
     with connect(db) as conn:
         rows = _rows(conn, _select(proposals, position, *where).order_by(c.made_at.desc(), c.rank.desc()))
     return [_label_proposal(r) for r in rows]
+
+
+def list_follow_ups(db: Db, household_id: UUID | str, position: int | None = None) -> list[dict]:
+    """A household's follow-up measures after relocation, oldest first (indicators as stored)."""
+    c = follow_ups.c
+    with connect(db) as conn:
+        rows = _rows(conn, _select(follow_ups, position, c.household_id == _hex(household_id)))
+    return sorted(rows, key=lambda r: (r["measured_on"], r["valid_from"]))
 
 
 def get_proposal(db: Db, proposal_id: UUID | str, position: int | None = None) -> dict | None:

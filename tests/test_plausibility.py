@@ -151,6 +151,11 @@ def test_follow_up_date_from_2000_and_not_before_registration(app, world, clock)
             "measured_on", "La date du suivi (01/01/1999) est invraisemblable")
     refused(app, lambda: app.record_follow_up(household, date(2026, 2, 1), 180_000, cost, lmh),
             "measured_on", "précède l'inscription du ménage")
+    refused(app, lambda: app.record_follow_up(household, date(2026, 3, 9), 180_000, cost, lmh),
+            "measured_on", "précède l'entrée dans le logement (10/03/2026)")
+    refused(app, lambda: app.record_follow_up(household, date(2026, 9, 1), 180_000, cost, lmh),
+            "measured_on", "trop loin dans le futur")
+    clock.advance(days=180)
     app.record_follow_up(household, date(2026, 9, 1), 180_000, cost, lmh)
 
 

@@ -41,7 +41,7 @@ def _story(app, clock):
     app.decide_caleol(p1, "attribution", date(2026, 3, 6), "", world.actor("VCL"))
     app.sign_lease(p1, 48_000, 10_000, 20_000, date(2026, 3, 10), date(2026, 4, 1), world.actor("VCL"))
     app.record_follow_up(
-        h1, date(2026, 9, 1), 180_000, HousingCost(48_000, 0, 10_000, 19_000), world.actor("LMH")
+        h1, date(2026, 4, 2), 180_000, HousingCost(48_000, 0, 10_000, 19_000), world.actor("LMH")
     )
     return world, (h1, h2), (offer, offer2), (p1, p2), objection
 

@@ -147,7 +147,8 @@ def programme(app, clock):
     # R1: 450 + 100 − 150 = 400 → RAV (1500 − 400)/2/30 = 18.3333 (−1.6667 from 20)
     app.record_follow_up(h["R1"], date(2026, 7, 1), 150_000, HousingCost(45_000, 0, 10_000, 15_000), w.actor("LMH"))
     # R5: 420 + 90 − 250 = 260 → RAV (900 − 260)/3/30 = 7.1111 (−0.6667 from 7.7778)
-    app.record_follow_up(h["R5"], date(2026, 7, 6), 90_000, HousingCost(42_000, 0, 9_000, 25_000), w.actor("PDC"))
+    # (measured on the move-in day: a follow-up is not dated before it)
+    app.record_follow_up(h["R5"], date(2026, 7, 20), 90_000, HousingCost(42_000, 0, 9_000, 25_000), w.actor("PDC"))
 
     # September 2026: H6's third (last allowed) proposal, objected to; H7's proposal.
     clock.now = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)

@@ -54,6 +54,8 @@ DOMAIN_FIELDS = {
     "signed_on": "date_signature",
     "move_in_date": "date_entree",
     "visited_on": "date_visite",
+    "measured_on": "date_mesure",
+    "reason": "motif_sortie",
 }
 
 

@@ -1038,6 +1038,10 @@ class ReadModels:
         views = [self._proposal(r, at, position) for r in sorted(rows, key=lambda r: r["rank"])]
         return self._with_officers(views, position)
 
+    def follow_ups_of(self, household_id: UUID, position: int | None = None) -> list[dict]:
+        """Measures after relocation (restricted: exact amounts; policy household.situation)."""
+        return q.list_follow_ups(self.reader, household_id, position)
+
     def proposal(self, proposal_id: UUID, at: datetime, position: int | None = None) -> ProposalView | None:
         """One proposal with its objections, its offer and who made it."""
         row = self._fixed(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import pytest
 
+from relogement.platform import sample
 from relogement.web.demo_accounts import create_demo_accounts
 from tests.web.conftest import HIDDEN
 
@@ -49,6 +50,8 @@ GETS = [
     ("/menages/{household}/identite", FOLLOWS),
     ("/menages/{household}/proposer", FOLLOWS),
     ("/menages/{household}/visite", FOLLOWS),
+    ("/menages/{household}/sortie", FOLLOWS),
+    ("/menages/{relocated}/suivi", FOLLOWS),
     ("/propositions", ALL),
     ("/propositions/{proposal}", READERS),
     ("/propositions/{proposal}/delai", READERS),
@@ -82,6 +85,8 @@ POSTS = [
     ("/menages/{household}/identite", {}, FOLLOWS),
     ("/menages/{household}/proposer", {}, FOLLOWS),
     ("/menages/{household}/visite", {}, FOLLOWS),
+    ("/menages/{household}/sortie", {}, FOLLOWS),
+    ("/menages/{relocated}/suivi", {}, FOLLOWS),
     ("/propositions/{proposal}/opposition", {},
      {"lmh.charge", "mous.charge", "vls.partenaire", "mel.partenaire"}),
     ("/propositions/{proposal}/opposition/{objection}/levee", {"commentaire": LONG}, {"vls.partenaire"}),
@@ -101,7 +106,7 @@ POSTS = [
 
 
 @pytest.fixture
-def scenario(world):
+def scenario(world, clock):
     """A live proposal (B's household, A's offer) with the city's open objection, and a
     bailleur outside the project."""
     app = world.app.extensions["relogement"]
@@ -111,11 +116,22 @@ def scenario(world):
         world.app.extensions["relogement.accounts"],
         world.app.extensions["relogement.readmodels"].organisations(),
     )
+    # A household of B already relocated (its follow-up form), before the live proposal so
+    # that the latter's objection window is still open.
+    relocated = sample.register(w, bailleur="VCL", name="Famille Lebrun")
+    home = app.publish_offer(w.project_id, sample.dwelling(), w.actor("LMH"))
+    lease = app.make_proposal(relocated, home, 25_000, w.actor("VCL"))
+    day = clock.now.date()
+    clock.advance(hours=49)
+    app.close_objection_window(lease)
+    app.accept_proposal(lease, day, w.actor("VCL"))
+    app.decide_caleol(lease, "attribution", day, "", w.actor("LMH"))
+    app.sign_lease(lease, 49_500, 9_550, 25_000, day, day, w.actor("LMH"))
     proposal = app.make_proposal(world.ids["household"], world.ids["offer"], 25_000, w.actor("VCL"))
     objection = app.raise_objection(proposal, "Peuplement à équilibrer", w.actor("VLS"))
     return {
         **world.ids, "proposal": proposal, "objection": objection, "project": w.project_id,
-        "_app": app, "_outsider": outsider,
+        "relocated": relocated, "_app": app, "_outsider": outsider,
     }
 
 
@@ -160,6 +176,24 @@ def test_matrix(scenario, client_for, user):
             failures.append(f"POST {path}: {response.status_code}, attendu {expected}")
     assert app.recorder.max_notification_id() == before, "a refused or invalid POST wrote an event"
     assert not failures, "\n".join(failures)
+
+
+# Endpoints outside the matrix: redirects to pages of the matrix (the home page, the
+# offer's "propose to…" link, the erasure form found by reference), logging in and out,
+# static files.
+UNLISTED = {
+    "main.home", "offers.propose_to", "admin.find_household", "auth.login", "auth.logout", "static",
+}
+
+
+def test_every_route_is_in_the_matrix(web_app, scenario):
+    """A new route must be added to GETS or POSTS (so its policy is tested cell by cell)."""
+    urls = web_app.url_map.bind("localhost")
+    listed = {urls.match(_paths(t, scenario).split("?")[0], "GET")[0] for t, _ in GETS}
+    listed |= {urls.match(_paths(t, scenario), "POST")[0] for t, _, _ in POSTS}
+    endpoints = {rule.endpoint for rule in web_app.url_map.iter_rules()}
+    assert endpoints - listed - UNLISTED == set()
+    assert UNLISTED <= endpoints  # no stale exemption
 
 
 def test_identity_for_the_bailleur_and_the_project_mous_only(scenario, client_for):

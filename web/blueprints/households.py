@@ -112,9 +112,14 @@ def file(household_id: str):
         relocation(), [household.id, *[p.id for p in proposals]], household.identified,
         vp.position, situation=household.situation is not None,
     )
+    # Follow-up measures hold exact amounts: shown to those who see the situation.
+    follow_ups = (
+        readmodels().follow_ups_of(household.id, vp.position)
+        if household.situation is not None and household.status_code == "reloge" else []
+    )
     return render_template(
         "households/file.html", household=household, proposals=proposals, timeline=timeline,
-        offers=_offers_for(household) if vp.live else [],
+        offers=_offers_for(household) if vp.live else [], follow_ups=follow_ups,
     )
 
 
@@ -356,4 +361,105 @@ def visit(household_id: str):
         "households/visit.html",
         "Visite enregistrée.",
         **context,
+    )
+
+
+# Why households leave the programme without being relocated ("évaporation"); the
+# domain stores the reason as text, so a new one needs no change of the events.
+DEPARTURE_REASONS = {
+    "logement_prive": "Relogé par ses propres moyens (parc privé)",
+    "accession": "Accession à la propriété",
+    "hors_territoire": "Départ hors du territoire",
+    "hebergement": "Hébergement chez un tiers ou en structure",
+    "deces": "Décès",
+    "expulsion": "Expulsion",
+    "autre": "Autre motif",
+}
+
+
+def _followed(household_id: str, purpose: str):
+    """A household its officers act on (policy household.edit), read live."""
+    hid = parse_id(household_id)
+    resource = readmodels().household_resource(hid)
+    if resource is None:
+        abort(404, description="Ménage introuvable.")
+    require("household.edit", resource)
+    return household_view(hid, None, purpose)
+
+
+@bp.route("/<household_id>/suivi", methods=["GET", "POST"])
+@login_required
+def follow_up(household_id: str):
+    """A measure of the situation some months after moving (the reste-à-vivre follow-up)."""
+    household = _followed(household_id, "mesure de suivi après relogement")
+    if household.status_code != "reloge":
+        abort(409, description="Le suivi après relogement se mesure pour un ménage relogé (bail signé).")
+    lease = next((p.lease for p in readmodels().proposals_of(household.id, viewpoint().at) if p.lease), None)
+    if request.method == "GET":
+        from relogement.web.filters import number
+
+        form = {
+            "ages": "; ".join(str(a) for a in household.ages),
+            "ressources": number(household.situation["resources_cents"] / 100) if household.situation else "",
+        }
+        if lease:
+            form |= {
+                "loyer": number(lease["rent_cents"] / 100),
+                "annexes": number((lease["annex_rent_cents"] or 0) / 100),
+                "charges": number(lease["charges_cents"] / 100),
+                "apl": number(lease["apl_cents"] / 100),
+            }
+        return render_template("households/follow_up.html", household=household, lease=lease, form=form, errors={})
+
+    def command():
+        r = Reader(request.form)
+        measured_on = r.day("date_mesure", required=True)
+        ages = r.ages("ages")
+        resources = r.cents("ressources", required=True)
+        rent = r.cents("loyer", required=True)
+        annex = r.cents("annexes")
+        charges = r.cents("charges", required=True)
+        apl = r.cents("apl")
+        r.check()
+        from relogement.platform.indicators import HousingCost
+
+        cost = HousingCost(rent_cents=rent, annex_rent_cents=annex, charges_cents=charges, apl_cents=apl)
+        relocation().record_follow_up(household.id, measured_on, resources, cost, actor(), ages=ages)
+
+    return run_form(
+        command,
+        lambda _: url_for("households.file", household_id=household.id),
+        "households/follow_up.html",
+        "Mesure de suivi enregistrée : elle compte dans le suivi du reste-à-vivre.",
+        household=household, lease=lease, form=request.form,
+    )
+
+
+@bp.route("/<household_id>/sortie", methods=["GET", "POST"])
+@login_required
+def departure(household_id: str):
+    """The household leaves the programme without a relocation (counted as "évaporation")."""
+    household = _followed(household_id, "sortie du dispositif")
+    if household.status_code in ("reloge", "sorti"):
+        abort(409, description=f"Ce ménage est déjà {household.status.lower()} : il ne peut plus sortir du dispositif.")
+    context = {"household": household, "reasons": DEPARTURE_REASONS}
+    if request.method == "GET":
+        return render_template("households/departure.html", form={}, errors={}, **context)
+
+    def command():
+        r = Reader(request.form)
+        code = r.choice("motif_sortie", DEPARTURE_REASONS)
+        detail = r.text("precision_sortie", max_length=500)
+        if code == "autre" and not detail and "motif_sortie" not in r.errors:
+            r.errors["precision_sortie"] = "Précisez le motif de sortie."
+        r.check()
+        reason = DEPARTURE_REASONS[code] + (f" : {detail}" if detail else "")
+        relocation().record_departure(household.id, reason, actor())
+
+    return run_form(
+        command,
+        lambda _: url_for("households.file", household_id=household.id),
+        "households/departure.html",
+        "Sortie du dispositif enregistrée : le ménage est compté parmi les sorties sans relogement.",
+        form=request.form, **context,
     )
