@@ -176,6 +176,17 @@ def exact_figure(measure: dict, key: str) -> Fraction | Decimal | None:
     return _EXACT[key](m)
 
 
+def exact_evolution(record: dict, key: str) -> Fraction | Decimal | None:
+    """after − before of ``key`` before rounding, from the stored inputs (else the stored
+    evolution): means are taken over these, then rounded once."""
+    before = exact_figure(record.get("before") or {}, key)
+    after = exact_figure(record.get("after") or {}, key)
+    if isinstance(before, Fraction) and isinstance(after, Fraction):
+        return after - before
+    value = (record.get("evolution") or {}).get(key)
+    return None if value is None else Decimal(str(value))
+
+
 def evolution_sign(record: dict, key: str) -> int | None:
     """−1, 0 or 1: whether the figure ``key`` fell, stayed or rose, from before to after.
 

@@ -57,6 +57,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from typing import Any
 from uuid import UUID
 
@@ -92,10 +93,13 @@ def rate(count: int, base: int) -> Decimal | None:
     return (Decimal(count) * 100 / Decimal(base)).quantize(TWO, rounding=ROUND_HALF_UP)
 
 
-def mean(values: list[Decimal]) -> Decimal | None:
+def mean(values: list[Decimal] | list[Fraction | Decimal]) -> Decimal | None:
+    """The mean of exact values (fractions or decimals), rounded once, half-up, to 4 places."""
     if not values:
         return None
-    return (sum(values, Decimal(0)) / len(values)).quantize(FOUR, rounding=ROUND_HALF_UP)
+    total = sum((Fraction(v) for v in values), Fraction(0)) / len(values)
+    rounded = (Decimal(total.numerator) / Decimal(total.denominator)).quantize(FOUR, rounding=ROUND_HALF_UP)
+    return rounded if rounded else abs(rounded)  # no "−0,0000"
 
 
 def median(values: list[Any]) -> Decimal | None:
@@ -122,37 +126,42 @@ def distribution(values: list[Decimal], bins: tuple, unit: str) -> list[dict]:
     return out
 
 
-def evolutions(records: Iterable[dict], key: str) -> tuple[list[Decimal], list[int]]:
-    """The stored evolutions ``key`` of indicator records, and whether each is up or down.
+def evolutions(records: Iterable[dict], key: str) -> tuple[list[Decimal], list[int], list[Any]]:
+    """The stored evolutions ``key`` of indicator records, whether each is up or down, and
+    each exact (for means).
 
     The signs are exact (``indicators.evolution_sign``): a fall too small to show at
     four decimals is still a fall.
     """
     values: list[Decimal] = []
     signs: list[int] = []
+    exact: list[Any] = []
     for record in records:
         value = _dec(record["evolution"].get(key))
         if value is not None:
             values.append(value)
             signs.append(formulas.evolution_sign(record, key) or 0)
-    return values, signs
+            exact.append(formulas.exact_evolution(record, key))
+    return values, signs, exact
 
 
 def records_summary(records: Iterable[dict], key: str, bins: tuple, unit: str) -> dict:
     """``evolution_summary`` of the evolutions ``key`` of indicator records."""
-    values, signs = evolutions(records, key)
-    return evolution_summary(values, bins, unit, signs)
+    values, signs, exact = evolutions(records, key)
+    return evolution_summary(values, bins, unit, signs, exact)
 
 
 def evolution_summary(
-    values: list[Decimal], bins: tuple, unit: str, signs: list[int] | None = None
+    values: list[Decimal], bins: tuple, unit: str, signs: list[int] | None = None,
+    exact: list[Any] | None = None,
 ) -> dict:
-    """Mean, distribution and counts up / down / stable; ``signs`` (exact) decide the counts."""
+    """Mean, distribution and counts up / down / stable; ``signs`` (exact) decide the counts
+    and the mean is that of the ``exact`` values when given (else of ``values``)."""
     if signs is None:
         signs = [(v > 0) - (v < 0) for v in values]
     return {
         "nombre": len(values),
-        "moyenne": mean(values),
+        "moyenne": mean(exact if exact is not None else values),
         "hausse": signs.count(1),
         "baisse": signs.count(-1),
         "stable": signs.count(0),

@@ -165,8 +165,8 @@ def _relocations(items: list[tuple[dict, dict]], key: str) -> dict[str, Any]:
     comp = Counter(composition(h["persons"]) for h, _ in items)
     quart = Counter(h["income_quartile"] for h, _ in items)
     records = [p["lease_indicators"] for _, p in items]
-    te, te_signs = evolutions(records, "taux_effort_points")
-    rav, rav_signs = evolutions(records, key)
+    _, te_signs, te = evolutions(records, "taux_effort_points")
+    _, rav_signs, rav = evolutions(records, key)
     return {
         "nombre": n,
         "destinations": {k: {"libelle": v, "nombre": dest[k], "taux": rate(dest[k], n)} for k, v in DESTINATIONS.items()},

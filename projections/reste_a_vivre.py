@@ -147,6 +147,8 @@ def suivi(
     exact: dict[str, tuple[Any, Any]] = {}  # household → exact (before, current): for comparisons
     lease_signs: list[int] = []
     follow_signs: list[int] = []
+    lease_exact: list[Any] = []  # exact evolutions, for the means
+    follow_exact: list[Any] = []
 
     def fig(measure: dict | None) -> Decimal | None:
         return None if measure is None else _dec(measure[key])
@@ -168,9 +170,11 @@ def suivi(
         if r["lease_evolution"] is not None and r["lease_evolution"].get(key) is not None:
             record = {"before": r["before"], "after": r["lease"], "evolution": r["lease_evolution"]}
             lease_signs.append(formulas.evolution_sign(record, key) or 0)
+            lease_exact.append(formulas.exact_evolution(record, key))
         if suivi_ is not None and avant is not None:
             record = {"before": r["before"], "after": r["follow_up"]}
             follow_signs.append(formulas.evolution_sign(record, key) or 0)
+            follow_exact.append(formulas.exact_evolution(record, key))
         out_rows.append(
             {
                 **{k: r[k] for k in ("household_id", "reference", "quartier", "operation", "bailleur_org", "status", "persons", "lease_signed_on", "follow_up_on", "proposed_rank")},
@@ -198,8 +202,8 @@ def suivi(
         "seuil": seuil,
         "baisse_forte_seuil": fall,
         "households": out_rows,
-        "apres_bail": evolution_summary(lease_evol, RAV_BINS, "€/j", lease_signs),
-        "au_suivi": evolution_summary(follow_evol, RAV_BINS, "€/j", follow_signs),
+        "apres_bail": evolution_summary(lease_evol, RAV_BINS, "€/j", lease_signs, lease_exact),
+        "au_suivi": evolution_summary(follow_evol, RAV_BINS, "€/j", follow_signs, follow_exact),
         # Compared exactly: 5.99995 € is under 6 € although shown as 6,0000.
         "sous_seuil_avant": sorted(
             r["reference"] for r in active if r["avant"] is not None and exact[r["household_id"]][0] < seuil

@@ -597,3 +597,21 @@ def test_anru_export_rac_per_m2_rounds_half_up(app, clock, runners, reference):
     w, runner = _single_relocation(app, clock, runners)
     row = anru_export.anru_data(runner.engine, w.project_id, reference=reference)["rows"][0]
     assert row["apres_rac_m2"] == Decimal("6.03")
+
+
+def test_means_are_of_the_exact_evolutions():
+    """Means are taken over the exact evolutions, then rounded once. A: 7 people, one cent
+    less to pay: +1/21 000 € a day (+0,0000476, shown 0,0000); B: 6 people, one cent more:
+    −1/18 000 (−0,0000556, shown −0,0001). Exact mean (1/21 000 − 1/18 000) / 2 = −0,000004
+    → 0,0000; the mean of the shown figures would be −0,00005 → −0,0001."""
+
+    def record(ages: tuple[int, ...], rent_after: int) -> dict:
+        before = ind.Measure(200_000, ages, ind.HousingCost(50_000, 0, 0, 0))
+        after = ind.Measure(200_000, ages, ind.HousingCost(rent_after, 0, 0, 0))
+        return ind.compute(before, after)
+
+    a, b = record((40, 40, 10, 10, 10, 10, 10), 49_999), record((40, 40, 10, 10, 10, 10), 50_001)
+    assert (a["evolution"]["rav_person_day"], b["evolution"]["rav_person_day"]) == (Decimal("0.0000"), Decimal("-0.0001"))
+    summary = dash.records_summary([a, b], "rav_person_day", dash.RAV_BINS, "€/j")
+    assert str(summary["moyenne"]) == "0.0000"
+    assert (summary["hausse"], summary["baisse"]) == (1, 1)
