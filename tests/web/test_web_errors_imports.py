@@ -237,6 +237,14 @@ def test_auditor_reads_the_past(world, client_for, clock):
     assert r.status_code == 422 and "Indiquez aussi la date" in r.text
     r = auditor.post("/historique/date", {"au": "02/03/2026", "heure": "25:99", "retour": "/offres"})
     assert r.status_code == 422 and "Heure invalide" in r.text
+    # ... keeping what was typed in the bar, with the way back to the page being read.
+    assert 'value="02/03/2026"' in r.text and 'value="25:99"' in r.text and 'href="/offres"' in r.text
+    assert "Historique : état au" not in r.text  # the state shown did not change (live)
+    # A day to come: said so, and the present is shown.
+    r = auditor.post("/historique/date", {"au": "31/12/2030", "retour": "/offres"})
+    assert r.status_code == 302
+    assert "31/12/2030 est à venir" in auditor.get("/offres").text
+    auditor.post("/historique/date", {"action": "aujourdhui"})
     # Reloading the address a form was posted to leads back to the page it belongs to.
     r = auditor.get(f"/propositions/{proposal}/opposition")
     assert r.status_code == 303 and r.headers["Location"].endswith(f"/propositions/{proposal}")

@@ -27,7 +27,7 @@ from flask import (
 from flask_login import login_required
 from markupsafe import Markup
 
-from relogement.web.context import can, principal, readmodels, require, viewpoint
+from relogement.web.context import PARIS, can, now, principal, readmodels, require, viewpoint
 from relogement.web.parsing import Reader, parse_date
 
 bp = Blueprint("main", __name__)
@@ -304,30 +304,42 @@ def set_as_of():
     text = request.form.get("au", "").strip()
     hour = request.form.get("heure", "").strip()
     if not text and hour and request.form.get("action") != "aujourdhui":
-        abort(422, description=f"Indiquez aussi la date de l'état à afficher (heure « {hour} » sans date).")
+        return _as_of_refused(f"Indiquez aussi la date de l'état à afficher (heure « {hour} » sans date).")
     if not text or request.form.get("action") == "aujourdhui":
         session.pop("as_of", None)
         session.pop("as_of_time", None)
         flash("Retour à l'état actuel.", "info")
-    else:
+        return redirect(_back())
+    try:
+        day = parse_date(text)
+    except ValueError as error:
+        return _as_of_refused(str(error))
+    when = None
+    if hour:
         try:
-            day = parse_date(text)
-        except ValueError as error:
-            abort(422, description=str(error))
-        when = None
-        if hour:
-            try:
-                hh, mm = hour.lower().replace("h", ":").split(":")
-                when = dtime(int(hh), int(mm or 0))
-            except ValueError:
-                abort(422, description=f"Heure invalide « {hour} » (exemple : 14:30).")
-        session["as_of"] = day.isoformat()
-        # No flash: the band under the menu says which instant is shown, on every page.
-        if when is None:
-            session.pop("as_of_time", None)
-        else:
-            session["as_of_time"] = when.strftime("%H:%M")
+            hh, mm = hour.lower().replace("h", ":").split(":")
+            when = dtime(int(hh), int(mm or 0))
+        except ValueError:
+            return _as_of_refused(f"Heure invalide « {hour} » (exemple : 14:30).")
+    session["as_of"] = day.isoformat()
+    # No flash: the band under the menu says which instant is shown, on every page.
+    if when is None:
+        session.pop("as_of_time", None)
+    else:
+        session["as_of_time"] = when.strftime("%H:%M")
+    if day > now().astimezone(PARIS).date():
+        flash(
+            f"Le {day:%d/%m/%Y} est à venir : l'historique s'arrête à maintenant, "
+            "c'est l'état actuel qui est affiché.",
+            "info",
+        )
     return redirect(_back())
+
+
+def _as_of_refused(message: str):
+    """The instant typed cannot be read: say why, keep what was typed, offer the way back."""
+    typed = {"au": request.form.get("au", ""), "heure": request.form.get("heure", "")}
+    return render_template("main/asof_error.html", message=message, back=_back(), asof_typed=typed), 422
 
 
 def _back() -> str:
