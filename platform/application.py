@@ -507,6 +507,7 @@ class RelocationApp(Application[UUID]):
             self._check_kind(actor, ("bailleur",), "Seuls les bailleurs publient des logements.")
             for row in rows:
                 row.dwelling.check_offered(_paris_day(at).year)
+                _check_quartier(project, row.dwelling)
             offers = []
             taken: set[UUID] = set()
             for row in rows:
@@ -534,6 +535,7 @@ class RelocationApp(Application[UUID]):
         def use_case(at: datetime) -> None:
             offer = self.offer(offer_id)
             dwelling.check_offered(_paris_day(at).year)
+            _check_quartier(self.project(offer.project_id), dwelling)
             offer.update(dwelling.to_dict(), reservataire.strip(), **actor.by)
             self.save(offer)
 
@@ -960,6 +962,21 @@ def _check_dates(**dates: object) -> None:
 
 def _paris_day(instant: datetime) -> date:
     return instant.astimezone(PARIS).date()
+
+
+def _check_quartier(project: Project, dwelling: Dwelling) -> None:
+    """A dwelling in one of the project's quartiers (given by code or name) carries that
+    quartier's QPV flag: the "hors QPV" figures depend on it. Elsewhere, the flag given."""
+    typed = dwelling.quartier.strip().lower()
+    for q in project.quartiers if typed else ():
+        if typed in (q["code"].lower(), q["name"].lower()):
+            if bool(q["qpv"]) != dwelling.qpv:
+                state = (
+                    "est un quartier prioritaire (QPV) : cochez « en QPV »"
+                    if q["qpv"] else "n'est pas un quartier prioritaire : décochez « en QPV »"
+                )
+                raise InvalidValue("qpv", f"Le quartier « {q['name']} » du projet {state}.")
+            return
 
 
 def _check_timeline(

@@ -254,3 +254,17 @@ def test_housing_aid_beyond_any_real_amount_is_refused(app, world, clock):
     assert app.proposal(proposal).indicators["after"]["reste_a_charge_cents"] == -7_000
     situation = sample.situation(apl_cents=250_000)
     refused(app, lambda: app.update_situation(household, situation, officer), "apl_cents", "2\u00a0500,00 €")
+
+
+def test_an_offer_in_a_project_quartier_carries_its_qpv_flag(app, world, clock):
+    """The "hors QPV" figures read the offer's flag: in one of the project's quartiers
+    (code or name, any case) it must be that quartier's; elsewhere it is the one given."""
+    lmh = world.actor("LMH")
+    refused(app, lambda: app.publish_offer(world.project_id, sample.dwelling(quartier="LS-FAU", qpv=False), lmh),
+            "qpv", "Le quartier « Faubourg de Béthune » du projet est un quartier prioritaire (QPV)")
+    refused(app, lambda: app.publish_offer(world.project_id, sample.dwelling(quartier="vauban", qpv=True), lmh),
+            "qpv", "« Vauban » du projet n'est pas un quartier prioritaire")
+    offer = app.publish_offer(world.project_id, sample.dwelling(quartier="ls-fau", qpv=True), lmh)
+    refused(app, lambda: app.update_offer(offer, sample.dwelling(quartier="Moulins", qpv=False), lmh),
+            "qpv", "« Moulins » du projet est un quartier prioritaire")
+    app.publish_offer(world.project_id, sample.dwelling(quartier="Bois-Blancs", qpv=True), lmh)  # not the project's
