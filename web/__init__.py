@@ -224,6 +224,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         return user if user and user.active else None
 
     register_filters(app)
+    # The form error summary names each field (_macros.form_errors).
+    from relogement.web.parsing import field_error, field_label
+
+    app.jinja_env.globals.update(field_error=field_error, field_label=field_label)
     errors.register(app)
 
     from relogement.web.blueprints import (

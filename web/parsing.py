@@ -59,6 +59,122 @@ DOMAIN_FIELDS = {
 }
 
 
+# The French label of every form field (the one its form shows, without units or help),
+# so that an error listed away from its field (the form's error summary) names it.
+# One place for every form: a test checks every field of every template has one.
+FIELD_LABELS = {
+    # dwellings (offers, situations, leases)
+    "typologie": "Typologie",
+    "surface": "Surface habitable",
+    "loyer": "Loyer principal",
+    "charges": "Charges récupérables",
+    "annexes": "Loyers annexes",
+    "commune": "Commune",
+    "quartier": "Quartier",
+    "adresse": "Adresse",
+    "qpv": "En QPV",
+    "financement": "Financement",
+    "annee": "Année de construction ou de livraison",
+    "individuel": "Maison individuelle",
+    "etage": "Étage",
+    "ascenseur": "Ascenseur",
+    "accessible": "Accessible aux personnes à mobilité réduite",
+    "reservataire": "Réservataire",
+    "projet": "Projet",
+    "motif": "Motif du retrait",
+    # households: file, identity, situation, wishes
+    "operation": "Opération",
+    "bailleur": "Bailleur",
+    "reference": "Référence",
+    "nom": "Nom du ménage",
+    "telephone": "Téléphone",
+    "email": "Courriel",
+    "adresse_actuelle": "Adresse actuelle",
+    "contraintes": "Contraintes",
+    "notes": "Notes de suivi",
+    "ages": "Âges des occupants",
+    "ressources": "Ressources mensuelles",
+    "apl": "Aide au logement",
+    "quartile": "Quartile de revenus",
+    "souhait_communes": "Communes souhaitées",
+    "souhait_typologies": "Typologies souhaitées",
+    "souhait_individuel": "Type de logement",
+    "souhait_etage_max": "Étage maximum",
+    "souhait_ascenseur": "Ascenseur nécessaire",
+    "souhait_accessible": "Logement accessible nécessaire",
+    "droit_au_retour": "Droit au retour",
+    # visits, proposals, commission, lease, follow-up, departure
+    "offre": "Logement",
+    "menage": "Ménage",
+    "date_visite": "Date de la visite",
+    "compte_rendu": "Compte rendu",
+    "apl_estimee": "Aide au logement estimée dans le nouveau logement",
+    "motif_opposition": "Motif de l'opposition",
+    "commentaire": "Commentaire",
+    "decision": "Décision",
+    "motif_refus": "Motif du refus",
+    "precision_refus": "Précision sur le refus",
+    "decision_caleol": "Décision de la commission",
+    "date_caleol": "Date de la commission",
+    "commentaire_caleol": "Commentaire de la commission",
+    "date_acceptation": "Date de l'acceptation",
+    "motif_retrait": "Motif du retrait",
+    "date_signature": "Date de signature",
+    "date_entree": "Entrée dans les lieux",
+    "loyer_bail": "Loyer principal du bail",
+    "charges_bail": "Charges du bail",
+    "annexes_bail": "Loyers annexes du bail",
+    "apl_bail": "Aide au logement du bail",
+    "date_mesure": "Date de la mesure",
+    "motif_sortie": "Motif de sortie",
+    "precision_sortie": "Précision sur la sortie",
+    # administration
+    "identifiant": "Identifiant",
+    "mot_de_passe": "Mot de passe",
+    "nom_affiche": "Nom affiché",
+    "organisation": "Organisation",
+    "role": "Rôle",
+    "motif_effacement": "Motif de l'effacement",
+    "precision": "Précision",
+    "confirmation": "Confirmation",
+    "utilisateur": "Utilisateur",
+    "du": "Du",
+    "au": "Au",
+    "heure": "Heure",
+    # lists, filters, reports, imports
+    "recherche": "Recherche",
+    "statut": "État",
+    "etat": "Propositions",
+    "loyer_max": "Loyer maximum",
+    "afficher": "Afficher",
+    "semestre": "Semestre",
+    "convention": "Calcul du reste-à-vivre",
+    "seuil": "Seuil de fragilité",
+    "baisse": "Forte baisse",
+    "liste": "Ménages",
+    "fichier": "Fichier",
+    "page": "Page",
+}
+
+
+def field_label(name: str) -> str:
+    """The French label of a form field (its name if it has none)."""
+    return FIELD_LABELS.get(name, name)
+
+
+def field_error(name: str, message: str) -> str:
+    """An error as the form's summary lists it: "Loyer principal : ce champ est obligatoire."
+
+    The message's first letter is lowered, unless it starts an acronym ("APL …").
+    """
+    label = FIELD_LABELS.get(name)
+    if not label or not message:
+        return message
+    if not message[1:2].isupper():
+        message = message[0].lower() + message[1:]
+    return f"{label} : {message}"
+
+
 class FormErrors(Exception):
     """Every problem of one form (or one imported row): {field: French message}."""
 

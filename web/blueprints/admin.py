@@ -22,12 +22,11 @@ from relogement.platform import privacy
 from relogement.projections import queries as q
 from relogement.projections.machinery import as_of, journal
 from relogement.projections.read_models import households as rm_households
-from relogement.web.accounts import ROLES, AccountError
+from relogement.web.accounts import MIN_PASSWORD_LENGTH, ROLES, AccountError
 from relogement.web.blueprints._common import run_form
 from relogement.web.context import (
     accounts,
     actor,
-    forbid_in_past,
     now,
     parse_id,
     readmodels,
@@ -35,7 +34,7 @@ from relogement.web.context import (
     require,
     viewpoint,
 )
-from relogement.web.parsing import Reader, parse_uuid
+from relogement.web.parsing import FormErrors, Reader
 from relogement.web.readmodels import ERASED_TOPIC, Page
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -46,34 +45,44 @@ ACCESS_PAGE = 50
 @bp.route("/comptes", methods=["GET", "POST"])
 @login_required
 def users():
+    """The accounts, and the form creating one: every field error at once, what was
+    typed kept (but the password)."""
     require("accounts.manage")
     orgs = readmodels().organisations()
     names = {o.id: o.name for o in orgs}
-    error = None
-    status = 200
-    if request.method == "POST":
-        forbid_in_past()
-        form = request.form
-        try:
-            try:
-                org_id = parse_uuid(form.get("organisation", ""))
-            except ValueError:
-                org_id = None
-            if org_id not in names:
-                raise AccountError("Choisissez une organisation.")
-            accounts().create(
-                form.get("identifiant", ""), form.get("mot_de_passe", ""), org_id,
-                form.get("role", ""), form.get("nom", ""),
+    typed = {k: v for k, v in request.form.items() if k != "mot_de_passe"}
+    context = {
+        "users": accounts().all(), "orgs": orgs, "names": names, "roles": ROLES,
+        "org_options": [(str(o.id), f"{o.name} ({o.kind_label})") for o in orgs],
+        "form": typed, "min_password": MIN_PASSWORD_LENGTH,
+    }
+    if request.method == "GET":
+        return render_template("admin/users.html", errors={}, **context)
+
+    def command():
+        r = Reader(request.form)  # errors listed in the form's order
+        login = r.text("identifiant", required=True, max_length=80).lower()
+        if login and not all(c.isalnum() or c in "._-@" for c in login):
+            r.errors["identifiant"] = "Identifiant invalide (lettres, chiffres, « . _ - @ »)."
+        elif login and accounts().by_login(login):
+            r.errors["identifiant"] = f"L'identifiant « {login} » existe déjà."
+        display_name = r.text("nom_affiche", max_length=200)
+        password = str(request.form.get("mot_de_passe", ""))  # as typed: spaces count
+        if not password:
+            r.errors["mot_de_passe"] = "Ce champ est obligatoire."
+        elif len(password) < MIN_PASSWORD_LENGTH:
+            r.errors["mot_de_passe"] = (
+                f"Mot de passe trop court ({MIN_PASSWORD_LENGTH} caractères au minimum)."
             )
-        except AccountError as err:
-            error, status = str(err), 422
-        else:
-            flash("Compte créé.", "success")
-            return redirect(url_for("admin.users"))
-    return render_template(
-        "admin/users.html", users=accounts().all(), orgs=orgs, names=names, roles=ROLES,
-        error=error, form=request.form,
-    ), status
+        org = r.choice("organisation", {str(o.id): o.name for o in orgs})
+        role = r.choice("role", ROLES)
+        r.check()
+        try:
+            accounts().create(login, password, UUID(org), role, display_name)
+        except AccountError as err:  # a rule of Accounts the checks above do not know
+            raise FormErrors({"__all__": str(err)}) from None
+
+    return run_form(command, lambda _: url_for("admin.users"), "admin/users.html", "Compte créé.", **context)
 
 
 # -- personal data: retention and erasure ----------------------------------------
