@@ -2,7 +2,9 @@
 
 What lands in an organisation's inbox (``kind``):
 
-- ``nouvelle_offre``: a partner of one of its projects published a dwelling;
+- ``nouvelle_offre``: a partner of one of its projects published a dwelling (offers
+  published together, by one command such as an import, make one notice: "5 nouvelles
+  offres");
 - ``proposition_a_examiner``: a proposal was made in one of its projects (not by itself):
   it may object until the deadline;
 - ``opposition``: a partner objected to a proposal it made, or that concerns its
@@ -56,6 +58,7 @@ from sqlalchemy import (
     DateTime,
     Engine,
     Index,
+    Integer,
     MetaData,
     String,
     Table,
@@ -117,6 +120,8 @@ notices = Table(
     Column("audience", String(12), nullable=False),
     Column("author", String(32), nullable=True),
     Column("excluded", String(32), nullable=True),
+    # Offers published together (one command: an import) make one notice: how many.
+    Column("grouped", Integer, nullable=False, default=1),
 )
 Index("ix_notif_notices_project", notices.c.project_id, notices.c.created_at, notices.c.position)
 Index("ix_notif_notices_proposal", notices.c.proposal_id, notices.c.kind)
@@ -307,10 +312,15 @@ class NotificationProjector:
         self._offers: dict[str, tuple[str, str]] = {}
         self._proposals: dict[str, dict[str, Any]] = {}
         self._complete = False
+        # The notice of the last offers published together (see _offer_published), and
+        # whether that is known without asking the database.
+        self._offer_group: dict[str, Any] | None = None
+        self._group_known = False
 
     def start_empty(self) -> None:
         self.forget()
         self._complete = True
+        self._group_known = True
 
     def _trim(self) -> None:
         if len(self._offers) + len(self._proposals) > self.MAX_CACHED:
@@ -365,6 +375,8 @@ class NotificationProjector:
             bulk_insert(conn, notices, self._rows)
         if self._recipients:
             bulk_insert(conn, notice_recipients, self._recipients)
+        if self._offer_group is not None:
+            self._offer_group["row"] = None  # written: later members update it
         self.begin_batch(None)
 
     def _org_name(self, conn: Connection, org_id: str) -> str:
@@ -450,15 +462,67 @@ class NotificationProjector:
         self._offers[e.originator_id.hex] = (e.reference, label)
         self._trim()
         project = e.project_id.hex
+        bailleur = self._org_name(conn, e.bailleur_org.hex)
+        # Offers saved by one command (an import of hundreds of rows) follow each other in
+        # the log with one instant and one author: one notice for them all, not one per row.
+        together = (project, _hex(e.by_org), _utc(e.timestamp))
+        group = self._group_before(conn, position, together)
+        if group is not None:
+            group["count"] += 1
+            group["last"] = position
+            values = {
+                "title": f"{group['count']} nouvelles offres : {bailleur}",
+                "body": f"{bailleur} met {group['count']} logements à disposition des relogements "
+                        "(publiés ensemble, par import).",
+                "offer_id": None,
+                "grouped": group["count"],
+            }
+            if group["row"] is not None:
+                group["row"].update(values)
+            else:
+                conn.execute(notices.update().where(notices.c.position == group["anchor"]).values(**values))
+            return
         self._notify(
             position,
             e,
             "nouvelle_offre",
             f"Nouvelle offre : {label}",
-            f"{self._org_name(conn, e.bailleur_org.hex)} met ce logement à disposition des relogements.",
+            f"{bailleur} met ce logement à disposition des relogements.",
             project_id=project,
             offer_id=e.originator_id.hex,
         )
+        self._offer_group = {
+            "key": together, "anchor": position, "last": position, "count": 1, "row": self._rows[-1]
+        }
+        self._group_known = True
+
+    def _group_before(self, conn: Connection, position: int, together: tuple) -> dict[str, Any] | None:
+        """The notice of offers published together that the event at ``position`` joins:
+        the previous event published an offer with the same instant and author."""
+        group = self._offer_group
+        if self._group_known:
+            if group is not None and group["key"] == together and group["last"] == position - 1:
+                return group
+            return None
+        # After forget() (another process projected the events before): ask the table.
+        project, author, created_at = together
+        row = conn.execute(
+            select(notices.c.position, notices.c.grouped)
+            .where(
+                notices.c.project_id == project,
+                notices.c.created_at == created_at,
+                notices.c.kind == "nouvelle_offre",
+                notices.c.author == author,
+                notices.c.position < position,
+            )
+            .order_by(notices.c.position.desc())
+            .limit(1)
+        ).first()
+        self._group_known = True
+        if row is None or row[0] + row[1] != position:
+            return None
+        self._offer_group = {"key": together, "anchor": row[0], "last": position - 1, "count": row[1], "row": None}
+        return self._offer_group
 
     def _offer_updated(self, conn: Connection, position: int, e: Any) -> None:
         offer = self._offer(conn, e.originator_id.hex)

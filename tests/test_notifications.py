@@ -310,3 +310,38 @@ def test_mail_sent_for_a_new_proposal_once_and_for_the_reminder(app, clock, smtp
         assert sorted(statuses.values()).count("envoye") == 2
     finally:
         runner.close()
+
+
+def test_offers_published_together_make_one_notice_whoever_projects_them(app, clock):
+    """An import of five offers is one notice for each partner, not five — also when one
+    process projected the first offers and another, started since, the rest; and the
+    rebuild gives the same tables. Offers published later make notices of their own."""
+    from relogement.platform.application import NewOffer
+
+    world = sample.build_world(app)
+    first = build_runner(app)
+    first.catch_up()
+    clock.advance(minutes=5)
+    rows = [NewOffer(sample.dwelling(typology=f"T{n}")) for n in (1, 2, 3, 4, 5)]
+    app.publish_offers(world.project_id, rows, world.actor("LMH"))
+    start = first.position()
+    first.catch_up(up_to=start + 2)  # the first two offers
+    first.close()
+    second = build_runner(app)  # another process: knows nothing of the first's batch
+    try:
+        second.catch_up(batch_size=2)
+        clock.advance(minutes=5)
+        app.publish_offer(world.project_id, sample.dwelling(), world.actor("LMH"))
+        second.catch_up()
+        inbox = notif.list_inbox(second.engine, world.orgs["VLS"], "agent", clock.now, limit=100)
+        offers = [n for n in inbox if n.kind == "nouvelle_offre"]
+        assert len(offers) == 2  # newest first: the later offer, then the five
+        assert offers[0].title.startswith("Nouvelle offre : ") and offers[0].offer_id is not None
+        assert offers[1].title == "5 nouvelles offres : Lille Métropole Habitat"
+        assert offers[1].offer_id is None and "met 5 logements" in offers[1].body
+        assert notif.unread_count(second.engine, world.orgs["VLS"], "agent", clock.now) == len(inbox)
+        live = table_snapshot(second.engine, INBOX_TABLES)
+        second.rebuild()
+        assert table_snapshot(second.engine, INBOX_TABLES) == live
+    finally:
+        second.close()
