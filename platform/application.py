@@ -47,6 +47,9 @@ SYSTEM_ORG = UUID(int=0)
 SYSTEM_USER = "systeme"
 MAX_ATTEMPTS = 8
 
+# Projects' ids derive from their codes (uuid5 in this namespace): one code, one project.
+PROJECT_CODES = UUID("6a1f5c2e-3b7d-4e0a-9c8f-2d4b6e8a0c1f")
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -206,9 +209,18 @@ class RelocationApp(Application[UUID]):
             self._check_kind(
                 actor, ("epci", "ville", "mous"), "Un projet est créé par l'EPCI, la ville ou la MOUS."
             )
+            clean = code.strip()
+            if not clean or len(clean) > 30:
+                raise InvalidValue("code", "Le code du projet fait de 1 à 30 caractères.")
+            # The id is a function of the code: a second project with the same code collides
+            # on it, so codes (used by the exports and the CLI) stay unique without a lookup.
+            project_id = uuid5(PROJECT_CODES, clean.upper())
+            if self._exists(project_id):
+                raise DomainError("project_code_taken", f"Le code de projet « {clean} » est déjà pris.")
             project = Project.create(
+                project_id=project_id,
                 name=name,
-                code=code,
+                code=clean,
                 pilot_org=actor.org,
                 quartiers=quartiers,
                 operations=operations,

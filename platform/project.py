@@ -33,6 +33,8 @@ def validate_settings(settings: dict) -> dict:
 
 
 class Project(Aggregate):
+    id: UUID  # lets the application choose the id (derived from the project's code)
+
     ProjectCreated = facts.ProjectCreated
     PartnerJoined = facts.PartnerJoined
     ProjectSettingsChanged = facts.ProjectSettingsChanged
@@ -60,6 +62,7 @@ class Project(Aggregate):
     @classmethod
     def create(
         cls,
+        project_id: UUID,
         name: str,
         code: str,
         pilot_org: UUID,
@@ -82,6 +85,7 @@ class Project(Aggregate):
             for q in quartiers
         ]
         return cls(
+            id=project_id,
             name=name.strip(),
             code=code,
             pilot_org=pilot_org,

@@ -238,6 +238,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         main,
         notifications,
         offers,
+        projects,
         proposals,
     )
     from relogement.web.reports import Reports
@@ -289,6 +290,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(offers.bp)
     app.register_blueprint(households.bp)
     app.register_blueprint(proposals.bp)
+    app.register_blueprint(projects.bp)
     app.register_blueprint(imports.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(notifications.bp)

@@ -55,6 +55,11 @@ DOMAIN_FIELDS = {
     "move_in_date": "date_entree",
     "visited_on": "date_visite",
     "measured_on": "date_mesure",
+    "objection_window_hours": "delai_heures",
+    "max_proposals": "offres_max",
+    "rav_convention": "convention_rav",
+    "rav_threshold": "seuil_rav",
+    "code": "code_projet",
     "reason": "motif_sortie",
 }
 
@@ -138,6 +143,17 @@ FIELD_LABELS = {
     "precision": "Précision",
     "confirmation": "Confirmation",
     "utilisateur": "Utilisateur",
+    # projects
+    "nom_projet": "Nom du projet",
+    "code_projet": "Code du projet",
+    "quartiers": "Quartiers",
+    "operations": "Opérations",
+    "partenaire": "Partenaire",
+    "delai_heures": "Délai d'opposition",
+    "jours_ouvres": "Délai en jours ouvrés",
+    "offres_max": "Nombre légal d'offres",
+    "convention_rav": "Convention de reste-à-vivre",
+    "seuil_rav": "Seuil de fragilité",
     "du": "Du",
     "au": "Au",
     "heure": "Heure",
@@ -520,3 +536,93 @@ def read_wishes(data: Mapping[str, Any]) -> Wishes:
     r.check()
     assert wishes is not None
     return wishes
+
+
+# -- projects -------------------------------------------------------------------
+
+OPERATION_KINDS = {
+    "demolition": "Démolition",
+    "rehabilitation": "Réhabilitation lourde",
+    "restructuration": "Restructuration lourde",
+}
+RAV_CONVENTIONS = {"personne": "par personne et par jour", "uc": "par unité de consommation et par jour"}
+_KIND_WORDS = {
+    **{k: k for k in OPERATION_KINDS},
+    "démolition": "demolition", "réhabilitation": "rehabilitation", "réhabilitation lourde": "rehabilitation",
+    "rehabilitation lourde": "rehabilitation", "restructuration lourde": "restructuration",
+}
+MAX_PROJECT_LINES = 100
+
+
+def _lines(r: Reader, name: str, parts: int, shape: str) -> list[list[str]]:
+    """Lines of a text area, ";" or tab separated (pasted from a spreadsheet), ``parts`` each."""
+    out: list[list[str]] = []
+    lines = [line for line in r.raw(name).splitlines() if line.strip()]
+    if len(lines) > MAX_PROJECT_LINES:
+        r.errors[name] = f"Au plus {MAX_PROJECT_LINES} lignes."
+        return []
+    for number, line in enumerate(lines, 1):
+        cells = [c.strip() for c in re.split(r"[;\t]", line)]
+        if len(cells) != parts or not all(cells):
+            r.errors[name] = f"Ligne {number} : {parts} éléments attendus ({shape}), lu « {line.strip()[:80]} »."
+            return []
+        if any(len(c) > 120 for c in cells):
+            r.errors[name] = f"Ligne {number} : un élément dépasse 120 caractères."
+            return []
+        out.append(cells)
+    return out
+
+
+def read_quartiers(r: Reader, name: str) -> list[dict]:
+    """"code ; nom ; commune ; QPV (oui / non)" per line."""
+    quartiers = []
+    for code, label, commune, qpv in _lines(r, name, 4, "code ; nom ; commune ; QPV oui ou non"):
+        try:
+            flag = parse_bool(qpv)
+        except ValueError:
+            r.errors[name] = f"Quartier {code} : QPV « {qpv} » ? (attendu : oui ou non)."
+            return []
+        quartiers.append({"code": code, "name": label, "commune": commune, "qpv": flag})
+    if not quartiers and name not in r.errors:
+        r.errors[name] = "Indiquez au moins un quartier."
+    elif len({q["code"] for q in quartiers}) != len(quartiers):
+        r.errors[name] = "Un code de quartier figure deux fois."
+    return quartiers
+
+
+def read_operations(r: Reader, name: str, quartiers: set[str]) -> list[dict]:
+    """"code ; nom ; nature (démolition, réhabilitation, restructuration) ; code du quartier"."""
+    operations = []
+    shape = "code ; nom ; nature ; code du quartier"
+    for code, label, kind, quartier in _lines(r, name, 4, shape):
+        nature = _KIND_WORDS.get(kind.lower())
+        if nature is None:
+            r.errors[name] = f"Opération {code} : nature « {kind} » ? (démolition, réhabilitation ou restructuration)."
+            return []
+        if quartiers and quartier not in quartiers:
+            r.errors[name] = f"Opération {code} : quartier « {quartier} » absent de la liste des quartiers."
+            return []
+        operations.append({"code": code, "name": label, "kind": nature, "quartier": quartier})
+    if not operations and name not in r.errors:
+        r.errors[name] = "Indiquez au moins une opération (elle rattache les ménages à reloger)."
+    elif len({o["code"] for o in operations}) != len(operations):
+        r.errors[name] = "Un code d'opération figure deux fois."
+    return operations
+
+
+def read_settings(r: Reader) -> dict:
+    """The relocation settings of a project (domain.md: 48 h window, 3 offers, convention)."""
+    hours = r.integer("delai_heures", required=True, low=1, high=720)
+    working_days = r.boolean("jours_ouvres")
+    offers = r.choice("offres_max", {"2": "2", "3": "3"})
+    convention = r.choice("convention_rav", RAV_CONVENTIONS)
+    threshold = r.decimal("seuil_rav", required=True)
+    if "seuil_rav" not in r.errors and not Decimal(0) < threshold <= Decimal(100):
+        r.errors["seuil_rav"] = "Seuil entre 0 et 100 € par jour."
+    return {
+        "objection_window_hours": hours,
+        "working_days_only": working_days,
+        "max_proposals": int(offers or 3),
+        "rav_convention": convention,
+        "rav_threshold": str(threshold.quantize(Decimal("0.01"))) if "seuil_rav" not in r.errors else "6.00",
+    }

@@ -109,6 +109,18 @@ RULES: dict[str, tuple[str, Rule]] = {
         "tout utilisateur connecté : la boîte de son organisation (lu / non lu par utilisateur)",
         lambda p, r: True,
     ),
+    # -- projects -----------------------------------------------------------
+    "project.view": ("tout partenaire du projet, auditeurs, administrateurs", _reader),
+    "project.create": (
+        "chargé(e)s et partenaires d'un EPCI, d'une ville ou d'une MOUS (leur organisation "
+        "devient le pilote du projet)",
+        lambda p, r: p.role in ACTING_ROLES and p.org_kind in ("epci", "ville", "mous"),
+    ),
+    "project.manage": (
+        "le pilote du projet : ajout de partenaires, paramètres (délai d'opposition, nombre "
+        "légal d'offres, convention et seuil de reste-à-vivre)",
+        lambda p, r: p.role in ACTING_ROLES and p.org == r.pilot_org,
+    ),
     # -- offers -------------------------------------------------------------
     "offer.publish": (
         "chargé(e)s de relogement d'un bailleur partenaire (pour ses propres logements)",

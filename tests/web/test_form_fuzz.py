@@ -45,6 +45,8 @@ TYPED = {
     "motif_retrait": "Retrait", "identifiant": "essai.charge", "mot_de_passe": "Essai-2026-mot-de-passe",
     "motif": "Vendu", "date_signature": "02/03/2026", "date_entree": "02/03/2026",
     "date_mesure": "02/03/2026", "motif_sortie": "Autre", "precision_sortie": "Parti chez un proche.",
+    "nom_projet": "NPNRU Essai", "code_projet": "ESSAI", "quartiers": "Q1 ; Quartier un ; Lille ; oui",
+    "operations": "OP1 ; Démolition ; démolition ; Q1",
 }
 
 # (login, page holding forms), destructive forms last: a withdrawn proposal or an erased
@@ -63,6 +65,8 @@ PAGES = [
     ("vcl.charge", "/propositions/{proposal}"),
     ("lmh.charge", "/propositions/{proposal}"),
     ("lmh.charge", "/propositions/{attributed}"),
+    ("mel.partenaire", "/projets/nouveau"),
+    ("mel.partenaire", "/projets/{project}"),
     ("anru.auditeur", "/offres"),
     ("vcl.charge", "/notifications"),
     ("admin", "/admin/comptes"),

@@ -33,6 +33,7 @@ ALL = set(USERS) - {None}
 READERS = ALL - {"hors.charge"}  # partners of the project, auditors, administrators
 IDENTITY = {"vcl.charge", "mous.charge"}  # may read the household's name and contacts
 FOLLOWS = {"vcl.charge"}  # act for the household (its bailleur, the org that follows it)
+CREATE_PROJECT = {"mel.partenaire", "vls.partenaire", "mous.charge"}  # EPCI, city, MOUS
 
 # (path template, users who get 200; the rest of the logged-in users get 403)
 GETS = [
@@ -52,6 +53,9 @@ GETS = [
     ("/menages/{household}/visite", FOLLOWS),
     ("/menages/{household}/sortie", FOLLOWS),
     ("/menages/{relocated}/suivi", FOLLOWS),
+    ("/projets", ALL),  # everyone gets the list: the projects they may read
+    ("/projets/{project}", READERS),
+    ("/projets/nouveau", CREATE_PROJECT),
     ("/propositions", ALL),
     ("/propositions/{proposal}", READERS),
     ("/propositions/{proposal}/delai", READERS),
@@ -96,6 +100,9 @@ POSTS = [
     ("/propositions/{proposal}/retrait", {}, {"vcl.charge", "lmh.charge"}),
     ("/propositions/{proposal}/caleol", {}, {"lmh.charge"}),
     ("/propositions/{proposal}/bail", {}, {"lmh.charge"}),
+    ("/projets/nouveau", {}, CREATE_PROJECT),
+    ("/projets/{project}/partenaires", {}, {"mel.partenaire"}),
+    ("/projets/{project}/parametres", {"delai_heures": "0"}, {"mel.partenaire"}),
     ("/import/menages", {}, {"lmh.charge", "vcl.charge", "mous.charge"}),
     ("/import/offres", {}, {"lmh.charge", "vcl.charge"}),
     ("/historique/date", {"au": "pas une date"}, {"anru.auditeur"}),

@@ -1,0 +1,153 @@
+"""Renewal projects: list, page (quartiers, operations, partners, settings), creation by
+the pilot, partners and settings changed by the pilot."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from flask import Blueprint, abort, render_template, request, url_for
+from flask_login import login_required
+
+from relogement.platform.organisation import ORGANISATION_KINDS
+from relogement.web.blueprints._common import run_form
+from relogement.web.context import actor, can, parse_id, readmodels, relocation, require, viewpoint
+from relogement.web.parsing import (
+    OPERATION_KINDS,
+    RAV_CONVENTIONS,
+    Reader,
+    read_operations,
+    read_quartiers,
+    read_settings,
+)
+
+bp = Blueprint("projects", __name__, url_prefix="/projets")
+
+
+def _settings_form(settings: dict) -> dict:
+    from relogement.web.filters import number
+
+    return {
+        "delai_heures": str(settings["objection_window_hours"]),
+        "jours_ouvres": "oui" if settings.get("working_days_only") else "",
+        "offres_max": str(settings["max_proposals"]),
+        "convention_rav": settings["rav_convention"],
+        "seuil_rav": number(settings["rav_threshold"], 2),
+    }
+
+
+@bp.route("")
+@login_required
+def index():
+    vp = viewpoint()
+    projects = [p for p in readmodels().projects(vp.position) if can("project.view", p.resource())]
+    return render_template(
+        "projects/index.html", projects=projects, may_create=vp.live and can("project.create"),
+    )
+
+
+def _project(project_id: str):
+    project = readmodels().project(parse_id(project_id), viewpoint().position)
+    if project is None:
+        abort(404, description="Projet introuvable.")
+    require("project.view", project.resource())
+    return project
+
+
+def _detail_context(project) -> dict:  # noqa: ANN001
+    orgs = readmodels().organisations(viewpoint().position)
+    partners = [o for o in orgs if o.id in project.partners]
+    candidates = [o for o in orgs if o.id not in project.partners and o.kind != "audit"]
+    manage = viewpoint().live and can("project.manage", project.resource())
+    return {
+        "project": project, "partners": partners, "candidates": candidates, "manage": manage,
+        "kinds": ORGANISATION_KINDS, "operation_kinds": OPERATION_KINDS, "conventions": RAV_CONVENTIONS,
+    }
+
+
+@bp.route("/<project_id>")
+@login_required
+def detail(project_id: str):
+    project = _project(project_id)
+    return render_template(
+        "projects/detail.html", form=_settings_form(project.settings), errors={}, **_detail_context(project)
+    )
+
+
+@bp.route("/nouveau", methods=["GET", "POST"])
+@login_required
+def create():
+    require("project.create")
+    defaults = {"delai_heures": "48", "offres_max": "3", "convention_rav": "personne", "seuil_rav": "6,00"}
+    form = request.form if request.method == "POST" else defaults
+    context = {"form": form, "operation_kinds": OPERATION_KINDS, "conventions": RAV_CONVENTIONS}
+    if request.method == "GET":
+        return render_template("projects/new.html", errors={}, **context)
+
+    def command() -> UUID:
+        r = Reader(request.form)
+        name = r.text("nom_projet", required=True, max_length=200)
+        code = r.text("code_projet", required=True, max_length=30)
+        quartiers = read_quartiers(r, "quartiers")
+        operations = read_operations(r, "operations", {q["code"] for q in quartiers})
+        settings = read_settings(r)
+        r.check()
+        return relocation().create_project(name, code, quartiers, operations, actor(), settings=settings)
+
+    return run_form(
+        command,
+        lambda pid: url_for("projects.detail", project_id=pid),
+        "projects/new.html",
+        "Projet créé : ajoutez ses partenaires (bailleurs, ville, Département, réservataires).",
+        **context,
+    )
+
+
+def _managed(project_id: str):
+    project = _project(project_id)
+    require("project.manage", project.resource())
+    return project
+
+
+@bp.route("/<project_id>/partenaires", methods=["POST"])
+@login_required
+def add_partner(project_id: str):
+    project = _managed(project_id)
+    context = _detail_context(project)
+
+    def command() -> None:
+        r = Reader(request.form)
+        chosen = r.choice(
+            "partenaire", {str(o.id): o.name for o in context["candidates"]},
+            invalid="Organisation inconnue ou déjà partenaire du projet.",
+        )
+        r.check()
+        relocation().add_partner(project.id, UUID(chosen), actor())
+
+    return run_form(
+        command,
+        lambda _: url_for("projects.detail", project_id=project.id),
+        "projects/detail.html",
+        "Partenaire ajouté : il voit le projet et reçoit ses notifications.",
+        form={**_settings_form(project.settings), **request.form}, **context,
+    )
+
+
+@bp.route("/<project_id>/parametres", methods=["POST"])
+@login_required
+def settings(project_id: str):
+    project = _managed(project_id)
+
+    def command() -> None:
+        r = Reader(request.form)
+        values = read_settings(r)
+        r.check()
+        relocation().change_project_settings(project.id, values, actor())
+
+    return run_form(
+        command,
+        lambda _: url_for("projects.detail", project_id=project.id),
+        "projects/detail.html",
+        "Paramètres enregistrés : ils valent pour les propositions faites à partir de maintenant.",
+        form=request.form, **_detail_context(project),
+    )
+
