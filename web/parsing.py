@@ -143,6 +143,9 @@ FIELD_LABELS = {
     "precision": "Précision",
     "confirmation": "Confirmation",
     "utilisateur": "Utilisateur",
+    "nom_organisation": "Nom de l'organisation",
+    "code_organisation": "Code de l'organisation",
+    "type_organisation": "Type d'organisation",
     # projects
     "nom_projet": "Nom du projet",
     "code_projet": "Code du projet",

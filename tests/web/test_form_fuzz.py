@@ -46,7 +46,8 @@ TYPED = {
     "motif": "Vendu", "date_signature": "02/03/2026", "date_entree": "02/03/2026",
     "date_mesure": "02/03/2026", "motif_sortie": "Autre", "precision_sortie": "Parti chez un proche.",
     "nom_projet": "NPNRU Essai", "code_projet": "ESSAI", "quartiers": "Q1 ; Quartier un ; Lille ; oui",
-    "operations": "OP1 ; Démolition ; démolition ; Q1",
+    "operations": "OP1 ; Démolition ; démolition ; Q1", "nom_organisation": "Habitat Essai",
+    "code_organisation": "HES",
 }
 
 # (login, page holding forms), destructive forms last: a withdrawn proposal or an erased
@@ -70,6 +71,7 @@ PAGES = [
     ("anru.auditeur", "/offres"),
     ("vcl.charge", "/notifications"),
     ("admin", "/admin/comptes"),
+    ("admin", "/admin/organisations"),
     ("lmh.charge", "/offres/{offer2}"),
     ("admin", "/admin/menages/{household}/effacement"),
 ]

@@ -104,3 +104,20 @@ def test_a_household_can_be_registered_in_a_new_project(world, client_for):
         w.actor("VCL"),
     )
     assert app.household(household).quartier == "RS-PAV"
+
+
+def test_the_administrator_registers_an_organisation(world, client_for):
+    admin = client_for("admin")
+    done = admin.post("/admin/organisations", {"nom_organisation": "Partenord Habitat",
+                                               "code_organisation": "pnh", "type_organisation": "bailleur"})
+    assert done.status_code == 302
+    page = admin.get("/admin/organisations").text
+    assert "Partenord Habitat" in page and "PNH" in page
+    again = admin.post("/admin/organisations", {"nom_organisation": "Autre", "code_organisation": "PNH",
+                                                "type_organisation": "ville"})
+    assert again.status_code == 422 and "déjà pris" in html.unescape(again.text) and 'value="Autre"' in again.text
+    # Then the pilot can add it to a project.
+    epci = client_for("mel.partenaire")
+    project = epci.get(f"/projets/{world.world.project_id}").text
+    assert "Partenord Habitat (Bailleur social)" in project
+    assert client_for("mel.partenaire").get("/admin/organisations").status_code == 403

@@ -70,6 +70,7 @@ GETS = [
     ("/import/modele/menages.csv", ALL),
     ("/import/modele/offres.xlsx", ALL),
     ("/admin/comptes", {"admin"}),
+    ("/admin/organisations", {"admin"}),
     ("/admin/donnees-personnelles", {"admin"}),
     ("/admin/menages/{household}/effacement", {"admin"}),
     ("/admin/journal-des-acces", {"admin", "anru.auditeur"}),
@@ -107,6 +108,7 @@ POSTS = [
     ("/import/offres", {}, {"lmh.charge", "vcl.charge"}),
     ("/historique/date", {"au": "pas une date"}, {"anru.auditeur"}),
     ("/admin/comptes", {}, {"admin"}),
+    ("/admin/organisations", {}, {"admin"}),
     ("/notifications/lues", {}, ALL),  # no notification chosen: 422 (own reading state)
     ("/admin/menages/{household}/effacement", {"motif_effacement": "demande"}, {"admin"}),
 ]

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from relogement.platform import privacy
@@ -83,6 +83,38 @@ def users():
             raise FormErrors({"__all__": str(err)}) from None
 
     return run_form(command, lambda _: url_for("admin.users"), "admin/users.html", "Compte créé.", **context)
+
+
+@bp.route("/organisations", methods=["GET", "POST"])
+@login_required
+def organisations():
+    """The organisations (bailleurs, cities, EPCI, Département, réservataires, MOUS,
+    auditors), and the form registering one: then it can join projects and get accounts."""
+    require("accounts.manage")
+    from relogement.platform.organisation import ORGANISATION_KINDS
+
+    orgs = readmodels().organisations()
+    context = {"orgs": orgs, "kinds": ORGANISATION_KINDS, "form": request.form}
+    if request.method == "GET":
+        return render_template("admin/organisations.html", errors={}, **context)
+
+    def command():
+        r = Reader(request.form)
+        name = r.text("nom_organisation", required=True, max_length=200)
+        code = r.text("code_organisation", required=True, max_length=30).upper()
+        if code and not all(c.isalnum() or c in "-_" for c in code):
+            r.errors["code_organisation"] = "Code invalide (lettres, chiffres, « - _ »)."
+        elif code and any(o.code.upper() == code for o in orgs):
+            r.errors["code_organisation"] = f"Le code « {code} » est déjà pris."
+        kind = r.choice("type_organisation", ORGANISATION_KINDS)
+        r.check()
+        actor_login = current_user.login if current_user.is_authenticated else "admin"
+        relocation().register_organisation(name, kind, code, by_user=actor_login)
+
+    return run_form(
+        command, lambda _: url_for("admin.organisations"), "admin/organisations.html",
+        "Organisation inscrite : ajoutez-la aux projets et créez ses comptes.", **context,
+    )
 
 
 # -- personal data: retention and erasure ----------------------------------------
