@@ -38,6 +38,7 @@ from relogement.platform.values import (
     check_move_in,
     check_plausible_day,
     day_fr,
+    project_quartier,
 )
 
 T = TypeVar("T")
@@ -519,10 +520,10 @@ class RelocationApp(Application[UUID]):
             self._check_kind(actor, ("bailleur",), "Seuls les bailleurs publient des logements.")
             for row in rows:
                 row.dwelling.check_offered(_paris_day(at).year)
-                _check_quartier(project, row.dwelling)
+            dwellings = [project_quartier(project.quartiers, row.dwelling) for row in rows]
             offers = []
             taken: set[UUID] = set()
-            for row in rows:
+            for row, dwelling in zip(rows, dwellings, strict=True):
                 reference, offer_id = self._claim_reference(project, "offre", row.reference, "OF", taken)
                 taken.add(offer_id)
                 offers.append(
@@ -531,7 +532,7 @@ class RelocationApp(Application[UUID]):
                         project_id=project_id,
                         bailleur_org=actor.org,  # a bailleur publishes only its own dwellings
                         reference=reference,
-                        dwelling=row.dwelling.to_dict(),
+                        dwelling=dwelling.to_dict(),
                         reservataire=row.reservataire.strip(),
                         **actor.by,
                     )
@@ -547,8 +548,8 @@ class RelocationApp(Application[UUID]):
         def use_case(at: datetime) -> None:
             offer = self.offer(offer_id)
             dwelling.check_offered(_paris_day(at).year)
-            _check_quartier(self.project(offer.project_id), dwelling)
-            offer.update(dwelling.to_dict(), reservataire.strip(), **actor.by)
+            offered = project_quartier(self.project(offer.project_id).quartiers, dwelling)
+            offer.update(offered.to_dict(), reservataire.strip(), **actor.by)
             self.save(offer)
 
         self._run(use_case)
@@ -974,21 +975,6 @@ def _check_dates(**dates: object) -> None:
 
 def _paris_day(instant: datetime) -> date:
     return instant.astimezone(PARIS).date()
-
-
-def _check_quartier(project: Project, dwelling: Dwelling) -> None:
-    """A dwelling in one of the project's quartiers (given by code or name) carries that
-    quartier's QPV flag: the "hors QPV" figures depend on it. Elsewhere, the flag given."""
-    typed = dwelling.quartier.strip().lower()
-    for q in project.quartiers if typed else ():
-        if typed in (q["code"].lower(), q["name"].lower()):
-            if bool(q["qpv"]) != dwelling.qpv:
-                state = (
-                    "est un quartier prioritaire (QPV) : cochez « en QPV »"
-                    if q["qpv"] else "n'est pas un quartier prioritaire : décochez « en QPV »"
-                )
-                raise InvalidValue("qpv", f"Le quartier « {q['name']} » du projet {state}.")
-            return
 
 
 def _check_timeline(

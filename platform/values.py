@@ -8,7 +8,8 @@ typed, validated view used by commands.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -170,6 +171,23 @@ class Dwelling:
     @classmethod
     def from_dict(cls, data: dict) -> Dwelling:
         return cls(**data)
+
+
+def project_quartier(quartiers: Iterable[dict], dwelling: Dwelling) -> Dwelling:
+    """An offered dwelling in one of the project's quartiers (given by code or name, any
+    case): that quartier's code and QPV flag, which the "hors QPV" figures read (a flag
+    contradicting it is refused). Elsewhere, the quartier and the flag as given."""
+    typed = dwelling.quartier.strip().lower()
+    for q in quartiers if typed else ():
+        if typed in (q["code"].lower(), q["name"].lower()):
+            if bool(q["qpv"]) != dwelling.qpv:
+                state = (
+                    "est un quartier prioritaire (QPV) : le logement doit être indiqué en QPV"
+                    if q["qpv"] else "n'est pas un quartier prioritaire : le logement ne peut être indiqué en QPV"
+                )
+                raise InvalidValue("qpv", f"Le quartier « {q['name']} » du projet {state}.")
+            return replace(dwelling, quartier=q["code"])
+    return dwelling
 
 
 @dataclass(frozen=True)

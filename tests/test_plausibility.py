@@ -265,6 +265,7 @@ def test_an_offer_in_a_project_quartier_carries_its_qpv_flag(app, world, clock):
     refused(app, lambda: app.publish_offer(world.project_id, sample.dwelling(quartier="vauban", qpv=True), lmh),
             "qpv", "« Vauban » du projet n'est pas un quartier prioritaire")
     offer = app.publish_offer(world.project_id, sample.dwelling(quartier="ls-fau", qpv=True), lmh)
+    assert app.offer(offer).dwelling["quartier"] == "LS-FAU"  # the project's quartier, by its code
     refused(app, lambda: app.update_offer(offer, sample.dwelling(quartier="Moulins", qpv=False), lmh),
             "qpv", "« Moulins » du projet est un quartier prioritaire")
     app.publish_offer(world.project_id, sample.dwelling(quartier="Bois-Blancs", qpv=True), lmh)  # not the project's

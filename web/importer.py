@@ -20,8 +20,10 @@ from uuid import UUID
 
 from relogement.platform.application import Actor, NewHousehold, NewOffer, RelocationApp
 from relogement.platform.deadline import PARIS
-from relogement.platform.errors import DomainError
+from relogement.platform.errors import DomainError, InvalidValue
+from relogement.platform.values import project_quartier
 from relogement.web.parsing import (
+    DOMAIN_FIELDS,
     FormErrors,
     Reader,
     read_dwelling,
@@ -303,8 +305,11 @@ class Importer:
             dwelling = reservataire = None
             try:
                 dwelling, reservataire = read_dwelling(row, current_year=self._year)
+                dwelling = project_quartier(self.project.quartiers, dwelling)
             except FormErrors as error:
                 errors.update(error.errors)
+            except InvalidValue as error:  # the quartier's QPV status, per row and column
+                errors[DOMAIN_FIELDS.get(error.field, error.field)] = error.message
             if reference in existing and not errors:
                 if existing[reference].bailleur_id != self.actor.org:
                     errors["reference"] = f"La référence « {reference} » est déjà celle d'un logement d'un autre bailleur."

@@ -4,7 +4,9 @@ auditors read the past."""
 
 from __future__ import annotations
 
+import html
 import io
+import re
 from uuid import uuid4
 
 from relogement.web.demo_accounts import DEMO_PASSWORD
@@ -129,6 +131,18 @@ def test_import_offers_xlsx_and_templates(world, client_for):
     assert r.status_code == 200, r.text
     assert "2 ligne(s) importée(s)" in r.text
     assert "410,50" in c.get("/offres").text
+    # A row in one of the project's quartiers with the other QPV status: its line and column.
+    book = Workbook()
+    sheet = book.active
+    sheet.append([col[0] for col in OFFER_COLUMNS])
+    sheet.append([{**example, "reference": "LMH-0003", "quartier": "Moulins", "qpv": "non"}[col[0]]
+                  for col in OFFER_COLUMNS])
+    out = io.BytesIO()
+    book.save(out)
+    r = c.post("/import/offres", {"fichier": (io.BytesIO(out.getvalue()), "offres.xlsx")}, content_type="multipart/form-data")
+    assert r.status_code == 422
+    row = re.search(r"<tr>\s*<td[^>]*>2</td>\s*<td[^>]*>qpv</td>\s*<td[^>]*>([^<]+)</td>", r.text)
+    assert row and "« Moulins » du projet est un quartier prioritaire" in html.unescape(row.group(1)), r.text[-1500:]
     r = c.post("/import/offres", {"fichier": (io.BytesIO(b"pas un tableur"), "offres.xlsx")}, content_type="multipart/form-data")
     assert r.status_code == 422 and "illisible" in r.text
     r = c.post("/import/offres", {"fichier": (io.BytesIO(b"x"), "offres.pdf")}, content_type="multipart/form-data")
@@ -240,11 +254,13 @@ def test_auditor_reads_the_past(world, client_for, clock):
     # ... keeping what was typed in the bar, with the way back to the page being read.
     assert 'value="02/03/2026"' in r.text and 'value="25:99"' in r.text and 'href="/offres"' in r.text
     assert "Historique : état au" not in r.text  # the state shown did not change (live)
-    # A day to come: said so, and the present is shown.
+    assert 'name="retour" value="/offres"' in r.text  # the bar there returns to /offres too
+    # A day to come: said so, and the present (live) is shown.
+    auditor.post("/historique/date", {"au": "02/03/2026", "retour": "/offres"})
     r = auditor.post("/historique/date", {"au": "31/12/2030", "retour": "/offres"})
     assert r.status_code == 302
-    assert "31/12/2030 est à venir" in auditor.get("/offres").text
-    auditor.post("/historique/date", {"action": "aujourdhui"})
+    page = auditor.get("/offres").text
+    assert "31/12/2030 est à venir" in page and "Historique : état au" not in page
     # Reloading the address a form was posted to leads back to the page it belongs to.
     r = auditor.get(f"/propositions/{proposal}/opposition")
     assert r.status_code == 303 and r.headers["Location"].endswith(f"/propositions/{proposal}")

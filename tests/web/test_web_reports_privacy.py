@@ -312,9 +312,10 @@ def test_as_of_time_and_bad_time(world, client_for):
     assert auditor.post("/historique/date", {"au": "02/03/2026", "heure": "10h00"}).status_code == 302
     page = auditor.get("/offres").text
     assert "état au 02/03/2026 10:00" in page
-    # A later instant than now is clamped to now (the future is not history yet).
-    auditor.post("/historique/date", {"au": "31/12/2030"})
-    assert "état au 02/03/2026 10:00" in auditor.get("/offres").text
+    # A later instant than now is not history yet: back to the present, said so.
+    auditor.post("/historique/date", {"au": "02/03/2026", "heure": "10h30"})  # now is 10:00
+    page = auditor.get("/offres").text
+    assert "02/03/2026 à 10:30 est à venir" in page and "Historique : état au" not in page
     # Reading marks are the user's own state, not a fact: allowed in the past view too.
     assert auditor.post("/notifications/lues", {"tout": "oui"}).status_code == 302
 

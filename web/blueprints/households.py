@@ -367,7 +367,7 @@ def visit(household_id: str):
 # Why households leave the programme without being relocated ("évaporation"); the
 # domain stores the reason as text, so a new one needs no change of the events.
 DEPARTURE_REASONS = {
-    "logement_prive": "Relogé par ses propres moyens (parc privé)",
+    "logement_prive": "Logement trouvé par ses propres moyens (parc privé)",
     "accession": "Accession à la propriété",
     "hors_territoire": "Départ hors du territoire",
     "hebergement": "Hébergement chez un tiers ou en structure",

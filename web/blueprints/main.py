@@ -321,25 +321,30 @@ def set_as_of():
             when = dtime(int(hh), int(mm or 0))
         except ValueError:
             return _as_of_refused(f"Heure invalide « {hour} » (exemple : 14:30).")
+    present = now().astimezone(PARIS)
+    if day > present.date() or (when is not None and day == present.date() and when > present.time()):
+        # The future is not history yet: back to the present (live pages), said so.
+        session.pop("as_of", None)
+        session.pop("as_of_time", None)
+        chosen = f"{day:%d/%m/%Y}" + (f" à {when:%H:%M}" if when is not None else "")
+        flash(f"Le {chosen} est à venir : l'historique s'arrête à maintenant, voici l'état actuel.", "info")
+        return redirect(_back())
     session["as_of"] = day.isoformat()
     # No flash: the band under the menu says which instant is shown, on every page.
     if when is None:
         session.pop("as_of_time", None)
     else:
         session["as_of_time"] = when.strftime("%H:%M")
-    if day > now().astimezone(PARIS).date():
-        flash(
-            f"Le {day:%d/%m/%Y} est à venir : l'historique s'arrête à maintenant, "
-            "c'est l'état actuel qui est affiché.",
-            "info",
-        )
     return redirect(_back())
 
 
 def _as_of_refused(message: str):
     """The instant typed cannot be read: say why, keep what was typed, offer the way back."""
     typed = {"au": request.form.get("au", ""), "heure": request.form.get("heure", "")}
-    return render_template("main/asof_error.html", message=message, back=_back(), asof_typed=typed), 422
+    back = _back()
+    return render_template(
+        "main/asof_error.html", message=message, back=back, asof_typed=typed, asof_back=back
+    ), 422
 
 
 def _back() -> str:
