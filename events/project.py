@@ -34,3 +34,11 @@ class PartnerJoined(Fact):
 
 class ProjectSettingsChanged(Fact):
     settings: dict
+
+
+class OperationsAdded(Fact):
+    """A later phase of the programme: new quartiers (maybe none) and new operations, as
+    in ProjectCreated; only the new ones (the project's lists grow, never shrink)."""
+
+    quartiers: list
+    operations: list

@@ -244,6 +244,16 @@ class RelocationApp(Application[UUID]):
 
         self._run(use_case)
 
+    def add_operations(
+        self, project_id: UUID, quartiers: list[dict], operations: list[dict], actor: Actor
+    ) -> None:
+        def use_case(at: datetime) -> None:
+            project = self.project(project_id)
+            project.add_operations(quartiers, operations, **actor.by)
+            self.save(project)
+
+        self._run(use_case)
+
     def change_project_settings(self, project_id: UUID, settings: dict, actor: Actor) -> None:
         def use_case(at: datetime) -> None:
             project = self.project(project_id)

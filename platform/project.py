@@ -32,12 +32,33 @@ def validate_settings(settings: dict) -> dict:
     return merged
 
 
+def _sites(
+    known_quartiers: list[dict], known_operations: list[dict], quartiers: list[dict], operations: list[dict]
+) -> tuple[list[dict], list[dict]]:
+    """New quartiers and operations, checked against each other and the known ones: codes
+    unique, every operation in a quartier of the project."""
+    codes = [q["code"] for q in [*known_quartiers, *quartiers]]
+    if len(set(codes)) != len(codes):
+        raise InvalidValue("quartiers", "Les quartiers doivent être listés, sans doublon.")
+    op_codes = [op["code"] for op in [*known_operations, *operations]]
+    if len(set(op_codes)) != len(op_codes):
+        raise InvalidValue("operations", "Un code d'opération figure deux fois dans le projet.")
+    for op in operations:
+        if op["quartier"] not in codes:
+            raise InvalidValue("operations", f"Opération {op['code']} : quartier inconnu.")
+    return (
+        [{"code": q["code"], "name": q["name"], "commune": q["commune"], "qpv": bool(q["qpv"])} for q in quartiers],
+        [dict(op) for op in operations],
+    )
+
+
 class Project(Aggregate):
     id: UUID  # lets the application choose the id (derived from the project's code)
 
     ProjectCreated = facts.ProjectCreated
     PartnerJoined = facts.PartnerJoined
     ProjectSettingsChanged = facts.ProjectSettingsChanged
+    OperationsAdded = facts.OperationsAdded
 
     @event(ProjectCreated)
     def __init__(
@@ -74,23 +95,16 @@ class Project(Aggregate):
     ) -> Project:
         if not name.strip():
             raise InvalidValue("name", "Le nom du projet est obligatoire.")
-        codes = [q["code"] for q in quartiers]
-        if not codes or len(set(codes)) != len(codes):
+        if not quartiers:
             raise InvalidValue("quartiers", "Les quartiers doivent être listés, sans doublon.")
-        for op in operations:
-            if op["quartier"] not in codes:
-                raise InvalidValue("operations", f"Opération {op['code']} : quartier inconnu.")
-        quartiers = [
-            {"code": q["code"], "name": q["name"], "commune": q["commune"], "qpv": bool(q["qpv"])}
-            for q in quartiers
-        ]
+        quartiers, operations = _sites([], [], quartiers, operations)
         return cls(
             id=project_id,
             name=name.strip(),
             code=code,
             pilot_org=pilot_org,
             quartiers=quartiers,
-            operations=[dict(op) for op in operations],
+            operations=operations,
             settings=validate_settings(settings),
             by_user=by_user,
             by_org=by_org,
@@ -107,6 +121,22 @@ class Project(Aggregate):
             if op["code"] == code:
                 return op
         raise DomainError("unknown_operation", f"Opération « {code} » inconnue dans ce projet.")
+
+    def add_operations(
+        self, quartiers: list[dict], operations: list[dict], by_user: str, by_org: UUID
+    ) -> None:
+        """A later phase: new operations (and the new quartiers they are in)."""
+        if by_org != self.pilot_org:
+            raise DomainError("not_pilot", "Seul le pilote du projet ajoute des opérations.")
+        if not operations:
+            raise InvalidValue("operations", "Indiquez au moins une opération à ajouter.")
+        quartiers, operations = _sites(self.quartiers, self.operations, quartiers, operations)
+        self._operations_added(quartiers=quartiers, operations=operations, by_user=by_user, by_org=by_org)
+
+    @event(OperationsAdded)
+    def _operations_added(self, quartiers: list, operations: list, by_user: str, by_org: UUID) -> None:
+        self.quartiers = [*self.quartiers, *quartiers]
+        self.operations = [*self.operations, *operations]
 
     def is_partner(self, org_id: UUID) -> bool:
         return org_id in self.partners

@@ -417,6 +417,7 @@ EVENT_LABELS = {
     "ProjectCreated": "Projet créé",
     "PartnerJoined": "Partenaire ajouté",
     "ProjectSettingsChanged": "Paramètres du projet modifiés",
+    "OperationsAdded": "Opérations ajoutées au projet",
     "OfferPublished": "Offre publiée",
     "OfferUpdated": "Offre modifiée",
     "OfferWithdrawn": "Offre retirée",

@@ -467,6 +467,7 @@ class OperationalProjector:
             "ProjectCreated": self._project_created,
             "PartnerJoined": self._partner_joined,
             "ProjectSettingsChanged": self._settings_changed,
+            "OperationsAdded": self._operations_added,
             "OfferPublished": self._offer_published,
             "OfferUpdated": self._offer_updated,
             "OfferWithdrawn": self._offer_withdrawn,
@@ -562,6 +563,14 @@ class OperationalProjector:
         assert project is not None
         partners = [*project["partners"], {"org_id": e.org_id.hex, "role": e.role}]
         self._put("rm_projects", e.originator_id, {"partners": partners})
+
+    def _operations_added(self, e: Any) -> None:
+        project = self._get("rm_projects", e.originator_id)
+        assert project is not None
+        self._put("rm_projects", e.originator_id, {
+            "quartiers": [*project["quartiers"], *jsonable(e.quartiers)],
+            "operations": [*project["operations"], *jsonable(e.operations)],
+        })
 
     def _settings_changed(self, e: Any) -> None:
         self._put("rm_projects", e.originator_id, {"settings": jsonable(e.settings)})

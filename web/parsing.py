@@ -60,6 +60,8 @@ DOMAIN_FIELDS = {
     "rav_convention": "convention_rav",
     "rav_threshold": "seuil_rav",
     "code": "code_projet",
+    "operations": "operations",
+    "quartiers": "quartiers",
     "reason": "motif_sortie",
 }
 
@@ -152,6 +154,8 @@ FIELD_LABELS = {
     "quartiers": "Quartiers",
     "operations": "Opérations",
     "partenaire": "Partenaire",
+    "nouveaux_quartiers": "Nouveaux quartiers",
+    "nouvelles_operations": "Nouvelles opérations",
     "delai_heures": "Délai d'opposition",
     "jours_ouvres": "Délai en jours ouvrés",
     "offres_max": "Nombre légal d'offres",
@@ -576,7 +580,7 @@ def _lines(r: Reader, name: str, parts: int, shape: str) -> list[list[str]]:
     return out
 
 
-def read_quartiers(r: Reader, name: str) -> list[dict]:
+def read_quartiers(r: Reader, name: str, required: bool = True) -> list[dict]:
     """"code ; nom ; commune ; QPV (oui / non)" per line."""
     quartiers = []
     for code, label, commune, qpv in _lines(r, name, 4, "code ; nom ; commune ; QPV oui ou non"):
@@ -586,7 +590,7 @@ def read_quartiers(r: Reader, name: str) -> list[dict]:
             r.errors[name] = f"Quartier {code} : QPV « {qpv} » ? (attendu : oui ou non)."
             return []
         quartiers.append({"code": code, "name": label, "commune": commune, "qpv": flag})
-    if not quartiers and name not in r.errors:
+    if not quartiers and required and name not in r.errors:
         r.errors[name] = "Indiquez au moins un quartier."
     elif len({q["code"] for q in quartiers}) != len(quartiers):
         r.errors[name] = "Un code de quartier figure deux fois."

@@ -47,7 +47,7 @@ TYPED = {
     "date_mesure": "02/03/2026", "motif_sortie": "Autre", "precision_sortie": "Parti chez un proche.",
     "nom_projet": "NPNRU Essai", "code_projet": "ESSAI", "quartiers": "Q1 ; Quartier un ; Lille ; oui",
     "operations": "OP1 ; Démolition ; démolition ; Q1", "nom_organisation": "Habitat Essai",
-    "code_organisation": "HES",
+    "code_organisation": "HES", "nouvelles_operations": "OP9 ; Démolition barre ; démolition ; LS-FAU",
 }
 
 # (login, page holding forms), destructive forms last: a withdrawn proposal or an erased

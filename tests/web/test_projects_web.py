@@ -121,3 +121,30 @@ def test_the_administrator_registers_an_organisation(world, client_for):
     project = epci.get(f"/projets/{world.world.project_id}").text
     assert "Partenord Habitat (Bailleur social)" in project
     assert client_for("mel.partenaire").get("/admin/organisations").status_code == 403
+
+
+def test_the_pilot_adds_a_phase_of_operations(world, client_for):
+    """New operations (and their new quartier) are added to the project, once, by its
+    pilot; households can then be registered in them; the project's history shows it."""
+    app = world.app.extensions["relogement"]
+    w = world.world
+    epci = client_for("mel.partenaire")
+    url = f"/projets/{w.project_id}/operations"
+    done = epci.post(url, {"nouveaux_quartiers": "LS-CON ; Concorde ; Lille ; oui",
+                           "nouvelles_operations": "DEM-CON-1 ; Démolition barre Concorde ; démolition ; LS-CON\n"
+                                                   "REH-FAU-2 ; Réhabilitation tour Rio ; réhabilitation ; LS-FAU"})
+    assert done.status_code == 302
+    project = app.project(w.project_id)
+    assert [o["code"] for o in project.operations][-2:] == ["DEM-CON-1", "REH-FAU-2"]
+    assert project.quartiers[-1] == {"code": "LS-CON", "name": "Concorde", "commune": "Lille", "qpv": True}
+    page = epci.get(f"/projets/{w.project_id}").text
+    assert "Démolition barre Concorde" in page and "Réhabilitation lourde" in page
+    household = app.register_household(w.project_id, "DEM-CON-1", w.orgs["VCL"], sample.situation(),
+                                       PersonalData(name="Famille Concorde"), w.actor("VCL"))
+    assert app.household(household).quartier == "LS-CON"
+    # Codes stay unique; an operation needs a quartier of the project; only the pilot adds.
+    again = epci.post(url, {"nouvelles_operations": "DEM-CON-1 ; Encore ; démolition ; LS-CON"})
+    assert again.status_code == 422 and "figure deux fois" in html.unescape(again.text)
+    nowhere = epci.post(url, {"nouvelles_operations": "DEM-X ; X ; démolition ; LS-ZZZ"})
+    assert nowhere.status_code == 422 and "quartier « LS-ZZZ » absent" in html.unescape(nowhere.text)
+    assert client_for("vls.partenaire").post(url, {"nouvelles_operations": "A ; B ; démolition ; LS-FAU"}).status_code == 403

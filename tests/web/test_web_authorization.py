@@ -104,6 +104,7 @@ POSTS = [
     ("/projets/nouveau", {}, CREATE_PROJECT),
     ("/projets/{project}/partenaires", {}, {"mel.partenaire"}),
     ("/projets/{project}/parametres", {"delai_heures": "0"}, {"mel.partenaire"}),
+    ("/projets/{project}/operations", {}, {"mel.partenaire"}),
     ("/import/menages", {}, {"lmh.charge", "vcl.charge", "mous.charge"}),
     ("/import/offres", {}, {"lmh.charge", "vcl.charge"}),
     ("/historique/date", {"au": "pas une date"}, {"anru.auditeur"}),

@@ -132,6 +132,29 @@ def add_partner(project_id: str):
     )
 
 
+@bp.route("/<project_id>/operations", methods=["POST"])
+@login_required
+def add_operations(project_id: str):
+    """A later phase of the programme: new operations, and the new quartiers they are in."""
+    project = _managed(project_id)
+
+    def command() -> None:
+        r = Reader(request.form)
+        quartiers = read_quartiers(r, "nouveaux_quartiers", required=False)
+        known = {q["code"] for q in project.quartiers} | {q["code"] for q in quartiers}
+        operations = read_operations(r, "nouvelles_operations", known)
+        r.check()
+        relocation().add_operations(project.id, quartiers, operations, actor())
+
+    return run_form(
+        command,
+        lambda _: url_for("projects.detail", project_id=project.id),
+        "projects/detail.html",
+        "Opérations ajoutées : leurs ménages peuvent être inscrits.",
+        form={**_settings_form(project.settings), **request.form}, **_detail_context(project),
+    )
+
+
 @bp.route("/<project_id>/parametres", methods=["POST"])
 @login_required
 def settings(project_id: str):
