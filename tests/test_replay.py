@@ -27,6 +27,12 @@ def run_scenario(app, clock) -> dict:
     lmh, vcl, pdc, mel = (world.actor(c) for c in ("LMH", "VCL", "PDC", "MEL"))
     app.change_project_settings(world.project_id, {"objection_window_hours": 72}, mel)
     app.change_project_settings(world.project_id, {"objection_window_hours": 48}, mel)
+    app.add_operations(
+        world.project_id,
+        [{"code": "LS-CON", "name": "Concorde", "commune": "Lille", "qpv": True}],
+        [{"code": "DEM-CON-1", "name": "Démolition barre Concorde", "kind": "demolition", "quartier": "LS-CON"}],
+        mel,
+    )
 
     martin = sample.register(world)
     benali = sample.register(world, bailleur="VCL", name="Famille Benali", ages=(45,))
