@@ -87,6 +87,7 @@ class NewOffer:
     dwelling: Dwelling
     reservataire: str = ""
     reference: str | None = None
+    available_until: date | None = None  # last day reserved for the relocations
 
 
 class RelocationApp(Application[UUID]):
@@ -518,8 +519,10 @@ class RelocationApp(Application[UUID]):
         actor: Actor,
         reservataire: str = "",
         reference: str | None = None,
+        available_until: date | None = None,
     ) -> UUID:
-        return self.publish_offers(project_id, [NewOffer(dwelling, reservataire, reference)], actor)[0]
+        row = NewOffer(dwelling, reservataire, reference, available_until)
+        return self.publish_offers(project_id, [row], actor)[0]
 
     def publish_offers(self, project_id: UUID, rows: list[NewOffer], actor: Actor) -> list[UUID]:
         """Publish several offers atomically (imports): all or none."""
@@ -530,6 +533,7 @@ class RelocationApp(Application[UUID]):
             self._check_kind(actor, ("bailleur",), "Seuls les bailleurs publient des logements.")
             for row in rows:
                 row.dwelling.check_offered(_paris_day(at).year)
+                _check_available_until(row.available_until, _paris_day(at))
             dwellings = [project_quartier(project.quartiers, row.dwelling) for row in rows]
             offers = []
             taken: set[UUID] = set()
@@ -544,6 +548,7 @@ class RelocationApp(Application[UUID]):
                         reference=reference,
                         dwelling=dwelling.to_dict(),
                         reservataire=row.reservataire.strip(),
+                        available_until=row.available_until,
                         **actor.by,
                     )
                 )
@@ -553,13 +558,15 @@ class RelocationApp(Application[UUID]):
         return self._run(use_case)
 
     def update_offer(
-        self, offer_id: UUID, dwelling: Dwelling, actor: Actor, reservataire: str = ""
+        self, offer_id: UUID, dwelling: Dwelling, actor: Actor, reservataire: str = "",
+        available_until: date | None = None,
     ) -> None:
         def use_case(at: datetime) -> None:
             offer = self.offer(offer_id)
             dwelling.check_offered(_paris_day(at).year)
+            _check_available_until(available_until, _paris_day(at))
             offered = project_quartier(self.project(offer.project_id).quartiers, dwelling)
-            offer.update(offered.to_dict(), reservataire.strip(), **actor.by)
+            offer.update(offered.to_dict(), reservataire.strip(), available_until=available_until, **actor.by)
             self.save(offer)
 
         self._run(use_case)
@@ -591,7 +598,7 @@ class RelocationApp(Application[UUID]):
                     "other_project", "Cette offre n'est pas partagée dans le projet de ce ménage."
                 )
             proposal_id = uuid4()
-            offer.reserve_for(proposal_id, household.id, **actor.by)
+            offer.reserve_for(proposal_id, household.id, **actor.by, day=_paris_day(at))
             rank = household.receive_proposal(proposal_id, offer.id, **actor.by)
             situation = Situation.from_dict(household.situation)
             dwelling = Dwelling.from_dict(offer.dwelling)
@@ -961,7 +968,26 @@ DATE_LABELS = {
     "move_in_date": "La date d'entrée dans les lieux",
     "visited_on": "La date de visite",
     "measured_on": "La date du suivi",
+    "available_until": "La date de fin de réservation",
 }
+# How long ahead an offer may be reserved for the relocations.
+MAX_RESERVATION_DAYS = 3 * 366
+
+
+def _check_available_until(day: date | None, today: date) -> None:
+    """The last day an offer is reserved for the relocations: from today, within 3 years."""
+    if day is None:
+        return
+    _check_dates(available_until=day)
+    if day < today:
+        raise InvalidValue(
+            "available_until", f"{_label('available_until')} ({day_fr(day)}) est déjà passée."
+        )
+    if day > today + timedelta(days=MAX_RESERVATION_DAYS):
+        raise InvalidValue(
+            "available_until",
+            f"{_label('available_until')} ({day_fr(day)}) est à plus de trois ans : vérifiez l'année.",
+        )
 # How far after today (the clock's Paris day) a step of a proposal may be dated. The
 # rule meant is "not after today"; the existing scenarios (lifecycle, reports) enter
 # steps dated a few days, and up to about 40 days, after their clock, so today + 2

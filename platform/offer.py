@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -32,8 +33,10 @@ class Offer(Aggregate):
         reservataire: str,
         by_user: str,
         by_org: UUID,
+        available_until: date | None = None,
     ) -> None:
         self.project_id = project_id
+        self.available_until = available_until
         self.bailleur_org = bailleur_org
         self.reference = reference
         self.dwelling = dwelling
@@ -47,7 +50,10 @@ class Offer(Aggregate):
                 "not_offer_owner", "Seul le bailleur propriétaire peut modifier cette offre."
             )
 
-    def update(self, dwelling: dict, reservataire: str, by_user: str, by_org: UUID) -> None:
+    def update(
+        self, dwelling: dict, reservataire: str, by_user: str, by_org: UUID,
+        available_until: date | None = None,
+    ) -> None:
         self._check_owner(by_org)
         if self.status in (WITHDRAWN, LET):
             raise DomainError("offer_closed", "Cette offre est retirée ou louée : plus de modification.")
@@ -57,12 +63,18 @@ class Offer(Aggregate):
                 "Cette offre fait l'objet d'une proposition en cours : "
                 "retirez la proposition avant de la modifier.",
             )
-        self._updated(dwelling=dwelling, reservataire=reservataire, by_user=by_user, by_org=by_org)
+        self._updated(
+            dwelling=dwelling, reservataire=reservataire, available_until=available_until,
+            by_user=by_user, by_org=by_org,
+        )
 
     @event(OfferUpdated)
-    def _updated(self, dwelling: dict, reservataire: str, by_user: str, by_org: UUID) -> None:
+    def _updated(
+        self, dwelling: dict, reservataire: str, available_until: date | None, by_user: str, by_org: UUID
+    ) -> None:
         self.dwelling = dwelling
         self.reservataire = reservataire
+        self.available_until = available_until
 
     def withdraw(self, reason: str, by_user: str, by_org: UUID) -> None:
         self._check_owner(by_org)
@@ -82,7 +94,17 @@ class Offer(Aggregate):
     def _withdrawn(self, reason: str, by_user: str, by_org: UUID) -> None:
         self.status = WITHDRAWN
 
-    def reserve_for(self, proposal_id: UUID, household_id: UUID, by_user: str, by_org: UUID) -> None:
+    def reserve_for(
+        self, proposal_id: UUID, household_id: UUID, by_user: str, by_org: UUID, day: date | None = None
+    ) -> None:
+        """``day``: the (Paris) day of the proposal, checked against ``available_until``."""
+        if day is not None and self.available_until is not None and day > self.available_until:
+            raise DomainError(
+                "offer_expired",
+                f"L'offre {self.reference} était réservée au relogement jusqu'au "
+                f"{self.available_until:%d/%m/%Y} : elle ne peut plus être proposée "
+                "(son bailleur peut prolonger la date).",
+            )
         if self.status == WITHDRAWN:
             raise DomainError("offer_withdrawn", "Cette offre a été retirée : impossible de la proposer.")
         if self.status == LET:

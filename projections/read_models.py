@@ -129,6 +129,9 @@ offers = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("withdrawn_reason", Text, nullable=True),
     Column("proposals_count", Integer, nullable=False),
+    # Last day the dwelling is reserved for the relocations (None: no end date); after
+    # it, the offer is no longer proposed (its status stays "publiee").
+    Column("available_until", Date, nullable=True),
     *versioned_columns(),
 )
 
@@ -613,6 +616,7 @@ class OperationalProjector:
                 "updated_at": _utc(e.timestamp),
                 "withdrawn_reason": None,
                 "proposals_count": 0,
+                "available_until": e.available_until,
             },
         )
 
@@ -620,7 +624,10 @@ class OperationalProjector:
         self._put(
             "rm_offers",
             e.originator_id,
-            {**self._dwelling(e.dwelling), "reservataire": e.reservataire, "updated_at": _utc(e.timestamp)},
+            {
+                **self._dwelling(e.dwelling), "reservataire": e.reservataire, "updated_at": _utc(e.timestamp),
+                "available_until": e.available_until,
+            },
         )
 
     def _offer_withdrawn(self, e: Any) -> None:

@@ -26,7 +26,7 @@ from relogement.web.parsing import (
     DOMAIN_FIELDS,
     FormErrors,
     Reader,
-    read_dwelling,
+    read_offer,
     read_personal,
     read_situation,
     read_wishes,
@@ -75,6 +75,7 @@ OFFER_COLUMNS: list[tuple[str, bool, str, str]] = [
     ("ascenseur", False, "Ascenseur (oui/non)", "oui"),
     ("accessible", False, "Accessible PMR (oui/non)", "non"),
     ("reservataire", False, "Réservataire du logement", "Préfecture (contingent)"),
+    ("disponible_jusqu_au", False, "Réservé au relogement jusqu'au (jj/mm/aaaa, facultatif)", ""),
 ]
 
 KINDS = {"menages": HOUSEHOLD_COLUMNS, "offres": OFFER_COLUMNS}
@@ -302,9 +303,9 @@ class Importer:
             if reference and reference in seen:
                 errors["reference"] = f"Référence « {reference} » en double dans le fichier."
             seen.add(reference)
-            dwelling = reservataire = None
+            dwelling = reservataire = until = None
             try:
-                dwelling, reservataire = read_dwelling(row, current_year=self._year)
+                dwelling, reservataire, until = read_offer(row, current_year=self._year)
                 dwelling = project_quartier(self.project.quartiers, dwelling)
             except FormErrors as error:
                 errors.update(error.errors)
@@ -319,11 +320,8 @@ class Importer:
             if errors:
                 report.errors.extend((line, col, msg) for col, msg in sorted(errors.items()))
                 continue
-            planned.append((line, reference, self._offer_writer(reference, dwelling, reservataire)))
+            planned.append((line, reference, NewOffer(dwelling, reservataire, reference, until)))
         return planned
-
-    def _offer_writer(self, reference, dwelling, reservataire) -> NewOffer:
-        return NewOffer(dwelling=dwelling, reservataire=reservataire, reference=reference)
 
 
 def _header(filename: str, content: bytes) -> list[str]:

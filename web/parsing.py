@@ -55,6 +55,7 @@ DOMAIN_FIELDS = {
     "move_in_date": "date_entree",
     "visited_on": "date_visite",
     "measured_on": "date_mesure",
+    "available_until": "disponible_jusqu_au",
     "objection_window_hours": "delai_heures",
     "max_proposals": "offres_max",
     "rav_convention": "convention_rav",
@@ -133,6 +134,7 @@ FIELD_LABELS = {
     "annexes_bail": "Loyers annexes du bail",
     "apl_bail": "Aide au logement du bail",
     "date_mesure": "Date de la mesure",
+    "disponible_jusqu_au": "Réservée au relogement jusqu'au",
     "motif_sortie": "Motif de sortie",
     "precision_sortie": "Précision sur la sortie",
     # administration
@@ -633,3 +635,16 @@ def read_settings(r: Reader) -> dict:
         "rav_convention": convention,
         "rav_threshold": str(threshold.quantize(Decimal("0.01"))) if "seuil_rav" not in r.errors else "6.00",
     }
+
+
+def read_offer(data: Mapping[str, Any], current_year: int | None = None) -> tuple[Dwelling, str, date | None]:
+    """An offer (form or import row): its dwelling, réservataire and the last day it is
+    reserved for the relocations (optional), every error at once."""
+    r = Reader(data)
+    until = r.day("disponible_jusqu_au")
+    try:
+        dwelling, reservataire = read_dwelling(data, current_year=current_year)
+    except FormErrors as errors:
+        raise FormErrors({**errors.errors, **r.errors}) from None
+    r.check()
+    return dwelling, reservataire, until

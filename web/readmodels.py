@@ -156,10 +156,18 @@ class OfferView:
     published_at: datetime
     proposals_count: int
     resource: Resource
+    available_until: date | None = None
 
     @property
     def status_label(self) -> str:
         return q.OFFER_STATUS_LABELS.get(self.status, self.status)
+
+    def expired_on(self, day: date) -> bool:
+        """Past its reservation for the relocations on ``day`` (a Paris day)."""
+        return self.available_until is not None and day > self.available_until
+
+    def proposable_on(self, day: date) -> bool:
+        return self.status == "publiee" and not self.expired_on(day)
 
     @property
     def total_cents(self) -> int:
@@ -499,6 +507,7 @@ class ReadModels:
             published_at=row["published_at"],
             proposals_count=row["proposals_count"],
             resource=replace(base, owner_org=UUID(hex=row["bailleur_org"])),
+            available_until=row.get("available_until"),
         )
 
     @staticmethod
@@ -512,9 +521,13 @@ class ReadModels:
         bailleur: UUID | None = None,
         max_rent_cents: int | None = None,
         commune: str | None = None,
+        available_on: date | None = None,
     ) -> list[Any]:
+        """``available_on``: only the offers whose reservation has not ended that day."""
         c = offers.c
         where: list[Any] = [as_of(offers, position)]
+        if available_on is not None:
+            where.append(or_(c.available_until.is_(None), c.available_until >= available_on))
         if project_ids is not None:
             where.append(c.project_id.in_([p.hex for p in project_ids]))
         if status is not None:

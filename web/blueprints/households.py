@@ -12,6 +12,7 @@ from relogement.web.context import (
     audit_identity,
     can,
     identity_for,
+    now,
     parse_id,
     principal,
     readmodels,
@@ -21,6 +22,7 @@ from relogement.web.context import (
     viewpoint,
 )
 from relogement.web.context import household as household_view
+from relogement.web.filters import PARIS
 from relogement.web.parsing import Reader, read_personal, read_situation, read_wishes
 
 bp = Blueprint("households", __name__, url_prefix="/menages")
@@ -126,7 +128,9 @@ def file(household_id: str):
 def _offers_for(household):
     if not can("proposal.make", household.resource) or household.status in ENDED or household.erased:
         return []
-    return readmodels().offers(project_id=household.project_id, status=["publiee"])
+    # Still reserved for the relocations today (an offer past its date is not proposed).
+    today = now().astimezone(PARIS).date()
+    return readmodels().offers(project_id=household.project_id, status=["publiee"], available_on=today)
 
 
 @bp.route("/nouveau", methods=["GET", "POST"])

@@ -17,7 +17,8 @@ from relogement.web.context import (
     require,
     viewpoint,
 )
-from relogement.web.parsing import Reader, read_dwelling
+from relogement.web.filters import PARIS
+from relogement.web.parsing import Reader, read_offer
 from relogement.web.policy import Resource
 
 bp = Blueprint("offers", __name__, url_prefix="/offres")
@@ -61,6 +62,8 @@ def board():
             page=page_number,
             project_ids=[p.id for p in projects],
             status=STATUS_FILTERS[filters["statut"] or "disponibles"],
+            # Available: published and still reserved for the relocations that day.
+            available_on=_paris_day(vp.at) if (filters["statut"] or "disponibles") == "disponibles" else None,
             typology=filters["typologie"] or None,
             qpv=None if not filters["qpv"] else filters["qpv"] == "oui",
             bailleur=filters["bailleur"],
@@ -77,6 +80,7 @@ def board():
         "typologies": TYPOLOGIES,
         "can_publish": bool(_publishable_projects()),
         "quartier_names": {q["code"]: q["name"] for p in projects for q in p.quartiers},
+        "day": _paris_day(vp.at),
     }
     status = 400 if errors else 200
     if request.htmx and request.htmx.target == "offres-resultats":
@@ -112,8 +116,10 @@ def publish():
         return render_template("offers/form.html", errors={}, **context)
 
     def command():
-        dwelling, reservataire = read_dwelling(request.form)
-        return relocation().publish_offer(project.id, dwelling, actor(), reservataire=reservataire)
+        dwelling, reservataire, until = read_offer(request.form)
+        return relocation().publish_offer(
+            project.id, dwelling, actor(), reservataire=reservataire, available_until=until
+        )
 
     return run_form(
         command,
@@ -142,7 +148,7 @@ def detail(offer_id: str):
         proposal = readmodels().proposal(offer.live_proposal, vp.at, vp.position)
     # Households this user may propose the offer to (their own, or the ones they follow).
     households = []
-    if offer.status == "publiee" and vp.live and principal() is not None:
+    if offer.proposable_on(_paris_day(vp.at)) and vp.live and principal() is not None:
         # Pseudonymised on purpose: references and composition are enough to choose,
         # and a list of names would be a (logged) view of many households' identity.
         households = [
@@ -154,7 +160,8 @@ def detail(offer_id: str):
         ]
     timeline = readmodels().timeline(relocation(), [offer.id], identity=False, position=vp.position)
     return render_template(
-        "offers/detail.html", offer=offer, proposal=proposal, households=households, timeline=timeline
+        "offers/detail.html", offer=offer, proposal=proposal, households=households, timeline=timeline,
+        day=_paris_day(vp.at),
     )
 
 
@@ -182,8 +189,8 @@ def edit(offer_id: str):
         )
 
     def command():
-        dwelling, reservataire = read_dwelling(request.form)
-        relocation().update_offer(offer.id, dwelling, actor(), reservataire=reservataire)
+        dwelling, reservataire, until = read_offer(request.form)
+        relocation().update_offer(offer.id, dwelling, actor(), reservataire=reservataire, available_until=until)
         return offer.id
 
     return run_form(
@@ -241,7 +248,14 @@ def _dwelling_form(offer) -> dict:
         "ascenseur": "oui" if d["lift"] else "",
         "accessible": "oui" if d["accessible"] else "",
         "reservataire": offer.reservataire,
+        # ISO: the value a date input shows (it sends it back the same way).
+        "disponible_jusqu_au": offer.available_until.isoformat() if offer.available_until else "",
     }
+
+
+def _paris_day(instant):  # noqa: ANN001, ANN202
+    return instant.astimezone(PARIS).date()
+
 
 
 __all__ = ["bp", "Resource", "principal"]
