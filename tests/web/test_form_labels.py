@@ -100,6 +100,12 @@ def test_household_form_summary_names_each_field(world, client_for):
     assert ("loyer", "Loyer principal : ce champ est obligatoire.") in lines
     # The summary no longer repeats the same anonymous sentence.
     assert not any(line == "Ce champ est obligatoire." for _, line in lines)
+    # Posted as a browser does (every field, in the page's order): the summary follows it.
+    form = officer.get("/menages/nouveau").text
+    names = list(dict.fromkeys(re.findall(r'<(?:input|select|textarea)[^>]*\bname="([^"]+)"', form)))
+    posted = officer.post("/menages/nouveau", {n: "" for n in names if n != "csrf_token"})
+    listed = [name for name, _ in _summary(posted.text)]
+    assert listed == sorted(listed, key=names.index) and "nom" in listed and "loyer" in listed
 
 
 # -- administrators' accounts form ----------------------------------------------------

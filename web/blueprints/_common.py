@@ -37,10 +37,19 @@ def run_form(
     try:
         result = command()
     except FormErrors as errors:
-        return page(errors.errors, 422)
+        return page(_in_form_order(errors.errors), 422)
     except InvalidValue as error:
         return page({DOMAIN_FIELDS.get(error.field, error.field): error.message}, 422)
     except DomainError as error:
         return page({"__all__": error.message}, status_for(error))
     flash(message, "success")
     return redirect(success(result))
+
+
+def _in_form_order(errors: dict[str, str]) -> dict[str, str]:
+    """The errors in the order of the form's fields (a browser posts them in document
+    order), whatever order the parsing met them in; the others after."""
+    from flask import request
+
+    order = {name: i for i, name in enumerate(request.form.keys())}
+    return dict(sorted(errors.items(), key=lambda item: order.get(item[0], len(order))))
