@@ -39,7 +39,8 @@ def test_the_epci_creates_a_project_and_becomes_its_pilot(world, client_for):
     assert project.settings["objection_window_hours"] == 48 and project.settings["rav_threshold"] == "6.00"
     # The code is the project's: a second one is refused, with what was typed kept.
     again = _create(epci, nom_projet="Autre")
-    assert again.status_code in (409, 422) and "déjà pris" in html.unescape(again.text)
+    assert again.status_code == 422 and "déjà pris" in html.unescape(again.text)
+    assert 'id="e-code_projet"' in again.text  # under its field, like the other errors
     assert 'value="Autre"' in again.text
 
 
@@ -87,7 +88,8 @@ def test_the_pilot_adds_partners_and_changes_the_settings(world, client_for, clo
     made = app.proposal(proposal)
     assert made.objection_deadline == clock.now + timedelta(hours=72)
     text = client_for("vcl.charge").get(f"/projets/{sample_project}").text
-    assert "72 heures" in text and "6,00 €" in text
+    assert "72 heures" in text and "6,00 € par jour" in text and "L314-2" in text
+    assert f'href="/tableau-de-bord?projet={sample_project}"' in text  # the way to its figures
 
 
 def test_a_household_can_be_registered_in_a_new_project(world, client_for):
@@ -145,6 +147,7 @@ def test_the_pilot_adds_a_phase_of_operations(world, client_for):
     # Codes stay unique; an operation needs a quartier of the project; only the pilot adds.
     again = epci.post(url, {"nouvelles_operations": "DEM-CON-1 ; Encore ; démolition ; LS-CON"})
     assert again.status_code == 422 and "figure deux fois" in html.unescape(again.text)
+    assert 'id="e-nouvelles_operations"' in again.text and "<details class=\"bloc\" open>" in again.text
     nowhere = epci.post(url, {"nouvelles_operations": "DEM-X ; X ; démolition ; LS-ZZZ"})
     assert nowhere.status_code == 422 and "quartier « LS-ZZZ » absent" in html.unescape(nowhere.text)
     assert client_for("vls.partenaire").post(url, {"nouvelles_operations": "A ; B ; démolition ; LS-FAU"}).status_code == 403

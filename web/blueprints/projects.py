@@ -8,12 +8,14 @@ from uuid import UUID
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import login_required
 
+from relogement.platform.errors import DomainError, InvalidValue
 from relogement.platform.organisation import ORGANISATION_KINDS
 from relogement.web.blueprints._common import run_form
 from relogement.web.context import actor, can, parse_id, readmodels, relocation, require, viewpoint
 from relogement.web.parsing import (
     OPERATION_KINDS,
     RAV_CONVENTIONS,
+    FormErrors,
     Reader,
     read_operations,
     read_quartiers,
@@ -91,7 +93,12 @@ def create():
         operations = read_operations(r, "operations", {q["code"] for q in quartiers})
         settings = read_settings(r)
         r.check()
-        return relocation().create_project(name, code, quartiers, operations, actor(), settings=settings)
+        try:
+            return relocation().create_project(name, code, quartiers, operations, actor(), settings=settings)
+        except DomainError as error:
+            if error.code == "project_code_taken":  # under the field, with the others
+                raise FormErrors({"code_projet": error.message}) from None
+            raise
 
     return run_form(
         command,
@@ -144,7 +151,11 @@ def add_operations(project_id: str):
         known = {q["code"] for q in project.quartiers} | {q["code"] for q in quartiers}
         operations = read_operations(r, "nouvelles_operations", known)
         r.check()
-        relocation().add_operations(project.id, quartiers, operations, actor())
+        try:
+            relocation().add_operations(project.id, quartiers, operations, actor())
+        except InvalidValue as error:  # a code already in the project: under this form's fields
+            field = {"operations": "nouvelles_operations", "quartiers": "nouveaux_quartiers"}.get(error.field, error.field)
+            raise FormErrors({field: error.message}) from None
 
     return run_form(
         command,
