@@ -20,6 +20,7 @@ def test_an_offer_past_its_reservation_leaves_the_available_board(world, client_
     offer_url = done.headers["Location"]
     page = lmh.get(offer_url).text
     assert "jusqu'au 10/03/2026" in page
+    assert f'href="/projets/{world.world.project_id}">NPNRU Lille Sud</a>' in page  # its project
     reference = re.search(r"<h1>Offre (\S+)", page).group(1)
     officer = client_for("vcl.charge")
     household = world.ids["household"]

@@ -161,7 +161,7 @@ def detail(offer_id: str):
     timeline = readmodels().timeline(relocation(), [offer.id], identity=False, position=vp.position)
     return render_template(
         "offers/detail.html", offer=offer, proposal=proposal, households=households, timeline=timeline,
-        day=_paris_day(vp.at),
+        day=_paris_day(vp.at), project=readmodels().project(offer.project_id, vp.position),
     )
 
 
