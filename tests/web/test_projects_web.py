@@ -151,3 +151,29 @@ def test_the_pilot_adds_a_phase_of_operations(world, client_for):
     nowhere = epci.post(url, {"nouvelles_operations": "DEM-X ; X ; démolition ; LS-ZZZ"})
     assert nowhere.status_code == 422 and "quartier « LS-ZZZ » absent" in html.unescape(nowhere.text)
     assert client_for("vls.partenaire").post(url, {"nouvelles_operations": "A ; B ; démolition ; LS-FAU"}).status_code == 403
+
+
+def test_lists_filter_by_project(world, client_for):
+    """With two projects, the offers, households and proposals lists choose one."""
+    app = world.app.extensions["relogement"]
+    w = world.world
+    epci = client_for("mel.partenaire")
+    other = UUID(re.search(r"/projets/([0-9a-f-]{36})", _create(epci).headers["Location"]).group(1))
+    epci.post(f"/projets/{other}/partenaires", {"partenaire": str(w.orgs["LMH"])})
+    theirs = app.register_household(other, "DEM-PAV-1", w.orgs["LMH"], sample.situation(),
+                                    PersonalData(name="Famille Roubaix"), w.actor("LMH"))
+    reference = app.household(theirs).reference
+    sample_ref = app.household(world.ids["household"]).reference
+    lmh = client_for("lmh.charge")
+    every = lmh.get("/menages").text
+    assert reference in every and sample_ref in every and 'name="projet"' in every
+    one = lmh.get(f"/menages?projet={other}").text
+    assert reference in one and sample_ref not in one
+    assert lmh.get(f"/menages?projet={w.project_id}").text.count(reference) == 0
+    assert lmh.get("/menages?projet=" + "9" * 32).status_code == 400  # not one of theirs
+    offer = app.offer(app.publish_offer(other, sample.dwelling(quartier="RS-BAR"), w.actor("LMH"))).reference
+    assert offer in lmh.get("/offres").text and offer in lmh.get(f"/offres?projet={other}").text
+    assert offer not in lmh.get(f"/offres?projet={w.project_id}").text
+    assert lmh.get(f"/propositions?projet={other}").status_code == 200
+    # One project only: no filter to show.
+    assert 'name="projet"' not in client_for("vcl.charge").get("/menages").text

@@ -53,3 +53,10 @@ def _in_form_order(errors: dict[str, str]) -> dict[str, str]:
 
     order = {name: i for i, name in enumerate(request.form.keys())}
     return dict(sorted(errors.items(), key=lambda item: order.get(item[0], len(order))))
+
+
+def chosen_projects(r: Any, projects: list) -> list:
+    """A list's ``projet`` filter: one of the user's projects, or all of them (an unknown
+    or unreadable one is a filter error, 400, like any other)."""
+    chosen = r.choice("projet", {str(p.id): p.name for p in projects}, required=False)
+    return [p for p in projects if str(p.id) == chosen] if chosen else projects

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import login_required
 
 from relogement.platform.values import TYPOLOGIES
-from relogement.web.blueprints._common import run_form
+from relogement.web.blueprints._common import chosen_projects, run_form
 from relogement.web.context import (
     actor,
     audit_identity,
@@ -50,6 +50,7 @@ def index():
     search = r.text("recherche", max_length=100)
     page = r.integer("page", default=1, low=1, high=1_000_000)
     projects = visible_projects()
+    shown = chosen_projects(r, projects)
     me = principal()
     names: list[str] = []
     if search and not r.errors and me is not None and vp.live and _may_identify_some(projects, me.org):
@@ -61,7 +62,7 @@ def index():
     if not r.errors:
         result = readmodels().households_page(
             identity_for, situation_for, audit_identity, vp.position,
-            project_ids=[p.id for p in projects], status=status or None,
+            project_ids=[p.id for p in shown], status=status or None,
             reference=search, name_matches=names, page=page,
         )
     can_register = any(can("household.register", p.resource()) for p in projects)
@@ -72,6 +73,7 @@ def index():
         "args": request.args,
         "errors": r.errors,
         "statuses": STATUSES,
+        "projects": projects,
         "can_register": can_register,
         # Lists show the quartier's name (its code in a tooltip).
         "quartier_names": {q["code"]: q["name"] for p in projects for q in p.quartiers},

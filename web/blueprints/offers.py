@@ -6,7 +6,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from relogement.platform.values import TYPOLOGIES
-from relogement.web.blueprints._common import run_form
+from relogement.web.blueprints._common import chosen_projects, run_form
 from relogement.web.context import (
     actor,
     can,
@@ -55,12 +55,14 @@ def board():
     page_number = r.integer("page", default=1, low=1, high=1_000_000)
     errors.update(r.errors)
     projects = [p for p in readmodels().projects(vp.position) if can("offer.view", p.resource())]
+    shown = chosen_projects(r, projects)
+    errors.update(r.errors)
     page = None
     if not errors:
         page = readmodels().offers_page(
             vp.position,
             page=page_number,
-            project_ids=[p.id for p in projects],
+            project_ids=[p.id for p in shown],
             status=STATUS_FILTERS[filters["statut"] or "disponibles"],
             # Available: published and still reserved for the relocations that day.
             available_on=_paris_day(vp.at) if (filters["statut"] or "disponibles") == "disponibles" else None,
@@ -81,6 +83,7 @@ def board():
         "can_publish": bool(_publishable_projects()),
         "quartier_names": {q["code"]: q["name"] for p in projects for q in p.quartiers},
         "day": _paris_day(vp.at),
+        "projects": projects,
     }
     status = 400 if errors else 200
     if request.htmx and request.htmx.target == "offres-resultats":

@@ -9,7 +9,7 @@ from flask_login import login_required
 
 from relogement.platform.deadline import PARIS
 from relogement.platform.values import CALEOL_DECISIONS, REFUSAL_MOTIVES, check_move_in
-from relogement.web.blueprints._common import run_form
+from relogement.web.blueprints._common import chosen_projects, run_form
 from relogement.web.context import (
     actor,
     can,
@@ -39,16 +39,17 @@ def index():
     )
     number = r.integer("page", default=1, low=1, high=1_000_000)
     projects = [p for p in readmodels().projects(vp.position) if can("proposal.view", p.resource())]
+    shown = chosen_projects(r, projects)
     page = None
     if not r.errors:
         page = readmodels().proposals_page(
-            vp.at, vp.position, project_ids=[p.id for p in projects],
+            vp.at, vp.position, project_ids=[p.id for p in shown],
             live={"en_cours": True, "terminees": False}.get(state), page=number,
         )
     return (
         render_template(
             "proposals/index.html", page=page, proposals=page.items if page else [], state=state,
-            errors=r.errors, args=request.args,
+            errors=r.errors, args=request.args, projects=projects,
         ),
         400 if r.errors else 200,
     )
