@@ -1249,7 +1249,14 @@ def describe_fact(
     if name == "HouseholdDeparted":
         return "Sortie du dispositif", [("Motif", fact.reason)] if identity else []
     if name == "FollowUpRecorded":
-        return "Suivi après relogement", [("Mesuré le", _fmt_date(fact.measured_on))]
+        d = [("Mesuré le", _fmt_date(fact.measured_on))]
+        if situation:  # exact figures: for those who see the household's amounts
+            from relogement.web.filters import euros_per_day, percent
+
+            after = fact.indicators["after"]
+            d += [("Taux d'effort", percent(after.get("taux_effort"))),
+                  ("Reste-à-vivre", f"{euros_per_day(after.get('rav_person_day'))} par personne")]
+        return "Suivi après relogement", d
     if name == "OfferPublished":
         dw = fact.dwelling
         return "Offre publiée", [

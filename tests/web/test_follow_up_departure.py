@@ -65,6 +65,10 @@ def test_follow_up_recorded_from_the_household_page(world, client_for, clock):
         "16,67\u00a0% → 17,92\u00a0%", "+1,25",
         "12,50\u00a0€/jour → 13,00\u00a0€/jour", "+0,50",
     ]
+    # Its history entry gives the figures to those who see the amounts, not to partners.
+    expected = "Mesuré le : 15/09/2026 · Taux d'effort : 17,92\u00a0% · Reste-à-vivre : 13,00\u00a0€/jour par personne"
+    assert expected in html.unescape(text)
+    assert "17,92" not in client_for("vls.partenaire").get(f"/menages/{hid}").text
     # The follow-up page of the programme counts it (per person, the project's convention).
     suivi = client_for("mel.partenaire").get("/reste-a-vivre").text
     assert "13,00" in suivi and "15/09/2026" in suivi
