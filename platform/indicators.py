@@ -36,9 +36,17 @@ CONVENTION = {
 
 
 def _round(value: Fraction) -> Decimal:
+    # What the events store (a tiny fall is stored "-0.0000": kept as it always was).
     return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
         PRECISION, rounding=ROUND_HALF_UP
     )
+
+
+def round_figure(value: Fraction | Decimal) -> Decimal:
+    """An exact figure (a mean, a difference) rounded once, half-up, to 4 places, for
+    reports: no "−0,0000"."""
+    rounded = _round(Fraction(value))
+    return rounded if rounded else abs(rounded)
 
 
 @dataclass(frozen=True)

@@ -97,9 +97,7 @@ def mean(values: list[Decimal] | list[Fraction | Decimal]) -> Decimal | None:
     """The mean of exact values (fractions or decimals), rounded once, half-up, to 4 places."""
     if not values:
         return None
-    total = sum((Fraction(v) for v in values), Fraction(0)) / len(values)
-    rounded = (Decimal(total.numerator) / Decimal(total.denominator)).quantize(FOUR, rounding=ROUND_HALF_UP)
-    return rounded if rounded else abs(rounded)  # no "−0,0000"
+    return formulas.round_figure(sum((Fraction(v) for v in values), Fraction(0)) / len(values))
 
 
 def median(values: list[Any]) -> Decimal | None:

@@ -17,7 +17,7 @@ As of any position, like every read model (see :mod:`relogement.projections.quer
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 from uuid import UUID
@@ -37,13 +37,6 @@ CONVENTION_LABELS = {
 
 def _dec(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value))
-
-
-def _round(value: Fraction) -> Decimal:
-    """An exact figure rounded half-up to 4 places."""
-    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
-        formulas.PRECISION, rounding=ROUND_HALF_UP
-    )
 
 
 def household_rows(
@@ -160,7 +153,7 @@ def suivi(
         """after − before, exact then rounded (as the lease's stored evolution): the shown
         figures 14.8333 and 14.1667 are 80 / 120 = 0.6667 apart, not 0.6666."""
         a, b = exact_fig(after), exact_fig(before)
-        return None if a is None or b is None else _round(Fraction(a) - Fraction(b))
+        return None if a is None or b is None else formulas.round_figure(Fraction(a) - Fraction(b))
 
     for r in household_rows(db, project_id, position, quartier=quartier):
         avant, propose, apres, suivi_ = fig(r["before"]), fig(r["proposed"]), fig(r["lease"]), fig(r["follow_up"])
