@@ -22,14 +22,19 @@ from relogement.platform.indicators import HousingCost
 from relogement.platform.values import PersonalData, Wishes
 from relogement.projections import build_runner
 from relogement.projections import dashboard as dash
+from relogement.projections import notifications as notif
 from relogement.projections.machinery import table_snapshot
 from relogement.projections.read_models import ALL_TABLES
+
+# The read models and the inboxes (offers published together make one notice).
+REBUILT = [*ALL_TABLES, notif.notices, notif.notice_recipients]
 
 OPS = (
     "register", "register", "publish", "publish", "propose", "propose", "propose", "lease",
     "object", "lift", "arbitrate", "advance",
     "close", "accept", "caleol", "lease", "lease", "refuse", "withdraw", "depart", "follow_up",
     "situation", "update_offer", "withdraw_offer", "personal", "wishes", "visit", "catch_up",
+    "import_offers", "phase",
 )
 BAILLEURS = ("LMH", "VCL", "PDC")
 OBJECTORS = ("VLS", "DEP59", "ETAT", "AL")
@@ -85,7 +90,21 @@ class Driver:
             construction_year=(1975, 2022, 2025)[a % 3],
             individual=b % 4 == 0,
         )
-        self.offers.append(app.publish_offer(w.project_id, d, w.actor(BAILLEURS[b % 3])))
+        # Some offers reserved for a few days only: later proposals of them are refused.
+        until = self.clock.now.date() + timedelta(days=a % 5) if b % 4 == 1 else None
+        self.offers.append(app.publish_offer(w.project_id, d, w.actor(BAILLEURS[b % 3]), available_until=until))
+
+    def _import_offers(self, w, app, a, b):
+        from relogement.platform.application import NewOffer
+
+        rows = [NewOffer(sample.dwelling(typology=("T2", "T3", "T4")[(a + i) % 3], rent_cents=40_000 + i * 1_000))
+                for i in range(2 + b % 3)]
+        self.offers.extend(app.publish_offers(w.project_id, rows, w.actor(BAILLEURS[a % 3])))
+
+    def _phase(self, w, app, a, b):
+        code = f"OP-{a}"
+        app.add_operations(w.project_id, [], [{"code": code, "name": f"Phase {a}", "kind": "demolition",
+                                               "quartier": ("LS-FAU", "LS-MOU")[b % 2]}], w.actor("MEL"))
 
     def _officer(self, household):
         return self.world.actors_by_org[self.app.household(household).officer_org]
@@ -257,9 +276,9 @@ def test_rebuild_equals_incremental_for_random_histories(fresh_url_factory, ops,
             else:
                 driver.run(op, a, b)
         runner.catch_up()
-        incremental = table_snapshot(runner.engine, ALL_TABLES)
+        incremental = table_snapshot(runner.engine, REBUILT)
         runner.rebuild()
-        assert table_snapshot(runner.engine, ALL_TABLES) == incremental
+        assert table_snapshot(runner.engine, REBUILT) == incremental
     finally:
         runner.close()
         app.close()
