@@ -97,6 +97,7 @@ KINDS = {
     "proposition_validee": "Proposition validée",
     "delai_clos_avec_opposition": "Délai clos avec opposition",
     "bail_signe": "Bail signé",
+    "nouveau_partenaire": "Nouveau projet",
 }
 
 # -- projection tables (dropped and replayed on rebuild) ----------------------
@@ -140,6 +141,13 @@ notif_orgs = Table(
     Column("org_id", String(32), primary_key=True),
     Column("name", String(300), nullable=False),
     Column("code", String(50), nullable=False),
+)
+
+notif_projects = Table(
+    "notif_projects",
+    metadata,
+    Column("project_id", String(32), primary_key=True),
+    Column("name", String(300), nullable=False),
 )
 
 notif_partners = Table(
@@ -294,7 +302,9 @@ def _stakeholders(proposal: dict[str, Any]) -> list[str]:
 class NotificationProjector:
     """Turns events into notices, each addressed to its recipient organisations."""
 
-    tables = (notif_orgs, notif_partners, notif_offers, notif_proposals, notices, notice_recipients)
+    tables = (
+        notif_orgs, notif_projects, notif_partners, notif_offers, notif_proposals, notices, notice_recipients
+    )
     # One row per recipient, before the fan-out moved to read time.
     retired_tables = ("notifications",)
 
@@ -407,6 +417,7 @@ class NotificationProjector:
                 project_id=e.originator_id.hex, org_id=e.pilot_org.hex, joined_position=position
             )
         )
+        conn.execute(notif_projects.insert().values(project_id=e.originator_id.hex, name=e.name))
 
     def _partner_joined(self, conn: Connection, position: int, e: Any) -> None:
         key = {"project_id": e.originator_id.hex, "org_id": e.org_id.hex}
@@ -418,6 +429,16 @@ class NotificationProjector:
         ).scalar()
         if not exists:
             conn.execute(notif_partners.insert().values(**key, joined_position=position))
+            name = conn.execute(
+                select(notif_projects.c.name).where(notif_projects.c.project_id == key["project_id"])
+            ).scalar() or "de renouvellement urbain"
+            # Told once, by name: from now on it sees the project and hears of what happens.
+            self._notify(
+                position, e, "nouveau_partenaire", f"Votre organisation est partenaire du projet {name}",
+                "Vous voyez désormais ses offres, ses ménages à reloger (pseudonymisés) et ses "
+                "propositions, et recevez ses notifications.",
+                project_id=key["project_id"], parties=[key["org_id"]],
+            )
 
     # -- notifications ----------------------------------------------------------
     def _notify(

@@ -70,13 +70,18 @@ def test_inbox_follows_the_lifecycle_and_read_state_is_per_user(app, clock):
         deadline = app.proposal(proposal).objection_deadline
         assert deadline == start + made_at_offset + timedelta(hours=48)
 
-        # Nobody is told about what it did itself.
+        # Nobody is told about what it did itself. Each partner was told it joined the
+        # project (the pilot, who added them, was not: its own act).
         # The offer's bailleur: told of the proposal and of the objection, not of its own offer.
-        assert _kinds(engine, world, "VCL", clock.now) == ["opposition", "proposition_a_examiner"]
-        assert _kinds(engine, world, "LMH", clock.now) == ["opposition", "nouvelle_offre"]
-        assert _kinds(engine, world, "VLS", clock.now) == ["proposition_a_examiner", "nouvelle_offre"]
-        assert _kinds(engine, world, "DEP59", clock.now) == ["proposition_a_examiner", "nouvelle_offre"]
+        joined = "nouveau_partenaire"
+        assert _kinds(engine, world, "VCL", clock.now) == ["opposition", "proposition_a_examiner", joined]
+        assert _kinds(engine, world, "LMH", clock.now) == ["opposition", "nouvelle_offre", joined]
+        assert _kinds(engine, world, "VLS", clock.now) == ["proposition_a_examiner", "nouvelle_offre", joined]
+        assert _kinds(engine, world, "DEP59", clock.now) == ["proposition_a_examiner", "nouvelle_offre", joined]
+        assert joined not in _kinds(engine, world, "MEL", clock.now)
         assert _kinds(engine, world, "ANRU", clock.now) == []  # auditors are not partners
+        told = notif.list_inbox(engine, world.orgs["VLS"], "agent", clock.now, limit=100)[-1]
+        assert told.title == "Votre organisation est partenaire du projet NPNRU Lille Sud"
 
         [examine] = [
             n for n in notif.list_inbox(engine, world.orgs["DEP59"], "a", clock.now)
@@ -93,11 +98,12 @@ def test_inbox_follows_the_lifecycle_and_read_state_is_per_user(app, clock):
 
         # Read state: per user, in a table of its own.
         org = world.orgs["DEP59"]
-        assert notif.unread_count(engine, org, "alice", reminder_at) == 3
+        # (the reminder, the proposal to examine, the new offer, the project joined)
+        assert notif.unread_count(engine, org, "alice", reminder_at) == 4
         assert notif.mark_read(engine, org, "alice", [examine.key], reminder_at) == 1
-        assert notif.unread_count(engine, org, "alice", reminder_at) == 2
-        assert notif.unread_count(engine, org, "bob", reminder_at) == 3
-        assert notif.mark_read(engine, org, "alice", at=reminder_at) == 2
+        assert notif.unread_count(engine, org, "alice", reminder_at) == 3
+        assert notif.unread_count(engine, org, "bob", reminder_at) == 4
+        assert notif.mark_read(engine, org, "alice", at=reminder_at) == 3
         assert notif.unread_count(engine, org, "alice", reminder_at) == 0
         assert notif.mark_read(engine, org, "alice", at=reminder_at) == 0  # idempotent
 
@@ -187,11 +193,14 @@ def test_inbox_as_of_an_instant_shows_what_existed_then(app, clock):
         clock.advance(hours=1)
         app.make_proposal(household, offer, 20_000, world.actor("LMH"))
         runner.catch_up()
-        assert _kinds(runner.engine, world, "VLS", before) == []
-        assert _kinds(runner.engine, world, "VLS", before + timedelta(minutes=30)) == ["nouvelle_offre"]
+        assert _kinds(runner.engine, world, "VLS", before) == ["nouveau_partenaire"]
+        assert _kinds(runner.engine, world, "VLS", before + timedelta(minutes=30)) == [
+            "nouvelle_offre", "nouveau_partenaire"
+        ]
         assert _kinds(runner.engine, world, "VLS", clock.now) == [
             "proposition_a_examiner",
             "nouvelle_offre",
+            "nouveau_partenaire",
         ]
     finally:
         runner.close()

@@ -149,13 +149,15 @@ def test_inbox_unread_count_and_read_marks_per_user(world, client_for, web_app):
     city_org = world.world.orgs["VLS"]
     accounts.create("vls.second", "mot-de-passe-long", city_org, "partenaire", "Second")
     # The world's two offers were published at one instant by one bailleur, one after the
-    # other: one notice ("2 nouvelles offres"); a proposal makes a second one.
+    # other: one notice ("2 nouvelles offres"); a proposal makes a second one; the city was
+    # told it joined the project (a third).
     app = world.app.extensions["relogement"]
     app.make_proposal(world.ids["household"], world.ids["offer"], 20_000, world.world.actor("VCL"))
     city = client_for("vls.partenaire")
     page = city.get("/notifications").text
     count = int(re.search(r'class="compteur"[^>]*>(\d+)<', page).group(1))
-    assert count == 2
+    assert count == 3
+    assert "Votre organisation est partenaire du projet NPNRU Lille Sud" in page
     key = re.search(r'name="cle" value="([^"]+)"', page).group(1)
     assert city.post("/notifications/lues", {"cle": key, "retour": "/notifications"}).status_code == 302
     page = city.get("/notifications").text
