@@ -383,21 +383,11 @@ DEPARTURE_REASONS = {
 }
 
 
-def _followed(household_id: str, purpose: str):
-    """A household its officers act on (policy household.edit), read live."""
-    hid = parse_id(household_id)
-    resource = readmodels().household_resource(hid)
-    if resource is None:
-        abort(404, description="Ménage introuvable.")
-    require("household.edit", resource)
-    return household_view(hid, None, purpose)
-
-
 @bp.route("/<household_id>/suivi", methods=["GET", "POST"])
 @login_required
 def follow_up(household_id: str):
     """A measure of the situation some months after moving (the reste-à-vivre follow-up)."""
-    household = _followed(household_id, "mesure de suivi après relogement")
+    household = _editable(household_id, "mesure de suivi après relogement")
     if household.status_code != "reloge":
         abort(409, description="Le suivi après relogement se mesure pour un ménage relogé (bail signé).")
     lease = next((p.lease for p in readmodels().proposals_of(household.id, viewpoint().at) if p.lease), None)
@@ -445,7 +435,7 @@ def follow_up(household_id: str):
 @login_required
 def departure(household_id: str):
     """The household leaves the programme without a relocation (counted as "évaporation")."""
-    household = _followed(household_id, "sortie du dispositif")
+    household = _editable(household_id, "sortie du dispositif")
     if household.status_code in ("reloge", "sorti"):
         abort(409, description=f"Ce ménage est déjà {household.status.lower()} : il ne peut plus sortir du dispositif.")
     context = {"household": household, "reasons": DEPARTURE_REASONS}
