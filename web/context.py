@@ -7,7 +7,7 @@ one place knows where things are.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID
 
 from flask import abort, current_app, g, session
@@ -128,14 +128,17 @@ class Viewpoint:
     def live(self) -> bool:
         return self.position is None
 
+    @property
+    def day(self) -> date:
+        """The Paris day of ``at`` (offers' reservations end on a day)."""
+        return self.at.astimezone(PARIS).date()
+
 
 def viewpoint() -> Viewpoint:
     if "viewpoint" in g:
         return g.viewpoint
     chosen = session.get("as_of")
     if chosen and can("history.asof"):
-        from datetime import date
-
         day = date.fromisoformat(chosen)
         hour = session.get("as_of_time")
         if hour:

@@ -12,7 +12,6 @@ from relogement.web.context import (
     audit_identity,
     can,
     identity_for,
-    now,
     parse_id,
     principal,
     readmodels,
@@ -22,7 +21,6 @@ from relogement.web.context import (
     viewpoint,
 )
 from relogement.web.context import household as household_view
-from relogement.web.filters import PARIS
 from relogement.web.parsing import Reader, read_personal, read_situation, read_wishes
 
 bp = Blueprint("households", __name__, url_prefix="/menages")
@@ -130,9 +128,8 @@ def file(household_id: str):
 def _offers_for(household):
     if not can("proposal.make", household.resource) or household.status in ENDED or household.erased:
         return []
-    # Still reserved for the relocations today (an offer past its date is not proposed).
-    today = now().astimezone(PARIS).date()
-    return readmodels().offers(project_id=household.project_id, status=["publiee"], available_on=today)
+    # Still reserved for the relocations that day (an offer past its date is not proposed).
+    return readmodels().offers(project_id=household.project_id, status=["publiee"], available_on=viewpoint().day)
 
 
 @bp.route("/nouveau", methods=["GET", "POST"])

@@ -17,7 +17,6 @@ from relogement.web.context import (
     require,
     viewpoint,
 )
-from relogement.web.filters import PARIS
 from relogement.web.parsing import Reader, read_offer
 from relogement.web.policy import Resource
 
@@ -65,7 +64,7 @@ def board():
             project_ids=[p.id for p in shown],
             status=STATUS_FILTERS[filters["statut"] or "disponibles"],
             # Available: published and still reserved for the relocations that day.
-            available_on=_paris_day(vp.at) if (filters["statut"] or "disponibles") == "disponibles" else None,
+            available_on=vp.day if (filters["statut"] or "disponibles") == "disponibles" else None,
             typology=filters["typologie"] or None,
             qpv=None if not filters["qpv"] else filters["qpv"] == "oui",
             bailleur=filters["bailleur"],
@@ -82,7 +81,7 @@ def board():
         "typologies": TYPOLOGIES,
         "can_publish": bool(_publishable_projects()),
         "quartier_names": {q["code"]: q["name"] for p in projects for q in p.quartiers},
-        "day": _paris_day(vp.at),
+        "day": vp.day,
         "projects": projects,
     }
     status = 400 if errors else 200
@@ -151,7 +150,7 @@ def detail(offer_id: str):
         proposal = readmodels().proposal(offer.live_proposal, vp.at, vp.position)
     # Households this user may propose the offer to (their own, or the ones they follow).
     households = []
-    if offer.proposable_on(_paris_day(vp.at)) and vp.live and principal() is not None:
+    if offer.proposable_on(vp.day) and vp.live and principal() is not None:
         # Pseudonymised on purpose: references and composition are enough to choose,
         # and a list of names would be a (logged) view of many households' identity.
         households = [
@@ -164,7 +163,7 @@ def detail(offer_id: str):
     timeline = readmodels().timeline(relocation(), [offer.id], identity=False, position=vp.position)
     return render_template(
         "offers/detail.html", offer=offer, proposal=proposal, households=households, timeline=timeline,
-        day=_paris_day(vp.at), project=readmodels().project(offer.project_id, vp.position),
+        day=vp.day, project=readmodels().project(offer.project_id, vp.position),
     )
 
 
@@ -255,9 +254,6 @@ def _dwelling_form(offer) -> dict:
         "disponible_jusqu_au": offer.available_until.isoformat() if offer.available_until else "",
     }
 
-
-def _paris_day(instant):  # noqa: ANN001, ANN202
-    return instant.astimezone(PARIS).date()
 
 
 
