@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from relogement.platform.application import RelocationApp
+from relogement.projections import build_runner, indemnities
 
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -98,3 +99,40 @@ def app(database_url: str, clock: FakeClock) -> Iterator[RelocationApp]:
         yield application
     finally:
         application.close()
+
+
+# -- hand-computed scenarios (the domain audits) --------------------------------------
+
+# Indemnity scale of the hand-computed scenarios (a copy: the shipped 2021 amounts are
+# demonstration values).
+SCALE_CSV = """bareme,date_debut,date_fin,zone_1995,typologies,montant_euros,source,statut
+ANRU-2016,2016-01-01,2021-09-30,*,T1 T2,1500.00,RGA,officiel
+ANRU-2016,2016-01-01,2021-09-30,*,T3 T4,4000.00,RGA,officiel
+ANRU-2016,2016-01-01,2021-09-30,*,T5 T6,5000.00,RGA,officiel
+ANRU-2021,2021-10-01,,2,T1 T2,2000.00,test,demo
+ANRU-2021,2021-10-01,,2,T3 T4,5000.00,test,demo
+ANRU-2021,2021-10-01,,2,T5 T6,6500.00,test,demo
+"""
+
+
+@pytest.fixture
+def reference(tmp_path):
+    path = tmp_path / "bareme_audit.csv"
+    path.write_text(SCALE_CSV, encoding="utf-8")
+    return indemnities.load_reference(scale=path)
+
+
+@pytest.fixture
+def runners():
+    opened = []
+
+    def make(app):
+        """A runner caught up with everything the scenario stored (closed at teardown)."""
+        runner = build_runner(app, batch_size=11)
+        opened.append(runner)
+        runner.catch_up()
+        return runner
+
+    yield make
+    for runner in opened:
+        runner.close()

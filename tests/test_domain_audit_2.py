@@ -26,47 +26,14 @@ import pytest
 from relogement.platform import indicators as ind
 from relogement.platform import sample
 from relogement.platform.values import PersonalData
-from relogement.projections import anru_export, build_runner, indemnities
+from relogement.projections import anru_export
 from relogement.projections import dashboard as dash
 from relogement.projections import rapport_semestriel as rs
 from relogement.projections import reste_a_vivre as rav
 
-# Couple (40, 38), 1 500 €; current T3 62 m² in its quartier: 400 + 100 − 200 = RAC 300 €.
-COUPLE = dict(ages=(40, 38), resources_cents=150_000, rent_cents=40_000, charges_cents=10_000,
-              apl_cents=20_000, typology="T3", surface="62", income_quartile=2)
-
-# Indemnity scale (as the first audit: the shipped 2021 amounts are demonstration values).
-SCALE_CSV = """bareme,date_debut,date_fin,zone_1995,typologies,montant_euros,source,statut
-ANRU-2016,2016-01-01,2021-09-30,*,T1 T2,1500.00,RGA,officiel
-ANRU-2016,2016-01-01,2021-09-30,*,T3 T4,4000.00,RGA,officiel
-ANRU-2016,2016-01-01,2021-09-30,*,T5 T6,5000.00,RGA,officiel
-ANRU-2021,2021-10-01,,2,T1 T2,2000.00,test,demo
-ANRU-2021,2021-10-01,,2,T3 T4,5000.00,test,demo
-ANRU-2021,2021-10-01,,2,T5 T6,6500.00,test,demo
-"""
-
-
-@pytest.fixture
-def reference(tmp_path):
-    path = tmp_path / "bareme_audit2.csv"
-    path.write_text(SCALE_CSV, encoding="utf-8")
-    return indemnities.load_reference(scale=path)
-
-
-@pytest.fixture
-def runners():
-    opened = []
-
-    def make(app):
-        """A runner caught up with everything the scenario stored (closed at teardown)."""
-        runner = build_runner(app, batch_size=7)
-        opened.append(runner)
-        runner.catch_up()
-        return runner
-
-    yield make
-    for runner in opened:
-        runner.close()
+# The first audit's couple (40, 38), 1 500 €, T3 62 m² (RAC 300 €); the ``reference``
+# (indemnity scale) and ``runners`` fixtures are in tests/conftest.py.
+from tests.test_domain_audit import COUPLE  # noqa: E402
 
 
 def _at(day: date, hour: int = 10) -> datetime:
