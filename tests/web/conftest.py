@@ -4,7 +4,9 @@ the sample world with demo accounts, and a logged-in test client per demo login.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from uuid import UUID
 
@@ -110,3 +112,43 @@ def client_for(web_app) -> Iterator:
         return client
 
     yield make
+
+
+# -- browser tests on a realistic programme ------------------------------------------
+
+
+def demo_programme(tmp_path_factory, name: str, seed: int) -> str:  # noqa: ANN001
+    """A realistic programme: the demo generator, 40 households over three years ending now."""
+    from relogement.platform import demo
+
+    url = f"sqlite:///{tmp_path_factory.mktemp(name) / 'programme.sqlite'}"
+    demo.load(url, households=40, seed=seed, start=demo.default_start())
+    return url
+
+
+@contextmanager
+def served(database_url: str, data_dir, secret: str) -> Iterator[tuple[str, object]]:  # noqa: ANN001
+    """The web app on ``database_url``, with the demo accounts, on a free loopback port:
+    (its address, the Flask app). Never waits for a report file (the PDF goes through the
+    "en préparation" page)."""
+    from werkzeug.serving import make_server
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": secret,
+            "RELOGEMENT_DATA_DIR": str(data_dir),
+            "RELOGEMENT_REPORT_WAIT_SECONDS": 0,
+        }
+    )
+    create_demo_accounts(
+        app.extensions["relogement.accounts"], app.extensions["relogement.readmodels"].organisations()
+    )
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}", app
+    finally:
+        httpd.shutdown()
+        app.extensions["relogement"].close()

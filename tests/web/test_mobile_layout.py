@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
-from relogement.web import create_app
-from relogement.web.demo_accounts import DEMO_PASSWORD, create_demo_accounts
+from relogement.web.demo_accounts import DEMO_PASSWORD
+from tests.web.conftest import demo_programme, served
 
 CHROMIUM = "/usr/bin/chromium"
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -38,40 +37,14 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def programme(tmp_path_factory):
-    """A realistic programme (demo generator): proposals in every state, wide tables."""
-    from relogement.platform import demo
-
-    path = tmp_path_factory.mktemp("mobile") / "programme.sqlite"
-    url = f"sqlite:///{path}"
-    demo.load(url, households=40, seed=5, start=demo.default_start())
-    return url
+    """Proposals in every state, wide tables."""
+    return demo_programme(tmp_path_factory, "mobile", seed=5)
 
 
 @pytest.fixture
 def server(programme, tmp_path):
-    from werkzeug.serving import make_server
-
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": programme,
-            "SECRET_KEY": "mobile-test",
-            "RELOGEMENT_DATA_DIR": str(tmp_path),
-            "RELOGEMENT_REPORT_WAIT_SECONDS": 0,
-        }
-    )
-    relocation = app.extensions["relogement"]
-    create_demo_accounts(
-        app.extensions["relogement.accounts"], app.extensions["relogement.readmodels"].organisations()
-    )
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_port}"
-    finally:
-        httpd.shutdown()
-        relocation.close()
+    with served(programme, tmp_path, "mobile-test") as (url, _):
+        yield url
 
 
 def _too_wide(page) -> list[str]:

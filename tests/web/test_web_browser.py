@@ -27,6 +27,7 @@ from relogement.platform import sample
 from relogement.web import create_app
 from relogement.web.demo_accounts import DEMO_PASSWORD, create_demo_accounts
 from tests.conftest import FakeClock
+from tests.web.conftest import demo_programme, served
 
 CHROMIUM = "/usr/bin/chromium"
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -266,40 +267,13 @@ def test_inter_bailleur_relocation_in_the_browser(server):
 
 @pytest.fixture(scope="module")
 def programme(tmp_path_factory):
-    """A realistic programme (demo generator: households over three years, ending now)."""
-    from relogement.platform import demo
-
-    path = tmp_path_factory.mktemp("programme") / "programme.sqlite"
-    url = f"sqlite:///{path}"
-    demo.load(url, households=40, seed=3, start=demo.default_start())
-    return url
+    return demo_programme(tmp_path_factory, "programme", seed=3)
 
 
 @pytest.fixture
 def programme_server(programme, tmp_path):
-    from werkzeug.serving import make_server
-
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": programme,
-            "SECRET_KEY": "browser-test",
-            "RELOGEMENT_DATA_DIR": str(tmp_path),
-            # Never wait for a file: the PDF goes through the "en préparation" page.
-            "RELOGEMENT_REPORT_WAIT_SECONDS": 0,
-        }
-    )
-    relocation = app.extensions["relogement"]
-    readmodels = app.extensions["relogement.readmodels"]
-    create_demo_accounts(app.extensions["relogement.accounts"], readmodels.organisations())
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield {"url": f"http://127.0.0.1:{httpd.server_port}", "readmodels": readmodels}
-    finally:
-        httpd.shutdown()
-        relocation.close()
+    with served(programme, tmp_path, "browser-test") as (url, app):
+        yield {"url": url, "readmodels": app.extensions["relogement.readmodels"]}
 
 
 def test_report_pages_with_a_realistic_programme(programme_server):
