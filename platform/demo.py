@@ -337,6 +337,7 @@ class _Household:
     situation: Situation
     te_before: float
     size: int
+    home_address: str
     steps: list[_Step] = field(default_factory=list)
     departure: str | None = None
     wishes: Wishes | None = None
@@ -511,9 +512,10 @@ class _Generator:
         te = rng.uniform(lo + 0.05, hi - 0.05)
         resources = round((cost - apl) * 100 / te)
         commune = origin[2]
+        # The home address is identity: it goes in the sealed personal part only.
+        home_address = f"{rng.randint(1, 180)} {rng.choice(STREETS)}, {POSTCODES[commune]} {commune}"
         dwelling = Dwelling(
             typology, Decimal(surface), rent, charges, annex_rent_cents=annex, commune=commune,
-            address=f"{rng.randint(1, 180)} {rng.choice(STREETS)}, {POSTCODES[commune]} {commune}",
             financing="PLUS", construction_year=rng.randint(1956, 1976),
             floor=rng.randint(0, 12), lift=rng.random() < 0.5,
         )
@@ -522,6 +524,7 @@ class _Generator:
             index=index, reference=f"MEL-{index + 1:05d}", bailleur=bailleur, officer=officer,
             officer_user=f"{rng.choice(STAFF)}@{officer.lower()}", origin=origin,
             operation=operation, situation=situation, te_before=te, size=size,
+            home_address=home_address,
         )
         # The story: refused offers first, then a departure or the offer signed for.
         intermediates = rng.choices([0, 1, 2, 3, 4], [55, 27, 12, 4.5, 1.5])[0]
@@ -955,7 +958,7 @@ def _personal(rng: random.Random, h: _Household, today: date) -> PersonalData:
     phone = rng.choice(["06 39 98", "03 53 01"]) + f" {rng.randint(0, 99):02d} {rng.randint(0, 99):02d}"
     return PersonalData(
         name=name, phone=phone, email=f"{_ascii(first)}.{_ascii(surname)}@example.fr",
-        address=h.situation.dwelling.address, birth_dates=birth_dates,
+        address=h.home_address, birth_dates=birth_dates,
         notes=rng.choice(NOTES), constraints=rng.choice(CONSTRAINTS),
     )
 

@@ -192,7 +192,11 @@ def project_quartier(quartiers: Iterable[dict], dwelling: Dwelling) -> Dwelling:
 
 @dataclass(frozen=True)
 class Situation:
-    """Composition, resources and current dwelling: what partners may see."""
+    """Composition, resources and current dwelling: what partners may see.
+
+    The current dwelling has no address here: the home address is identity
+    (``PersonalData.address``, sealed per household).
+    """
 
     ages: tuple[int, ...]
     resources_cents: int
@@ -209,6 +213,13 @@ class Situation:
         if not any(a >= 18 for a in ages):
             raise InvalidValue("ages", "Le ménage doit compter au moins un adulte (18 ans ou plus).")
         object.__setattr__(self, "ages", ages)
+        if self.dwelling.address.strip():
+            # Identity (the home address): sealed with PersonalData, never in clear.
+            raise InvalidValue(
+                "adresse_actuelle",
+                "L'adresse du logement actuel est une donnée personnelle du ménage : elle se "
+                "saisit avec son identité (adresse actuelle), pas dans sa situation.",
+            )
         _cents("resources_cents", self.resources_cents)
         _cents("apl_cents", self.apl_cents)
         if self.income_quartile is not None and self.income_quartile not in (1, 2, 3, 4):
@@ -238,7 +249,9 @@ class Situation:
             "resources_cents": self.resources_cents,
             "apl_cents": self.apl_cents,
             "income_quartile": self.income_quartile,
-            "dwelling": self.dwelling.to_dict(),
+            # No "address" key at all: the clear parts of household events refuse it
+            # (events.base.ClearOfIdentity).
+            "dwelling": {k: v for k, v in self.dwelling.to_dict().items() if k != "address"},
         }
 
     @classmethod
@@ -248,7 +261,8 @@ class Situation:
             resources_cents=data["resources_cents"],
             apl_cents=data["apl_cents"],
             income_quartile=data.get("income_quartile"),
-            dwelling=Dwelling.from_dict(data["dwelling"]),
+            # Events stored before the identity guard may still carry the address.
+            dwelling=Dwelling.from_dict({**data["dwelling"], "address": ""}),
         )
 
 
