@@ -1,14 +1,18 @@
-"""Facts about a proposal (proposition) of one offer to one household."""
+"""Facts about a proposal (proposition) of one offer to one household.
+
+They name the household by id and reference only: every class is
+:class:`ClearOfIdentity` (no identity key outside a sealed ``personal`` part).
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from uuid import UUID
 
-from relogement.events.base import Creation, Fact
+from relogement.events.base import ClearOfIdentity, Creation, Fact
 
 
-class ProposalMade(Creation):
+class ProposalMade(ClearOfIdentity, Creation):
     """Indicators are computed once, at the command, and kept with their inputs.
 
     The objection deadline is fixed here: replaying history reproduces it.
@@ -36,17 +40,17 @@ class ProposalMade(Creation):
         state["window_hours"] = 48
 
 
-class ObjectionRaised(Fact):
+class ObjectionRaised(ClearOfIdentity, Fact):
     objection_id: UUID
     motive: str
 
 
-class ObjectionLifted(Fact):
+class ObjectionLifted(ClearOfIdentity, Fact):
     objection_id: UUID
     comment: str
 
 
-class ObjectionArbitrated(Fact):
+class ObjectionArbitrated(ClearOfIdentity, Fact):
     """decision: "levee" (the proposal may go on) or "maintenue" (it stops)."""
 
     objection_id: UUID
@@ -54,27 +58,27 @@ class ObjectionArbitrated(Fact):
     comment: str
 
 
-class ObjectionWindowClosed(Fact):
+class ObjectionWindowClosed(ClearOfIdentity, Fact):
     """Recorded once the deadline has passed; cleared if no objection is open."""
 
     cleared: bool
     open_objections: int
 
 
-class ProposalAccepted(Fact):
+class ProposalAccepted(ClearOfIdentity, Fact):
     accepted_on: date
 
 
-class ProposalRefused(Fact):
+class ProposalRefused(ClearOfIdentity, Fact):
     motive_code: str
     motive_text: str
 
 
-class ProposalWithdrawn(Fact):
+class ProposalWithdrawn(ClearOfIdentity, Fact):
     reason: str
 
 
-class CaleolDecided(Fact):
+class CaleolDecided(ClearOfIdentity, Fact):
     """decision: "attribution", "refus" or "ajournement"."""
 
     decision: str
@@ -82,7 +86,7 @@ class CaleolDecided(Fact):
     comment: str
 
 
-class LeaseSigned(Fact):
+class LeaseSigned(ClearOfIdentity, Fact):
     """Final amounts in cents; indicators recomputed with them at signature."""
 
     rent_cents: int
