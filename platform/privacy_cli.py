@@ -143,6 +143,34 @@ def privacy_erase(ctx: click.Context, household_id: str, reason: str, motive: st
     click.echo("Ménage effacé." if done else "Ménage déjà effacé (clé et vues revérifiées).")
 
 
+@privacy_group.command(
+    "clear-identity",
+    help="Événements écrits avant la garde qui portent une donnée d'identité hors de la partie chiffrée.",
+)
+@click.pass_context
+def privacy_clear_identity(ctx: click.Context) -> None:
+    from relogement.platform.clear_identity import find_clear_identity
+
+    app = _app(ctx)
+    try:
+        found = find_clear_identity(app)
+    finally:
+        app.close()
+    if not found:
+        click.echo("Aucune donnée d'identité hors de la partie chiffrée des événements.")
+        return
+    households = {f.originator_id for f in found}
+    for f in found:  # where, never the value
+        click.echo(f"n° {f.position}  {f.originator_id}  {f.event}  {', '.join(f.paths)}")
+    click.echo(
+        f"{len(found)} événement(s) de {len(households)} ménage(s) ou proposition(s) portent une "
+        "donnée d'identité en clair : l'effacement ne peut pas l'atteindre. Voir le README, "
+        "« Bases écrites avant la garde d'identité ».",
+        err=True,
+    )
+    sys.exit(1)
+
+
 @privacy_group.command("access-log", help="Journal des consultations de données personnelles.")
 @click.option("--household", default=None, help="Un ménage.")
 @click.option("--user", default=None, help="Un utilisateur.")

@@ -112,6 +112,11 @@ def test_an_old_event_with_a_clear_address_is_read_without_it(app, database_url)
             text(f"UPDATE {app.recorder.events_table_name} SET state = :state WHERE id = :id"),
             {"state": json.dumps(state, separators=(",", ":")).encode(), "id": registered.id},
         )
+    # The operator finds it (where, not what): erasure cannot reach those bytes.
+    result = CliRunner().invoke(main, ["--database", database_url, "privacy", "clear-identity"])
+    assert result.exit_code == 1
+    assert f"{household_id}  HouseholdRegistered  situation.dwelling.address" in result.output
+    assert HOME not in result.output and "README" in result.output
     fresh = RelocationApp(database_url)  # no aggregate cached from before the rewrite
     try:
         household = fresh.household(household_id)
@@ -189,6 +194,8 @@ def test_an_erased_demo_household_leaves_no_identity_in_a_dump_the_file_or_the_e
     base = ["--database", database_url]
     result = cli.invoke(main, [*base, "demo", "--households", "12", "--seed", "5", "--start", START.isoformat()])
     assert result.exit_code == 0, result.output
+    result = cli.invoke(main, [*base, "privacy", "clear-identity"])
+    assert result.exit_code == 0 and "Aucune donnée d'identité" in result.output
 
     app = RelocationApp(database_url)
     runner = build_runner(app)  # the read models too: the staff's identity view included
