@@ -15,7 +15,8 @@ Read models kept current:
   (default 0.5 s; 0 disables it).
 
 Configuration comes from the environment (DATABASE_URL, SECRET_KEY, RELOGEMENT_DATA_DIR,
-RELOGEMENT_SECURE_COOKIES, RELOGEMENT_CLOCK_OFFSET_HOURS, RELOGEMENT_POLL_SECONDS) and
+RELOGEMENT_SECURE_COOKIES, RELOGEMENT_CLOCK_OFFSET_HOURS, RELOGEMENT_POLL_SECONDS,
+RELOGEMENT_TRUSTED_PROXIES) and
 from the ``config`` mapping (tests).
 """
 
@@ -143,12 +144,22 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         RATELIMIT_ENABLED=True,
         LOGIN_RATE_LIMIT="10 per minute",  # failed logins per client address
         LOGIN_RATE_LIMIT_PER_LOGIN="10 per 15 minutes",  # failed logins per login, any address
-        RATELIMIT_STORAGE_URI="memory://",
+        # Counters shared by every worker, in the database (web/ratelimit_storage.py).
+        RATELIMIT_STORAGE_URI="relogement-db://",
         RATELIMIT_HEADERS_ENABLED=True,
     )
     for key, value in config.items():
         if key != "CLOCK":
             app.config[key] = value
+    proxies = int(
+        config.get("RELOGEMENT_TRUSTED_PROXIES", os.environ.get("RELOGEMENT_TRUSTED_PROXIES", "0"))
+    )
+    if proxies > 0:
+        # Behind nginx (docker-compose.yml): the client's address, for the login limits,
+        # is the one the proxy puts in X-Forwarded-For, not the proxy's own.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
     relocation = WebRelocationApp(app.config["DATABASE_URL"], clock=_clock(config))
     app.config["DATABASE_URL"] = relocation.database_url
@@ -206,7 +217,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     Htmx(app)
     CSRFProtect(app)
-    limiter = Limiter(get_remote_address, app=app, storage_uri=app.config["RATELIMIT_STORAGE_URI"])
+    from relogement.web import ratelimit_storage
+
+    storage_uri = app.config["RATELIMIT_STORAGE_URI"]
+    limiter = Limiter(
+        get_remote_address,
+        app=app,
+        storage_uri=storage_uri,
+        storage_options=(
+            {"engine": accounts.engine}
+            if storage_uri.startswith(ratelimit_storage.SCHEME + "://")
+            else {}
+        ),
+    )
     app.extensions["relogement.limiter"] = limiter
 
     login_manager = LoginManager(app)
