@@ -111,7 +111,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from relogement.projections import build_runner
     from relogement.web import errors
-    from relogement.web.accounts import Accounts
+    from relogement.web.accounts import Accounts, parse_session_id
     from relogement.web.filters import register_filters
     from relogement.web.readmodels import ReadModels
 
@@ -239,12 +239,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        if not user_id.isdigit():
+    def load_user(session_id: str):
+        # "id:generation" (User.get_id): a cookie saved before a logout, a password
+        # change or a disabling names an older generation and is refused.
+        parsed = parse_session_id(session_id)
+        if parsed is None:
             return None
         reader = app.extensions["relogement.readmodels"].reader
-        user = accounts.get(int(user_id), via=reader if isinstance(reader, Connection) else None)
-        return user if user and user.active else None
+        user = accounts.get(parsed[0], via=reader if isinstance(reader, Connection) else None)
+        if user is None or not user.active or user.session_version != parsed[1]:
+            return None
+        return user
 
     register_filters(app)
     # The form error summary names each field (_macros.form_errors).
