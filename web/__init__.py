@@ -257,6 +257,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.jinja_env.globals.update(field_error=field_error, field_label=field_label)
     errors.register(app)
+    from relogement.web import security_headers
+
+    security_headers.register(app)
 
     from relogement.web.blueprints import (
         admin,
