@@ -115,7 +115,7 @@ def test_pages_work_under_the_policy_in_a_browser(tmp_path_factory, tmp_path):
             # htmx works: filtering the offers swaps the results without a reload.
             page.goto(f"{base}/offres")
             page.evaluate("window.__sans_rechargement = true")
-            page.select_option("#qpv", "oui")
+            page.select_option("select[name=qpv]", "oui")
             page.wait_for_url("**qpv=oui**")
             expect(page.locator("#offres-resultats")).to_be_visible()
             assert page.evaluate("window.__sans_rechargement === true")
