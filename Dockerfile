@@ -24,4 +24,5 @@ RUN useradd --create-home --uid 10001 relogement && mkdir -p /data && chown relo
 USER relogement
 
 EXPOSE 8000
-CMD ["gunicorn", "-w", "2", "-b", "0.0.0.0:8000", "relogement.web:create_app()"]
+# gthread workers and client timeouts: web/gunicorn_conf.py (slow clients).
+CMD ["gunicorn", "-c", "python:relogement.web.gunicorn_conf", "relogement.web:create_app()"]

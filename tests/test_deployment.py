@@ -99,3 +99,60 @@ def test_dockerfile_matches_compose(compose):
     packages = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-dir"]
     copied = set(re.findall(r"^COPY (\w+) \1$", dockerfile, re.M))
     assert set(packages.values()) <= copied  # every package of the project is in the image
+
+
+def test_gunicorn_production_config_survives_slow_clients(compose):
+    # The web command loads the config module (tests/test_production_server.py runs it).
+    argv = _argv(compose["services"]["web"])
+    assert argv[argv.index("-c") + 1] == "python:relogement.web.gunicorn_conf"
+    from relogement.web import gunicorn_conf as conf
+
+    assert conf.worker_class == "gthread"
+    assert conf.workers == 2 and conf.threads >= 16
+    assert conf.timeout == 60 and conf.keepalive <= 10
+    assert 0 < conf.CLIENT_READ_TIMEOUT <= 30
+    from gunicorn.config import Config
+
+    config = Config()
+    for name in ("worker_class", "workers", "threads", "timeout", "keepalive", "limit_request_line"):
+        config.set(name, getattr(conf, name))  # gunicorn accepts every value
+
+
+def test_only_the_proxy_is_published(compose):
+    services = compose["services"]
+    published = {name for name, service in services.items() if service.get("ports")}
+    assert published == {"proxy"}
+    proxy = services["proxy"]
+    assert proxy["image"].startswith("nginx:")
+    source, target = proxy["volumes"][0].split(":")[:2]
+    assert (ROOT / source).is_file() and target == "/etc/nginx/nginx.conf"
+    assert "web" in proxy["depends_on"]
+    assert services["web"]["environment"]["RELOGEMENT_TRUSTED_PROXIES"] == 1
+    nginx = (ROOT / source).read_text()
+    for directive in ("client_header_timeout 10s", "client_body_timeout 10s",
+                      "proxy_request_buffering on", "server web:8000",
+                      "proxy_set_header X-Forwarded-For $remote_addr"):
+        assert directive in nginx, directive
+    assert f"listen {proxy['ports'][0].split(':')[1]};" in nginx
+
+
+def test_nginx_accepts_its_config(tmp_path):
+    import os
+    import shutil
+    import subprocess
+
+    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    if nginx is None:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail("CI=true and nginx is not installed (.ci/run installs it)")
+        pytest.skip("nginx is not installed")
+    # The compose host name "web" does not resolve here: the same file on 127.0.0.1.
+    text = (ROOT / "deploy" / "nginx.conf").read_text().replace("server web:8000", "server 127.0.0.1:8000")
+    (tmp_path / "nginx.conf").write_text(text)
+    (tmp_path / "logs").mkdir()
+    done = subprocess.run(
+        [nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"),
+         "-g", f"pid {tmp_path / 'nginx.pid'};"],
+        capture_output=True, text=True, timeout=30,
+    )
+    assert done.returncode == 0, done.stderr

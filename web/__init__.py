@@ -15,7 +15,8 @@ Read models kept current:
   (default 0.5 s; 0 disables it).
 
 Configuration comes from the environment (DATABASE_URL, SECRET_KEY, RELOGEMENT_DATA_DIR,
-RELOGEMENT_SECURE_COOKIES, RELOGEMENT_CLOCK_OFFSET_HOURS, RELOGEMENT_POLL_SECONDS) and
+RELOGEMENT_SECURE_COOKIES, RELOGEMENT_CLOCK_OFFSET_HOURS, RELOGEMENT_POLL_SECONDS,
+RELOGEMENT_TRUSTED_PROXIES) and
 from the ``config`` mapping (tests).
 """
 
@@ -110,7 +111,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from relogement.projections import build_runner
     from relogement.web import errors
-    from relogement.web.accounts import Accounts
+    from relogement.web.accounts import Accounts, parse_session_id
     from relogement.web.filters import register_filters
     from relogement.web.readmodels import ReadModels
 
@@ -143,12 +144,22 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         RATELIMIT_ENABLED=True,
         LOGIN_RATE_LIMIT="10 per minute",  # failed logins per client address
         LOGIN_RATE_LIMIT_PER_LOGIN="10 per 15 minutes",  # failed logins per login, any address
-        RATELIMIT_STORAGE_URI="memory://",
+        # Counters shared by every worker, in the database (web/ratelimit_storage.py).
+        RATELIMIT_STORAGE_URI="relogement-db://",
         RATELIMIT_HEADERS_ENABLED=True,
     )
     for key, value in config.items():
         if key != "CLOCK":
             app.config[key] = value
+    proxies = int(
+        config.get("RELOGEMENT_TRUSTED_PROXIES", os.environ.get("RELOGEMENT_TRUSTED_PROXIES", "0"))
+    )
+    if proxies > 0:
+        # Behind nginx (docker-compose.yml): the client's address, for the login limits,
+        # is the one the proxy puts in X-Forwarded-For, not the proxy's own.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
     relocation = WebRelocationApp(app.config["DATABASE_URL"], clock=_clock(config))
     app.config["DATABASE_URL"] = relocation.database_url
@@ -206,7 +217,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     Htmx(app)
     CSRFProtect(app)
-    limiter = Limiter(get_remote_address, app=app, storage_uri=app.config["RATELIMIT_STORAGE_URI"])
+    from relogement.web import ratelimit_storage
+
+    storage_uri = app.config["RATELIMIT_STORAGE_URI"]
+    limiter = Limiter(
+        get_remote_address,
+        app=app,
+        storage_uri=storage_uri,
+        storage_options=(
+            {"engine": accounts.engine}
+            if storage_uri.startswith(ratelimit_storage.SCHEME + "://")
+            else {}
+        ),
+    )
     app.extensions["relogement.limiter"] = limiter
 
     login_manager = LoginManager(app)
@@ -216,12 +239,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        if not user_id.isdigit():
+    def load_user(session_id: str):
+        # "id:generation" (User.get_id): a cookie saved before a logout, a password
+        # change or a disabling names an older generation and is refused.
+        parsed = parse_session_id(session_id)
+        if parsed is None:
             return None
         reader = app.extensions["relogement.readmodels"].reader
-        user = accounts.get(int(user_id), via=reader if isinstance(reader, Connection) else None)
-        return user if user and user.active else None
+        user = accounts.get(parsed[0], via=reader if isinstance(reader, Connection) else None)
+        if user is None or not user.active or user.session_version != parsed[1]:
+            return None
+        return user
 
     register_filters(app)
     # The form error summary names each field (_macros.form_errors).
@@ -229,6 +257,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.jinja_env.globals.update(field_error=field_error, field_label=field_label)
     errors.register(app)
+    from relogement.web import security_headers
+
+    security_headers.register(app)
 
     from relogement.web.blueprints import (
         admin,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
-from sqlalchemy import Boolean, DateTime, Engine, String, select
+from sqlalchemy import Boolean, DateTime, Engine, Integer, String, inspect, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -48,6 +48,9 @@ class UserRow(Base):
     role: Mapped[str] = mapped_column(String(40))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Bumped by logout, a password change and disabling: every session cookie signed
+    # before carries the old number and is refused (``User.get_id``, ``Accounts.get``).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,7 @@ class User:
     org_id: UUID
     role: str
     active: bool = True
+    session_version: int = 0
 
     # flask-login protocol
     @property
@@ -75,7 +79,9 @@ class User:
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        # What flask-login keeps in the session (and a remember cookie): the account and
+        # its session generation, so that ending the sessions invalidates every copy.
+        return f"{self.id}:{self.session_version}"
 
     @property
     def role_label(self) -> str:
@@ -83,7 +89,18 @@ class User:
 
 
 def _to_user(row: UserRow) -> User:
-    return User(row.id, row.login, row.display_name, UUID(row.org_id), row.role, row.active)
+    return User(
+        row.id, row.login, row.display_name, UUID(row.org_id), row.role, row.active,
+        row.session_version or 0,
+    )
+
+
+def parse_session_id(value: str) -> tuple[int, int] | None:
+    """``"12:3"`` (``User.get_id``) → (12, 3); anything else, older cookies included: None."""
+    user_id, sep, version = value.partition(":")
+    if not sep or not user_id.isdigit() or not version.isdigit():
+        return None
+    return int(user_id), int(version)
 
 
 class Accounts:
@@ -94,19 +111,38 @@ class Accounts:
 
     def create_tables(self) -> None:
         Base.metadata.create_all(self.engine)
+        # Databases created before session_version existed: add the column (once; a
+        # concurrent worker may have added it meanwhile).
+        columns = {c["name"] for c in inspect(self.engine).get_columns("web_users")}
+        if "session_version" not in columns:
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(text(
+                        "ALTER TABLE web_users ADD COLUMN session_version INTEGER NOT NULL DEFAULT 0"
+                    ))
+            except Exception:  # noqa: BLE001 - added by another process: check again
+                columns = {c["name"] for c in inspect(self.engine).get_columns("web_users")}
+                if "session_version" not in columns:
+                    raise
 
     def get(self, user_id: int, via: Connection | None = None) -> User | None:
         """The user (read on every request: ``via`` the request's open connection if any)."""
         t = UserRow.__table__
-        query = select(t.c.id, t.c.login, t.c.display_name, t.c.org_id, t.c.role, t.c.active).where(
-            t.c.id == user_id
-        )
+        query = select(
+            t.c.id, t.c.login, t.c.display_name, t.c.org_id, t.c.role, t.c.active,
+            t.c.session_version,
+        ).where(t.c.id == user_id)
         if via is not None:
             row = via.execute(query).first()
         else:
             with self.engine.connect() as conn:
                 row = conn.execute(query).first()
-        return User(row.id, row.login, row.display_name, UUID(row.org_id), row.role, row.active) if row else None
+        if row is None:
+            return None
+        return User(
+            row.id, row.login, row.display_name, UUID(row.org_id), row.role, row.active,
+            row.session_version or 0,
+        )
 
     def by_login(self, login: str) -> User | None:
         with Session(self.engine) as session:
@@ -156,7 +192,30 @@ class Accounts:
             if row is None:
                 raise AccountError(f"Identifiant inconnu « {login} ».")
             row.password_hash = generate_password_hash(password, method="scrypt")
+            row.session_version = (row.session_version or 0) + 1  # every session ends
             session.commit()
+
+    def set_active(self, user_id: int, active: bool) -> User:
+        """Enable or disable an account; disabling ends every session of the user."""
+        with Session(self.engine) as session:
+            row = session.get(UserRow, user_id)
+            if row is None:
+                raise AccountError("Compte inconnu.")
+            if row.active != active:
+                row.active = active
+                row.session_version = (row.session_version or 0) + 1
+            session.commit()
+            return _to_user(row)
+
+    def end_sessions(self, user_id: int) -> None:
+        """Logout: every session cookie of the user, in any browser, stops working."""
+        t = UserRow.__table__
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(t)
+                .where(t.c.id == user_id)
+                .values(session_version=t.c.session_version + 1)
+            )
 
     def authenticate(self, login: str, password: str) -> User | None:
         with Session(self.engine) as session:

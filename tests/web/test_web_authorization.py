@@ -109,6 +109,7 @@ POSTS = [
     ("/import/offres", {}, {"lmh.charge", "vcl.charge"}),
     ("/historique/date", {"au": "pas une date"}, {"anru.auditeur"}),
     ("/admin/comptes", {}, {"admin"}),
+    ("/admin/comptes/1/actif", {"actif": "?"}, {"admin"}),  # enable / disable an account
     ("/admin/organisations", {}, {"admin"}),
     ("/notifications/lues", {}, ALL),  # no notification chosen: 422 (own reading state)
     ("/admin/menages/{household}/effacement", {"motif_effacement": "demande"}, {"admin"}),

@@ -85,6 +85,24 @@ def users():
     return run_form(command, lambda _: url_for("admin.users"), "admin/users.html", "Compte créé.", **context)
 
 
+@bp.route("/comptes/<int:user_id>/actif", methods=["POST"])
+@login_required
+def set_active(user_id: int):
+    """Disable (or enable again) an account; disabling ends every session of the user."""
+    require("accounts.manage")
+    wanted = request.form.get("actif", "")
+    if wanted not in ("0", "1"):
+        abort(422, "Valeur « actif » attendue : 0 ou 1.")
+    if user_id == current_user.id and wanted == "0":
+        abort(409, "Vous ne pouvez pas désactiver votre propre compte.")
+    try:
+        user = accounts().set_active(user_id, wanted == "1")
+    except AccountError as err:
+        abort(404, str(err))
+    flash(f"Compte « {user.login} » {'réactivé' if user.active else 'désactivé'}.", "success")
+    return redirect(url_for("admin.users"))
+
+
 @bp.route("/organisations", methods=["GET", "POST"])
 @login_required
 def organisations():

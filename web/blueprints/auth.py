@@ -110,6 +110,8 @@ def login():
 @bp.route("/deconnexion", methods=["POST"])
 @login_required
 def logout():
+    # Server side: every session of this user ends (a copied cookie, another browser).
+    accounts().end_sessions(current_user.id)
     logout_user()
     session.clear()
     flash("Vous êtes déconnecté(e).", "info")

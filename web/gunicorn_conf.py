@@ -1,0 +1,53 @@
+"""Production settings of gunicorn: ``gunicorn -c python:relogement.web.gunicorn_conf``.
+
+Slow clients must not take the site down. With gunicorn's default sync workers, two
+idle connections whose headers never end held both workers (a normal request then
+waited 32 s and workers were killed). Here:
+
+- ``gthread`` workers: a connection that has sent nothing waits in the worker's
+  poller, not in a thread; each worker serves ``threads`` requests at once;
+- every read from or write to a client waits at most ``CLIENT_READ_TIMEOUT`` /
+  ``CLIENT_SEND_TIMEOUT`` seconds (socket options set on the listening sockets, which
+  accepted connections inherit): a client that started its headers and stopped loses
+  its thread after 10 s (gunicorn logs it as "Socket error processing request");
+- bounded request line and headers.
+
+docker-compose.yml also puts nginx in front (deploy/nginx.conf), which reads whole
+requests before passing them on; these settings keep gunicorn safe without it
+(``scripts/run.sh``, a server run by hand). Every value can be overridden on the
+command line or with ``GUNICORN_CMD_ARGS``; ``WEB_CONCURRENCY`` sets the workers.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import struct
+from typing import Any
+
+CLIENT_READ_TIMEOUT = 10  # seconds without a byte while reading a request
+CLIENT_SEND_TIMEOUT = 30  # seconds without progress while sending a response
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "16"))
+timeout = 60  # a worker whose main loop is stuck this long is restarted
+graceful_timeout = 30
+keepalive = 5
+limit_request_line = 8190
+limit_request_fields = 100
+limit_request_field_size = 8190
+
+
+def _timeval(seconds: int) -> bytes:
+    return struct.pack("ll", seconds, 0)
+
+
+def when_ready(server: Any) -> None:
+    """Bound every read and write of a client socket (inherited from the listener)."""
+    for listener in server.LISTENERS:
+        sock = listener.sock
+        if sock.family in (socket.AF_INET, socket.AF_INET6, socket.AF_UNIX):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, _timeval(CLIENT_READ_TIMEOUT))
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, _timeval(CLIENT_SEND_TIMEOUT))
