@@ -116,3 +116,46 @@ def test_old_accounts_table_gains_the_session_generation(database_url, tmp_path)
     accounts.end_sessions(1)
     assert accounts.get(1).get_id() == "1:1"
     engine.dispose()
+
+
+def test_changing_ones_own_password_ends_the_other_sessions(world, client_for):
+    """Mon compte › Changer le mot de passe: the other browsers' sessions end, this one
+    goes on; the old password no longer opens a session."""
+    web_app = world.app
+    here = client_for("lmh.charge")
+    elsewhere = client_for("lmh.charge")
+    saved = _cookie(elsewhere)
+    page = here.get("/mon-compte/mot-de-passe")
+    assert page.status_code == 200 and "Changer mon mot de passe" in page.text
+    r = here.post(
+        "/mon-compte/mot-de-passe",
+        {
+            "mot_de_passe_actuel": "demo-relogement",
+            "nouveau_mot_de_passe": "un-secret-tout-neuf",
+            "confirmation": "un-secret-tout-neuf",
+        },
+    )
+    assert r.status_code == 302
+    assert here.get("/offres").status_code == 200  # this browser stays signed in
+    assert _is_login_page(elsewhere.get("/offres"))
+    assert _is_login_page(_replay(web_app, saved))
+    assert Client(web_app).login("lmh.charge").status_code == 401  # old password
+    assert Client(web_app).login("lmh.charge", "un-secret-tout-neuf").status_code == 302
+
+
+def test_a_refused_password_change_says_why_and_changes_nothing(world, client_for):
+    web_app = world.app
+    client = client_for("lmh.charge")
+    saved = _cookie(client)
+    r = client.post(
+        "/mon-compte/mot-de-passe",
+        {"mot_de_passe_actuel": "faux", "nouveau_mot_de_passe": "court", "confirmation": "autre"},
+    )
+    assert r.status_code == 422
+    assert "Le mot de passe actuel est incorrect." in r.text
+    assert "trop court" in r.text
+    assert "La confirmation ne correspond pas" in r.text
+    assert client.get("/offres").status_code == 200
+    assert _replay(web_app, saved).status_code == 200  # no session ended
+    assert Client(web_app).login("lmh.charge").status_code == 302  # password unchanged
+    assert _is_login_page(Client(web_app).get("/mon-compte/mot-de-passe"))

@@ -191,9 +191,10 @@ def test_matrix(scenario, client_for, user):
 
 # Endpoints outside the matrix: redirects to pages of the matrix (the home page, the
 # offer's "propose to…" link, the erasure form found by reference), logging in and out,
-# static files.
+# one's own password (every signed-in user, tests/web/test_sessions_end.py), static files.
 UNLISTED = {
-    "main.home", "offers.propose_to", "admin.find_household", "auth.login", "auth.logout", "static",
+    "main.home", "offers.propose_to", "admin.find_household", "auth.login", "auth.logout",
+    "auth.change_password", "static",
 }
 
 

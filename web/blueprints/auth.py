@@ -19,6 +19,7 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user, logout_user
 
+from relogement.web.accounts import MIN_PASSWORD_LENGTH
 from relogement.web.context import accounts
 
 bp = Blueprint("auth", __name__)
@@ -116,3 +117,38 @@ def logout():
     session.clear()
     flash("Vous êtes déconnecté(e).", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/mon-compte/mot-de-passe", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """The user changes their own password: every other session of theirs ends, this one
+    goes on under the new session generation."""
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        current = request.form.get("mot_de_passe_actuel", "")
+        new = request.form.get("nouveau_mot_de_passe", "")
+        confirmation = request.form.get("confirmation", "")
+        store = accounts()
+        if store.authenticate(current_user.login, current) is None:
+            errors["mot_de_passe_actuel"] = "Le mot de passe actuel est incorrect."
+        if len(new) < MIN_PASSWORD_LENGTH:
+            errors["nouveau_mot_de_passe"] = (
+                f"Mot de passe trop court ({MIN_PASSWORD_LENGTH} caractères au minimum)."
+            )
+        elif new == current:
+            errors["nouveau_mot_de_passe"] = "Le nouveau mot de passe doit différer de l'actuel."
+        if confirmation != new:
+            errors["confirmation"] = "La confirmation ne correspond pas au nouveau mot de passe."
+        if not errors:
+            store.set_password(current_user.login, new)  # ends every session of the user...
+            user = store.by_login(current_user.login)
+            session.clear()
+            login_user(user)  # ...and this browser goes on with the new generation
+            session.permanent = True
+            flash("Mot de passe modifié. Vos autres sessions sont fermées.", "success")
+            return redirect(url_for("main.home"))
+    return (
+        render_template("auth/password.html", errors=errors, min_length=MIN_PASSWORD_LENGTH),
+        422 if errors else 200,
+    )
