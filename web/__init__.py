@@ -230,6 +230,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from relogement.web.parsing import field_error, field_label
 
     app.jinja_env.globals.update(field_error=field_error, field_label=field_label)
+    # The read models' lag, next to every "état au … événement n°" line (macros included).
+    from relogement.web.context import events_behind
+
+    app.jinja_env.globals.update(events_behind=events_behind)
     errors.register(app)
 
     from relogement.web.blueprints import (

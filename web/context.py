@@ -160,7 +160,9 @@ def viewpoint() -> Viewpoint:
 
 def events_behind() -> int:
     """How many recorded events the read models have not applied yet (once per request):
-    the pages say so next to their "état au … événement n°" line."""
+    the pages say so next to their "état au … événement n°" line (0 when reading the past)."""
+    if not viewpoint().live:
+        return 0
     if "events_behind" not in g:
         from relogement.projections.lag import head
 

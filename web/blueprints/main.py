@@ -30,7 +30,6 @@ from markupsafe import Markup
 from relogement.web.context import (
     PARIS,
     can,
-    events_behind,
     now,
     principal,
     readmodels,
@@ -401,6 +400,5 @@ def inject() -> dict:
         "current_org_name": _current_org_name,
         "any_project": _any_project_resource,
         "unread_notifications": _unread,
-        "events_behind": events_behind,
         "readmodels_position": lambda: readmodels().last_position(),
     }
