@@ -8,6 +8,7 @@ from eventsourcing.domain import Aggregate, event
 
 from relogement.events import organisation as facts
 from relogement.platform.errors import InvalidValue
+from relogement.platform.values import check_text
 
 ORGANISATION_KINDS = {
     "bailleur": "Bailleur social",
@@ -27,6 +28,8 @@ class Organisation(Aggregate):
     def register(cls, name: str, kind: str, code: str, by_user: str) -> Organisation:
         if kind not in ORGANISATION_KINDS:
             raise InvalidValue("kind", f"Type d'organisation inconnu « {kind} ».")
+        check_text("name", name, label="nom de l'organisation")
+        check_text("code", code, label="code de l'organisation")
         if not name.strip():
             raise InvalidValue("name", "Le nom de l'organisation est obligatoire.")
         # Self-registration: the organisation is its own author.

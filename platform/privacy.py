@@ -65,6 +65,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError as SQLIntegrityError
 
 from relogement.platform.errors import DomainError
+from relogement.platform.values import check_recorded_text
 
 log = logging.getLogger(__name__)
 
@@ -360,6 +361,7 @@ class SealingMapper(Mapper[UUID]):
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         topic = get_topic(domain_event.__class__)
         event_state = dict(vars(domain_event))
+        check_recorded_text(event_state)  # nothing a database cannot store is recorded
         originator_id = event_state.pop("originator_id")
         originator_version = event_state.pop("originator_version")
         personal = event_state.get(PERSONAL_FIELD)

@@ -8,6 +8,7 @@ from eventsourcing.domain import Aggregate, event
 
 from relogement.events import project as facts
 from relogement.platform.errors import DomainError, InvalidValue
+from relogement.platform.values import check_text, check_texts
 
 DEFAULT_SETTINGS = {
     "objection_window_hours": 48,
@@ -37,6 +38,8 @@ def _sites(
 ) -> tuple[list[dict], list[dict]]:
     """New quartiers and operations, checked against each other and the known ones: codes
     unique, every operation in a quartier of the project."""
+    check_texts(quartiers, "quartiers")
+    check_texts(operations, "operations")
     codes = [q["code"] for q in [*known_quartiers, *quartiers]]
     if len(set(codes)) != len(codes):
         raise InvalidValue("quartiers", "Les quartiers doivent être listés, sans doublon.")
@@ -93,6 +96,8 @@ class Project(Aggregate):
         by_user: str,
         by_org: UUID,
     ) -> Project:
+        check_text("name", name, label="nom du projet")
+        check_text("code", code, label="code du projet")
         if not name.strip():
             raise InvalidValue("name", "Le nom du projet est obligatoire.")
         if not quartiers:

@@ -139,10 +139,15 @@ class DeadlineScheduler:
     def _catch_up(self) -> None:
         # The runner feeds every read model: a failing projector elsewhere must not
         # stop the closing of the windows already known to the deadline table.
+        # try_catch_up logs a failure in one line (position, topic, error class, never the
+        # event's state) and backs off.
         try:
-            self.runner.catch_up()
-        except Exception:
-            log.exception("rattrapage des projections en échec : table des délais non à jour")
+            self.runner.try_catch_up()
+        except Exception as error:  # e.g. the database is down: no traceback, no values
+            log.error(
+                "rattrapage des projections en échec : table des délais non à jour (%s)",
+                type(error).__name__,
+            )
 
     def _safe_tick(self) -> None:
         try:

@@ -21,6 +21,7 @@ import gc
 import hashlib
 import logging
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -48,6 +49,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
+
+from relogement.projections import lag
+from relogement.projections.nul_free import without_nul
 
 # Open-ended validity: larger than any notification id we will ever see.
 FOREVER = 2**62
@@ -360,6 +364,10 @@ class ProjectionRunner:
         self._local_lock = threading.Lock()
         self._poller: threading.Thread | None = None
         self._stop = threading.Event()
+        # Background retries after a failure (try_catch_up): exponential, capped.
+        self.backoff = lag.Backoff()
+        self.clock = time.monotonic  # injectable: tests never wait
+        self._retry_at = 0.0
         # Touch the event store first: on a fresh SQLite file its first transaction
         # switches the file to WAL mode, which would block behind our write lock.
         app.recorder.max_notification_id()
@@ -413,6 +421,7 @@ class ProjectionRunner:
 
     def create_tables(self) -> None:
         self._replay_if_schema_changed()
+        lag.errors.create(self.engine, checkfirst=True)
         metadata.create_all(self.engine, tables=self._tables(), checkfirst=True)
         self._create_missing_indexes()
         for projector in self.projectors:
@@ -556,12 +565,24 @@ class ProjectionRunner:
         ``analyze=False``: a rebuild refreshes the statistics itself, once, at the end.
         """
         applied = 0
+        size = batch_size or self.batch_size
+        narrow_until = 0  # after a failed batch: one event per batch up to its end
         with self._local_lock, _young_collections_only():
             while True:
                 try:
-                    count = self._batch(up_to, batch_size or self.batch_size)
-                except BaseException:
+                    narrow = (self._last_position or 0) < narrow_until
+                    count = self._batch(up_to, 1 if narrow else size)
+                except Exception as error:
                     # The batch rolled back: whatever projectors cached from it is void.
+                    self._last_position = None
+                    self._hook("forget")
+                    if not narrow_until and size > 1:
+                        # Apply the events before the failing one, one per batch, so the
+                        # read models stop just before it and the failure names it.
+                        narrow_until = self._safe_position() + size
+                        continue
+                    raise self._failure(error) from None
+                except BaseException:
                     self._last_position = None
                     self._hook("forget")
                     raise
@@ -574,6 +595,50 @@ class ProjectionRunner:
             # tables as much as a rebuild: without statistics PostgreSQL picks poor plans.
             self.analyze()
         return applied
+
+    def _safe_position(self) -> int:
+        try:
+            return self.position()
+        except Exception:  # noqa: BLE001 - the database itself may be what failed
+            return 0
+
+    def _failure(self, error: Exception) -> lag.ProjectionFailed:
+        """The failure at the first event not applied: position, topic, error class (kept
+        in ``projection_errors``); never the event's state nor the error's text."""
+        position = self._safe_position() + 1
+        topic = "?"
+        try:
+            found = self._read(position, 1)
+            if found:
+                topic = found[0].topic
+        except Exception:  # noqa: BLE001, S110 - the topic is a courtesy
+            pass
+        failure = lag.ProjectionFailed(position, topic, lag.error_class(error))
+        try:
+            lag.record_failure(self.engine, self.name, failure)
+        except Exception:  # noqa: BLE001 - e.g. the database is down: the log still says it
+            log.warning("projections: last failure not recorded (%s)", lag.error_class(error))
+        return failure
+
+    def try_catch_up(self) -> bool:
+        """``catch_up`` for background callers (polling, after a command, scheduler, start).
+
+        A failure is logged in one line (position, topic, error class: never the event's
+        state) and the next attempt waits an exponential back-off, capped (until then this
+        returns at once). Returns whether the read models caught up.
+        """
+        if self.clock() < self._retry_at:
+            return False
+        try:
+            self.catch_up()
+        except lag.ProjectionFailed as failure:
+            delay = self.backoff.failed()
+            self._retry_at = self.clock() + delay
+            log.error("%s ; nouvel essai dans %.1f s", failure, delay)
+            return False
+        self.backoff.reset()
+        self._retry_at = 0.0
+        return True
 
     def _batch(self, up_to: int | None, batch_size: int) -> int:
         """One batch in one transaction; returns how many events it applied (0: none left)."""
@@ -596,10 +661,15 @@ class ProjectionRunner:
                     begin(conn)
             raw = [p for p in self.projectors if getattr(p, "raw", False)]
             decoded = [p for p in self.projectors if not getattr(p, "raw", False)]
-            to_domain_event = self.app.mapper.to_domain_event
+            mapper = self.app.mapper
+            to_domain_event = mapper.to_domain_event
+            searchable = mapper.compressor is None and mapper.cipher is None
             # Decoded first, all of them: a projector may then load what the batch needs
-            # in a few queries (``prefetch``) instead of one per event.
-            domain_events = [to_domain_event(n) for n in notifications] if decoded else []
+            # in a few queries (``prefetch``) instead of one per event. Their text loses
+            # any NUL (events recorded before the entry refused it: nul_free.py).
+            domain_events = [
+                without_nul(to_domain_event(n), n.state if searchable else None) for n in notifications
+            ] if decoded else []
             for projector in decoded:
                 prefetch = getattr(projector, "prefetch", None)
                 if prefetch is not None:
@@ -661,18 +731,19 @@ class ProjectionRunner:
         if self._poller is not None:
             return
         self._stop.clear()
-
-        def loop() -> None:
-            while not self._stop.wait(interval):
-                try:
-                    self.catch_up()
-                except Exception:  # noqa: BLE001 - keep polling; next round retries
-                    import logging
-
-                    logging.getLogger(__name__).exception("projection catch-up failed")
-
-        self._poller = threading.Thread(target=loop, name=f"projections-{self.name}", daemon=True)
+        self._poller = threading.Thread(
+            target=self.poll, args=(interval, self._stop.wait), name=f"projections-{self.name}", daemon=True
+        )
         self._poller.start()
+
+    def poll(self, interval: float, wait: Any) -> None:
+        """Catch up every ``interval`` seconds, or later while backing off after a failure,
+        until ``wait(seconds)`` returns True (the stop signal; injectable in tests)."""
+        while not wait(max(interval, self._retry_at - self.clock())):
+            try:
+                self.try_catch_up()
+            except Exception as error:  # noqa: BLE001 - keep polling; one line, no state
+                log.error("projections: catch-up failed (%s)", lag.error_class(error))
 
     def stop_polling(self) -> None:
         self._stop.set()

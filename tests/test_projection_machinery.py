@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import BigInteger, Column, Integer, String, Table, select
 
 from relogement.platform import sample
+from relogement.projections.lag import ProjectionFailed
 from relogement.projections.machinery import (
     FOREVER,
     ProjectionRunner,
@@ -99,12 +100,14 @@ def test_crash_between_apply_and_tracking_loses_and_duplicates_nothing(app, cloc
     projector.fail_at = 12
     runner = ProjectionRunner(app, [projector], name="t2", batch_size=5)
     try:
-        with pytest.raises(RuntimeError):
+        with pytest.raises(ProjectionFailed) as failed:
             runner.catch_up()
-        # Batches 1-5 and 6-10 committed; the batch holding 12 rolled back whole.
-        assert runner.position() == 10
+        assert failed.value.position == 12 and failed.value.error_class == "builtins.RuntimeError"
+        # Batches 1-5 and 6-10 committed; the batch holding 12 rolled back whole, then
+        # its events before 12 were applied one per batch: the runner stops just before it.
+        assert runner.position() == 11
         with runner.engine.connect() as conn:
-            assert sum(n for (n,) in conn.execute(select(counts.c.n))) == 10
+            assert sum(n for (n,) in conn.execute(select(counts.c.n))) == 11
         projector.fail_at = None
         runner.catch_up()
         with runner.engine.connect() as conn:

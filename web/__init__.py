@@ -167,8 +167,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     runner = build_runner(relocation)
     app.extensions["relogement.runner"] = runner
     read_engine = _read_engine(relocation.database_url, runner.engine)
-    relocation.after_save = runner.catch_up
-    runner.catch_up()  # start from read models as current as the store
+    # A projection failure is logged and retried with a back-off (never raised here: the
+    # events are stored; the pages and /sante show the lag).
+    relocation.after_save = runner.try_catch_up
+    runner.try_catch_up()  # start from read models as current as the store
 
     def _close() -> None:
         runner.close()
@@ -256,6 +258,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from relogement.web.parsing import field_error, field_label
 
     app.jinja_env.globals.update(field_error=field_error, field_label=field_label)
+    # The read models' lag, next to every "état au … événement n°" line (macros included).
+    from relogement.web.context import events_behind
+
+    app.jinja_env.globals.update(events_behind=events_behind)
     errors.register(app)
     from relogement.web import security_headers
 
@@ -264,6 +270,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from relogement.web.blueprints import (
         admin,
         auth,
+        health,
         households,
         imports,
         main,
@@ -307,7 +314,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     if warm:
         def _after_save() -> None:
-            runner.catch_up()
+            runner.try_catch_up()
             _warm()
 
         relocation.after_save = _after_save
@@ -325,6 +332,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(imports.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(notifications.bp)
+    app.register_blueprint(health.bp)  # /sante: no login, no rate limit
 
     @app.before_request
     def _start_polling() -> None:
@@ -334,7 +342,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
         if poll > 0:
             runner.start_polling(interval=poll)
-        if request.endpoint != "static":
+        if request.endpoint not in ("static", "sante.health"):
             # Events from another process: warm again (a no-op at the same position).
             _warm(app.extensions["relogement.readmodels"].last_position())
 

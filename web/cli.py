@@ -171,32 +171,66 @@ def _print_counts(runner, applied: int) -> None:  # noqa: ANN001 - ProjectionRun
             click.echo(f"  {table.name:<26} {conn.execute(query).scalar()} lignes courantes")
 
 
-@projections_group.command("rebuild", help="Efface les vues et les reconstruit depuis le premier événement.")
-@click.pass_context
-def projections_rebuild(ctx: click.Context) -> None:
+def _feed(ctx: click.Context, rebuild: bool) -> None:
     from relogement.projections import build_runner
+    from relogement.projections.lag import ProjectionFailed
 
     app = _app(ctx.obj["database"])
     runner = build_runner(app)
     try:
-        _print_counts(runner, runner.rebuild())
+        _print_counts(runner, runner.rebuild() if rebuild else runner.catch_up())
+    except ProjectionFailed as failure:
+        # Where and how it stopped, never the event's content (it may hold identity).
+        raise click.ClickException(
+            f"Vues arrêtées à la position {runner.position()} : l'événement n° {failure.position} "
+            f"({failure.topic}) n'a pu être appliqué ({failure.error_class}). Les événements "
+            "précédents sont appliqués ; voir « relogement projections status »."
+        ) from None
     finally:
         runner.close()
         app.close()
+
+
+@projections_group.command("rebuild", help="Efface les vues et les reconstruit depuis le premier événement.")
+@click.pass_context
+def projections_rebuild(ctx: click.Context) -> None:
+    _feed(ctx, rebuild=True)
 
 
 @projections_group.command("catch-up", help="Applique aux vues les événements nouveaux.")
 @click.pass_context
 def projections_catch_up(ctx: click.Context) -> None:
+    _feed(ctx, rebuild=False)
+
+
+@projections_group.command(
+    "status", help="Position des vues, retard sur les événements enregistrés, dernière erreur."
+)
+@click.pass_context
+def projections_status(ctx: click.Context) -> None:
     from relogement.projections import build_runner
+    from relogement.projections.lag import lag
 
     app = _app(ctx.obj["database"])
     runner = build_runner(app)
     try:
-        _print_counts(runner, runner.catch_up())
+        state = lag(runner)
     finally:
         runner.close()
         app.close()
+    click.echo(f"Position des vues : événement n° {state.position}")
+    click.echo(f"Dernier événement enregistré : n° {state.head}")
+    click.echo(f"Retard : {state.events} événement(s)")
+    error = state.last_error
+    if error is None:
+        click.echo("Dernière erreur : aucune")
+        return
+    verdict = "bloque les vues" if state.blocked else "dépassée depuis"
+    click.echo(
+        f"Dernière erreur : événement n° {error['position']} ({error['topic']}), "
+        f"{error['error_class']}, le {error['at']:%d/%m/%Y %H:%M:%S} UTC, "
+        f"{error['attempts']} essai(s) ; {verdict}"
+    )
 
 
 # -- web application: accounts, organisations, server (relogement.web) ------------
@@ -343,7 +377,8 @@ def export_anru(ctx: click.Context, project: str, bailleur: str | None, as_of: s
     app = _app(ctx.obj["database"])
     runner = build_runner(app)
     try:
-        runner.catch_up()  # the export reads the read models: bring them up to the store
+        if not runner.try_catch_up():  # the export reads the read models: bring them up to the store
+            click.echo("Attention : les vues sont en retard sur les événements (relogement projections status).", err=True)
         db = runner.engine
         project_id = _resolve_id(project, {p["code"]: p["project_id"] for p in q.list_projects(db)}, "projet")
         org = None

@@ -158,6 +158,18 @@ def viewpoint() -> Viewpoint:
     return g.viewpoint
 
 
+def events_behind() -> int:
+    """How many recorded events the read models have not applied yet (once per request):
+    the pages say so next to their "état au … événement n°" line (0 when reading the past)."""
+    if not viewpoint().live:
+        return 0
+    if "events_behind" not in g:
+        from relogement.projections.lag import head
+
+        g.events_behind = max(0, head(relocation()) - readmodels().last_position())
+    return g.events_behind
+
+
 def forbid_in_past() -> None:
     """Commands are refused while an auditor looks at the past (and auditors change nothing)."""
     if not viewpoint().live:

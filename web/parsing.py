@@ -23,6 +23,7 @@ from relogement.platform.values import (
     PersonalData,
     Situation,
     Wishes,
+    check_text,
     day_fr,
 )
 
@@ -235,11 +236,19 @@ class Reader:
             self.errors[name] = str(error)
             return default
 
-    def text(self, name: str, required: bool = False, max_length: int = 500) -> str:
+    def text(
+        self, name: str, required: bool = False, max_length: int = 500, *, multiline: bool = False
+    ) -> str:
+        """Typed text: at most ``max_length`` characters, no control character (tab and
+        line breaks only if ``multiline``: a text area)."""
+
         def parse(text: str) -> str:
             if len(text) > max_length:
                 raise ValueError(f"Texte trop long ({max_length} caractères au maximum).")
-            return text
+            try:
+                return check_text(name, text, label=field_label(name), multiline=multiline)
+            except InvalidValue as error:
+                raise ValueError(error.message) from None
 
         return self._read(name, parse, required, "")
 
@@ -498,8 +507,8 @@ def read_personal(data: Mapping[str, Any]) -> PersonalData:
     phone = r.text("telephone", max_length=40)
     email = r.text("email", max_length=200)
     address = r.text("adresse_actuelle", max_length=300)
-    notes = r.text("notes", max_length=4000)
-    constraints = r.text("contraintes", max_length=2000)
+    notes = r.text("notes", max_length=4000, multiline=True)
+    constraints = r.text("contraintes", max_length=2000, multiline=True)
     if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
         r.errors["email"] = f"Adresse électronique invalide « {email} »."
     r.check()

@@ -195,6 +195,7 @@ def test_matrix(scenario, client_for, user):
 UNLISTED = {
     "main.home", "offers.propose_to", "admin.find_household", "auth.login", "auth.logout",
     "auth.change_password", "static",
+    "sante.health",  # public by design, no data (tests/web/test_control_characters_web.py)
 }
 
 

@@ -350,7 +350,7 @@ def visit(household_id: str):
         r = Reader(request.form)
         offer_id = r.choice("offre", {str(k): o.reference for k, o in offers.items()})
         visited_on = r.day("date_visite", required=True)
-        outcome = r.text("compte_rendu", max_length=2000)
+        outcome = r.text("compte_rendu", max_length=2000, multiline=True)
         r.check()
         from uuid import UUID
 
@@ -442,7 +442,7 @@ def departure(household_id: str):
     def command():
         r = Reader(request.form)
         code = r.choice("motif_sortie", DEPARTURE_REASONS)
-        detail = r.text("precision_sortie", max_length=500)
+        detail = r.text("precision_sortie", max_length=500, multiline=True)
         if code == "autre" and not detail and "motif_sortie" not in r.errors:
             r.errors["precision_sortie"] = "Précisez le motif de sortie."
         r.check()

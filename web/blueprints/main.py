@@ -27,7 +27,15 @@ from flask import (
 from flask_login import login_required
 from markupsafe import Markup
 
-from relogement.web.context import PARIS, can, now, principal, readmodels, require, viewpoint
+from relogement.web.context import (
+    PARIS,
+    can,
+    now,
+    principal,
+    readmodels,
+    require,
+    viewpoint,
+)
 from relogement.web.parsing import Reader, parse_date
 
 bp = Blueprint("main", __name__)
@@ -392,4 +400,5 @@ def inject() -> dict:
         "current_org_name": _current_org_name,
         "any_project": _any_project_resource,
         "unread_notifications": _unread,
+        "readmodels_position": lambda: readmodels().last_position(),
     }

@@ -129,7 +129,7 @@ def _act(proposal_id: str, action: str, command, message: str, resource=None):
 def object_(proposal_id: str):
     def command(p):
         r = Reader(request.form)
-        motive = r.text("motif_opposition", required=True, max_length=2000)
+        motive = r.text("motif_opposition", required=True, max_length=2000, multiline=True)
         r.check()
         relocation().raise_objection(p.id, motive, actor())
 
