@@ -9,6 +9,7 @@ decides. No event is lost or duplicated.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -17,7 +18,7 @@ from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, Mapper, Transcoder
+from eventsourcing.persistence import IntegrityError, Mapper, Recording, Transcoder
 
 from relogement.events.base import Clock, now, using_clock, utc_now
 from relogement.events.transcodings import TRANSCODINGS, FastJSONTranscoder
@@ -40,6 +41,8 @@ from relogement.platform.values import (
     day_fr,
     project_quartier,
 )
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 A = TypeVar("A", bound=Aggregate)
@@ -112,6 +115,7 @@ class RelocationApp(Application[UUID]):
     ) -> None:
         self.database_url = database_url(database)
         self.clock = clock
+        self._saved_listeners: list[Callable[[], object]] = []
         super().__init__(env={**persistence_env(self.database_url), **(env or {})})
 
     def construct_transcoder(self) -> Transcoder:
@@ -124,6 +128,28 @@ class RelocationApp(Application[UUID]):
         super().register_transcodings(transcoder)
         for transcoding in TRANSCODINGS:
             transcoder.register(transcoding)
+
+    # -- after a save -------------------------------------------------------
+    def on_saved(self, listener: Callable[[], object]) -> Callable[[], object]:
+        """Run ``listener()`` after each save, once the events are recorded.
+
+        Listeners run in registration order, in the saving thread, once per save (a use
+        case retried after a concurrent write saves, and so notifies, only once). A
+        failing listener is logged (message and traceback, never the events) and
+        swallowed: the events are stored, the save succeeded, the other listeners run.
+        Returns the listener, so it can be used as a decorator.
+        """
+        self._saved_listeners.append(listener)
+        return listener
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording]:
+        recordings = super().save(*objs, **kwargs)
+        for listener in tuple(self._saved_listeners):
+            try:
+                listener()
+            except Exception:  # noqa: BLE001 - the events are stored; a poller can retry
+                log.exception("a listener failed after a save (the events are recorded)")
+        return recordings
 
     # -- plumbing -----------------------------------------------------------
     def _run(self, use_case: Callable[[datetime], T]) -> T:
