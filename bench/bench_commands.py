@@ -26,9 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import latency_summary, write_results  # noqa: E402
 
-from relogement.platform import sample  # noqa: E402
 from relogement.platform.application import RelocationApp  # noqa: E402
-from relogement.platform.demo import ProgrammeClock  # noqa: E402
+from relogement.simulation import sample  # noqa: E402
+from relogement.simulation.demo import ProgrammeClock  # noqa: E402
 
 
 def timed(calls: list, latencies: list[float]) -> None:

@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import write_results  # noqa: E402
 
-from relogement.platform import demo  # noqa: E402
 from relogement.platform.application import RelocationApp  # noqa: E402
+from relogement.simulation import demo  # noqa: E402
 
 
 def main() -> None:

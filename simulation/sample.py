@@ -1,7 +1,7 @@
 """A small, hand-checkable programme: organisations, one project, a few households.
 
 Used by the tests, by ``relogement demo --small`` and as the seed that the
-realistic generator (``relogement.platform.demo``) builds upon.
+realistic generator (``relogement.simulation.demo``) builds upon.
 """
 
 from __future__ import annotations

@@ -40,8 +40,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from relogement.platform import sample
 from relogement.platform.values import PersonalData, Wishes
+from relogement.simulation import sample
 
 BEFORE = {
     # key: (bailleur, operation, ages, typology, surface, resources, rent, charges, apl)

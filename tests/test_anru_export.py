@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from relogement.platform import sample
 from relogement.projections import anru_export, build_runner
+from relogement.simulation import sample
 from relogement.web.cli import main
 
 

@@ -6,10 +6,10 @@ import threading
 
 import pytest
 
-from relogement.platform import sample
 from relogement.platform.application import NewHousehold, NewOffer, RelocationApp
 from relogement.platform.errors import DomainError
 from relogement.platform.values import PersonalData
+from relogement.simulation import sample
 
 
 def _row(world, reference, operation="DEM-FAU-1", name="Famille Test"):

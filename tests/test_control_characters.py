@@ -8,9 +8,9 @@ from dataclasses import replace
 import pytest
 from click.testing import CliRunner
 
-from relogement.platform import sample
 from relogement.platform.errors import InvalidValue
 from relogement.platform.values import Dwelling, PersonalData, Wishes, check_text
+from relogement.simulation import sample
 from relogement.web.cli import main
 
 BAD = ["\x00", "\x01", "\x1b"]

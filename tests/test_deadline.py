@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from relogement.platform import sample
 from relogement.platform.deadline import objection_deadline, window_open
+from relogement.simulation import sample
 
 PARIS = ZoneInfo("Europe/Paris")
 

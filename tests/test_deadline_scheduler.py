@@ -14,12 +14,12 @@ from click.testing import CliRunner
 from conftest import FakeClock
 
 from relogement.events.proposal import ObjectionWindowClosed
-from relogement.platform import sample
 from relogement.platform.application import RelocationApp
 from relogement.platform.deadline import PARIS
 from relogement.platform.errors import DomainError
 from relogement.platform.scheduler import JOB_ID, DeadlineScheduler
 from relogement.projections import deadlines
+from relogement.simulation import sample
 from relogement.web.cli import main as cli
 
 

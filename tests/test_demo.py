@@ -1,4 +1,4 @@
-"""The demo programme (platform/demo.py): reference-figure bands and reproducibility.
+"""The demo programme (simulation/demo.py): reference-figure bands and reproducibility.
 
 The figures are computed from the stored facts (``demo.programme_figures``: the
 ``LeaseSigned`` indicators' flags, the follow-ups' reste-à-vivre), and the shared
@@ -13,10 +13,10 @@ from datetime import UTC, date, datetime
 import pytest
 
 from relogement.events.base import Fact
-from relogement.platform import demo
 from relogement.platform.application import RelocationApp
 from relogement.projections import build_runner, queries
 from relogement.projections.dashboard import dashboard
+from relogement.simulation import demo
 
 START = date(2023, 9, 4)
 

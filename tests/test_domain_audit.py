@@ -20,7 +20,6 @@ from decimal import Decimal
 import pytest
 
 from relogement.platform import indicators as ind
-from relogement.platform import sample
 from relogement.platform.errors import DomainError
 from relogement.platform.values import PersonalData
 from relogement.projections import anru_export, indemnities
@@ -28,6 +27,7 @@ from relogement.projections import dashboard as dash
 from relogement.projections import queries as q
 from relogement.projections import rapport_semestriel as rs
 from relogement.projections import reste_a_vivre as rav
+from relogement.simulation import sample
 
 # Couple (40, 38), 1 500 €; current T3 62 m²: 400 + 100 − 200 = RAC 300 €.
 COUPLE = dict(ages=(40, 38), resources_cents=150_000, rent_cents=40_000, charges_cents=10_000,

@@ -16,11 +16,12 @@ import pytest
 from relogement.events import household as hh_facts
 from relogement.events import offer as offer_facts
 from relogement.events import proposal as p_facts
-from relogement.platform import indicators, sample
+from relogement.platform import indicators
 from relogement.platform.errors import DomainError
 from relogement.platform.offer import LET, PROPOSED, PUBLISHED, WITHDRAWN
 from relogement.platform.proposal import OPPOSED, REFUSED, SIGNED
 from relogement.platform.proposal import WITHDRAWN as P_WITHDRAWN
+from relogement.simulation import sample
 
 
 @pytest.fixture

@@ -12,11 +12,11 @@ from email.message import Message
 import pytest
 from sqlalchemy import select
 
-from relogement.platform import sample
 from relogement.platform.scheduler import DeadlineScheduler
 from relogement.projections import build_runner
 from relogement.projections import notifications as notif
 from relogement.projections.machinery import table_snapshot
+from relogement.simulation import sample
 
 INBOX_TABLES = [
     notif.notices,

@@ -9,9 +9,9 @@ from datetime import date, timedelta
 import pytest
 
 from relogement.events.offer import OfferPublished, OfferUpdated
-from relogement.platform import sample
 from relogement.platform.application import RelocationApp
 from relogement.platform.errors import DomainError, InvalidValue
+from relogement.simulation import sample
 from tests.test_upcast import rewrite_state
 
 

@@ -15,10 +15,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from relogement.platform import indicators, sample
-from relogement.platform.application import FUTURE_TOLERANCE_DAYS, NewOffer
+from relogement.platform import indicators
+from relogement.platform.application import NewOffer
+from relogement.platform.command_checks import FUTURE_TOLERANCE_DAYS
 from relogement.platform.errors import InvalidValue
 from relogement.platform.values import Dwelling, PersonalData, Wishes
+from relogement.simulation import sample
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # the FakeClock's start (a Monday)
 

@@ -15,12 +15,13 @@ from uuid import UUID, uuid4
 import pytest
 from sqlalchemy import event, inspect, text
 
-from relogement.platform import privacy, sample
+from relogement.platform import privacy
 from relogement.platform.application import Actor, RelocationApp
 from relogement.platform.errors import DomainError, InvalidValue
 from relogement.platform.values import PersonalData
 from relogement.projections import build_runner
 from relogement.projections.machinery import make_engine, table_snapshot
+from relogement.simulation import sample
 
 # Values that must never be found in the database once the household is erased.
 SECRETS = {

@@ -11,10 +11,11 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from relogement.platform import sample, values
+from relogement.platform import values
 from relogement.projections import build_runner
 from relogement.projections.lag import ProjectionFailed, lag
 from relogement.projections.read_models import household_identity
+from relogement.simulation import sample
 from relogement.web.cli import main
 
 SECRET_NAME = "Famille Secrète-Dupont"

@@ -7,7 +7,6 @@ import threading
 import pytest
 from sqlalchemy import BigInteger, Column, Integer, String, Table, select
 
-from relogement.platform import sample
 from relogement.projections.lag import ProjectionFailed
 from relogement.projections.machinery import (
     FOREVER,
@@ -18,6 +17,7 @@ from relogement.projections.machinery import (
     put_version,
     table_snapshot,
 )
+from relogement.simulation import sample
 
 counts = Table(
     "test_event_counts",

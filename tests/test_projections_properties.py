@@ -15,7 +15,6 @@ from conftest import FakeClock, _fresh_pg_database, postgres_available
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from relogement.platform import sample
 from relogement.platform.application import RelocationApp
 from relogement.platform.errors import DomainError
 from relogement.platform.indicators import HousingCost
@@ -25,6 +24,7 @@ from relogement.projections import dashboard as dash
 from relogement.projections import notifications as notif
 from relogement.projections.machinery import table_snapshot
 from relogement.projections.read_models import ALL_TABLES
+from relogement.simulation import sample
 
 # The read models and the inboxes (offers published together make one notice).
 REBUILT = [*ALL_TABLES, notif.notices, notif.notice_recipients]

@@ -6,12 +6,12 @@ from datetime import date
 
 import pytest
 
-from relogement.platform import sample
 from relogement.platform.indicators import HousingCost
 from relogement.projections import build_runner
 from relogement.projections import queries as q
 from relogement.projections.machinery import table_snapshot
 from relogement.projections.read_models import ALL_TABLES, households
+from relogement.simulation import sample
 
 
 @pytest.fixture

@@ -27,9 +27,9 @@ from uuid import UUID
 import pytest
 from eventsourcing.persistence import IntegrityError
 
-from relogement.platform import sample
 from relogement.platform.application import RelocationApp
 from relogement.platform.errors import DomainError
+from relogement.simulation import sample
 
 FREE_RACES = 200
 FORCED_RACES = 50

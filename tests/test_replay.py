@@ -7,8 +7,9 @@ from collections import Counter
 from datetime import date
 
 from relogement.events import base, household, offer, organisation, project, proposal
-from relogement.platform import indicators, sample
+from relogement.platform import indicators
 from relogement.platform.application import RelocationApp
+from relogement.simulation import sample
 
 
 def all_fact_names() -> set[str]:

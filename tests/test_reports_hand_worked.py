@@ -38,13 +38,13 @@ from decimal import Decimal
 
 import pytest
 
-from relogement.platform import sample
 from relogement.platform.indicators import HousingCost
 from relogement.platform.values import Wishes
 from relogement.projections import build_runner
 from relogement.projections import dashboard as dash
 from relogement.projections import rapport_semestriel as rs
 from relogement.projections import reste_a_vivre as rav
+from relogement.simulation import sample
 
 S = dict(ages=(40, 38), resources_cents=150_000, rent_cents=40_000, charges_cents=10_000,
          apl_cents=20_000, income_quartile=2)

@@ -12,10 +12,11 @@ from uuid import UUID
 
 import pytest
 
-from relogement.platform import indicators, sample
+from relogement.platform import indicators
 from relogement.platform.application import Actor
 from relogement.platform.errors import DomainError, InvalidValue
 from relogement.platform.values import Dwelling, PersonalData, Situation
+from relogement.simulation import sample
 
 
 @pytest.fixture

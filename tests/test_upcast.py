@@ -13,8 +13,8 @@ import json
 from sqlalchemy import text
 
 from relogement.events.proposal import ProposalMade
-from relogement.platform import sample
 from relogement.platform.application import RelocationApp
+from relogement.simulation import sample
 
 
 def stored_row(app: RelocationApp, proposal_id):

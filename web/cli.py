@@ -46,7 +46,7 @@ def init_db(ctx: click.Context) -> None:
               help="Début de l'historique (défaut : il y a trois ans, un lundi).")
 @click.pass_context
 def demo(ctx: click.Context, small: bool, if_empty: bool, households: int | None, seed: int, start) -> None:  # noqa: ANN001
-    from relogement.platform import sample
+    from relogement.simulation import sample
 
     if if_empty:
         app = _app(ctx.obj["database"])
@@ -75,7 +75,7 @@ def demo(ctx: click.Context, small: bool, if_empty: bool, households: int | None
 
 def _realistic_demo(database: str | None, households: int, seed: int, start) -> None:  # noqa: ANN001
     """A metropolitan programme written through the use cases (relogement.platform.demo)."""
-    from relogement.platform import demo as programme
+    from relogement.simulation import demo as programme
 
     start = start or programme.default_start()
     app = _app(database)

@@ -12,7 +12,7 @@ from uuid import UUID
 
 import pytest
 
-from relogement.platform import sample
+from relogement.simulation import sample
 from relogement.web import create_app
 from relogement.web.demo_accounts import DEMO_PASSWORD, create_demo_accounts
 
@@ -119,7 +119,7 @@ def client_for(web_app) -> Iterator:
 
 def demo_programme(tmp_path_factory, name: str, seed: int) -> str:  # noqa: ANN001
     """A realistic programme: the demo generator, 40 households over three years ending now."""
-    from relogement.platform import demo
+    from relogement.simulation import demo
 
     url = f"sqlite:///{tmp_path_factory.mktemp(name) / 'programme.sqlite'}"
     demo.load(url, households=40, seed=seed, start=demo.default_start())

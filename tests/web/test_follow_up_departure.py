@@ -14,9 +14,9 @@ from datetime import date
 
 import pytest
 
-from relogement.platform import sample
 from relogement.platform.errors import DomainError, InvalidValue
 from relogement.platform.indicators import HousingCost
+from relogement.simulation import sample
 
 
 def _relocated(world, clock) -> tuple:

@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from relogement.platform import sample
+from relogement.simulation import sample
 from relogement.web.demo_accounts import create_demo_accounts
 
 ODD = (

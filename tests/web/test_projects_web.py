@@ -8,8 +8,8 @@ import re
 from datetime import timedelta
 from uuid import UUID
 
-from relogement.platform import sample
 from relogement.platform.values import PersonalData
+from relogement.simulation import sample
 
 QUARTIERS = "RS-PAV ; Pavé de Roubaix ; Roubaix ; oui\nRS-BAR ; Barbieux ; Roubaix ; non\n"
 OPERATIONS = "DEM-PAV-1 ; Démolition tour Pavé ; démolition ; RS-PAV\n"

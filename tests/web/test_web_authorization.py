@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from relogement.platform import sample
+from relogement.simulation import sample
 from relogement.web.demo_accounts import create_demo_accounts
 from tests.web.conftest import HIDDEN
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from relogement.platform import sample
+from relogement.simulation import sample
 from relogement.web import create_app
 from relogement.web.demo_accounts import DEMO_PASSWORD, create_demo_accounts
 from tests.conftest import FakeClock

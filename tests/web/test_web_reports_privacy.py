@@ -54,7 +54,7 @@ def test_read_models_are_current_after_each_command(world, client_for):
 
 
 def _dwelling(commune: str):
-    from relogement.platform import sample
+    from relogement.simulation import sample
 
     return sample.dwelling(commune=commune)
 
@@ -249,7 +249,7 @@ def test_retention_listing_equals_the_privacy_layer(world, client_for, clock, we
     _lease(app, world, household, world.ids["offer"], clock)
     departed = app.register_household(
         world.world.project_id, "DEM-MOU-1", world.world.orgs["LMH"],
-        __import__("relogement.platform.sample", fromlist=["situation"]).situation(),
+        __import__("relogement.simulation.sample", fromlist=["situation"]).situation(),
         __import__("relogement.platform.values", fromlist=["PersonalData"]).PersonalData(name="M. Test"),
         world.world.actor("LMH"),
     )
@@ -374,7 +374,7 @@ def test_header_badge_follows_events_reminders_and_read_marks(world, client_for,
 def test_rows_shared_across_readers_never_carry_identity_and_follow_the_position(world, client_for):
     """List, household and proposal rows are read once per position for every reader: who
     sees a name, and the logging of each identity view, stay decided per request."""
-    from relogement.platform import sample
+    from relogement.simulation import sample
 
     app = world.app.extensions["relogement"]
     household = world.ids["household"]
@@ -400,7 +400,7 @@ def test_rows_shared_across_readers_never_carry_identity_and_follow_the_position
 def test_live_dashboard_refreshed_at_most_every_interval_and_labelled(database_url, clock, tmp_path):
     """In production a live dashboard is recomputed at most every N seconds; meanwhile the
     last one is shown with the position and instant it describes (never unlabelled)."""
-    from relogement.platform import sample
+    from relogement.simulation import sample
     from relogement.web import create_app
     from relogement.web.demo_accounts import create_demo_accounts
 
