@@ -28,7 +28,7 @@ from common import latency_summary, write_results  # noqa: E402
 
 from relogement.platform.application import RelocationApp  # noqa: E402
 from relogement.simulation import sample  # noqa: E402
-from relogement.simulation.demo import ProgrammeClock  # noqa: E402
+from relogement.simulation.clock import ProgrammeClock  # noqa: E402
 
 
 def timed(calls: list, latencies: list[float]) -> None:
