@@ -17,6 +17,7 @@ COPY pyproject.toml README.md ./
 COPY events events
 COPY platform platform
 COPY projections projections
+COPY simulation simulation
 COPY web web
 RUN pip install .
 
