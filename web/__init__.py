@@ -112,6 +112,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from relogement.web import errors
     from relogement.web.accounts import Accounts
     from relogement.web.filters import register_filters
+    from relogement.web.identity_views import write_identity_views
     from relogement.web.readmodels import ReadModels
 
     config = dict(config or {})
@@ -229,6 +230,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.jinja_env.globals.update(field_error=field_error, field_label=field_label)
     errors.register(app)
+    write_identity_views(app)
 
     from relogement.web.blueprints import (
         admin,
