@@ -113,6 +113,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from relogement.web import errors
     from relogement.web.accounts import Accounts, parse_session_id
     from relogement.web.filters import register_filters
+    from relogement.web.identity_views import write_identity_views
     from relogement.web.readmodels import ReadModels
 
     config = dict(config or {})
@@ -266,6 +267,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from relogement.web import security_headers
 
     security_headers.register(app)
+    write_identity_views(app)
 
     from relogement.web.blueprints import (
         admin,

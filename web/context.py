@@ -80,27 +80,14 @@ def audit_identity(household_ids: list[UUID], purpose: str) -> None:
     """Record in the privacy layer's access log that the current user saw these
     households' personal data (``privacy.access_log``: who, when, which household, why).
 
+    Written when the response is sent, and only if it is not an error page
+    (``web/identity_views``): a request refused after the identity was read logs nothing.
     One multi-row insert for a list page (the same rows as
     ``RelocationApp.record_personal_data_access``, which writes one per call).
     """
-    if not household_ids:
-        return
-    from relogement.platform.privacy import access_log
+    from relogement.web.identity_views import note_identity_views
 
-    at = now()
-    rows = [
-        {
-            "at": at,
-            "by_user": current_user.login[:200],
-            "by_org": current_user.org_id.hex,
-            "role": current_user.role[:40],
-            "household_id": h.hex,
-            "purpose": purpose[:200],
-        }
-        for h in household_ids
-    ]
-    with relocation().privacy.engine.begin() as conn:
-        conn.execute(access_log.insert(), rows)
+    note_identity_views(household_ids, purpose, now())
 
 
 def household(

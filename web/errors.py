@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from relogement.platform.errors import DomainError
+from relogement.web.identity_views import forget_identity_views
 
 FORBIDDEN_CODES = {
     "not_a_partner",
@@ -59,6 +60,9 @@ def status_for(error: DomainError) -> int:
 
 
 def render_error(status: int, message: str | None = None):
+    # An error page shows no household: the identities read before the refusal are
+    # not logged as seen (web/identity_views).
+    forget_identity_views()
     if request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target"):
         return render_template("errors/fragment.html", status=status, message=message), status
     return (

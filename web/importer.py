@@ -22,6 +22,7 @@ from relogement.platform.application import Actor, NewHousehold, NewOffer, Reloc
 from relogement.platform.deadline import PARIS
 from relogement.platform.errors import DomainError, InvalidValue
 from relogement.platform.values import project_quartier
+from relogement.web.import_files import ImportFileError, read_table
 from relogement.web.parsing import (
     DOMAIN_FIELDS,
     FormErrors,
@@ -97,76 +98,6 @@ class ImportReport:
         return not self.errors
 
 
-class ImportFileError(ValueError):
-    """The file itself cannot be read (format, encoding, header)."""
-
-
-def read_table(filename: str, content: bytes) -> list[dict[str, str]]:
-    """Rows as {column: text}, header on line 1; CSV (; or ,) or XLSX (first sheet)."""
-    name = filename.lower()
-    if name.endswith(".xlsx"):
-        return _read_xlsx(content)
-    if name.endswith(".csv") or name.endswith(".txt"):
-        return _read_csv(content)
-    raise ImportFileError("Format non reconnu : envoyez un fichier .csv ou .xlsx.")
-
-
-def _read_csv(content: bytes) -> list[dict[str, str]]:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - cp1252 decodes almost anything
-        raise ImportFileError("Encodage du fichier illisible (attendu : UTF-8).")
-    first = text.splitlines()[0] if text.strip() else ""
-    delimiter = ";" if first.count(";") >= first.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    rows = list(reader)
-    return _rows(rows)
-
-
-def _read_xlsx(content: bytes) -> list[dict[str, str]]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - any parsing failure is "not a valid workbook"
-        raise ImportFileError("Fichier XLSX illisible.") from None
-    sheet = workbook.worksheets[0]
-    rows = [["" if v is None else _cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    workbook.close()
-    return _rows(rows)
-
-
-def _cell(value: Any) -> str:
-    if isinstance(value, bool):
-        return "oui" if value else "non"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if hasattr(value, "strftime"):
-        return value.strftime("%d/%m/%Y")
-    return str(value)
-
-
-def _rows(rows: list[list[str]]) -> list[dict[str, str]]:
-    if not rows:
-        raise ImportFileError("Le fichier est vide.")
-    header = [h.strip().lower() for h in rows[0]]
-    result = []
-    for row in rows[1:]:
-        if not any(str(v).strip() for v in row):
-            result.append({})  # keep line numbers: blank lines are skipped later
-            continue
-        result.append({header[i]: str(v).strip() for i, v in enumerate(row) if i < len(header) and header[i]})
-    return result if any(result) else _empty()
-
-
-def _empty() -> list[dict[str, str]]:
-    raise ImportFileError("Le fichier ne contient aucune ligne de données sous l'en-tête.")
-
-
 def _check_header(rows: list[dict[str, str]], header: list[str], columns: list[tuple[str, bool, str, str]], report: ImportReport) -> None:
     known = {c[0] for c in columns}
     for name in header:
@@ -190,17 +121,12 @@ class Importer:
     def run(self, kind: str, filename: str, content: bytes) -> ImportReport:
         report = ImportReport(kind)
         try:
-            rows = read_table(filename, content)
-            header = _header(filename, content)
+            # Read no further than the first row past the cap (web/import_files).
+            table = read_table(filename, content, MAX_IMPORT_ROWS)
         except ImportFileError as error:
-            report.errors.append((1, "", str(error)))
+            report.errors.append((error.line, "", str(error)))
             return report
-        if len(rows) > MAX_IMPORT_ROWS:
-            report.errors.append((0, "", (
-                f"Le fichier contient {len(rows):,} lignes : au plus {MAX_IMPORT_ROWS:,} par import. "
-                "Découpez-le en plusieurs fichiers (aucune ligne importée)."
-            ).replace(",", "\u00a0")))
-            return report
+        rows, header = table.rows, table.header
         columns = KINDS[kind]
         _check_header(rows, header, columns, report)
         if report.errors:
@@ -322,21 +248,6 @@ class Importer:
                 continue
             planned.append((line, reference, NewOffer(dwelling, reservataire, reference, until)))
         return planned
-
-
-def _header(filename: str, content: bytes) -> list[str]:
-    """The header row's column names (lower-cased), read again cheaply."""
-    if filename.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        workbook = load_workbook(io.BytesIO(content), read_only=True)
-        first = next(workbook.worksheets[0].iter_rows(values_only=True), ())
-        workbook.close()
-        return [str(v).strip().lower() for v in first if v is not None and str(v).strip()]
-    text = content.decode("utf-8-sig", errors="replace")
-    first = text.splitlines()[0] if text else ""
-    delimiter = ";" if first.count(";") >= first.count(",") else ","
-    return [h.strip().lower() for h in next(csv.reader([first], delimiter=delimiter), []) if h.strip()]
 
 
 def template_csv(kind: str) -> bytes:

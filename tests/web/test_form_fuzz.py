@@ -1,4 +1,5 @@
 """Every form of the UI, every field, odd values: a French 4xx or the page, never a 500.
+The import forms get odd files (tests/web/odd_files.py) the same way.
 
 The forms are read from the pages themselves (so a new field or form is covered without
 editing this test). Each field in turn gets each odd value while the others keep what
@@ -9,12 +10,14 @@ use case rather than stopping at the policy.
 
 from __future__ import annotations
 
+import io
 from html.parser import HTMLParser
 
 import pytest
 
 from relogement.simulation import sample
 from relogement.web.demo_accounts import create_demo_accounts
+from tests.web.odd_files import odd_files
 
 ODD = (
     "",
@@ -213,3 +216,20 @@ def test_no_500_on_any_form_input(scenario, client_for):
                     assert r.status_code < 500, f"{where}: {r.status_code}"
                     assert "Erreur interne" not in r.text, where
     assert posted > 500  # every page above has forms with fields
+
+
+def test_no_500_on_any_import_file(world, client_for):
+    """Empty, binary, truncated, disguised, UTF-16, NUL bytes, a huge field, only a header,
+    a zip that is no workbook, a workbook without a sheet or with a DTD: each import page
+    answers 422 with its French message (or imports), never a 500."""
+    for login, kind in (("vcl.charge", "menages"), ("lmh.charge", "offres")):
+        client = client_for(login)
+        for name, content in odd_files():
+            r = client.post(f"/import/{kind}", {"fichier": (io.BytesIO(content), name)},
+                            content_type="multipart/form-data")
+            where = f"{kind} {name}"
+            assert r.status_code in (200, 422), f"{where}: {r.status_code}"
+            assert "Erreur interne" not in r.text, where
+            if r.status_code == 422:
+                assert "Aucune ligne importée" in r.text, where
+                assert 'id="erreurs-import"' in r.text, where

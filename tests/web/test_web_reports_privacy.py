@@ -197,6 +197,31 @@ def test_every_identity_view_is_logged_and_readable_by_admin_and_auditor(world, 
     assert "vcl.charge" in filtered and "mous.charge" not in filtered
 
 
+def test_a_refused_request_logs_no_identity_view(world, client_for, clock):
+    """The follow-up form reads the household (identity included) before it checks the
+    household is relocated: refused with a 409 error page, it showed nothing and logs
+    nothing; once relocated, the form is shown and logs one view."""
+    app = world.app.extensions["relogement"]
+    household = world.ids["household"]
+    officer = client_for("vcl.charge")
+    before = len(app.access_log(household_id=household))
+    refused = officer.get(f"/menages/{household}/suivi")
+    assert refused.status_code == 409 and "Famille Benali" not in refused.text
+    refused = officer.post(f"/menages/{household}/suivi", {"date_mesure": "02/03/2026"})
+    assert refused.status_code == 409
+    assert len(app.access_log(household_id=household)) == before
+
+    _lease(app, world, household, world.ids["offer"], clock)
+    shown = officer.get(f"/menages/{household}/suivi")
+    assert shown.status_code == 200
+    entries = app.access_log(household_id=household)
+    assert len(entries) == before + 1
+    assert (entries[0].user, entries[0].purpose) == ("vcl.charge", "mesure de suivi après relogement")
+    # The departure form of a relocated household is refused the same way.
+    assert officer.get(f"/menages/{household}/sortie").status_code == 409
+    assert len(app.access_log(household_id=household)) == before + 1
+
+
 def test_erasure_by_an_administrator(world, client_for, clock, web_app):
     app = world.app.extensions["relogement"]
     household = world.ids["household"]
