@@ -77,7 +77,15 @@ def _wait_message(config_key: str, who: str) -> Callable[[], str]:
 
 def _safe_next(target: str | None) -> str:
     # Only local paths: an attacker's link must not send the user elsewhere after login.
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    # A backslash counts as a slash for browsers ("/\\evil.example" is another site).
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and target.isprintable()
+        and not urlsplit(target).netloc
+    ):
         return target
     return url_for("main.home")
 
