@@ -54,7 +54,7 @@ def error_class(error: BaseException) -> str:
     return name[:200]
 
 
-class ProjectionFailed(Exception):
+class ProjectionFailed(RuntimeError):
     """The read models stopped before the event at ``position``: where and how, not what."""
 
     def __init__(self, position: int, topic: str, error_class: str) -> None:
