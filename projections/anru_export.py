@@ -43,6 +43,7 @@ from zoneinfo import ZoneInfo
 from relogement.platform.indicators import CONVENTION
 from relogement.projections import indemnities, reste_a_vivre
 from relogement.projections import queries as q
+from relogement.projections.spreadsheet_safety import csv_text, keep_text
 
 PARIS = ZoneInfo("Europe/Paris")
 EPOCH = datetime(1980, 1, 1, tzinfo=UTC)  # instant of an empty store (zip dates start in 1980)
@@ -329,7 +330,8 @@ def _text(value: Any, kind: str) -> str:
         return value.strftime("%d/%m/%Y")
     if isinstance(value, Decimal):
         return f"{value:f}".replace(".", ",")
-    return str(value)
+    # Numbers stay numbers; a text that could start a formula is kept as text.
+    return csv_text(value) if isinstance(value, str) else str(value)
 
 
 def anru_csv(
@@ -460,6 +462,7 @@ def anru_export(
     conv.column_dimensions["B"].width = 110
 
     buffer = io.BytesIO()
+    keep_text(wb)  # a reference or a name typed as "=…" stays text
     wb.save(buffer)
     return _pin_zip(buffer.getvalue(), data["instant"])
 

@@ -42,6 +42,7 @@ from relogement.projections import queries as q
 from relogement.projections import reste_a_vivre
 from relogement.projections.dashboard import evolutions, mean, rate
 from relogement.projections.queries import REFUSAL_LABELS
+from relogement.projections.spreadsheet_safety import keep_text
 
 PARIS = ZoneInfo("Europe/Paris")
 TEMPLATES = Path(__file__).parent / "templates"
@@ -588,6 +589,7 @@ def render_xlsx(report: dict) -> bytes:
     ])
 
     buffer = io.BytesIO()
+    keep_text(wb)  # a reference or a name typed as "=…" stays text
     wb.save(buffer)
     return _pin_zip(buffer.getvalue(), report["genere_a"])
 

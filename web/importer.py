@@ -22,6 +22,7 @@ from relogement.platform.application import Actor, NewHousehold, NewOffer, Reloc
 from relogement.platform.deadline import PARIS
 from relogement.platform.errors import DomainError, InvalidValue
 from relogement.platform.values import project_quartier
+from relogement.projections.spreadsheet_safety import csv_text, keep_text
 from relogement.web.import_files import ImportFileError, read_table
 from relogement.web.parsing import (
     DOMAIN_FIELDS,
@@ -254,7 +255,7 @@ def template_csv(kind: str) -> bytes:
     columns = KINDS[kind]
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([c[0] for c in columns])
+    writer.writerow([csv_text(c[0]) for c in columns])
     # A BOM so that Excel opens the accents right.
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
@@ -283,5 +284,6 @@ def template_xlsx(kind: str) -> bytes:
     workbook.properties.modified = datetime(2026, 1, 1)
     workbook.properties.creator = "Relogement inter-bailleurs"
     out = io.BytesIO()
+    keep_text(workbook)
     workbook.save(out)
     return out.getvalue()
