@@ -18,7 +18,7 @@ import anru_scenario
 import pytest
 from openpyxl import load_workbook
 
-from relogement.platform import sample
+from relogement.simulation import sample
 from relogement.platform.values import PersonalData
 from relogement.projections import anru_export, build_runner
 from relogement.projections import rapport_semestriel as rs
