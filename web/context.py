@@ -17,7 +17,7 @@ from relogement.platform.application import Actor, RelocationApp
 from relogement.web import policy
 from relogement.web.accounts import Accounts
 from relogement.web.filters import PARIS
-from relogement.web.readmodels import ReadModels
+from relogement.web.reader import ReadModels
 
 
 def relocation() -> RelocationApp:
