@@ -17,7 +17,7 @@ from relogement.platform.application import Actor, RelocationApp
 from relogement.web import policy
 from relogement.web.accounts import Accounts
 from relogement.web.filters import PARIS
-from relogement.web.readmodels import ReadModels
+from relogement.web.reader import ReadModels
 
 
 def relocation() -> RelocationApp:
@@ -82,12 +82,11 @@ def audit_identity(household_ids: list[UUID], purpose: str) -> None:
 
     Written when the response is sent, and only if it is not an error page
     (``web/identity_views``): a request refused after the identity was read logs nothing.
-    One multi-row insert for a list page (the same rows as
-    ``RelocationApp.record_personal_data_access``, which writes one per call).
+    Written by ``RelocationApp.record_personal_data_access``, the log's one writer.
     """
     from relogement.web.identity_views import note_identity_views
 
-    note_identity_views(household_ids, purpose, now())
+    note_identity_views(household_ids, purpose)
 
 
 def household(

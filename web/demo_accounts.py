@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from relogement.projections.views import OrgView
 from relogement.web.accounts import AccountError, Accounts
-from relogement.web.readmodels import OrgView
 
 DEMO_PASSWORD = "demo-relogement"
 

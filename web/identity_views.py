@@ -12,31 +12,31 @@ what was noted. A form shown again with its errors does show the household: logg
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
 from uuid import UUID
 
 from flask import Flask, Response, g
 from flask_login import current_user
 
+from relogement.platform.application import Actor
+
 PENDING = "identity_views"
 
 
-def note_identity_views(household_ids: list[UUID], purpose: str, at: datetime) -> None:
+@dataclass(frozen=True)
+class _View:
+    household_id: UUID
+    actor: Actor
+    role: str
+    purpose: str
+
+
+def note_identity_views(household_ids: list[UUID], purpose: str) -> None:
     """Remember that the current user is being shown these households' identity."""
     if not household_ids:
         return
-    rows = g.setdefault(PENDING, [])
-    rows.extend(
-        {
-            "at": at,
-            "by_user": current_user.login[:200],
-            "by_org": current_user.org_id.hex,
-            "role": current_user.role[:40],
-            "household_id": h.hex,
-            "purpose": purpose[:200],
-        }
-        for h in household_ids
-    )
+    who = Actor(current_user.login, current_user.org_id)
+    g.setdefault(PENDING, []).extend(_View(h, who, current_user.role, purpose) for h in household_ids)
 
 
 def forget_identity_views() -> None:
@@ -45,15 +45,16 @@ def forget_identity_views() -> None:
 
 
 def write_identity_views(app: Flask) -> None:
-    """Register the hook that writes the noted views (one multi-row insert) as the
-    response is sent. Written before the response leaves: a log that cannot be written
-    turns the page into an error page, never an unlogged view."""
-    from relogement.platform.privacy import access_log
+    """Register the hook that writes the noted views as the response is sent, through the
+    application's one writer of the access log (``record_personal_data_access``). Written
+    before the response leaves: a log that cannot be written turns the page into an error
+    page, never an unlogged view."""
 
     @app.after_request
     def _write(response: Response) -> Response:
-        rows = g.pop(PENDING, None)
-        if rows:
-            with app.extensions["relogement"].privacy.engine.begin() as conn:
-                conn.execute(access_log.insert(), rows)
+        views = g.pop(PENDING, None)
+        if views:
+            relocation = app.extensions["relogement"]
+            for v in views:
+                relocation.record_personal_data_access(v.household_id, v.actor, v.purpose, v.role)
         return response

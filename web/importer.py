@@ -23,17 +23,12 @@ from relogement.platform.deadline import PARIS
 from relogement.platform.errors import DomainError, InvalidValue
 from relogement.platform.values import project_quartier
 from relogement.projections.spreadsheet_safety import csv_text, keep_text
+from relogement.projections.views import ProjectView
+from relogement.web.field_labels import DOMAIN_FIELDS
+from relogement.web.form_values import read_offer, read_personal, read_situation, read_wishes
 from relogement.web.import_files import ImportFileError, read_table
-from relogement.web.parsing import (
-    DOMAIN_FIELDS,
-    FormErrors,
-    Reader,
-    read_offer,
-    read_personal,
-    read_situation,
-    read_wishes,
-)
-from relogement.web.readmodels import ProjectView, ReadModels
+from relogement.web.parsing import FormErrors, Reader
+from relogement.web.reader import ReadModels
 
 # (column, required, description, example)
 HOUSEHOLD_COLUMNS: list[tuple[str, bool, str, str]] = [

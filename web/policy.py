@@ -13,8 +13,12 @@ route × every role through the web (status codes, identity never in others' pag
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 from uuid import UUID
+
+if TYPE_CHECKING:
+    from relogement.projections.views import ObjectionView, ProjectView, ProposalView
 
 CHARGE, PARTENAIRE, AUDITEUR, ADMIN = "charge_relogement", "partenaire", "auditeur", "admin"
 ACTING_ROLES = (CHARGE, PARTENAIRE)
@@ -218,6 +222,45 @@ def require(principal: Principal | None, action: str, resource: Resource | None 
                 f"({RULES[action][0] if action in RULES else action}).",
             )
         )
+
+
+# -- the resource of a read view (the read side's views carry no policy) ------------
+
+
+def project_resource(project: ProjectView | None) -> Resource:
+    """What an action on the project (or on anything of it) touches: its partners,
+    pilot and relocation team. No project: an empty resource."""
+    if project is None:
+        return Resource()
+    return Resource(project_partners=project.partners, pilot_org=project.pilot_org, project_mous=project.mous)
+
+
+def offer_resource(project: ProjectView | None, bailleur: UUID) -> Resource:
+    """An offer of ``project``, owned by its ``bailleur``."""
+    return replace(project_resource(project), owner_org=bailleur)
+
+
+def household_resource(project: ProjectView | None, bailleur: UUID, officer: UUID) -> Resource:
+    """A household of ``project``, followed by its ``bailleur`` and ``officer`` organisations."""
+    return replace(project_resource(project), household_bailleur=bailleur, household_officer=officer)
+
+
+def proposal_resource(
+    project: ProjectView | None, offer_bailleur: UUID, household_bailleur: UUID, officer: UUID
+) -> Resource:
+    """A proposal of ``project``; the household's officer is filled by the reader when needed."""
+    return replace(
+        project_resource(project),
+        owner_org=offer_bailleur,
+        household_bailleur=household_bailleur,
+        household_officer=None,
+        proposal_officer=officer,
+    )
+
+
+def objection_resource(proposal: ProposalView, objection: ObjectionView) -> Resource:
+    """The proposal's resource, with the objection's author (who alone may lift it)."""
+    return replace(proposal.resource, author_org=objection.org_id)
 
 
 def describe() -> list[tuple[str, str]]:

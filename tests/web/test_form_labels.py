@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from relogement.web.parsing import DOMAIN_FIELDS, FIELD_LABELS, field_error
+from relogement.web.field_labels import DOMAIN_FIELDS, FIELD_LABELS, field_error
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "web" / "templates"
 

@@ -10,7 +10,8 @@ from flask import flash, redirect, render_template
 from relogement.platform.errors import DomainError, InvalidValue
 from relogement.web.context import forbid_in_past
 from relogement.web.errors import status_for
-from relogement.web.parsing import DOMAIN_FIELDS, FormErrors
+from relogement.web.field_labels import DOMAIN_FIELDS
+from relogement.web.parsing import FormErrors
 
 
 def run_form(

@@ -16,12 +16,11 @@ from uuid import UUID
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from relogement.platform import privacy
 from relogement.projections import queries as q
-from relogement.projections.machinery import as_of, journal
-from relogement.projections.read_models import households as rm_households
+from relogement.projections.queries import journal as journal_queries
+from relogement.projections.views import Page
 from relogement.web.accounts import MIN_PASSWORD_LENGTH, ROLES, AccountError
 from relogement.web.blueprints._common import run_form
 from relogement.web.context import (
@@ -35,7 +34,6 @@ from relogement.web.context import (
     viewpoint,
 )
 from relogement.web.parsing import FormErrors, Reader
-from relogement.web.readmodels import ERASED_TOPIC, Page
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -146,21 +144,9 @@ def households_due(at: datetime, months: int) -> list[privacy.DueHousehold]:
     of the whole log: one query, whatever the length of the history (a test checks
     both give the same list).
     """
-    c = rm_households.c
-    with q.connect(readmodels().db) as conn:
-        rows = conn.execute(
-            select(c.household_id, c.reference, c.status, c.move_in_date, c.departed_at).where(
-                as_of(rm_households, None), c.status.in_(["reloge", "sorti"])
-            )
-        ).mappings().all()
-        erased = set(
-            conn.execute(select(journal.c.originator_id).where(journal.c.topic == ERASED_TOPIC)).scalars()
-        )
     today = at.astimezone(UTC).date()
     due = []
-    for r in rows:
-        if r["household_id"] in erased:
-            continue
+    for r in journal_queries.ended_households_not_erased(readmodels().db):
         if r["status"] == "reloge" and r["move_in_date"] is not None:
             ended_on: date = r["move_in_date"]
             how = "relogé"
@@ -177,11 +163,7 @@ def households_due(at: datetime, months: int) -> list[privacy.DueHousehold]:
 
 def erased_households(limit: int = 50) -> list[dict]:
     """The last erasures: when, by whom (the facts stay in the log, without identity)."""
-    with q.connect(readmodels().db) as conn:
-        rows = q._rows(
-            conn,
-            select(journal).where(journal.c.topic == ERASED_TOPIC).order_by(journal.c.position.desc()).limit(limit),
-        )
+    rows = journal_queries.last_erasures(readmodels().db, limit)
     refs = readmodels().household_references_by_id(UUID(hex=r["originator_id"]) for r in rows)
     return [
         {

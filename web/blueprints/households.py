@@ -21,7 +21,9 @@ from relogement.web.context import (
     viewpoint,
 )
 from relogement.web.context import household as household_view
-from relogement.web.parsing import Reader, read_personal, read_situation, read_wishes
+from relogement.web.form_values import read_personal, read_situation, read_wishes
+from relogement.web.parsing import Reader
+from relogement.web.policy import project_resource
 
 bp = Blueprint("households", __name__, url_prefix="/menages")
 
@@ -36,7 +38,7 @@ ENDED = ("Relogé", "Sorti du dispositif")
 
 def visible_projects(action: str = "household.view"):
     position = viewpoint().position
-    return [p for p in readmodels().projects(position) if can(action, p.resource())]
+    return [p for p in readmodels().projects(position) if can(action, project_resource(p))]
 
 
 @bp.route("")
@@ -63,7 +65,7 @@ def index():
             project_ids=[p.id for p in shown], status=status or None,
             reference=search, name_matches=names, page=page,
         )
-    can_register = any(can("household.register", p.resource()) for p in projects)
+    can_register = any(can("household.register", project_resource(p)) for p in projects)
     context = {
         "search_names": me is not None and _may_identify_some(projects, me.org),
         "page": result,
@@ -88,7 +90,7 @@ def _may_identify_some(projects, org) -> bool:
     from dataclasses import replace
 
     for project in projects:
-        own = replace(project.resource(), household_bailleur=org, household_officer=org)
+        own = replace(project_resource(project), household_bailleur=org, household_officer=org)
         if can("household.identity", own):
             return True
     return False
@@ -135,7 +137,7 @@ def _offers_for(household):
 @bp.route("/nouveau", methods=["GET", "POST"])
 @login_required
 def register():
-    projects = [p for p in readmodels().projects() if can("household.register", p.resource())]
+    projects = [p for p in readmodels().projects() if can("household.register", project_resource(p))]
     if not projects:
         abort(403, description="Seuls les chargés de relogement d'un bailleur ou de la MOUS inscrivent des ménages.")
     project = projects[0]

@@ -7,6 +7,7 @@ from flask_login import login_required
 
 from relogement.web.context import actor, can, forbid_in_past, principal, readmodels, relocation
 from relogement.web.importer import KINDS, Importer, template_csv, template_xlsx
+from relogement.web.policy import project_resource
 
 bp = Blueprint("imports", __name__, url_prefix="/import")
 
@@ -15,7 +16,7 @@ LABELS = {"menages": "ménages à reloger", "offres": "offres de logement"}
 
 
 def _projects(kind: str):
-    return [p for p in readmodels().projects() if can(ACTIONS[kind], p.resource())]
+    return [p for p in readmodels().projects() if can(ACTIONS[kind], project_resource(p))]
 
 
 @bp.route("")

@@ -37,6 +37,7 @@ from relogement.web.context import (
     viewpoint,
 )
 from relogement.web.parsing import Reader, parse_date
+from relogement.web.policy import project_resource
 
 bp = Blueprint("main", __name__)
 
@@ -69,7 +70,7 @@ def home():
 def report_project(r: Reader):
     """The project a report page is about: ``?projet=`` among those the user may read."""
     vp = viewpoint()
-    projects = [p for p in readmodels().projects(vp.position) if can("report.view", p.resource())]
+    projects = [p for p in readmodels().projects(vp.position) if can("report.view", project_resource(p))]
     if not projects:
         if readmodels().projects(vp.position):
             abort(403, description="Votre organisation n'est partenaire d'aucun projet.")
@@ -98,7 +99,7 @@ def _state(position: int | None) -> dict:
 def dashboard():
     r = Reader(request.args)
     project, projects = report_project(r)
-    require("report.view", project.resource())
+    require("report.view", project_resource(project))
     if r.errors:
         abort(400, description="Paramètre invalide : " + " ".join(r.errors.values()))
     vp = viewpoint()
@@ -140,7 +141,7 @@ def dashboard():
 def reste_a_vivre():
     r = Reader(request.args)
     project, projects = report_project(r)
-    require("report.view", project.resource())
+    require("report.view", project_resource(project))
     convention = r.choice(
         "convention", CONVENTIONS, required=False,
         default=_project_convention(project),
@@ -176,7 +177,7 @@ def reste_a_vivre():
         rows = [x for x in rows if x["reference"] in wanted]
     elif liste == "reloges":
         rows = [x for x in rows if x["status"] == "reloge"]
-    from relogement.web.readmodels import Page
+    from relogement.projections.views import Page
 
     total = len(rows)
     pages = max(1, -(-total // RAV_PAGE))
@@ -218,7 +219,7 @@ def _report_params(project, r: Reader):
 def semestrial_report():
     r = Reader(request.args)
     project, projects = report_project(r)
-    require("report.view", project.resource())
+    require("report.view", project_resource(project))
     parsed, quartier, convention, choices, quartiers = _report_params(project, r)
     vp = viewpoint()
     context = {
@@ -267,7 +268,7 @@ def semestrial_report_file(fmt: str):
         abort(404)
     r = Reader(request.args)
     project, _ = report_project(r)
-    require("report.view", project.resource())
+    require("report.view", project_resource(project))
     parsed, quartier, convention, choices, _ = _report_params(project, r)
     if r.errors or parsed is None:
         abort(400, description="Paramètres du rapport invalides : " + " ".join(r.errors.values()))
@@ -369,7 +370,7 @@ def _any_project_resource():
     p = principal()
     for project in readmodels().projects():
         if p and p.org in project.partners:
-            return project.resource()
+            return project_resource(project)
     return Resource()
 
 

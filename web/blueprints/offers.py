@@ -17,8 +17,9 @@ from relogement.web.context import (
     require,
     viewpoint,
 )
-from relogement.web.parsing import Reader, read_offer
-from relogement.web.policy import Resource
+from relogement.web.form_values import read_offer
+from relogement.web.parsing import Reader
+from relogement.web.policy import Resource, project_resource
 
 bp = Blueprint("offers", __name__, url_prefix="/offres")
 
@@ -53,7 +54,7 @@ def board():
     r = Reader(request.args)
     page_number = r.integer("page", default=1, low=1, high=1_000_000)
     errors.update(r.errors)
-    projects = [p for p in readmodels().projects(vp.position) if can("offer.view", p.resource())]
+    projects = [p for p in readmodels().projects(vp.position) if can("offer.view", project_resource(p))]
     shown = chosen_projects(r, projects)
     errors.update(r.errors)
     page = None
@@ -91,11 +92,11 @@ def board():
 
 
 def _publishable_projects():
-    return [p for p in readmodels().projects() if can("offer.publish", p.resource())]
+    return [p for p in readmodels().projects() if can("offer.publish", project_resource(p))]
 
 
 def _project_from_form(action: str):
-    projects = [p for p in readmodels().projects() if can(action, p.resource())]
+    projects = [p for p in readmodels().projects() if can(action, project_resource(p))]
     if not projects:
         abort(403, description="Votre rôle ou votre organisation ne permet pas cette action.")
     chosen = request.form.get("projet") or request.args.get("projet")

@@ -12,15 +12,15 @@ from relogement.platform.errors import DomainError, InvalidValue
 from relogement.platform.organisation import ORGANISATION_KINDS
 from relogement.web.blueprints._common import run_form
 from relogement.web.context import actor, can, parse_id, readmodels, relocation, require, viewpoint
-from relogement.web.parsing import (
+from relogement.web.form_values import (
     OPERATION_KINDS,
     RAV_CONVENTIONS,
-    FormErrors,
-    Reader,
     read_operations,
     read_quartiers,
     read_settings,
 )
+from relogement.web.parsing import FormErrors, Reader
+from relogement.web.policy import project_resource
 
 bp = Blueprint("projects", __name__, url_prefix="/projets")
 
@@ -41,7 +41,7 @@ def _settings_form(settings: dict) -> dict:
 @login_required
 def index():
     vp = viewpoint()
-    projects = [p for p in readmodels().projects(vp.position) if can("project.view", p.resource())]
+    projects = [p for p in readmodels().projects(vp.position) if can("project.view", project_resource(p))]
     return render_template(
         "projects/index.html", projects=projects, may_create=vp.live and can("project.create"),
     )
@@ -51,7 +51,7 @@ def _project(project_id: str):
     project = readmodels().project(parse_id(project_id), viewpoint().position)
     if project is None:
         abort(404, description="Projet introuvable.")
-    require("project.view", project.resource())
+    require("project.view", project_resource(project))
     return project
 
 
@@ -59,7 +59,7 @@ def _detail_context(project) -> dict:  # noqa: ANN001
     orgs = readmodels().organisations(viewpoint().position)
     partners = [o for o in orgs if o.id in project.partners]
     candidates = [o for o in orgs if o.id not in project.partners and o.kind != "audit"]
-    manage = viewpoint().live and can("project.manage", project.resource())
+    manage = viewpoint().live and can("project.manage", project_resource(project))
     return {
         "project": project, "partners": partners, "candidates": candidates, "manage": manage,
         "kinds": ORGANISATION_KINDS, "operation_kinds": OPERATION_KINDS, "conventions": RAV_CONVENTIONS,
@@ -111,7 +111,7 @@ def create():
 
 def _managed(project_id: str):
     project = _project(project_id)
-    require("project.manage", project.resource())
+    require("project.manage", project_resource(project))
     return project
 
 

@@ -22,6 +22,7 @@ from relogement.web.context import (
 )
 from relogement.web.context import household as household_view
 from relogement.web.parsing import Reader
+from relogement.web.policy import objection_resource, project_resource
 
 bp = Blueprint("proposals", __name__, url_prefix="/propositions")
 
@@ -38,7 +39,7 @@ def index():
         "etat", {"en_cours": "", "terminees": "", "toutes": ""}, required=False, default="en_cours"
     )
     number = r.integer("page", default=1, low=1, high=1_000_000)
-    projects = [p for p in readmodels().projects(vp.position) if can("proposal.view", p.resource())]
+    projects = [p for p in readmodels().projects(vp.position) if can("proposal.view", project_resource(p))]
     shown = chosen_projects(r, projects)
     page = None
     if not r.errors:
@@ -73,6 +74,7 @@ def _context(proposal) -> dict:
         "errors": {},
         "action": "",
         "now": viewpoint().at,
+        "objection_resource": objection_resource,
     }
 
 
@@ -158,7 +160,7 @@ def lift(proposal_id: str, objection_id: str):
 
     def resource(p):
         # Only the objection's author lifts it.
-        return p.objection_resource(_objection(p, objection_id))
+        return objection_resource(p, _objection(p, objection_id))
 
     return _act(proposal_id, "objection.lift", command, "Opposition levée.", resource)
 

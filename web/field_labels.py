@@ -1,0 +1,174 @@
+"""The French names of form fields, and errors as a form's summary lists them.
+
+``FIELD_LABELS`` names every field of the forms and imports; ``DOMAIN_FIELDS`` says which
+form field a domain ``InvalidValue`` is about (domain names → form names).
+"""
+
+from __future__ import annotations
+
+DOMAIN_FIELDS = {
+    "typology": "typologie",
+    "surface_m2": "surface",
+    "rent_cents": "loyer",
+    "charges_cents": "charges",
+    "annex_rent_cents": "annexes",
+    "financing": "financement",
+    "construction_year": "annee",
+    "floor": "etage",
+    "ages": "ages",
+    "resources_cents": "ressources",
+    "apl_cents": "apl",
+    "apl_after_cents": "apl_estimee",
+    "income_quartile": "quartile",
+    "name": "nom",
+    "phone": "telephone",
+    "communes": "souhait_communes",
+    "accepted_on": "date_acceptation",
+    "decided_on": "date_caleol",
+    "signed_on": "date_signature",
+    "move_in_date": "date_entree",
+    "visited_on": "date_visite",
+    "measured_on": "date_mesure",
+    "available_until": "disponible_jusqu_au",
+    "objection_window_hours": "delai_heures",
+    "max_proposals": "offres_max",
+    "rav_convention": "convention_rav",
+    "rav_threshold": "seuil_rav",
+    "code": "code_projet",
+    "operations": "operations",
+    "quartiers": "quartiers",
+    "reason": "motif_sortie",
+}
+
+
+# The French label of every form field (the one its form shows, without units or help),
+# so that an error listed away from its field (the form's error summary) names it.
+# One place for every form: a test checks every field of every template has one.
+FIELD_LABELS = {
+    # dwellings (offers, situations, leases)
+    "typologie": "Typologie",
+    "surface": "Surface habitable",
+    "loyer": "Loyer principal",
+    "charges": "Charges récupérables",
+    "annexes": "Loyers annexes",
+    "commune": "Commune",
+    "quartier": "Quartier",
+    "adresse": "Adresse",
+    "qpv": "En QPV",
+    "financement": "Financement",
+    "annee": "Année de construction ou de livraison",
+    "individuel": "Maison individuelle",
+    "etage": "Étage",
+    "ascenseur": "Ascenseur",
+    "accessible": "Accessible aux personnes à mobilité réduite",
+    "reservataire": "Réservataire",
+    "projet": "Projet",
+    "motif": "Motif du retrait",
+    # households: file, identity, situation, wishes
+    "operation": "Opération",
+    "bailleur": "Bailleur",
+    "reference": "Référence",
+    "nom": "Nom du ménage",
+    "telephone": "Téléphone",
+    "email": "Courriel",
+    "adresse_actuelle": "Adresse actuelle",
+    "contraintes": "Contraintes",
+    "notes": "Notes de suivi",
+    "ages": "Âges des occupants",
+    "ressources": "Ressources mensuelles",
+    "apl": "Aide au logement",
+    "quartile": "Quartile de revenus",
+    "souhait_communes": "Communes souhaitées",
+    "souhait_typologies": "Typologies souhaitées",
+    "souhait_individuel": "Type de logement",
+    "souhait_etage_max": "Étage maximum",
+    "souhait_ascenseur": "Ascenseur nécessaire",
+    "souhait_accessible": "Logement accessible nécessaire",
+    "droit_au_retour": "Droit au retour",
+    # visits, proposals, commission, lease, follow-up, departure
+    "offre": "Logement",
+    "menage": "Ménage",
+    "date_visite": "Date de la visite",
+    "compte_rendu": "Compte rendu",
+    "apl_estimee": "Aide au logement estimée dans le nouveau logement",
+    "motif_opposition": "Motif de l'opposition",
+    "commentaire": "Commentaire",
+    "decision": "Décision",
+    "motif_refus": "Motif du refus",
+    "precision_refus": "Précision sur le refus",
+    "decision_caleol": "Décision de la commission",
+    "date_caleol": "Date de la commission",
+    "commentaire_caleol": "Commentaire de la commission",
+    "date_acceptation": "Date de l'acceptation",
+    "motif_retrait": "Motif du retrait",
+    "date_signature": "Date de signature",
+    "date_entree": "Entrée dans les lieux",
+    "loyer_bail": "Loyer principal du bail",
+    "charges_bail": "Charges du bail",
+    "annexes_bail": "Loyers annexes du bail",
+    "apl_bail": "Aide au logement du bail",
+    "date_mesure": "Date de la mesure",
+    "disponible_jusqu_au": "Réservée au relogement jusqu'au",
+    "motif_sortie": "Motif de sortie",
+    "precision_sortie": "Précision sur la sortie",
+    # administration
+    "identifiant": "Identifiant",
+    "mot_de_passe": "Mot de passe",
+    "nom_affiche": "Nom affiché",
+    "organisation": "Organisation",
+    "role": "Rôle",
+    "motif_effacement": "Motif de l'effacement",
+    "precision": "Précision",
+    "confirmation": "Confirmation",
+    "utilisateur": "Utilisateur",
+    "nom_organisation": "Nom de l'organisation",
+    "code_organisation": "Code de l'organisation",
+    "type_organisation": "Type d'organisation",
+    # projects
+    "nom_projet": "Nom du projet",
+    "code_projet": "Code du projet",
+    "quartiers": "Quartiers",
+    "operations": "Opérations",
+    "partenaire": "Partenaire",
+    "nouveaux_quartiers": "Nouveaux quartiers",
+    "nouvelles_operations": "Nouvelles opérations",
+    "delai_heures": "Délai d'opposition",
+    "jours_ouvres": "Délai en jours ouvrés",
+    "offres_max": "Nombre légal d'offres",
+    "convention_rav": "Convention de reste-à-vivre",
+    "seuil_rav": "Seuil de fragilité",
+    "du": "Du",
+    "au": "Au",
+    "heure": "Heure",
+    # lists, filters, reports, imports
+    "recherche": "Recherche",
+    "statut": "État",
+    "etat": "Propositions",
+    "loyer_max": "Loyer maximum",
+    "afficher": "Afficher",
+    "semestre": "Semestre",
+    "convention": "Calcul du reste-à-vivre",
+    "seuil": "Seuil de fragilité",
+    "baisse": "Forte baisse",
+    "liste": "Ménages",
+    "fichier": "Fichier",
+    "page": "Page",
+}
+
+
+def field_label(name: str) -> str:
+    """The French label of a form field (its name if it has none)."""
+    return FIELD_LABELS.get(name, name)
+
+
+def field_error(name: str, message: str) -> str:
+    """An error as the form's summary lists it: "Loyer principal : ce champ est obligatoire."
+
+    The message's first letter is lowered, unless it starts an acronym ("APL …").
+    """
+    label = FIELD_LABELS.get(name)
+    if not label or not message:
+        return message
+    if not message[1:2].isupper():
+        message = message[0].lower() + message[1:]
+    return f"{label} : {message}"
