@@ -18,10 +18,10 @@ import anru_scenario
 import pytest
 from openpyxl import load_workbook
 
-from relogement.simulation import sample
 from relogement.platform.values import PersonalData
 from relogement.projections import anru_export, build_runner
 from relogement.projections import rapport_semestriel as rs
+from relogement.simulation import sample
 from relogement.web.importer import template_csv, template_xlsx
 
 PAYLOADS = ('=HYPERLINK("http://evil.example/?r","ref")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1")
