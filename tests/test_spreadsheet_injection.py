@@ -25,6 +25,10 @@ from relogement.simulation import sample
 from relogement.web.importer import template_csv, template_xlsx
 
 PAYLOADS = ('=HYPERLINK("http://evil.example/?r","ref")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1")
+# Tab and CR cannot be typed into these fields (values.check_text refuses control
+# characters at every entry: tests/test_control_characters.py); the helpers still
+# neutralise them (test_the_helpers_on_every_payload) for stores written before that rule.
+TYPED = tuple(p for p in PAYLOADS if p.isprintable())
 NUMBER = re.compile(r"-?\d+(,\d+)?")
 
 
@@ -36,14 +40,14 @@ def story(app, clock, tmp_path):
     w, _, _ = anru_scenario.build(app, clock)
     base = sample.situation()
     households = []
-    for index, payload in enumerate(PAYLOADS):
+    for index, payload in enumerate(TYPED):
         situation = replace(base, dwelling=replace(base.dwelling, commune=payload))
         households.append(app.register_household(
             w.project_id, "DEM-FAU-1", w.orgs["LMH"], situation, PersonalData(name="Famille Piège"),
             w.actor("LMH"), reference=payload if payload.strip() == payload else f"{payload}{index}",
         ))
     offer = app.publish_offer(
-        w.project_id, sample.dwelling(commune="\r=1", quartier="\t=1"), w.actor("VCL"), reference="@SUM(A1)",
+        w.project_id, sample.dwelling(commune="-2+3", quartier="+1+1"), w.actor("VCL"), reference="@SUM(A1)",
     )
     proposal = app.make_proposal(households[0], offer, 20_000, w.actor("LMH"))
     clock.advance(hours=49)
@@ -86,7 +90,7 @@ def test_the_semestrial_report_xlsx_keeps_payloads_as_text(story):
     cells = _check_xlsx(rs.render_xlsx(report))
     texts = _texts(cells)
     # "Dossiers ouverts" (open cases, by reference) and "Relogements" (commune d'accueil).
-    for payload in ('=HYPERLINK("http://evil.example/?r","ref")', "+1+1", "-2+3", "@SUM(A1)", "\r=1"):
+    for payload in ('=HYPERLINK("http://evil.example/?r","ref")', "+1+1", "-2+3", "@SUM(A1)"):
         assert _stored(payload) & texts, payload
     assert any(c.data_type == "n" and isinstance(c.value, float) for c in cells)  # numbers stay numbers
 
@@ -96,7 +100,7 @@ def test_the_anru_xlsx_keeps_payloads_as_text(story):
     data = anru_export.anru_data(runner.engine, w.project_id, reference=ref)
     cells = _check_xlsx(anru_export.anru_export(runner.engine, w.project_id, data=data))
     texts = _texts(cells)
-    for payload in PAYLOADS:
+    for payload in TYPED:
         assert _stored(payload) & texts, payload
     # Numbers stay numbers: a negative evolution is a number cell.
     assert any(c.data_type == "n" and isinstance(c.value, (int, float)) and c.value < 0 for c in cells)
@@ -111,7 +115,7 @@ def test_the_anru_csv_quotes_payloads_and_keeps_numbers(story):
         if NUMBER.fullmatch(field):
             continue  # a number, negative ones included, is written as a number
         assert field.lstrip(" ")[:1] not in ("=", "+", "-", "@", "\t", "\r"), repr(field)
-    for payload in PAYLOADS:
+    for payload in TYPED:
         assert {"'" + p for p in _stored(payload)} & set(fields), payload
     assert any(NUMBER.fullmatch(f) and f.startswith("-") for f in fields)
 
