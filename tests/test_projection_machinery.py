@@ -10,13 +10,13 @@ from sqlalchemy import BigInteger, Column, Integer, String, Table, select
 from relogement.projections.lag import ProjectionFailed
 from relogement.projections.machinery import (
     FOREVER,
-    ProjectionRunner,
     as_of,
     journal,
     metadata,
     put_version,
     table_snapshot,
 )
+from relogement.projections.runner import ProjectionRunner
 from relogement.simulation import sample
 
 counts = Table(
@@ -246,7 +246,7 @@ def test_read_models_of_another_definition_are_replayed_not_reused(app, clock):
 def test_schema_digest_follows_the_tables_definition(app):
     from sqlalchemy import Column, Integer, MetaData, Table
 
-    from relogement.projections.machinery import ProjectionRunner
+    from relogement.projections.runner import ProjectionRunner
 
     class Shaped:
         def __init__(self, table):
