@@ -7,7 +7,8 @@ Entry points:
   by other processes; ``runner.rebuild()`` replays everything.
 - :mod:`relogement.projections.queries`: the functions the web layer reads with
   (offers, households, proposals, objections, identity, timeline, positions).
-- :mod:`relogement.projections.read_models`: the tables and their projector.
+- :mod:`relogement.projections.read_models`: the tables; :mod:`relogement.projections.operational`:
+  their projector.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ RUNNER_NAME = "read_models"
 def projectors() -> list[Any]:
     """Fresh instances of every projector owned by the read models."""
     from relogement.projections import deadlines, notices
-    from relogement.projections.read_models import OperationalProjector
+    from relogement.projections.operational import OperationalProjector
 
     return [OperationalProjector(), *(cls() for cls in deadlines.PROJECTORS + notices.PROJECTORS)]
 
