@@ -336,6 +336,7 @@ def test_a_large_batch_loads_the_rows_it_touches_at_once(app, clock, monkeypatch
     from sqlalchemy import event
 
     from relogement.projections import build_runner, read_models
+    from relogement.projections.operational import OperationalProjector, base
 
     world, _ = _scenario(app, clock)
     # Households registered early, offered much later: their rows come from older batches.
@@ -351,9 +352,9 @@ def test_a_large_batch_loads_the_rows_it_touches_at_once(app, clock, monkeypatch
         expected = table_snapshot(reference.engine, read_models.VERSIONED_TABLES)
     finally:
         reference.close()
-    monkeypatch.setattr(read_models, "PREFETCH_MIN_EVENTS", 1 if prefetch else 10**9)
+    monkeypatch.setattr(base, "PREFETCH_MIN_EVENTS", 1 if prefetch else 10**9)
     runner = build_runner(app, batch_size=6)
-    operational = next(p for p in runner.projectors if isinstance(p, read_models.OperationalProjector))
+    operational = next(p for p in runner.projectors if isinstance(p, OperationalProjector))
     runner.rebuild_batch_size = 6
     operational.writer.max_rows = 1  # nothing survives from one batch to the next
     lookups: list[str] = []
