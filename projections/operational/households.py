@@ -8,10 +8,10 @@ from uuid import UUID
 
 from relogement.projections.operational.base import Handlers
 from relogement.projections.operational.rows import (
-    _composition,
-    _situation_row,
-    _utc,
+    composition,
     jsonable,
+    situation_row,
+    utc,
 )
 from relogement.projections.read_models import (
     A_RELOGER,
@@ -29,7 +29,7 @@ class HouseholdHandlers(Handlers):
     def _household_registered(self, e: Any) -> None:
         project = self._get("rm_projects", e.project_id)
         max_proposals = int((project or {}).get("settings", {}).get("max_proposals", 3))
-        at = _utc(e.timestamp)
+        at = utc(e.timestamp)
         self._put(
             "rm_households",
             e.originator_id,
@@ -40,7 +40,7 @@ class HouseholdHandlers(Handlers):
                 "quartier": e.quartier,
                 "bailleur_org": e.bailleur_org.hex,
                 "officer_org": e.officer_org.hex,
-                **_composition(e.situation),
+                **composition(e.situation),
                 "wishes": jsonable(e.wishes),
                 "right_to_return": bool(e.wishes.get("right_to_return", False)),
                 "status": A_RELOGER,
@@ -58,7 +58,7 @@ class HouseholdHandlers(Handlers):
         self._put(
             "rm_household_situation",
             e.originator_id,
-            {"project_id": e.project_id.hex, **_situation_row(e.situation, at)},
+            {"project_id": e.project_id.hex, **situation_row(e.situation, at)},
         )
         self._write_identity(
             e.originator_id,
@@ -97,12 +97,12 @@ class HouseholdHandlers(Handlers):
             )
 
     def _situation_updated(self, e: Any) -> None:
-        at = _utc(e.timestamp)
-        self._put("rm_households", e.originator_id, _composition(e.situation))
-        self._put("rm_household_situation", e.originator_id, _situation_row(e.situation, at))
+        at = utc(e.timestamp)
+        self._put("rm_households", e.originator_id, composition(e.situation))
+        self._put("rm_household_situation", e.originator_id, situation_row(e.situation, at))
 
     def _personal_updated(self, e: Any) -> None:
-        self._write_identity(e.originator_id, e.personal, _utc(e.timestamp))
+        self._write_identity(e.originator_id, e.personal, utc(e.timestamp))
 
     def _household_erased(self, e: Any) -> None:
         # Erasure (RGPD): the read model forgets the identity; the fact stays in the journal.
@@ -139,7 +139,7 @@ class HouseholdHandlers(Handlers):
             e.originator_id,
             {
                 "status": RELOGE,
-                "relocated_at": _utc(e.timestamp),
+                "relocated_at": utc(e.timestamp),
                 "relocated_proposal_id": e.proposal_id.hex,
                 "relocated_offer_id": e.offer_id.hex,
                 "move_in_date": e.move_in_date,
@@ -150,7 +150,7 @@ class HouseholdHandlers(Handlers):
         self._put(
             "rm_households",
             e.originator_id,
-            {"status": SORTI, "departed_at": _utc(e.timestamp), "departure_reason": e.reason},
+            {"status": SORTI, "departed_at": utc(e.timestamp), "departure_reason": e.reason},
         )
 
     def _follow_up_recorded(self, e: Any) -> None:
@@ -166,7 +166,7 @@ class HouseholdHandlers(Handlers):
                 "household_id": e.originator_id.hex,
                 "project_id": household["project_id"],
                 "measured_on": e.measured_on,
-                "recorded_at": _utc(e.timestamp),
+                "recorded_at": utc(e.timestamp),
                 "indicators": jsonable(e.indicators),
             },
         )

@@ -6,7 +6,7 @@ from typing import Any
 
 from relogement.projections.operational.base import Handlers
 from relogement.projections.operational.rows import (
-    _utc,
+    utc,
 )
 
 
@@ -46,8 +46,8 @@ class OfferHandlers(Handlers):
                 "status": "publiee",
                 "live_proposal_id": None,
                 "household_id": None,
-                "published_at": _utc(e.timestamp),
-                "updated_at": _utc(e.timestamp),
+                "published_at": utc(e.timestamp),
+                "updated_at": utc(e.timestamp),
                 "withdrawn_reason": None,
                 "proposals_count": 0,
                 "available_until": e.available_until,
@@ -59,7 +59,7 @@ class OfferHandlers(Handlers):
             "rm_offers",
             e.originator_id,
             {
-                **self._dwelling(e.dwelling), "reservataire": e.reservataire, "updated_at": _utc(e.timestamp),
+                **self._dwelling(e.dwelling), "reservataire": e.reservataire, "updated_at": utc(e.timestamp),
                 "available_until": e.available_until,
             },
         )
@@ -68,7 +68,7 @@ class OfferHandlers(Handlers):
         self._put(
             "rm_offers",
             e.originator_id,
-            {"status": "retiree", "withdrawn_reason": e.reason, "updated_at": _utc(e.timestamp)},
+            {"status": "retiree", "withdrawn_reason": e.reason, "updated_at": utc(e.timestamp)},
         )
 
     def _offer_proposed(self, e: Any) -> None:
@@ -82,7 +82,7 @@ class OfferHandlers(Handlers):
                 "live_proposal_id": e.proposal_id.hex,
                 "household_id": e.household_id.hex,
                 "proposals_count": offer["proposals_count"] + 1,
-                "updated_at": _utc(e.timestamp),
+                "updated_at": utc(e.timestamp),
             },
         )
 
@@ -94,7 +94,7 @@ class OfferHandlers(Handlers):
                 "status": "publiee",
                 "live_proposal_id": None,
                 "household_id": None,
-                "updated_at": _utc(e.timestamp),
+                "updated_at": utc(e.timestamp),
             },
         )
 
@@ -106,6 +106,6 @@ class OfferHandlers(Handlers):
                 "status": "louee",
                 "live_proposal_id": None,
                 "household_id": e.household_id.hex,
-                "updated_at": _utc(e.timestamp),
+                "updated_at": utc(e.timestamp),
             },
         )

@@ -6,8 +6,8 @@ from typing import Any
 
 from relogement.projections.operational.base import Handlers
 from relogement.projections.operational.rows import (
-    _utc,
     jsonable,
+    utc,
 )
 
 
@@ -29,7 +29,7 @@ class ProjectHandlers(Handlers):
                 "operations": jsonable(e.operations),
                 "settings": jsonable(e.settings),
                 "partners": [{"org_id": e.pilot_org.hex, "role": "pilote"}],
-                "created_at": _utc(e.timestamp),
+                "created_at": utc(e.timestamp),
             },
         )
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from relogement.projections.operational.base import Handlers
 from relogement.projections.operational.rows import (
-    _utc,
     jsonable,
+    utc,
 )
 
 
@@ -41,8 +41,8 @@ class ProposalHandlers(Handlers):
                 "last_allowed": e.rank == e.max_proposals,
                 "beyond_legal_count": e.rank > e.max_proposals,
                 "window_hours": e.window_hours,
-                "objection_deadline": _utc(e.objection_deadline),
-                "made_at": _utc(e.timestamp),
+                "objection_deadline": utc(e.objection_deadline),
+                "made_at": utc(e.timestamp),
                 "status": "en_cours",
                 "live": True,
                 "accepted": False,
@@ -63,7 +63,7 @@ class ProposalHandlers(Handlers):
         self._put(
             "rm_proposals",
             e.originator_id,
-            {**values, "status": status, "live": False, "closed_at": _utc(e.timestamp)},
+            {**values, "status": status, "live": False, "closed_at": utc(e.timestamp)},
         )
         if was_live:
             self._set_live_count(proposal["household_id"], -1)
@@ -82,7 +82,7 @@ class ProposalHandlers(Handlers):
                 "by_user": e.by_user,
                 "motive": e.motive,
                 "status": "ouverte",
-                "raised_at": _utc(e.timestamp),
+                "raised_at": utc(e.timestamp),
             },
         )
         self._put(
@@ -100,7 +100,7 @@ class ProposalHandlers(Handlers):
             e.objection_id,
             {
                 "status": status,
-                "closed_at": _utc(e.timestamp),
+                "closed_at": utc(e.timestamp),
                 "closed_by_org": e.by_org.hex,
                 "comment": e.comment,
             },

@@ -39,15 +39,15 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def _hex(value: UUID | None) -> str | None:
+def hex_or_none(value: UUID | None) -> str | None:
     return None if value is None else value.hex
 
 
-def _utc(value: datetime) -> datetime:
+def utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-def _before_measure(situation: dict) -> dict:
+def before_measure(situation: dict) -> dict:
     dwelling = situation["dwelling"]
     measure = formulas.Measure(
         resources_cents=situation["resources_cents"],
@@ -62,7 +62,7 @@ def _before_measure(situation: dict) -> dict:
     return jsonable(measure.to_dict())
 
 
-def _composition(situation: dict) -> dict:
+def composition(situation: dict) -> dict:
     ages = list(situation["ages"])
     adults = sum(1 for a in ages if a >= 18)
     dwelling = situation["dwelling"]
@@ -81,7 +81,7 @@ def _composition(situation: dict) -> dict:
     }
 
 
-def _situation_row(situation: dict, at: datetime) -> dict:
+def situation_row(situation: dict, at: datetime) -> dict:
     dwelling = situation["dwelling"]
     return {
         "ages": list(situation["ages"]),
@@ -91,6 +91,6 @@ def _situation_row(situation: dict, at: datetime) -> dict:
         "annex_rent_cents": dwelling.get("annex_rent_cents", 0),
         "charges_cents": dwelling["charges_cents"],
         "income_quartile": situation.get("income_quartile"),
-        "before": _before_measure(situation),
+        "before": before_measure(situation),
         "updated_at": at,
     }
