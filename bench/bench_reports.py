@@ -7,7 +7,7 @@ Brings the read models up to the store first (catch-up, not timed), then times, 
 the read models (projections/), for the programme's project:
 
 - the live dashboard (``dashboard.dashboard``) and the dashboard as of an instant;
-- the semestrial report: figures (``rapport_semestriel.build``), HTML, PDF (WeasyPrint),
+- the semestrial report: figures (``semester_report.build``), HTML, PDF (WeasyPrint),
   XLSX (openpyxl), each from the same figures;
 - the ANRU export: data (``anru_export.anru_data``), XLSX and CSV.
 
@@ -32,7 +32,8 @@ from common import write_results  # noqa: E402
 from relogement.platform.application import RelocationApp  # noqa: E402
 from relogement.projections import anru_export, build_runner, dashboard  # noqa: E402
 from relogement.projections import queries as q  # noqa: E402
-from relogement.projections import rapport_semestriel as rs  # noqa: E402
+from relogement.projections import report_output as ro  # noqa: E402
+from relogement.projections import semester_report as rs  # noqa: E402
 
 
 def measure(fn, repeat: int) -> tuple[dict, object]:  # noqa: ANN001
@@ -83,11 +84,11 @@ def main() -> None:
         instant = datetime(args.year, 6 if args.half == 1 else 12, 1, 12, tzinfo=UTC)
         run("dashboard (as of an instant)", lambda: dashboard.dashboard_at(db, project_id, instant))
         report = run("semestrial report: figures", lambda: rs.build(db, project_id, args.year, args.half))
-        run("semestrial report: HTML", lambda: rs.render_html(report))
+        run("semestrial report: HTML", lambda: ro.render_html(report))
         run("semestrial report: figures + HTML",
-            lambda: rs.render_html(rs.build(db, project_id, args.year, args.half)))
-        run("semestrial report: PDF", lambda: rs.render_pdf(report))
-        run("semestrial report: XLSX", lambda: rs.render_xlsx(report))
+            lambda: ro.render_html(rs.build(db, project_id, args.year, args.half)))
+        run("semestrial report: PDF", lambda: ro.render_pdf(report))
+        run("semestrial report: XLSX", lambda: ro.render_xlsx(report))
         data = run("ANRU export: data", lambda: anru_export.anru_data(db, project_id))
         run("ANRU export: XLSX", lambda: anru_export.anru_export(db, project_id, data=data))
         run("ANRU export: CSV", lambda: anru_export.anru_csv(db, project_id, data=data))

@@ -38,8 +38,9 @@ from typing import Any
 from relogement.events.base import Clock, utc_now
 from relogement.platform.application import SYSTEM, RelocationApp
 from relogement.platform.errors import DomainError
-from relogement.projections import deadlines, notifications
-from relogement.projections.machinery import ProjectionRunner
+from relogement.projections import deadlines
+from relogement.projections.notices import mailer
+from relogement.projections.runner import ProjectionRunner
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ class DeadlineScheduler:
         runner: ProjectionRunner | None = None,
         *,
         interval_seconds: float = DEFAULT_INTERVAL_SECONDS,
-        smtp: notifications.SmtpSettings | None = None,
+        smtp: mailer.SmtpSettings | None = None,
     ) -> None:
         self.app = app
         # Touch the event store once outside the runner's lock: on a fresh SQLite file
@@ -94,7 +95,7 @@ class DeadlineScheduler:
 
     @classmethod
     def from_env(cls, app: RelocationApp, **kwargs: Any) -> DeadlineScheduler:
-        return cls(app, smtp=notifications.SmtpSettings.from_env(), **kwargs)
+        return cls(app, smtp=mailer.SmtpSettings.from_env(), **kwargs)
 
     # -- one pass ---------------------------------------------------------------
     def tick(self) -> TickReport:
@@ -120,7 +121,7 @@ class DeadlineScheduler:
             mailed = 0
             if self.smtp is not None:
                 try:
-                    mailed = notifications.dispatch_mail(self.runner.engine, self.smtp, at)
+                    mailed = mailer.dispatch_mail(self.runner.engine, self.smtp, at)
                 except Exception:  # mail must not stop the closing of windows
                     log.exception("envoi des courriels en échec (nouvel essai au prochain passage)")
             report = TickReport(at=at, due=len(due), closed=closed, errors=errors, mailed=mailed)

@@ -1,13 +1,14 @@
 """Read models built only from events; reports and exports.
 
 Entry points:
-- :func:`build_runner` (app) → a :class:`~relogement.projections.machinery.ProjectionRunner`
+- :func:`build_runner` (app) → a :class:`~relogement.projections.runner.ProjectionRunner`
   with every read-model projector registered. Call ``runner.catch_up()`` after
   each command (same process) and ``runner.start_polling()`` for events written
   by other processes; ``runner.rebuild()`` replays everything.
 - :mod:`relogement.projections.queries`: the functions the web layer reads with
   (offers, households, proposals, objections, identity, timeline, positions).
-- :mod:`relogement.projections.read_models`: the tables and their projector.
+- :mod:`relogement.projections.read_models`: the tables; :mod:`relogement.projections.operational`:
+  their projector.
 """
 
 from __future__ import annotations
@@ -16,17 +17,17 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from relogement.projections.machinery import ProjectionRunner
+from relogement.projections.runner import ProjectionRunner
 
 RUNNER_NAME = "read_models"
 
 
 def projectors() -> list[Any]:
     """Fresh instances of every projector owned by the read models."""
-    from relogement.projections import deadlines, notifications
-    from relogement.projections.read_models import OperationalProjector
+    from relogement.projections import deadlines, notices
+    from relogement.projections.operational import OperationalProjector
 
-    return [OperationalProjector(), *(cls() for cls in deadlines.PROJECTORS + notifications.PROJECTORS)]
+    return [OperationalProjector(), *(cls() for cls in deadlines.PROJECTORS + notices.PROJECTORS)]
 
 
 def build_runner(

@@ -41,7 +41,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from relogement.platform.indicators import CONVENTION
-from relogement.projections import indemnities, reste_a_vivre
+from relogement.projections import indemnities, residual_income
 from relogement.projections import queries as q
 from relogement.projections.spreadsheet_safety import csv_text, keep_text
 
@@ -198,7 +198,7 @@ def anru_data(
         households = q.list_households(conn, project_id, bailleur=bailleur, position=position)
         proposals = q.list_proposals(conn, project_id, position=position)
         offers = {o["offer_id"]: o for o in q.list_offers(conn, project_id, position=position)}
-        measures = {r["household_id"]: r for r in reste_a_vivre.household_rows(conn, project_id, position)}
+        measures = {r["household_id"]: r for r in residual_income.household_rows(conn, project_id, position)}
     ids = {h["household_id"] for h in households}
     leases = {
         p["household_id"]: p
@@ -381,7 +381,7 @@ def anru_export(
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    from relogement.projections.rapport_semestriel import _pin_zip
+    from relogement.projections.report_output import pin_zip
 
     data = data or anru_data(db, project_id, bailleur_org, position)
     project = data["project"]
@@ -464,7 +464,7 @@ def anru_export(
     buffer = io.BytesIO()
     keep_text(wb)  # a reference or a name typed as "=…" stays text
     wb.save(buffer)
-    return _pin_zip(buffer.getvalue(), data["instant"])
+    return pin_zip(buffer.getvalue(), data["instant"])
 
 
 def position_at_end_of(db: q.Db, day: date) -> int:

@@ -46,6 +46,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from relogement.projections.summary_statistics import rate
+
 REFERENCE = Path(__file__).parent / "reference"
 CEILINGS_FILE = REFERENCE / "plafonds_loyer_apl.csv"
 SCALE_FILE = REFERENCE / "minoration_loyer.csv"
@@ -304,8 +306,6 @@ def summary(assessments: list[dict]) -> dict[str, Any]:
     ``baremes``: the scales used with the statut of their amounts ("demo" means
     demonstration values: never send those to the ANRU).
     """
-    from relogement.projections.dashboard import rate
-
     eligible = [a for a in assessments if a["statut"] == ELIGIBLE]
     per: dict[str, dict[str, int]] = {}
     for a in eligible:

@@ -1,7 +1,7 @@
 """When the read models fall behind the events: where they stopped, why, by how much.
 
 A projector that fails on an event must neither freeze the platform silently nor flood
-the log. The runner (``machinery.ProjectionRunner``) applies every event before the
+the log. The runner (``runner.ProjectionRunner``) applies every event before the
 failing one, then raises :class:`ProjectionFailed`, which names the position, the
 event's topic and the exception's class, and never the event's state (it may hold a
 household's identity: the database error's text quotes the values it refused, so the

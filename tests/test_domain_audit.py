@@ -25,8 +25,9 @@ from relogement.platform.values import PersonalData
 from relogement.projections import anru_export, indemnities
 from relogement.projections import dashboard as dash
 from relogement.projections import queries as q
-from relogement.projections import rapport_semestriel as rs
-from relogement.projections import reste_a_vivre as rav
+from relogement.projections import residual_income as rav
+from relogement.projections import semester_report as rs
+from relogement.projections import summary_statistics as stats
 from relogement.simulation import sample
 
 # Couple (40, 38), 1 500 €; current T3 62 m²: 400 + 100 − 200 = RAC 300 €.
@@ -131,11 +132,11 @@ def test_evolution_is_after_minus_before_exact_then_rounded():
 
 
 def test_rates_and_means_round_half_up():
-    assert dash.rate(1, 32) == Decimal("3.13")  # 3.125 → half-up
-    assert dash.rate(2, 3) == Decimal("66.67")  # 66.666…
-    assert dash.rate(1, 3) == Decimal("33.33")
-    assert dash.rate(0, 0) is None
-    assert dash.mean([Decimal("0.0001"), Decimal("0")]) == Decimal("0.0001")  # 0.00005 → 0.0001
+    assert stats.rate(1, 32) == Decimal("3.13")  # 3.125 → half-up
+    assert stats.rate(2, 3) == Decimal("66.67")  # 66.666…
+    assert stats.rate(1, 3) == Decimal("33.33")
+    assert stats.rate(0, 0) is None
+    assert stats.mean([Decimal("0.0001"), Decimal("0")]) == Decimal("0.0001")  # 0.00005 → 0.0001
 
 
 @pytest.mark.parametrize(
@@ -581,6 +582,6 @@ def test_means_are_of_the_exact_evolutions():
 
     a, b = record((40, 40, 10, 10, 10, 10, 10), 49_999), record((40, 40, 10, 10, 10, 10), 50_001)
     assert (a["evolution"]["rav_person_day"], b["evolution"]["rav_person_day"]) == (Decimal("0.0000"), Decimal("-0.0001"))
-    summary = dash.records_summary([a, b], "rav_person_day", dash.RAV_BINS, "€/j")
+    summary = stats.records_summary([a, b], "rav_person_day", stats.RAV_BINS, "€/j")
     assert str(summary["moyenne"]) == "0.0000"
     assert (summary["hausse"], summary["baisse"]) == (1, 1)

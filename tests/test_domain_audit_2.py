@@ -27,8 +27,8 @@ from relogement.platform import indicators as ind
 from relogement.platform.values import PersonalData
 from relogement.projections import anru_export
 from relogement.projections import dashboard as dash
-from relogement.projections import rapport_semestriel as rs
-from relogement.projections import reste_a_vivre as rav
+from relogement.projections import residual_income as rav
+from relogement.projections import semester_report as rs
 from relogement.simulation import sample
 
 # The first audit's couple (40, 38), 1 500 €, T3 62 m² (RAC 300 €); the ``reference``

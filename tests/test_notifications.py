@@ -14,8 +14,9 @@ from sqlalchemy import select
 
 from relogement.platform.scheduler import DeadlineScheduler
 from relogement.projections import build_runner
-from relogement.projections import notifications as notif
+from relogement.projections import notices as notif
 from relogement.projections.machinery import table_snapshot
+from relogement.projections.notices.mailer import SmtpSettings
 from relogement.simulation import sample
 
 INBOX_TABLES = [
@@ -268,8 +269,8 @@ def smtp_sink() -> Iterator[_SinkServer]:
 
 
 def test_mail_is_off_by_default_and_configured_by_environment():
-    assert notif.SmtpSettings.from_env({}) is None
-    settings = notif.SmtpSettings.from_env(
+    assert SmtpSettings.from_env({}) is None
+    settings = SmtpSettings.from_env(
         {
             "RELOGEMENT_SMTP_HOST": "smtp.example.org",
             "RELOGEMENT_SMTP_PORT": "2525",
@@ -281,7 +282,7 @@ def test_mail_is_off_by_default_and_configured_by_environment():
 
 def test_mail_sent_for_a_new_proposal_once_and_for_the_reminder(app, clock, smtp_sink):
     world = sample.build_world(app)
-    settings = notif.SmtpSettings.from_env(
+    settings = SmtpSettings.from_env(
         {
             "RELOGEMENT_SMTP_HOST": "127.0.0.1",
             "RELOGEMENT_SMTP_PORT": str(smtp_sink.server_address[1]),

@@ -10,13 +10,13 @@ from sqlalchemy import BigInteger, Column, Integer, String, Table, select
 from relogement.projections.lag import ProjectionFailed
 from relogement.projections.machinery import (
     FOREVER,
-    ProjectionRunner,
     as_of,
     journal,
     metadata,
     put_version,
     table_snapshot,
 )
+from relogement.projections.runner import ProjectionRunner
 from relogement.simulation import sample
 
 counts = Table(
@@ -246,7 +246,7 @@ def test_read_models_of_another_definition_are_replayed_not_reused(app, clock):
 def test_schema_digest_follows_the_tables_definition(app):
     from sqlalchemy import Column, Integer, MetaData, Table
 
-    from relogement.projections.machinery import ProjectionRunner
+    from relogement.projections.runner import ProjectionRunner
 
     class Shaped:
         def __init__(self, table):
@@ -336,6 +336,7 @@ def test_a_large_batch_loads_the_rows_it_touches_at_once(app, clock, monkeypatch
     from sqlalchemy import event
 
     from relogement.projections import build_runner, read_models
+    from relogement.projections.operational import OperationalProjector, base
 
     world, _ = _scenario(app, clock)
     # Households registered early, offered much later: their rows come from older batches.
@@ -351,9 +352,9 @@ def test_a_large_batch_loads_the_rows_it_touches_at_once(app, clock, monkeypatch
         expected = table_snapshot(reference.engine, read_models.VERSIONED_TABLES)
     finally:
         reference.close()
-    monkeypatch.setattr(read_models, "PREFETCH_MIN_EVENTS", 1 if prefetch else 10**9)
+    monkeypatch.setattr(base, "PREFETCH_MIN_EVENTS", 1 if prefetch else 10**9)
     runner = build_runner(app, batch_size=6)
-    operational = next(p for p in runner.projectors if isinstance(p, read_models.OperationalProjector))
+    operational = next(p for p in runner.projectors if isinstance(p, OperationalProjector))
     runner.rebuild_batch_size = 6
     operational.writer.max_rows = 1  # nothing survives from one batch to the next
     lookups: list[str] = []

@@ -21,7 +21,7 @@ from relogement.platform.indicators import HousingCost
 from relogement.platform.values import PersonalData, Wishes
 from relogement.projections import build_runner
 from relogement.projections import dashboard as dash
-from relogement.projections import notifications as notif
+from relogement.projections import notices as notif
 from relogement.projections.machinery import table_snapshot
 from relogement.projections.read_models import ALL_TABLES
 from relogement.simulation import sample

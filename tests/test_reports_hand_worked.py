@@ -42,8 +42,9 @@ from relogement.platform.indicators import HousingCost
 from relogement.platform.values import Wishes
 from relogement.projections import build_runner
 from relogement.projections import dashboard as dash
-from relogement.projections import rapport_semestriel as rs
-from relogement.projections import reste_a_vivre as rav
+from relogement.projections import report_output as ro
+from relogement.projections import residual_income as rav
+from relogement.projections import semester_report as rs
 from relogement.simulation import sample
 
 S = dict(ages=(40, 38), resources_cents=150_000, rent_cents=40_000, charges_cents=10_000,
@@ -277,7 +278,7 @@ def test_semestrial_report_s1_2026(programme):
                                   "objectif": Decimal(25)}
     assert (quotas["qpv"]["attributions"], quotas["qpv"]["quartiles_2_a_4"]) == (2, 2)
 
-    html = rs.render_html(r)
+    html = ro.render_html(r)
     assert f"état au 30/06/2026, événement n°\u00a0{marks['end_s1']}" in html
     assert "10\u00a0100\u00a0€" in html and 'src="data:image/png;base64,' in html
     # the quartier LS-FAU alone: R2 (02/2026) and R4 (05/2026) in S1, plus R1 (12/2025) cumulated
@@ -295,18 +296,18 @@ def test_report_pdf_is_reproducible_without_harfbuzz_subset(programme, monkeypat
     w, runner, *_ = programme
     report = rs.build(runner.engine, w.project_id, 2026, 1)
     monkeypatch.setattr(fonts, "harfbuzz_subset", None)
-    pdf = rs.render_pdf(report)
-    assert rs.render_pdf(rs.build(runner.engine, w.project_id, 2026, 1)) == pdf
+    pdf = ro.render_pdf(report)
+    assert ro.render_pdf(rs.build(runner.engine, w.project_id, 2026, 1)) == pdf
 
 
 def test_report_files_are_reproducible(programme):
     w, runner, *_ = programme
     first = rs.build(runner.engine, w.project_id, 2026, 1)
-    pdf, xlsx = rs.render_pdf(first), rs.render_xlsx(first)
+    pdf, xlsx = ro.render_pdf(first), ro.render_xlsx(first)
     again = rs.build(runner.engine, w.project_id, 2026, 1)
-    assert rs.render_pdf(again) == pdf and rs.render_xlsx(again) == xlsx
+    assert ro.render_pdf(again) == pdf and ro.render_xlsx(again) == xlsx
     assert pdf.startswith(b"%PDF")
-    assert '<meta name="dcterms.created" content="2026-06-30T21:59:59Z">' in rs.render_html(first, for_pdf=True)
+    assert '<meta name="dcterms.created" content="2026-06-30T21:59:59Z">' in ro.render_html(first, for_pdf=True)
     import io
 
     from openpyxl import load_workbook
@@ -325,7 +326,7 @@ def test_report_workbook_reads_as_french(programme):
     from openpyxl import load_workbook
 
     w, runner, ref, *_ = programme
-    book = load_workbook(io.BytesIO(rs.render_xlsx(rs.build(runner.engine, w.project_id, 2026, 1))))
+    book = load_workbook(io.BytesIO(ro.render_xlsx(rs.build(runner.engine, w.project_id, 2026, 1))))
     sheet = book["Relogements"]
     headers = [c.value for c in sheet[1]]
     assert headers[:5] == ["Référence", "Opération", "Bail signé le", "Enregistré le", "Compté au semestre"]
@@ -340,9 +341,9 @@ def test_report_workbook_reads_as_french(programme):
 
 
 def test_french_formatting():
-    assert rs.euros(Decimal("1234.56")) == "1\u00a0234,56\u00a0€"
-    assert rs.euros(Decimal("-0.5")) == "-0,50\u00a0€"
-    assert rs.percent(Decimal("33.33")) == "33,33\u00a0%"
-    assert rs.percent(Decimal("17.65")) == "17,65\u00a0%"  # the rate as computed, not rounded again
-    assert rs.date_fr(date(2026, 6, 30)) == "30/06/2026"
-    assert rs.integer_fr(41237) == "41\u00a0237"
+    assert ro.euros(Decimal("1234.56")) == "1\u00a0234,56\u00a0€"
+    assert ro.euros(Decimal("-0.5")) == "-0,50\u00a0€"
+    assert ro.percent(Decimal("33.33")) == "33,33\u00a0%"
+    assert ro.percent(Decimal("17.65")) == "17,65\u00a0%"  # the rate as computed, not rounded again
+    assert ro.date_fr(date(2026, 6, 30)) == "30/06/2026"
+    assert ro.integer_fr(41237) == "41\u00a0237"

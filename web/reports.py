@@ -1,7 +1,7 @@
 """Reports for the pages: dashboard, reste-à-vivre, semestrial report (HTML, PDF, XLSX).
 
-The figures are computed by :mod:`relogement.projections` (dashboard, reste_a_vivre,
-rapport_semestriel) from the versioned read models, always **at a position**: the
+The figures are computed by :mod:`relogement.projections` (dashboard, residual_income,
+semester_report, report_output) from the versioned read models, always **at a position**: the
 live page reads at the last applied position, an auditor at ``position_at(instant)``.
 A result at a given position (and, for the dashboard, a given minute: its "awaiting the
 deadline" count depends on the clock) never changes, so it is cached here: the first
@@ -24,14 +24,11 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, select, true
-
 from relogement.projections import dashboard as dashboard_module
 from relogement.projections import queries as q
-from relogement.projections import rapport_semestriel as rs
-from relogement.projections import reste_a_vivre
-from relogement.projections.machinery import as_of
-from relogement.projections.read_models import proposals as rm_proposals
+from relogement.projections import report_output as ro
+from relogement.projections import report_queries, residual_income
+from relogement.projections import semester_report as rs
 from relogement.web.cache import Cache
 
 log = logging.getLogger(__name__)
@@ -122,20 +119,7 @@ class Reports:
         objection window; as time goes by, that set only shrinks, so this count names
         it: (position, count) is an exact cache key, valid across minutes and hours.
         """
-        c = rm_proposals.c
-        with q.connect(self._reader()) as conn:
-            return int(
-                conn.execute(
-                    select(func.count())
-                    .select_from(rm_proposals)
-                    .where(
-                        as_of(rm_proposals, position),
-                        c.project_id == project_id.hex,
-                        c.live == true(),  # "= true", not "IS TRUE": PostgreSQL can use the index
-                        c.objection_deadline <= at.astimezone(UTC),
-                    )
-                ).scalar_one()
-            )
+        return report_queries.deadlines_passed(self._reader(), project_id, position, at)
 
     def dashboard(self, project_id: UUID, position: int | None, at: datetime) -> dict:
         """The project's dashboard at ``position`` (None = live), proposals in their
@@ -202,7 +186,7 @@ class Reports:
                     self.dashboard_view(project_id, None, at)
                     # The pages' defaults: the project's convention, the last semester over.
                     project = q.get_project(self.db, project_id)
-                    convention = reste_a_vivre.project_convention(project)
+                    convention = residual_income.project_convention(project)
                     self.suivi(project_id, pos, at, convention=convention, threshold=None,
                                fall=Decimal("1"), quartier=None)
                     done = [c for c in semesters(project["created_at"], at) if c.ended] if project else []
@@ -229,7 +213,7 @@ class Reports:
         key = ("rav", project_id, pos, convention, threshold, Decimal(fall), quartier)
         return self.cache.get(
             key,
-            lambda: reste_a_vivre.suivi(
+            lambda: residual_income.suivi(
                 self.db, project_id, position=pos, instant=at, convention=convention,
                 threshold=threshold, fall=fall, quartier=quartier,
             ),
@@ -254,7 +238,7 @@ class Reports:
         )
 
     def chart(self, key: tuple) -> str:
-        return self.cache.get(("graphique",) + key, lambda: rs.chart_data_uri(self.report(key)))
+        return self.cache.get(("graphique",) + key, lambda: ro.chart_data_uri(self.report(key)))
 
     def file(self, key: tuple, fmt: str) -> bytes | None:
         """The PDF/XLSX bytes if ready; else start producing them and return None."""
@@ -281,7 +265,7 @@ class Reports:
     def _produce(self, ident: tuple, key: tuple, fmt: str) -> bytes:
         try:
             report = self.report(key)
-            data = rs.render_pdf(report) if fmt == "pdf" else rs.render_xlsx(report)
+            data = ro.render_pdf(report) if fmt == "pdf" else ro.render_xlsx(report)
         except Exception:
             log.exception("rapport semestriel %s non produit", fmt)
             raise

@@ -24,9 +24,10 @@ from uuid import UUID
 
 from relogement.platform import indicators as formulas
 from relogement.projections import queries as q
-from relogement.projections.dashboard import RAV_BINS, evolution_summary, resolve
+from relogement.projections.dashboard import resolve
 from relogement.projections.machinery import as_of
 from relogement.projections.read_models import follow_ups, household_situation
+from relogement.projections.summary_statistics import RAV_BINS, evolution_summary
 
 CONVENTION_KEYS = {"personne": "rav_person_day", "uc": "rav_uc_day"}
 CONVENTION_LABELS = {

@@ -1,0 +1,181 @@
+"""Operational read models: the handlers of the households events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from relogement.projections.operational.base import Handlers
+from relogement.projections.operational.rows import (
+    composition,
+    jsonable,
+    situation_row,
+    utc,
+)
+from relogement.projections.read_models import (
+    A_RELOGER,
+    EN_COURS,
+    PARIS,
+    RELOGE,
+    SORTI,
+    household_identity,
+)
+
+
+class HouseholdHandlers(Handlers):
+    """Mixin of :class:`~relogement.projections.operational.OperationalProjector`."""
+
+    def _household_registered(self, e: Any) -> None:
+        project = self._get("rm_projects", e.project_id)
+        max_proposals = int((project or {}).get("settings", {}).get("max_proposals", 3))
+        at = utc(e.timestamp)
+        self._put(
+            "rm_households",
+            e.originator_id,
+            {
+                "project_id": e.project_id.hex,
+                "reference": e.reference,
+                "operation": e.operation,
+                "quartier": e.quartier,
+                "bailleur_org": e.bailleur_org.hex,
+                "officer_org": e.officer_org.hex,
+                **composition(e.situation),
+                "wishes": jsonable(e.wishes),
+                "right_to_return": bool(e.wishes.get("right_to_return", False)),
+                "status": A_RELOGER,
+                "proposals_count": 0,
+                "live_proposals": 0,
+                "refusals_count": 0,
+                "visits_count": 0,
+                "follow_ups_count": 0,
+                "max_proposals": max_proposals,
+                "last_allowed": False,
+                "registered_at": at,
+                "registered_on": at.astimezone(PARIS).date(),
+            },
+        )
+        self._put(
+            "rm_household_situation",
+            e.originator_id,
+            {"project_id": e.project_id.hex, **situation_row(e.situation, at)},
+        )
+        self._write_identity(
+            e.originator_id,
+            e.personal,
+            at,
+            project_id=e.project_id.hex,
+            bailleur_org=e.bailleur_org.hex,
+            officer_org=e.officer_org.hex,
+            reference=e.reference,
+        )
+
+    def _write_identity(self, household_id: UUID, personal: dict, at: datetime, **meta: Any) -> None:
+        if personal.get("erased"):
+            # Key destroyed (crypto-shredding): a rebuild must not resurrect a placeholder.
+            t = household_identity
+            self._conn.execute(t.delete().where(t.c.household_id == household_id.hex))
+            return
+        values = {
+            "name": personal.get("name", ""),
+            "phone": personal.get("phone", ""),
+            "email": personal.get("email", ""),
+            "address": personal.get("address", ""),
+            "birth_dates": jsonable(personal.get("birth_dates", [])),
+            "notes": personal.get("notes", ""),
+            "constraints": personal.get("constraints", ""),
+            "extra": jsonable(personal.get("extra", {})),
+            "updated_position": self._pos,
+            "updated_at": at,
+        }
+        t = household_identity
+        if meta:
+            self._conn.execute(t.insert(), {"household_id": household_id.hex, **meta, **values})
+        else:
+            self._conn.execute(
+                t.update().where(t.c.household_id == household_id.hex).values(**values)
+            )
+
+    def _situation_updated(self, e: Any) -> None:
+        at = utc(e.timestamp)
+        self._put("rm_households", e.originator_id, composition(e.situation))
+        self._put("rm_household_situation", e.originator_id, situation_row(e.situation, at))
+
+    def _personal_updated(self, e: Any) -> None:
+        self._write_identity(e.originator_id, e.personal, utc(e.timestamp))
+
+    def _household_erased(self, e: Any) -> None:
+        # Erasure (RGPD): the read model forgets the identity; the fact stays in the journal.
+        t = household_identity
+        self._conn.execute(t.delete().where(t.c.household_id == e.originator_id.hex))
+
+    def _wishes_recorded(self, e: Any) -> None:
+        self._put(
+            "rm_households",
+            e.originator_id,
+            {"wishes": jsonable(e.wishes), "right_to_return": bool(e.wishes.get("right_to_return", False))},
+        )
+
+    def _visit_recorded(self, e: Any) -> None:
+        household = self._get("rm_households", e.originator_id)
+        assert household is not None
+        self._put("rm_households", e.originator_id, {"visits_count": household["visits_count"] + 1})
+
+    def _proposal_received(self, e: Any) -> None:
+        household = self._get("rm_households", e.originator_id)
+        assert household is not None
+        self._put(
+            "rm_households",
+            e.originator_id,
+            {
+                "proposals_count": e.rank,
+                "last_allowed": e.rank >= household["max_proposals"],
+            },
+        )
+
+    def _household_relocated(self, e: Any) -> None:
+        self._put(
+            "rm_households",
+            e.originator_id,
+            {
+                "status": RELOGE,
+                "relocated_at": utc(e.timestamp),
+                "relocated_proposal_id": e.proposal_id.hex,
+                "relocated_offer_id": e.offer_id.hex,
+                "move_in_date": e.move_in_date,
+            },
+        )
+
+    def _household_departed(self, e: Any) -> None:
+        self._put(
+            "rm_households",
+            e.originator_id,
+            {"status": SORTI, "departed_at": utc(e.timestamp), "departure_reason": e.reason},
+        )
+
+    def _follow_up_recorded(self, e: Any) -> None:
+        household = self._get("rm_households", e.originator_id)
+        assert household is not None
+        self._put(
+            "rm_households", e.originator_id, {"follow_ups_count": household["follow_ups_count"] + 1}
+        )
+        self._put(
+            "rm_follow_ups",
+            f"{e.originator_id.hex}:{e.originator_version}",
+            {
+                "household_id": e.originator_id.hex,
+                "project_id": household["project_id"],
+                "measured_on": e.measured_on,
+                "recorded_at": utc(e.timestamp),
+                "indicators": jsonable(e.indicators),
+            },
+        )
+
+    def _set_live_count(self, household_id: str, delta: int) -> None:
+        household = self._get("rm_households", household_id)
+        assert household is not None
+        live = household["live_proposals"] + delta
+        values: dict[str, Any] = {"live_proposals": live}
+        if household["status"] in (A_RELOGER, EN_COURS):
+            values["status"] = EN_COURS if live > 0 else A_RELOGER
+        self._put("rm_households", household_id, values)

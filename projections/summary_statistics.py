@@ -1,0 +1,107 @@
+"""Summary statistics shared by the reports: rates, means, medians, distributions, evolutions.
+
+Used by the dashboard, the indemnities, the semestrial report and the residual income
+follow-up (so none of them imports another for these helpers). Figures are exact
+until one final rounding, half-up.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from typing import Any
+
+from relogement.platform import indicators as formulas
+
+# Bins are half-open [low, high); None is unbounded.
+TE_BINS = ((None, -5), (-5, -2), (-2, 0), (0, 2), (2, 5), (5, None))  # points
+RAV_BINS = ((None, -3), (-3, -1), (-1, 0), (0, 1), (1, 3), (3, None))  # € per day
+
+TWO = Decimal("0.01")
+FOUR = Decimal("0.0001")
+
+
+def rate(count: int, base: int) -> Decimal | None:
+    if base == 0:
+        return None
+    return (Decimal(count) * 100 / Decimal(base)).quantize(TWO, rounding=ROUND_HALF_UP)
+
+
+def mean(values: list[Decimal] | list[Fraction | Decimal]) -> Decimal | None:
+    """The mean of exact values (fractions or decimals), rounded once, half-up, to 4 places."""
+    if not values:
+        return None
+    return formulas.round_figure(sum((Fraction(v) for v in values), Fraction(0)) / len(values))
+
+
+def median(values: list[Any]) -> Decimal | None:
+    if not values:
+        return None
+    return Decimal(str(statistics.median(sorted(values)))).quantize(Decimal("0.1"))
+
+
+def bin_label(low: int | None, high: int | None, unit: str) -> str:
+    if low is None:
+        return f"< {high} {unit}"
+    if high is None:
+        return f"≥ {low} {unit}"
+    return f"{low} à {high} {unit}"
+
+
+def distribution(values: list[Decimal], bins: tuple, unit: str) -> list[dict]:
+    out = []
+    for low, high in bins:
+        n = sum(
+            1 for v in values if (low is None or v >= low) and (high is None or v < high)
+        )
+        out.append({"tranche": bin_label(low, high, unit), "min": low, "max": high, "nombre": n})
+    return out
+
+
+def evolutions(records: Iterable[dict], key: str) -> tuple[list[Decimal], list[int], list[Any]]:
+    """The stored evolutions ``key`` of indicator records, whether each is up or down, and
+    each exact (for means).
+
+    The signs are exact (``indicators.evolution_sign``): a fall too small to show at
+    four decimals is still a fall.
+    """
+    values: list[Decimal] = []
+    signs: list[int] = []
+    exact: list[Any] = []
+    for record in records:
+        value = _dec(record["evolution"].get(key))
+        if value is not None:
+            values.append(value)
+            signs.append(formulas.evolution_sign(record, key) or 0)
+            exact.append(formulas.exact_evolution(record, key))
+    return values, signs, exact
+
+
+def records_summary(records: Iterable[dict], key: str, bins: tuple, unit: str) -> dict:
+    """``evolution_summary`` of the evolutions ``key`` of indicator records."""
+    values, signs, exact = evolutions(records, key)
+    return evolution_summary(values, bins, unit, signs, exact)
+
+
+def evolution_summary(
+    values: list[Decimal], bins: tuple, unit: str, signs: list[int] | None = None,
+    exact: list[Any] | None = None,
+) -> dict:
+    """Mean, distribution and counts up / down / stable; ``signs`` (exact) decide the counts
+    and the mean is that of the ``exact`` values when given (else of ``values``)."""
+    if signs is None:
+        signs = [(v > 0) - (v < 0) for v in values]
+    return {
+        "nombre": len(values),
+        "moyenne": mean(exact if exact is not None else values),
+        "hausse": signs.count(1),
+        "baisse": signs.count(-1),
+        "stable": signs.count(0),
+        "distribution": distribution(values, bins, unit),
+    }
+
+
+def _dec(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
