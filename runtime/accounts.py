@@ -1,13 +1,12 @@
-"""User accounts of the web application (not events: logins are not relocation facts).
+"""The accounts store: ``web_users`` in the events' database (SQLAlchemy ORM).
 
-Accounts live in SQL tables of their own (prefix ``web_``) in the events' database.
-Each user belongs to one organisation (an aggregate id from the event store) and
-has one role. Passwords are hashed with scrypt (werkzeug), never stored in clear.
+Each user belongs to one organisation (an aggregate id from the event store) and has one
+role (``web/accounts.ROLES``). Passwords are hashed with scrypt (werkzeug), never stored
+in clear. Implements the ``web.accounts.Accounts`` protocol.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -16,21 +15,16 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
-ROLES = {
-    "charge_relogement": "Chargé(e) de relogement",
-    "partenaire": "Partenaire (ville, EPCI, Département, réservataire)",
-    "auditeur": "Auditeur / évaluateur",
-    "admin": "Administrateur",
-}
+from relogement.web.accounts import (
+    MIN_PASSWORD_LENGTH,
+    ROLES,
+    AccountError,
+    User,
+)
 
 # A hash computed once, checked when the login is unknown, so that a wrong
 # login takes as long as a wrong password (no user enumeration by timing).
 _DUMMY_HASH = generate_password_hash("relogement-dummy-password", method="scrypt")
-MIN_PASSWORD_LENGTH = 10
-
-
-class AccountError(ValueError):
-    """Bad account data; the message is French and shown to the admin."""
 
 
 class Base(DeclarativeBase):
@@ -53,54 +47,11 @@ class UserRow(Base):
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
-@dataclass(frozen=True)
-class User:
-    """The logged-in user as flask-login sees it (immutable, no ORM session)."""
-
-    id: int
-    login: str
-    display_name: str
-    org_id: UUID
-    role: str
-    active: bool = True
-    session_version: int = 0
-
-    # flask-login protocol
-    @property
-    def is_authenticated(self) -> bool:
-        return True
-
-    @property
-    def is_active(self) -> bool:
-        return self.active
-
-    @property
-    def is_anonymous(self) -> bool:
-        return False
-
-    def get_id(self) -> str:
-        # What flask-login keeps in the session (and a remember cookie): the account and
-        # its session generation, so that ending the sessions invalidates every copy.
-        return f"{self.id}:{self.session_version}"
-
-    @property
-    def role_label(self) -> str:
-        return ROLES.get(self.role, self.role)
-
-
 def _to_user(row: UserRow) -> User:
     return User(
         row.id, row.login, row.display_name, UUID(row.org_id), row.role, row.active,
         row.session_version or 0,
     )
-
-
-def parse_session_id(value: str) -> tuple[int, int] | None:
-    """``"12:3"`` (``User.get_id``) → (12, 3); anything else, older cookies included: None."""
-    user_id, sep, version = value.partition(":")
-    if not sep or not user_id.isdigit() or not version.isdigit():
-        return None
-    return int(user_id), int(version)
 
 
 class Accounts:
@@ -125,14 +76,15 @@ class Accounts:
                 if "session_version" not in columns:
                     raise
 
-    def get(self, user_id: int, via: Connection | None = None) -> User | None:
-        """The user (read on every request: ``via`` the request's open connection if any)."""
+    def get(self, user_id: int, via: object | None = None) -> User | None:
+        """The user (read on every request: ``via`` the request's open connection if it
+        is one; an engine or None: a connection of our own)."""
         t = UserRow.__table__
         query = select(
             t.c.id, t.c.login, t.c.display_name, t.c.org_id, t.c.role, t.c.active,
             t.c.session_version,
         ).where(t.c.id == user_id)
-        if via is not None:
+        if isinstance(via, Connection):
             row = via.execute(query).first()
         else:
             with self.engine.connect() as conn:

@@ -36,10 +36,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from relogement.events.base import Clock, utc_now
-from relogement.platform.application import SYSTEM, RelocationApp
+from relogement.platform.actors import SYSTEM
 from relogement.platform.errors import DomainError
 from relogement.projections import deadlines, notifications
 from relogement.projections.machinery import ProjectionRunner
+from relogement.runtime.application import RelocationApp
 
 log = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ from email.message import Message
 import pytest
 from sqlalchemy import select
 
-from relogement.platform.scheduler import DeadlineScheduler
 from relogement.projections import build_runner
 from relogement.projections import notifications as notif
 from relogement.projections.machinery import table_snapshot
+from relogement.runtime.scheduler import DeadlineScheduler
 from relogement.simulation import sample
 
 INBOX_TABLES = [

@@ -4,7 +4,7 @@ A page reads a household's identity (and reports the view) before every check th
 still refuse the request: the follow-up form reads the household, then answers 409 if it
 is not relocated. So a view is only *noted* while the request runs
 (:func:`note_identity_views`), and written to ``privacy.access_log`` when the response
-goes out (:func:`write_identity_views`, an ``after_request`` hook), unless the request
+goes out (:func:`write_identity_views`, an ``after_request`` hook; one multi-row insert), unless the request
 was refused: an error page (``web/errors.render_error``: 4xx from ``abort``, a domain
 error, an unexpected 500) shows no identity, and :func:`forget_identity_views` drops
 what was noted. A form shown again with its errors does show the household: logged.
@@ -18,6 +18,8 @@ from uuid import UUID
 from flask import Flask, Response, g
 from flask_login import current_user
 
+from relogement.platform.privacy import AccessEntry
+
 PENDING = "identity_views"
 
 
@@ -25,16 +27,9 @@ def note_identity_views(household_ids: list[UUID], purpose: str, at: datetime) -
     """Remember that the current user is being shown these households' identity."""
     if not household_ids:
         return
-    rows = g.setdefault(PENDING, [])
-    rows.extend(
-        {
-            "at": at,
-            "by_user": current_user.login[:200],
-            "by_org": current_user.org_id.hex,
-            "role": current_user.role[:40],
-            "household_id": h.hex,
-            "purpose": purpose[:200],
-        }
+    entries = g.setdefault(PENDING, [])
+    entries.extend(
+        AccessEntry(at, current_user.login, current_user.org_id, current_user.role, h, purpose)
         for h in household_ids
     )
 
@@ -47,13 +42,12 @@ def forget_identity_views() -> None:
 def write_identity_views(app: Flask) -> None:
     """Register the hook that writes the noted views (one multi-row insert) as the
     response is sent. Written before the response leaves: a log that cannot be written
-    turns the page into an error page, never an unlogged view."""
-    from relogement.platform.privacy import access_log
+    turns the page into an error page, never an unlogged view. The insert is the
+    application's privacy port (``runtime/access_log.write_access_entries``)."""
 
     @app.after_request
     def _write(response: Response) -> Response:
-        rows = g.pop(PENDING, None)
-        if rows:
-            with app.extensions["relogement"].privacy.engine.begin() as conn:
-                conn.execute(access_log.insert(), rows)
+        entries = g.pop(PENDING, None)
+        if entries:
+            app.extensions["relogement"].privacy.record_access(entries)
         return response
