@@ -58,8 +58,8 @@ def write(args: argparse.Namespace) -> None:
     from eventsourcing.persistence import StoredEvent
     from sqlalchemy import select
 
-    from relogement.runtime.keystore import household_keys
     from relogement.runtime.application import RelocationApp
+    from relogement.runtime.keystore import household_keys
 
     source = RelocationApp(args.source, env={"AGGREGATE_CACHE_MAXSIZE": ""})
     target = RelocationApp(args.database, env={"AGGREGATE_CACHE_MAXSIZE": "", "RELOGEMENT_AUDIT_SEAL": "0"})
