@@ -37,7 +37,7 @@ from relogement.platform.actors import (
     NewOffer,
 )
 from relogement.platform.command_checks import FUTURE_TOLERANCE_DAYS
-from relogement.platform.config import database_url, persistence_env
+from relogement.platform.config import database_url
 from relogement.platform.errors import DomainError, InvalidValue, NotFound
 from relogement.platform.household import Household
 from relogement.platform.household_commands import HouseholdCommands
@@ -93,7 +93,8 @@ class RelocationApp(
         self.clock = clock
         self._privacy_factory = privacy_factory
         self._saved_listeners: list[Callable[[], object]] = []
-        super().__init__(env={**persistence_env(self.database_url), **(env or {})})
+        # The store comes with ``env`` (runtime/application.py: the SQL recorder's settings).
+        super().__init__(env=dict(env or {}))
 
     def construct_transcoder(self) -> Transcoder:
         """The library's JSON format, read by a faster decoder (events/transcodings.py)."""

@@ -14,6 +14,8 @@ from uuid import UUID
 
 from relogement.events.base import Clock, utc_now
 from relogement.platform.application import RelocationApp as DomainRelocationApp
+from relogement.platform.config import database_url
+from relogement.runtime.engines import persistence_env
 from relogement.runtime.erasure import Privacy, register_read_side_hooks
 
 __all__ = ["RelocationApp"]
@@ -34,7 +36,10 @@ class RelocationApp(DomainRelocationApp):
         register_read_side_hooks()
         self._audit: Any = None
         self._closers: list[Any] = []
-        super().__init__(database, clock=clock, env=env, privacy_factory=Privacy)
+        url = database_url(database)
+        super().__init__(
+            url, clock=clock, env={**persistence_env(url), **(env or {})}, privacy_factory=Privacy
+        )
 
     @property
     def audit_chain(self) -> Any:

@@ -6,9 +6,18 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine
 
+from relogement.platform.config import normalise_url
 from relogement.runtime.keystore import make_privacy_engine
 
-__all__ = ["make_privacy_engine", "read_engine"]
+__all__ = ["make_privacy_engine", "persistence_env", "read_engine"]
+
+
+def persistence_env(url: str) -> dict[str, str]:
+    """The event store's settings: eventsourcing's SQLAlchemy recorder on ``url``."""
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing_sqlalchemy",
+        "SQLALCHEMY_URL": normalise_url(url),
+    }
 
 
 def read_engine(url: str, runner_engine: Any) -> Engine:
