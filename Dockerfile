@@ -17,6 +17,7 @@ COPY pyproject.toml README.md ./
 COPY events events
 COPY platform platform
 COPY projections projections
+COPY runtime runtime
 COPY simulation simulation
 COPY web web
 RUN pip install .
@@ -26,4 +27,4 @@ USER relogement
 
 EXPOSE 8000
 # gthread workers and client timeouts: web/gunicorn_conf.py (slow clients).
-CMD ["gunicorn", "-c", "python:relogement.web.gunicorn_conf", "relogement.web:create_app()"]
+CMD ["gunicorn", "-c", "python:relogement.web.gunicorn_conf", "relogement.runtime:create_app()"]

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import latency_summary, write_results  # noqa: E402
 
-from relogement.platform.application import RelocationApp  # noqa: E402
+from relogement.runtime.application import RelocationApp  # noqa: E402
 from relogement.simulation import sample  # noqa: E402
 from relogement.simulation.clock import ProgrammeClock  # noqa: E402
 

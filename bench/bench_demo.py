@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import write_results  # noqa: E402
 
-from relogement.platform.application import RelocationApp  # noqa: E402
+from relogement.runtime.application import RelocationApp  # noqa: E402
 from relogement.simulation import demo  # noqa: E402
 
 
@@ -37,7 +37,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         database = args.database or f"sqlite:///{Path(scratch) / 'demo.sqlite'}"
         summary = demo.load(database, households=args.households, seed=args.seed, start=args.start,
-                            progress=lambda line: print(f"  {line}", flush=True))
+                            progress=lambda line: print(f"  {line}", flush=True),
+                            app_factory=RelocationApp)
         app = RelocationApp(database)
         try:
             began = time.perf_counter()

@@ -35,8 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import write_results  # noqa: E402
 
-from relogement.platform.application import RelocationApp  # noqa: E402
 from relogement.projections import build_runner  # noqa: E402
+from relogement.runtime.application import RelocationApp  # noqa: E402
 
 
 def raw_read(app: RelocationApp, page: int, decode: bool) -> int:

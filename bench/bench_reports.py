@@ -29,11 +29,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import write_results  # noqa: E402
 
-from relogement.platform.application import RelocationApp  # noqa: E402
 from relogement.projections import anru_export, build_runner, dashboard  # noqa: E402
 from relogement.projections import queries as q  # noqa: E402
 from relogement.projections import report_output as ro  # noqa: E402
 from relogement.projections import semester_report as rs  # noqa: E402
+from relogement.runtime.application import RelocationApp  # noqa: E402
 
 
 def measure(fn, repeat: int) -> tuple[dict, object]:  # noqa: ANN001

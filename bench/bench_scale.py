@@ -58,8 +58,8 @@ def write(args: argparse.Namespace) -> None:
     from eventsourcing.persistence import StoredEvent
     from sqlalchemy import select
 
-    from relogement.platform.application import RelocationApp
-    from relogement.platform.privacy import household_keys
+    from relogement.runtime.application import RelocationApp
+    from relogement.runtime.keystore import household_keys
 
     source = RelocationApp(args.source, env={"AGGREGATE_CACHE_MAXSIZE": ""})
     target = RelocationApp(args.database, env={"AGGREGATE_CACHE_MAXSIZE": "", "RELOGEMENT_AUDIT_SEAL": "0"})
@@ -134,9 +134,9 @@ def measure(args: argparse.Namespace) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from bench_replay import raw_read
 
-    from relogement.platform.application import RelocationApp
     from relogement.projections import build_runner, dashboard
     from relogement.projections import queries as q
+    from relogement.runtime.application import RelocationApp
 
     app = RelocationApp(args.database, env={"AGGREGATE_CACHE_MAXSIZE": "", "RELOGEMENT_AUDIT_SEAL": "0"})
     result: dict = {"phase": "measure"}

@@ -101,7 +101,7 @@ def start_server(database: str, port: int, workers: int, log: Path) -> subproces
     }
     command = [
         str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
-        "--timeout", "120", "relogement.web:create_app()",
+        "--timeout", "120", "relogement.runtime:create_app()",
     ]
     server = subprocess.Popen(command, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
                               cwd=ROOT, start_new_session=True)

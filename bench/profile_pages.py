@@ -35,7 +35,7 @@ def main() -> None:
     os.environ.setdefault("RELOGEMENT_SECURE_COOKIES", "0")
     os.environ.setdefault("RELOGEMENT_DATA_DIR", "bench/out/web-data")
 
-    from relogement.web import create_app
+    from relogement.runtime import create_app
 
     app = create_app({"DATABASE_URL": args.database, "SECRET_KEY": "profile", "RELOGEMENT_POLL_SECONDS": 0})
     client = app.test_client()

@@ -19,10 +19,11 @@ from uuid import UUID
 
 from sqlalchemy import select
 
-from relogement.platform.application import Actor, RelocationApp
+from relogement.platform.application import Actor
 from relogement.platform.values import Wishes
 from relogement.projections.machinery import as_of
 from relogement.projections.read_models import households
+from relogement.runtime.application import RelocationApp
 
 
 def main() -> None:

@@ -69,7 +69,7 @@ class Creation(_Timestamped, Aggregate.Created):
 
 # -- identity stays in the sealed part ---------------------------------------------
 
-# The one field sealed per household (platform/privacy.py: SealingMapper). Erasure
+# The one field sealed per household (platform/sealing.py: SealingMapper). Erasure
 # destroys its key: what is anywhere else in an event stays in clear for good.
 SEALED_FIELD = "personal"
 

@@ -9,13 +9,13 @@ decides. No event is lost or duplicated.
 The use cases live in one mixin per subject (``*_commands.py``); this module holds
 the application itself: construction, the store's plumbing (retry, getters,
 references), the guards the use cases share, the post-save listeners, and personal
-data and audit.
+data through its privacy port (the SQL side is runtime/: runtime/application.py).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID, uuid4, uuid5
@@ -26,6 +26,7 @@ from eventsourcing.persistence import IntegrityError, Mapper, Recording, Transco
 
 from relogement.events.base import Clock, using_clock, utc_now
 from relogement.events.transcodings import TRANSCODINGS, FastJSONTranscoder
+from relogement.platform import privacy
 from relogement.platform.actors import (
     PROJECT_CODES,
     SYSTEM,
@@ -36,7 +37,7 @@ from relogement.platform.actors import (
     NewOffer,
 )
 from relogement.platform.command_checks import FUTURE_TOLERANCE_DAYS
-from relogement.platform.config import database_url, persistence_env
+from relogement.platform.config import database_url
 from relogement.platform.errors import DomainError, InvalidValue, NotFound
 from relogement.platform.household import Household
 from relogement.platform.household_commands import HouseholdCommands
@@ -47,6 +48,7 @@ from relogement.platform.project import Project
 from relogement.platform.project_commands import ProjectCommands
 from relogement.platform.proposal import Proposal
 from relogement.platform.proposal_commands import ProposalCommands
+from relogement.platform.sealing import SealingMapper
 
 # The use cases' public names, importable from here as before the split.
 __all__ = [
@@ -83,11 +85,16 @@ class RelocationApp(
         database: str | None = None,
         clock: Clock = utc_now,
         env: dict[str, str] | None = None,
+        privacy_factory: Callable[[str, Clock], privacy.PrivacyPort] | None = None,
     ) -> None:
+        """``privacy_factory(database_url, now)`` builds the key store, erasure and access log
+        (``runtime.erasure.Privacy``); the runtime ``RelocationApp`` passes it."""
         self.database_url = database_url(database)
         self.clock = clock
+        self._privacy_factory = privacy_factory
         self._saved_listeners: list[Callable[[], object]] = []
-        super().__init__(env={**persistence_env(self.database_url), **(env or {})})
+        # The store comes with ``env`` (runtime/application.py: the SQL recorder's settings).
+        super().__init__(env=dict(env or {}))
 
     def construct_transcoder(self) -> Transcoder:
         """The library's JSON format, read by a faster decoder (events/transcodings.py)."""
@@ -214,31 +221,22 @@ class RelocationApp(
     def _exists(self, aggregate_id: UUID) -> bool:
         return bool(self.recorder.select_events(aggregate_id, limit=1))
 
-    # -- personal data and audit (platform/privacy.py, projections/audit.py) --
+    # -- personal data (platform/privacy.py, platform/sealing.py) -----------
     def construct_mapper(self) -> Mapper:
         """The library's mapper, plus per-household sealing of ``personal`` fields."""
-        from relogement.platform.privacy import Privacy, SealingMapper
-
-        self.privacy = Privacy(self.database_url, now=lambda: self.clock())
-        self._audit: Any = None
+        if self._privacy_factory is None:
+            raise TypeError(
+                "RelocationApp needs its privacy infrastructure (privacy_factory=...): "
+                "use relogement.runtime.application.RelocationApp"
+            )
+        self.privacy = self._privacy_factory(self.database_url, lambda: self.clock())
         base = self.factory.mapper(transcoder=self.construct_transcoder())
         return SealingMapper(
             base.transcoder, self.privacy.keys, compressor=base.compressor, cipher=base.cipher
         )
 
-    @property
-    def audit_chain(self) -> Any:
-        """The hash chain over the notification log (relogement.projections.audit)."""
-        if self._audit is None:
-            from relogement.projections.audit import AuditChain
-
-            self._audit = AuditChain(self)
-        return self._audit
-
     def close(self) -> None:
         super().close()
-        if self._audit is not None:
-            self._audit.close()
         self.privacy.close()
 
     def erase_household(
@@ -255,12 +253,11 @@ class RelocationApp(
         (``administrator=True``: the web layer passes it for the admin role, the CLI
         for the operator). ``reason``: "duree_conservation" (only once the retention
         period after relocation/departure is over) or "demande" (request, any time;
-        ``motive`` required). Records HouseholdErased, destroys the key, purges the
-        identity read models. Returns False if it was already erased (the key and
-        read models are then checked again: erasure can be re-run to completion).
+        ``motive`` required). Records HouseholdErased, then the privacy port destroys
+        the key and purges the identity read models. Returns False if it was already
+        erased (the key and read models are then checked again: erasure can be re-run
+        to completion).
         """
-        from relogement.platform import privacy
-
         if reason not in privacy.ERASURE_REASONS:
             raise InvalidValue("reason", "Motif d'effacement inconnu.")
         motive = (motive or "").strip()
@@ -284,17 +281,21 @@ class RelocationApp(
             return True
 
         recorded = self._run(use_case)
-        privacy.complete_erasure(self.privacy, household_id, actor.user)
+        self.privacy.complete_erasure(household_id, actor.user)
         return recorded
 
     def record_personal_data_access(
-        self, household_id: UUID, actor: Actor, purpose: str = "consultation", role: str | None = None
+        self,
+        household_ids: UUID | Iterable[UUID],
+        actor: Actor,
+        purpose: str = "consultation",
+        role: str | None = None,
     ) -> None:
-        """Log one view of a household's personal data (see privacy.record_personal_data_access)."""
-        from relogement.platform.privacy import record_personal_data_access
-
-        record_personal_data_access(
-            self.privacy.engine, household_id, actor.user, actor.org, self.clock(), purpose, role
+        """Log views of households' personal data (one id or several: one insert)."""
+        ids = [household_ids] if isinstance(household_ids, UUID) else list(household_ids)
+        at = self.clock()
+        self.privacy.record_access(
+            privacy.AccessEntry(at, actor.user, actor.org, role, h, purpose) for h in ids
         )
 
     def personal_data(
@@ -305,18 +306,6 @@ class RelocationApp(
         self._check_follows(household, actor)
         self.record_personal_data_access(household_id, actor, purpose, role)
         return dict(household.personal)
-
-    def access_log(self, household_id: UUID | None = None, **filters: Any) -> list:
-        """Access log entries, newest first (privacy.read_access_log; admin and auditor only)."""
-        from relogement.platform.privacy import read_access_log
-
-        return read_access_log(self.privacy.engine, household_id=household_id, **filters)
-
-    def households_due(self, at: datetime | None = None) -> list:
-        """Households whose retention period is over, not erased (privacy.households_due)."""
-        from relogement.platform.privacy import households_due
-
-        return households_due(self, at)
 
     # -- replay -------------------------------------------------------------
     def replay_all(self) -> tuple[int, dict[UUID, Aggregate]]:

@@ -32,12 +32,5 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def persistence_env(url: str) -> dict[str, str]:
-    return {
-        "PERSISTENCE_MODULE": "eventsourcing_sqlalchemy",
-        "SQLALCHEMY_URL": normalise_url(url),
-    }
-
-
 def is_postgres(url: str) -> bool:
     return url.startswith("postgresql")

@@ -119,10 +119,17 @@ def load(
     seed: int = 1,
     start: date = DEFAULT_START,
     progress: Callable[[str], None] | None = None,
+    *,
+    app_factory: Callable[..., RelocationApp],
 ) -> DemoSummary:
-    """Generate a programme into ``database`` (must hold no event)."""
+    """Generate a programme into ``database`` (must hold no event).
+
+    ``app_factory(database, clock=..., env=...)`` builds the application on its
+    infrastructure: ``relogement.runtime.application.RelocationApp`` (the simulation
+    drives the domain and knows nothing of the stores).
+    """
     clock = ProgrammeClock(datetime(start.year, start.month, start.day, 8, tzinfo=UTC))
-    app = RelocationApp(database, clock=clock, env=BULK_ENV)
+    app = app_factory(database, clock=clock, env=BULK_ENV)
     try:
         if app.recorder.max_notification_id():
             raise ValueError("the database already holds events")

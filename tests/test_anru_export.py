@@ -16,8 +16,8 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from relogement.projections import anru_export, build_runner
+from relogement.runtime.cli import main
 from relogement.simulation import sample
-from relogement.web.cli import main
 
 
 @pytest.fixture

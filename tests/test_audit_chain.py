@@ -14,12 +14,12 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import text
 
-from relogement.platform.application import RelocationApp
 from relogement.projections import build_runner
 from relogement.projections.audit import GENESIS, audit_chain, link
 from relogement.projections.machinery import make_engine
+from relogement.runtime.application import RelocationApp
+from relogement.runtime.cli import main
 from relogement.simulation import sample
-from relogement.web.cli import main
 
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "verify_export.py"
 

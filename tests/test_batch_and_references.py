@@ -6,9 +6,10 @@ import threading
 
 import pytest
 
-from relogement.platform.application import NewHousehold, NewOffer, RelocationApp
+from relogement.platform.application import NewHousehold, NewOffer
 from relogement.platform.errors import DomainError
 from relogement.platform.values import PersonalData
+from relogement.runtime.application import RelocationApp
 from relogement.simulation import sample
 
 

@@ -10,8 +10,8 @@ from uuid import uuid4
 import pytest
 from click.testing import CliRunner
 
-from relogement.platform.application import RelocationApp
-from relogement.web.cli import main
+from relogement.runtime.application import RelocationApp
+from relogement.runtime.cli import main
 
 
 @pytest.fixture
@@ -96,7 +96,7 @@ def test_init_db_does_not_print_the_password(database_url):
 
 def test_console_script_is_installed(tmp_path):
     """The real entry point, in a subprocess: bad uuid → non-zero exit, message on stderr."""
-    exe = [sys.executable, "-c", "from relogement.web.cli import main; main()"]
+    exe = [sys.executable, "-c", "from relogement.runtime.cli import main; main()"]
     url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
     ok = subprocess.run([*exe, "--database", url, "init-db"], capture_output=True, text=True, timeout=120)
     assert ok.returncode == 0, ok.stderr

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 from relogement.platform.errors import InvalidValue
 from relogement.platform.values import Dwelling, PersonalData, Wishes, check_text
+from relogement.runtime.cli import main
 from relogement.simulation import sample
-from relogement.web.cli import main
 
 BAD = ["\x00", "\x01", "\x1b"]
 
@@ -79,7 +79,7 @@ def test_cli_refuses_control_characters_in_french_naming_the_field(database_url,
     )
     assert result.exit_code != 0
     assert "« nom de l'organisation »" in result.output and "caractère de contrôle" in result.output
-    from relogement.platform.application import RelocationApp
+    from relogement.runtime.application import RelocationApp
 
     app = RelocationApp(database_url)
     try:

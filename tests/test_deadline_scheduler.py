@@ -14,13 +14,13 @@ from click.testing import CliRunner
 from conftest import FakeClock
 
 from relogement.events.proposal import ObjectionWindowClosed
-from relogement.platform.application import RelocationApp
 from relogement.platform.deadline import PARIS
 from relogement.platform.errors import DomainError
-from relogement.platform.scheduler import JOB_ID, DeadlineScheduler
 from relogement.projections import deadlines
+from relogement.runtime.application import RelocationApp
+from relogement.runtime.cli import main as cli
+from relogement.runtime.scheduler import JOB_ID, DeadlineScheduler
 from relogement.simulation import sample
-from relogement.web.cli import main as cli
 
 
 def _proposals(world: sample.SampleWorld, n: int) -> list[UUID]:

@@ -13,9 +13,9 @@ from datetime import UTC, date, datetime
 import pytest
 
 from relogement.events.base import Fact
-from relogement.platform.application import RelocationApp
 from relogement.projections import build_runner, queries
 from relogement.projections.dashboard import dashboard
+from relogement.runtime.application import RelocationApp
 from relogement.simulation import demo
 
 START = date(2023, 9, 4)

@@ -78,7 +78,7 @@ def test_gunicorn_target_builds_the_flask_app(compose, tmp_path, monkeypatch):
     argv = _argv(compose["services"]["web"])
     assert argv[0] == "gunicorn"
     target = argv[-1]
-    assert target == "relogement.web:create_app()"
+    assert target == "relogement.runtime:create_app()"
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'events.sqlite'}")
     monkeypatch.setenv("RELOGEMENT_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("SECRET_KEY", "test-only")

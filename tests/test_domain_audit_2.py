@@ -646,7 +646,7 @@ NBSP = "\u00a0"
 
 @pytest.fixture
 def web_app(database_url, clock, tmp_path):
-    from relogement.web import create_app
+    from relogement.runtime import create_app
 
     application = create_app({
         "TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret",

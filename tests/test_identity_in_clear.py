@@ -25,13 +25,14 @@ from sqlalchemy import text
 from relogement.events.base import IdentityInClearField
 from relogement.events.household import HouseholdRegistered
 from relogement.platform import privacy
-from relogement.platform.application import SYSTEM_ORG, Actor, RelocationApp
+from relogement.platform.application import SYSTEM_ORG, Actor
 from relogement.platform.errors import InvalidValue
 from relogement.platform.household import Household
 from relogement.platform.values import Dwelling, Situation
 from relogement.projections import build_runner
+from relogement.runtime.application import RelocationApp
+from relogement.runtime.cli import main
 from relogement.simulation import demo, sample
-from relogement.web.cli import main
 
 START = date(2023, 9, 4)
 HOME = "7 rue des Jonquilles, 59000 Lille"

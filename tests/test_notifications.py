@@ -12,11 +12,11 @@ from email.message import Message
 import pytest
 from sqlalchemy import select
 
-from relogement.platform.scheduler import DeadlineScheduler
 from relogement.projections import build_runner
 from relogement.projections import notices as notif
 from relogement.projections.machinery import table_snapshot
-from relogement.projections.notices.mailer import SmtpSettings
+from relogement.runtime.mailer import SmtpSettings
+from relogement.runtime.scheduler import DeadlineScheduler
 from relogement.simulation import sample
 
 INBOX_TABLES = [

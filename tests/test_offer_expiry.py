@@ -9,8 +9,8 @@ from datetime import date, timedelta
 import pytest
 
 from relogement.events.offer import OfferPublished, OfferUpdated
-from relogement.platform.application import RelocationApp
 from relogement.platform.errors import DomainError, InvalidValue
+from relogement.runtime.application import RelocationApp
 from relogement.simulation import sample
 from tests.test_upcast import rewrite_state
 

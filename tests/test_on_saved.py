@@ -10,8 +10,9 @@ import logging
 
 import pytest
 
-from relogement.platform.application import Actor, RelocationApp
+from relogement.platform.application import Actor
 from relogement.platform.errors import DomainError
+from relogement.runtime.application import RelocationApp
 
 
 def test_a_listener_runs_once_after_each_save_with_the_events_recorded(app: RelocationApp):

@@ -15,12 +15,14 @@ from uuid import UUID, uuid4
 import pytest
 from sqlalchemy import event, inspect, text
 
-from relogement.platform import privacy
-from relogement.platform.application import Actor, RelocationApp
+from relogement.platform import privacy, sealing
+from relogement.platform.application import Actor
 from relogement.platform.errors import DomainError, InvalidValue
 from relogement.platform.values import PersonalData
 from relogement.projections import build_runner
 from relogement.projections.machinery import make_engine, table_snapshot
+from relogement.runtime import keystore
+from relogement.runtime.application import RelocationApp
 from relogement.simulation import sample
 
 # Values that must never be found in the database once the household is erased.
@@ -180,7 +182,7 @@ def test_a_ciphertext_moved_to_another_event_does_not_open(app, world, database_
             )
     finally:
         engine.dispose()
-    with pytest.raises(privacy.PersonalDataUnreadable):
+    with pytest.raises(sealing.PersonalDataUnreadable):
         app.history(household_id)
 
 
@@ -377,10 +379,10 @@ def test_another_process_sees_the_erasure(database_url, clock, monkeypatch):
 
 
 def test_the_key_cache_refreshes_from_the_tombstones_only(database_url, clock):
-    engine = privacy.make_privacy_engine(database_url)
+    engine = keystore.make_privacy_engine(database_url)
     tick = [0.0]
-    reader = privacy.KeyStore(engine, clock, cache_seconds=1, monotonic=lambda: tick[0])
-    writer = privacy.KeyStore(engine, clock, cache_seconds=1)  # another process
+    reader = keystore.KeyStore(engine, clock, cache_seconds=1, monotonic=lambda: tick[0])
+    writer = keystore.KeyStore(engine, clock, cache_seconds=1)  # another process
     try:
         reader.create_tables()
         first, second, later = uuid4(), uuid4(), uuid4()
@@ -461,7 +463,7 @@ def test_households_due_for_erasure(app, world, clock, monkeypatch):
 def test_privacy_cli(app, world, clock, database_url):
     from click.testing import CliRunner
 
-    from relogement.web.cli import main
+    from relogement.runtime.cli import main
 
     household_id = _register(world)
     _relocate(world, clock, household_id)

@@ -63,7 +63,7 @@ def _free_port() -> int:
 
 def _prepare(database_url: str, data_dir: Path) -> None:
     # Tables created once here: the workers would otherwise race on them.
-    from relogement.web import create_app
+    from relogement.runtime import create_app
 
     app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "k",
                       "RELOGEMENT_DATA_DIR": str(data_dir), "TESTING": True})

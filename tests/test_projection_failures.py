@@ -15,8 +15,8 @@ from relogement.platform import values
 from relogement.projections import build_runner
 from relogement.projections.lag import ProjectionFailed, lag
 from relogement.projections.read_models import household_identity
+from relogement.runtime.cli import main
 from relogement.simulation import sample
-from relogement.web.cli import main
 
 SECRET_NAME = "Famille Secrète-Dupont"
 SECRET_PHONE = "06 99 88 77 66"
@@ -128,11 +128,11 @@ def test_catch_up_command_fails_in_french_without_the_events_content(app, databa
 
 def _record_before_the_rule(app, monkeypatch, name: str, address: str):
     """Record events holding NUL as the code before the fix did (no entry check)."""
-    import relogement.platform.privacy as privacy
+    import relogement.platform.sealing as sealing
 
     with monkeypatch.context() as patched:
         patched.setattr(values, "check_text", lambda field, value, **kwargs: value)
-        patched.setattr(privacy, "check_recorded_text", lambda state: None)
+        patched.setattr(sealing, "check_recorded_text", lambda state: None)
         world = sample.build_world(app)
         household = sample.register(world, name=name)
         offer = app.publish_offer(

@@ -15,7 +15,6 @@ from conftest import FakeClock, _fresh_pg_database, postgres_available
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from relogement.platform.application import RelocationApp
 from relogement.platform.errors import DomainError
 from relogement.platform.indicators import HousingCost
 from relogement.platform.values import PersonalData, Wishes
@@ -24,6 +23,7 @@ from relogement.projections import dashboard as dash
 from relogement.projections import notices as notif
 from relogement.projections.machinery import table_snapshot
 from relogement.projections.read_models import ALL_TABLES
+from relogement.runtime.application import RelocationApp
 from relogement.simulation import sample
 
 # The read models and the inboxes (offers published together make one notice).

@@ -27,8 +27,8 @@ from uuid import UUID
 import pytest
 from eventsourcing.persistence import IntegrityError
 
-from relogement.platform.application import RelocationApp
 from relogement.platform.errors import DomainError
+from relogement.runtime.application import RelocationApp
 from relogement.simulation import sample
 
 FREE_RACES = 200

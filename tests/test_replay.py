@@ -8,7 +8,7 @@ from datetime import date
 
 from relogement.events import base, household, offer, organisation, project, proposal
 from relogement.platform import indicators
-from relogement.platform.application import RelocationApp
+from relogement.runtime.application import RelocationApp
 from relogement.simulation import sample
 
 

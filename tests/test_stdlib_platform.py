@@ -9,7 +9,7 @@ def test_stdlib_platform_imports_in_app_process():
     import platform
 
     import relogement.platform.application  # noqa: F401
-    import relogement.web.cli  # noqa: F401
+    import relogement.runtime.cli  # noqa: F401
 
     assert platform.python_version() == ".".join(map(str, sys.version_info[:3]))
     assert relogement.platform.application.__name__ == "relogement.platform.application"

@@ -13,7 +13,7 @@ import json
 from sqlalchemy import text
 
 from relogement.events.proposal import ProposalMade
-from relogement.platform.application import RelocationApp
+from relogement.runtime.application import RelocationApp
 from relogement.simulation import sample
 
 

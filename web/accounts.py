@@ -1,20 +1,16 @@
-"""User accounts of the web application (not events: logins are not relocation facts).
+"""User accounts of the web application: who may sign in, with which role.
 
-Accounts live in SQL tables of their own (prefix ``web_``) in the events' database.
-Each user belongs to one organisation (an aggregate id from the event store) and
-has one role. Passwords are hashed with scrypt (werkzeug), never stored in clear.
+Accounts are not events (logins are not relocation facts); they live in SQL tables of
+their own (``web_users``), kept by the store in ``runtime/accounts.py``. Here: the roles,
+the account rules shown to users, the signed-in :class:`User` as flask-login sees it,
+and the :class:`Accounts` protocol the blueprints use.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from typing import Protocol
 from uuid import UUID
-
-from sqlalchemy import Boolean, DateTime, Engine, Integer, String, inspect, select, text, update
-from sqlalchemy.engine import Connection
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
-from werkzeug.security import check_password_hash, generate_password_hash
 
 ROLES = {
     "charge_relogement": "Chargé(e) de relogement",
@@ -23,34 +19,11 @@ ROLES = {
     "admin": "Administrateur",
 }
 
-# A hash computed once, checked when the login is unknown, so that a wrong
-# login takes as long as a wrong password (no user enumeration by timing).
-_DUMMY_HASH = generate_password_hash("relogement-dummy-password", method="scrypt")
 MIN_PASSWORD_LENGTH = 10
 
 
 class AccountError(ValueError):
     """Bad account data; the message is French and shown to the admin."""
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class UserRow(Base):
-    __tablename__ = "web_users"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    login: Mapped[str] = mapped_column(String(80), unique=True, index=True)
-    display_name: Mapped[str] = mapped_column(String(200))
-    password_hash: Mapped[str] = mapped_column(String(300))
-    org_id: Mapped[str] = mapped_column(String(36), index=True)
-    role: Mapped[str] = mapped_column(String(40))
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    # Bumped by logout, a password change and disabling: every session cookie signed
-    # before carries the old number and is refused (``User.get_id``, ``Accounts.get``).
-    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 @dataclass(frozen=True)
@@ -88,13 +61,6 @@ class User:
         return ROLES.get(self.role, self.role)
 
 
-def _to_user(row: UserRow) -> User:
-    return User(
-        row.id, row.login, row.display_name, UUID(row.org_id), row.role, row.active,
-        row.session_version or 0,
-    )
-
-
 def parse_session_id(value: str) -> tuple[int, int] | None:
     """``"12:3"`` (``User.get_id``) → (12, 3); anything else, older cookies included: None."""
     user_id, sep, version = value.partition(":")
@@ -103,126 +69,23 @@ def parse_session_id(value: str) -> tuple[int, int] | None:
     return int(user_id), int(version)
 
 
-class Accounts:
-    """The accounts store: create, authenticate, list."""
+class Accounts(Protocol):
+    """The accounts store (runtime/accounts.py): create, authenticate, list, end sessions."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def get(self, user_id: int, via: object | None = None) -> User | None: ...
 
-    def create_tables(self) -> None:
-        Base.metadata.create_all(self.engine)
-        # Databases created before session_version existed: add the column (once; a
-        # concurrent worker may have added it meanwhile).
-        columns = {c["name"] for c in inspect(self.engine).get_columns("web_users")}
-        if "session_version" not in columns:
-            try:
-                with self.engine.begin() as conn:
-                    conn.execute(text(
-                        "ALTER TABLE web_users ADD COLUMN session_version INTEGER NOT NULL DEFAULT 0"
-                    ))
-            except Exception:  # noqa: BLE001 - added by another process: check again
-                columns = {c["name"] for c in inspect(self.engine).get_columns("web_users")}
-                if "session_version" not in columns:
-                    raise
+    def by_login(self, login: str) -> User | None: ...
 
-    def get(self, user_id: int, via: Connection | None = None) -> User | None:
-        """The user (read on every request: ``via`` the request's open connection if any)."""
-        t = UserRow.__table__
-        query = select(
-            t.c.id, t.c.login, t.c.display_name, t.c.org_id, t.c.role, t.c.active,
-            t.c.session_version,
-        ).where(t.c.id == user_id)
-        if via is not None:
-            row = via.execute(query).first()
-        else:
-            with self.engine.connect() as conn:
-                row = conn.execute(query).first()
-        if row is None:
-            return None
-        return User(
-            row.id, row.login, row.display_name, UUID(row.org_id), row.role, row.active,
-            row.session_version or 0,
-        )
-
-    def by_login(self, login: str) -> User | None:
-        with Session(self.engine) as session:
-            row = session.scalar(select(UserRow).where(UserRow.login == login.strip().lower()))
-            return _to_user(row) if row else None
-
-    def all(self) -> list[User]:
-        with Session(self.engine) as session:
-            rows = session.scalars(select(UserRow).order_by(UserRow.login)).all()
-            return [_to_user(r) for r in rows]
+    def all(self) -> list[User]: ...
 
     def create(
         self, login: str, password: str, org_id: UUID, role: str, display_name: str = ""
-    ) -> User:
-        login = login.strip().lower()
-        if not login or len(login) > 80 or not all(c.isalnum() or c in "._-@" for c in login):
-            raise AccountError("Identifiant invalide (lettres, chiffres, « . _ - @ »).")
-        if role not in ROLES:
-            raise AccountError(f"Rôle inconnu « {role} » (attendu : {', '.join(ROLES)}).")
-        if len(password) < MIN_PASSWORD_LENGTH:
-            raise AccountError(
-                f"Mot de passe trop court ({MIN_PASSWORD_LENGTH} caractères au minimum)."
-            )
-        if self.by_login(login):
-            raise AccountError(f"L'identifiant « {login} » existe déjà.")
-        with Session(self.engine) as session:
-            row = UserRow(
-                login=login,
-                display_name=display_name.strip() or login,
-                password_hash=generate_password_hash(password, method="scrypt"),
-                org_id=str(org_id),
-                role=role,
-                active=True,
-                created_at=datetime.now(tz=UTC),
-            )
-            session.add(row)
-            session.commit()
-            return _to_user(row)
+    ) -> User: ...
 
-    def set_password(self, login: str, password: str) -> None:
-        if len(password) < MIN_PASSWORD_LENGTH:
-            raise AccountError(
-                f"Mot de passe trop court ({MIN_PASSWORD_LENGTH} caractères au minimum)."
-            )
-        with Session(self.engine) as session:
-            row = session.scalar(select(UserRow).where(UserRow.login == login.strip().lower()))
-            if row is None:
-                raise AccountError(f"Identifiant inconnu « {login} ».")
-            row.password_hash = generate_password_hash(password, method="scrypt")
-            row.session_version = (row.session_version or 0) + 1  # every session ends
-            session.commit()
+    def set_password(self, login: str, password: str) -> None: ...
 
-    def set_active(self, user_id: int, active: bool) -> User:
-        """Enable or disable an account; disabling ends every session of the user."""
-        with Session(self.engine) as session:
-            row = session.get(UserRow, user_id)
-            if row is None:
-                raise AccountError("Compte inconnu.")
-            if row.active != active:
-                row.active = active
-                row.session_version = (row.session_version or 0) + 1
-            session.commit()
-            return _to_user(row)
+    def set_active(self, user_id: int, active: bool) -> User: ...
 
-    def end_sessions(self, user_id: int) -> None:
-        """Logout: every session cookie of the user, in any browser, stops working."""
-        t = UserRow.__table__
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(t)
-                .where(t.c.id == user_id)
-                .values(session_version=t.c.session_version + 1)
-            )
+    def end_sessions(self, user_id: int) -> None: ...
 
-    def authenticate(self, login: str, password: str) -> User | None:
-        with Session(self.engine) as session:
-            row = session.scalar(select(UserRow).where(UserRow.login == login.strip().lower()))
-            if row is None:
-                check_password_hash(_DUMMY_HASH, password)
-                return None
-            if not check_password_hash(row.password_hash, password) or not row.active:
-                return None
-            return _to_user(row)
+    def authenticate(self, login: str, password: str) -> User | None: ...

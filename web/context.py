@@ -28,7 +28,7 @@ def readmodels() -> ReadModels:
     return current_app.extensions["relogement.readmodels"]
 
 
-def runner():  # noqa: ANN201 - relogement.projections.machinery.ProjectionRunner
+def runner():  # noqa: ANN201 - relogement.projections.runner.ProjectionRunner
     return current_app.extensions["relogement.runner"]
 
 

@@ -4,7 +4,7 @@ A page reads a household's identity (and reports the view) before every check th
 still refuse the request: the follow-up form reads the household, then answers 409 if it
 is not relocated. So a view is only *noted* while the request runs
 (:func:`note_identity_views`), and written to ``privacy.access_log`` when the response
-goes out (:func:`write_identity_views`, an ``after_request`` hook), unless the request
+goes out (:func:`write_identity_views`, an ``after_request`` hook; one insert per purpose), unless the request
 was refused: an error page (``web/errors.render_error``: 4xx from ``abort``, a domain
 error, an unexpected 500) shows no identity, and :func:`forget_identity_views` drops
 what was noted. A form shown again with its errors does show the household: logged.
@@ -55,6 +55,10 @@ def write_identity_views(app: Flask) -> None:
         views = g.pop(PENDING, None)
         if views:
             relocation = app.extensions["relogement"]
+            # One insert per (who, why): a list page of 50 households is one statement.
+            groups: dict[tuple[Actor, str, str], list[UUID]] = {}
             for v in views:
-                relocation.record_personal_data_access(v.household_id, v.actor, v.purpose, v.role)
+                groups.setdefault((v.actor, v.role, v.purpose), []).append(v.household_id)
+            for (actor, role, purpose), ids in groups.items():
+                relocation.record_personal_data_access(ids, actor, purpose, role)
         return response

@@ -1,6 +1,6 @@
 """The mail side of the inbox, in SQL: addresses, what is still to send, what was sent.
 
-The SMTP part lives in :mod:`relogement.projections.notices.mailer`; this module only
+The SMTP part lives in :mod:`relogement.runtime.mailer`; this module only
 reads and writes the tables (``notification_mail_*``, kept outside the projection).
 """
 

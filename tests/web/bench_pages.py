@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import event
 
-from relogement.web import create_app
+from relogement.runtime import create_app
 from relogement.web.demo_accounts import DEMO_PASSWORD, create_demo_accounts
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')

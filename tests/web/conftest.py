@@ -12,8 +12,8 @@ from uuid import UUID
 
 import pytest
 
+from relogement.runtime import create_app
 from relogement.simulation import sample
-from relogement.web import create_app
 from relogement.web.demo_accounts import DEMO_PASSWORD, create_demo_accounts
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -122,7 +122,9 @@ def demo_programme(tmp_path_factory, name: str, seed: int) -> str:  # noqa: ANN0
     from relogement.simulation import demo
 
     url = f"sqlite:///{tmp_path_factory.mktemp(name) / 'programme.sqlite'}"
-    demo.load(url, households=40, seed=seed, start=demo.default_start())
+    from relogement.runtime.application import RelocationApp
+
+    demo.load(url, households=40, seed=seed, start=demo.default_start(), app_factory=RelocationApp)
     return url
 
 

@@ -64,7 +64,7 @@ def test_health_endpoint_needs_no_login_and_answers_503_past_the_threshold(world
     assert "Famille" not in r.text
     # The read models fall behind: events recorded, the runner not caught up.
     relocation = world.app.extensions["relogement"]
-    monkeypatch.setattr(relocation, "after_save", None)
+    monkeypatch.setattr(relocation, "_saved_listeners", [])
     for code in ("HA", "HB", "HC"):
         relocation.register_organisation(f"Habitat {code}", "bailleur", code, by_user="admin")
     world.app.config["RELOGEMENT_HEALTH_MAX_LAG"] = 2
@@ -80,7 +80,7 @@ def test_pages_say_when_the_read_models_are_behind(world, client_for, monkeypatc
     officer = client_for("vcl.charge")
     assert "Données en retard" not in officer.get("/offres").text
     relocation = world.app.extensions["relogement"]
-    monkeypatch.setattr(relocation, "after_save", None)
+    monkeypatch.setattr(relocation, "_saved_listeners", [])
     relocation.register_organisation("Habitat HA", "bailleur", "HA", by_user="admin")
     page = officer.get("/offres").text
     assert "Données en retard de 1 événement" in page

@@ -17,7 +17,7 @@ def _fail(client, forwarded_for: str) -> int:
 
 
 def test_login_limit_per_forwarded_address(database_url, tmp_path):
-    from relogement.web import create_app
+    from relogement.runtime import create_app
 
     app = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "k",
                       "RELOGEMENT_DATA_DIR": str(tmp_path), "RELOGEMENT_TRUSTED_PROXIES": 1,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from relogement.web.accounts import Accounts
+from relogement.runtime.accounts import Accounts
 from tests.web.conftest import Client
 
 

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from relogement.runtime import create_app
 from relogement.simulation import sample
-from relogement.web import create_app
 from relogement.web.demo_accounts import DEMO_PASSWORD, create_demo_accounts
 from tests.conftest import FakeClock
 from tests.web.conftest import demo_programme, served

@@ -159,7 +159,7 @@ def test_login_is_rate_limited(web_app, world):
 
 
 def test_login_rate_limit_default(database_url, clock, tmp_path):
-    from relogement.web import create_app
+    from relogement.runtime import create_app
     from tests.web.conftest import Client
 
     app = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "k",

@@ -111,7 +111,7 @@ def test_an_offer_taken_meanwhile_is_named_not_listed(world, client_for):
 def test_the_web_app_writes_to_the_shared_event_store(world, database_url):
     """The scheduler, the CLI and the projections use RelocationApp on the same database:
     they must see every event the web process stored (one store, one order)."""
-    from relogement.platform.application import RelocationApp
+    from relogement.runtime.application import RelocationApp
 
     web = world.app.extensions["relogement"]
     other = RelocationApp(database_url)

@@ -22,7 +22,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from relogement.platform.application import RelocationApp
+from relogement.runtime.application import RelocationApp
 from tests.web.conftest import HIDDEN
 
 
@@ -61,7 +61,7 @@ def _dwelling(commune: str):
 
 def test_events_of_another_process_arrive_by_polling(database_url, clock, tmp_path, world):
     """A second web process (polling on) sees what the first one stored, within a second."""
-    from relogement.web import create_app
+    from relogement.runtime import create_app
 
     other = create_app({
         "TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "x", "CLOCK": clock,
@@ -425,8 +425,8 @@ def test_rows_shared_across_readers_never_carry_identity_and_follow_the_position
 def test_live_dashboard_refreshed_at_most_every_interval_and_labelled(database_url, clock, tmp_path):
     """In production a live dashboard is recomputed at most every N seconds; meanwhile the
     last one is shown with the position and instant it describes (never unlabelled)."""
+    from relogement.runtime import create_app
     from relogement.simulation import sample
-    from relogement.web import create_app
     from relogement.web.demo_accounts import create_demo_accounts
 
     app = create_app({

@@ -1,6 +1,6 @@
 """``relogement audit …`` and ``relogement privacy …``: registered on the main CLI group.
 
-Kept apart from web/cli.py so that the shared file only gains two ``add_command`` lines.
+Kept apart from runtime/cli.py so that the shared file only gains two ``add_command`` lines.
 The operator running these commands has the database in hand: the CLI acts as an
 administrator (erasure included) and its actions are recorded under ``--by``.
 """
@@ -14,8 +14,9 @@ from uuid import UUID
 
 import click
 
-from relogement.platform.application import SYSTEM_ORG, Actor, RelocationApp
+from relogement.platform.actors import SYSTEM_ORG, Actor
 from relogement.platform.errors import DomainError
+from relogement.runtime.application import RelocationApp
 
 
 def _app(ctx: click.Context) -> RelocationApp:
@@ -149,7 +150,7 @@ def privacy_erase(ctx: click.Context, household_id: str, reason: str, motive: st
 )
 @click.pass_context
 def privacy_clear_identity(ctx: click.Context) -> None:
-    from relogement.platform.clear_identity import find_clear_identity
+    from relogement.runtime.clear_identity import find_clear_identity
 
     app = _app(ctx)
     try:

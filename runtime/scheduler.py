@@ -36,11 +36,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from relogement.events.base import Clock, utc_now
-from relogement.platform.application import SYSTEM, RelocationApp
+from relogement.platform.actors import SYSTEM
 from relogement.platform.errors import DomainError
 from relogement.projections import deadlines
-from relogement.projections.notices import mailer
 from relogement.projections.runner import ProjectionRunner
+from relogement.runtime import mailer
+from relogement.runtime.application import RelocationApp
 
 log = logging.getLogger(__name__)
 

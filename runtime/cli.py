@@ -8,8 +8,8 @@ from uuid import UUID
 
 import click
 
-from relogement.platform.application import RelocationApp
 from relogement.platform.errors import DomainError
+from relogement.runtime.application import RelocationApp
 
 
 def _app(database: str | None) -> RelocationApp:
@@ -74,7 +74,7 @@ def demo(ctx: click.Context, small: bool, if_empty: bool, households: int | None
 
 
 def _realistic_demo(database: str | None, households: int, seed: int, start) -> None:  # noqa: ANN001
-    """A metropolitan programme written through the use cases (relogement.platform.demo)."""
+    """A metropolitan programme written through the use cases (relogement.simulation.demo)."""
     from relogement.simulation import demo as programme
 
     start = start or programme.default_start()
@@ -86,7 +86,7 @@ def _realistic_demo(database: str | None, households: int, seed: int, start) -> 
         app.close()
     click.echo(f"Programme de démonstration : {households} ménages, graine {seed}, historique depuis le {start:%d/%m/%Y}...")
     summary = programme.load(database, households=households, seed=seed, start=start,
-                             progress=lambda line: click.echo(f"  {line}"))
+                             progress=lambda line: click.echo(f"  {line}"), app_factory=RelocationApp)
     click.echo(
         f"Démo chargée : {summary.events} événements en {summary.seconds:.0f} s "
         f"({summary.events_per_second:.0f} événements/s), jusqu'au {summary.end:%d/%m/%Y}."
@@ -139,7 +139,7 @@ def replay(ctx: click.Context) -> None:
 def scheduler(ctx: click.Context, interval: int, once: bool) -> None:
     import logging
 
-    from relogement.platform.scheduler import run
+    from relogement.runtime.scheduler import run
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     report = run(ctx.obj["database"], interval_seconds=interval, once=once)
@@ -156,19 +156,11 @@ def projections_group() -> None:
 
 
 def _print_counts(runner, applied: int) -> None:  # noqa: ANN001 - ProjectionRunner
-    from sqlalchemy import func, select
-
-    from relogement.projections.read_models import ALL_TABLES
+    from relogement.projections.table_counts import row_counts
 
     click.echo(f"{applied} événements appliqués ; position {runner.position()}.")
-    with runner.engine.connect() as conn:
-        for table in ALL_TABLES:
-            query = select(func.count()).select_from(table)
-            if "valid_to" in table.c:
-                from relogement.projections.machinery import as_of
-
-                query = query.where(as_of(table, None))
-            click.echo(f"  {table.name:<26} {conn.execute(query).scalar()} lignes courantes")
+    for name, rows in row_counts(runner.engine):
+        click.echo(f"  {name:<26} {rows} lignes courantes")
 
 
 def _feed(ctx: click.Context, rebuild: bool) -> None:
@@ -233,9 +225,9 @@ def projections_status(ctx: click.Context) -> None:
     )
 
 
-# -- web application: accounts, organisations, server (relogement.web) ------------
+# -- web application: accounts, organisations, server (relogement.runtime) --------
 def _web(ctx: click.Context):
-    from relogement.web import create_app
+    from relogement.runtime import create_app
 
     config = {"DATABASE_URL": ctx.obj["database"]} if ctx.obj.get("database") else {}
     return create_app(config)
@@ -328,8 +320,8 @@ def run(ctx: click.Context, host: str, port: int) -> None:
     flask_app.run(host=host, port=port, threaded=True)
 
 
-# Data protection and verifiable history (platform/privacy_cli.py).
-from relogement.platform.privacy_cli import audit_group, privacy_group  # noqa: E402
+# Data protection and verifiable history (runtime/privacy_cli.py).
+from relogement.runtime.privacy_cli import audit_group, privacy_group  # noqa: E402
 
 main.add_command(audit_group)
 main.add_command(privacy_group)

@@ -15,7 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from relogement.events.base import IDENTITY_KEYS, SEALED_FIELD, identity_paths
-from relogement.platform.privacy import raw_states
+from relogement.runtime.retention import raw_states
 
 # Facts about households and proposals: the ones the guard covers.
 GUARDED_TOPICS = ("relogement.platform.household:", "relogement.platform.proposal:")

@@ -1,0 +1,52 @@
+"""Sign-in plumbing: flask-login's loader and the failed-login limits (flask-limiter)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+
+from relogement.web.accounts import Accounts, User, parse_session_id
+
+
+def register_login(app: Flask, accounts: Accounts) -> LoginManager:
+    login_manager = LoginManager(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Connectez-vous pour accéder à cette page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(session_id: str) -> User | None:
+        # "id:generation" (User.get_id): a cookie saved before a logout, a password
+        # change or a disabling names an older generation and is refused.
+        parsed = parse_session_id(session_id)
+        if parsed is None:
+            return None
+        # Read through the page's open connection, if it has one (one per GET).
+        user = accounts.get(parsed[0], via=app.extensions["relogement.readmodels"].reader)
+        if user is None or not user.active or user.session_version != parsed[1]:
+            return None
+        return user
+
+    return login_manager
+
+
+def register_limiter(app: Flask, database_scheme: str, database_options: dict[str, Any]) -> Limiter:
+    """Brute force: failed logins per client address and per login (auth.limit_failed_logins).
+
+    The counters live in the database when ``RATELIMIT_STORAGE_URI`` is the database
+    scheme (the default: shared by every worker), in memory otherwise (tests may say so).
+    """
+    storage_uri = app.config["RATELIMIT_STORAGE_URI"]
+    limiter = Limiter(
+        get_remote_address,
+        app=app,
+        storage_uri=storage_uri,
+        storage_options=database_options if storage_uri.startswith(database_scheme) else {},
+    )
+    app.extensions["relogement.limiter"] = limiter
+    return limiter

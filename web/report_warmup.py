@@ -1,0 +1,45 @@
+"""The reports service, and its warm-up after each save and with each page.
+
+The live dashboard, reste-à-vivre and default report are prepared in the background
+(once per position) so that the next reader does not pay for them: after each save
+(a listener on the application, after the read models' catch-up) and with each page
+(events written by another process; a no-op at the same position).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from flask import Flask
+
+from relogement.web.reports import Reports
+from relogement.web.settings import setting
+
+
+def register_reports(app: Flask, relocation: Any, read_engine: Any, config: Mapping[str, Any]) -> Callable[[int | None], None]:
+    """Build ``app.extensions["relogement.reports"]``; returns the warm-up function."""
+    testing = bool(config.get("TESTING"))
+    reports = Reports(
+        read_engine,
+        wait_seconds=float(app.config.get("RELOGEMENT_REPORT_WAIT_SECONDS", 0.8)),
+        reader=lambda: app.extensions["relogement.readmodels"].reader,
+        last_position=lambda: app.extensions["relogement.readmodels"].last_position(),
+        # Live dashboards are recomputed at most this often (labelled with their position
+        # meanwhile); tests see every event at once.
+        refresh_seconds=float(
+            setting(config, "RELOGEMENT_DASHBOARD_REFRESH_SECONDS", "0" if testing else "30")
+        ),
+    )
+    app.extensions["relogement.reports"] = reports
+    relocation.on_close(reports.close)
+    warm = not testing or bool(app.config.get("RELOGEMENT_WARM_REPORTS"))
+
+    def _warm(position: int | None = None) -> None:
+        if warm:
+            readmodels = app.extensions["relogement.readmodels"]
+            reports.warm(lambda: [p.id for p in readmodels.projects()], relocation.clock(), position)
+
+    if warm:
+        relocation.on_saved(_warm)  # after the catch-up registered by bootstrap
+    return _warm
