@@ -246,5 +246,5 @@ def uuid_or_404(text: str) -> UUID:
         abort(404)
 
 
-# Names the factory imports from here (web/__init__.py: field_error, field_label).
+# Names other modules import from here (the labels themselves live in web/field_labels.py).
 __all__ = ["FormErrors", "Reader", "field_error", "field_label", "parse_cents", "parse_date", "uuid_or_404"]
