@@ -9,5 +9,5 @@ class OrganisationRegistered(Creation):
     """A bailleur, city, EPCI, Département, réservataire, MOUS or audit body joins."""
 
     name: str
-    kind: str  # see relogement.platform.organisation.ORGANISATION_KINDS
+    kind: str  # see relogement.platform.values.ORGANISATION_KINDS
     code: str

@@ -8,17 +8,7 @@ from eventsourcing.domain import Aggregate, event
 
 from relogement.events import organisation as facts
 from relogement.platform.errors import InvalidValue
-from relogement.platform.values import check_text
-
-ORGANISATION_KINDS = {
-    "bailleur": "Bailleur social",
-    "ville": "Ville",
-    "epci": "EPCI",
-    "departement": "Département",
-    "reservataire": "Réservataire",
-    "mous": "Équipe relogement (MOUS)",
-    "audit": "Organisme d'audit / d'évaluation",
-}
+from relogement.platform.values import ORGANISATION_KINDS, check_text
 
 
 class Organisation(Aggregate):

@@ -29,6 +29,17 @@ REFUSAL_MOTIVES = {
     "voisinage": "Voisinage / environnement",
     "autre": "Autre motif (préciser)",
 }
+# The kinds of organisation taking part in a project (codes stored in events).
+ORGANISATION_KINDS = {
+    "bailleur": "Bailleur social",
+    "ville": "Ville",
+    "epci": "EPCI",
+    "departement": "Département",
+    "reservataire": "Réservataire",
+    "mous": "Équipe relogement (MOUS)",
+    "audit": "Organisme d'audit / d'évaluation",
+}
+
 CALEOL_DECISIONS = {
     "attribution": "Attribution accordée",
     "refus": "Attribution refusée",

@@ -19,8 +19,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from relogement.platform.organisation import ORGANISATION_KINDS
-from relogement.platform.values import CALEOL_DECISIONS
+from relogement.platform.values import CALEOL_DECISIONS, ORGANISATION_KINDS
 
 PAGE_SIZE = 50
 

@@ -107,7 +107,7 @@ def organisations():
     """The organisations (bailleurs, cities, EPCI, Département, réservataires, MOUS,
     auditors), and the form registering one: then it can join projects and get accounts."""
     require("accounts.manage")
-    from relogement.platform.organisation import ORGANISATION_KINDS
+    from relogement.platform.values import ORGANISATION_KINDS
 
     orgs = readmodels().organisations()
     context = {"orgs": orgs, "kinds": ORGANISATION_KINDS, "form": request.form}

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import login_required
 
 from relogement.platform.errors import DomainError, InvalidValue
-from relogement.platform.organisation import ORGANISATION_KINDS
+from relogement.platform.values import ORGANISATION_KINDS
 from relogement.web.blueprints._common import run_form
 from relogement.web.context import actor, can, parse_id, readmodels, relocation, require, viewpoint
 from relogement.web.form_values import (
