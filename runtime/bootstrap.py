@@ -95,14 +95,21 @@ def clock_of(config: Mapping[str, Any]) -> Clock:
     return lambda: datetime.now(tz=UTC)
 
 
+def build_application(database: str | None = None, clock: Clock | None = None) -> RelocationApp:
+    """The application on its SQL stores, erasure reaching the read side: what every entry
+    point acts through (the web app and the scheduler by :func:`bootstrap`, the CLI's
+    one-shot commands directly, since they need no runner listening to their saves)."""
+    register_read_side_hooks()
+    return RelocationApp(
+        database or os.environ.get("DATABASE_URL"), clock=clock or clock_of({})
+    )
+
+
 def bootstrap(config: Mapping[str, Any] | None = None) -> Services:
     """Build and wire the services of one process (see the module doc)."""
     config = dict(config or {})
     data_dir = data_dir_of(config)
-    register_read_side_hooks()
-    relocation = RelocationApp(
-        config.get("DATABASE_URL") or os.environ.get("DATABASE_URL"), clock=clock_of(config)
-    )
+    relocation = build_application(config.get("DATABASE_URL"), clock_of(config))
     runner = build_runner(relocation)
     reads = read_engine(relocation.database_url, runner.engine)
     # A projection failure is logged and retried with a back-off (never raised here: the

@@ -9,11 +9,12 @@ from uuid import UUID
 import click
 
 from relogement.platform.errors import DomainError
+from relogement.runtime import bootstrap
 from relogement.runtime.application import RelocationApp
 
 
 def _app(database: str | None) -> RelocationApp:
-    return RelocationApp(database)
+    return bootstrap.build_application(database)
 
 
 @click.group(help="Relogement inter-bailleurs : commandes d'exploitation.")

@@ -16,12 +16,13 @@ import click
 
 from relogement.platform.actors import SYSTEM_ORG, Actor
 from relogement.platform.errors import DomainError
+from relogement.runtime import bootstrap
 from relogement.runtime.application import RelocationApp
 
 
 def _app(ctx: click.Context) -> RelocationApp:
     database = (ctx.find_root().obj or {}).get("database")
-    return RelocationApp(database)
+    return bootstrap.build_application(database)
 
 
 def _uuid(value: str) -> UUID:

@@ -221,8 +221,10 @@ def clock_from_env() -> Clock:
 
 def run(database: str | None, interval_seconds: float, once: bool = False) -> TickReport | None:
     """Entry point of ``relogement scheduler``."""
-    app = RelocationApp(database, clock=clock_from_env())
-    scheduler = DeadlineScheduler.from_env(app, interval_seconds=interval_seconds)
+    from relogement.runtime.bootstrap import bootstrap
+
+    services = bootstrap({"DATABASE_URL": database, "CLOCK": clock_from_env()})
+    scheduler = services.scheduler(interval_seconds)
     try:
         if once:
             return scheduler.tick()
@@ -230,4 +232,4 @@ def run(database: str | None, interval_seconds: float, once: bool = False) -> Ti
         return None
     finally:
         scheduler.shutdown()
-        app.close()
+        services.close()

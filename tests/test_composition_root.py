@@ -122,3 +122,28 @@ def test_the_domain_application_needs_its_privacy_infrastructure(tmp_path):
 
 def test_the_runtime_application_keeps_the_events_table():
     assert RelocationApp.name == DomainRelocationApp.name == "Relogement"
+
+
+def test_the_cli_and_the_scheduler_are_built_by_the_bootstrap(tmp_path, monkeypatch):
+    """Every entry point builds its application in runtime/bootstrap.py: the web app and
+    the scheduler through ``bootstrap``, the CLI's one-shot commands through
+    ``build_application`` (which ``bootstrap`` itself uses)."""
+    from click.testing import CliRunner
+
+    from relogement.runtime import bootstrap as root
+    from relogement.runtime.cli import main as cli
+
+    built: list[str | None] = []
+    real = root.build_application
+
+    def counting(database=None, clock=None):  # noqa: ANN001, ANN202
+        built.append(database)
+        return real(database, clock)
+
+    monkeypatch.setattr(root, "build_application", counting)
+    monkeypatch.setenv("RELOGEMENT_DATA_DIR", str(tmp_path))
+    url = f"sqlite:///{tmp_path / 'events.sqlite'}"
+    for args in (["init-db"], ["scheduler", "--once"], ["privacy", "due"]):
+        result = CliRunner().invoke(cli, ["--database", url, *args])
+        assert result.exit_code == 0, (args, result.output)
+    assert built == [url, url, url]
