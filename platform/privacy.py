@@ -25,11 +25,11 @@ from uuid import UUID
 
 from relogement.events import household as facts
 from relogement.platform.errors import DomainError
+from relogement.platform.values import ERASED_NAME
 
 if TYPE_CHECKING:
     from relogement.platform.sealing import KeyStore
 
-ERASED_NAME = "ménage effacé"
 PERSONAL_FIELD = "personal"
 DEFAULT_RETENTION_MONTHS = 24
 ERASURE_REASONS = {

@@ -29,6 +29,9 @@ REFUSAL_MOTIVES = {
     "voisinage": "Voisinage / environnement",
     "autre": "Autre motif (préciser)",
 }
+# What every page shows instead of an erased household's name (platform/privacy.py).
+ERASED_NAME = "ménage effacé"
+
 # The kinds of organisation taking part in a project (codes stored in events).
 ORGANISATION_KINDS = {
     "bailleur": "Bailleur social",

@@ -17,7 +17,7 @@ from uuid import UUID
 
 from sqlalchemy import func, or_, select
 
-from relogement.platform.privacy import ERASED_NAME
+from relogement.platform.values import ERASED_NAME
 from relogement.projections.machinery import as_of
 from relogement.projections.queries.base import Db, _hex, _rows, _select, connect, page_of
 from relogement.projections.read_models import household_identity, household_situation, households
