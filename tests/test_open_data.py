@@ -65,3 +65,22 @@ def test_bad_input_is_refused_in_french(database_url, tmp_path):
     (full / "x.txt").write_text("x")
     busy = CliRunner().invoke(main, ["--database", database_url, "export", "open-data", "--project", "NOPE", str(full)])
     assert busy.exit_code != 0 and "n'est pas vide" in busy.output
+
+
+def test_evaluation_script_recomputes_the_dashboard(package):
+    import importlib.util
+    from pathlib import Path
+
+    _, out = package
+    spec = importlib.util.spec_from_file_location("evaluation_example", Path(__file__).parents[1] / "docs" / "evaluation_example.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    mine = module.headline(str(out))
+    board = next(r for r in csv.DictReader((out / "tableau_de_bord.csv").open(encoding="utf-8")) if r["scope"] == "projet")
+    assert int(board["position"]) == mine["position"]
+    for key in ("inscrits", "reloges", "sortis", "rav_personne_hausse", "rav_personne_baisse"):
+        assert mine[key] == int(board[key]), key
+    for key in ("hors_qpv_taux", "inter_bailleur_taux", "neuf_moins_5_ans_taux"):
+        assert abs(mine[key] - float(board[key])) < 0.006, key
+    for key in ("rav_personne_evolution_moyenne", "taux_effort_evolution_moyenne"):
+        assert abs(mine[key] - float(board[key])) < 0.001, key
