@@ -394,3 +394,54 @@ def export_anru(ctx: click.Context, project: str, bailleur: str | None, as_of: s
     finally:
         runner.close()
         app.close()
+
+
+@export_group.command(
+    "open-data",
+    help="Jeu de données ouvert (paquet Frictionless : datapackage.json + CSV UTF-8) d'un projet : "
+    "un tableau par type de fait, les indicateurs du tableau de bord, sans aucune donnée d'identité.",
+)
+@click.option("--project", "project", required=True, help="Identifiant ou code du projet.")
+@click.option("--as-of", "as_of", default=None, help="État au AAAA-MM-JJ ou jj/mm/aaaa (fin de journée, heure de Paris).")
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.pass_context
+def export_open_data(ctx: click.Context, project: str, as_of: str | None, directory: str) -> None:
+    from datetime import datetime as _dt
+    from pathlib import Path
+
+    from relogement.projections import anru_export, build_runner, open_data
+    from relogement.projections import queries as q
+
+    day = None
+    if as_of is not None:
+        for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+            try:
+                day = _dt.strptime(as_of, fmt).date()
+                break
+            except ValueError:
+                continue
+        else:
+            raise click.BadParameter(f"date attendue au format AAAA-MM-JJ ou jj/mm/aaaa : {as_of}")
+    out = Path(directory)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise click.ClickException(f"Le dossier {directory} existe et n'est pas vide : choisissez un dossier vide ou nouveau.")
+    app = _app(ctx.obj["database"])
+    runner = build_runner(app)
+    try:
+        if not runner.try_catch_up():
+            click.echo("Attention : les vues sont en retard sur les événements (relogement projections status).", err=True)
+        db = runner.engine
+        project_id = _resolve_id(project, {p["code"]: p["project_id"] for p in q.list_projects(db)}, "projet")
+        position = anru_export.position_at_end_of(db, day) if day else q.current_position(db)
+        row = q.get_project(db, project_id, position=position)
+        if row is None:
+            raise click.ClickException(f"Projet inconnu à cette date : {project}")
+        instant = q.instant_of(db, position) or anru_export.EPOCH
+        descriptor = open_data.write_package(app, db, row, position, instant, out)
+        click.echo(
+            f"Jeu de données ouvert : {len(descriptor['resources'])} tableaux, état à l'événement n° {position} "
+            f"({instant:%d/%m/%Y %H:%M} UTC) → {out / 'datapackage.json'}"
+        )
+    finally:
+        runner.close()
+        app.close()
