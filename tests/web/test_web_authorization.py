@@ -56,6 +56,7 @@ GETS = [
     ("/projets", ALL),  # everyone gets the list: the projects they may read
     ("/projets/{project}", READERS),
     ("/projets/nouveau", CREATE_PROJECT),
+    ("/projets/{project}/donnees-ouvertes.zip", {"mel.partenaire", "anru.auditeur"}),  # pilot, auditors
     ("/propositions", ALL),
     ("/propositions/{proposal}", READERS),
     ("/propositions/{proposal}/delai", READERS),
@@ -153,7 +154,7 @@ def _paths(template: str, ids: dict) -> str:
 def _text(response) -> str:
     if "text/html" in response.content_type:
         return response.text
-    if response.content_type.startswith("application/vnd.openxmlformats"):
+    if response.content_type.startswith(("application/vnd.openxmlformats", "application/zip")):
         import io
         import zipfile
 

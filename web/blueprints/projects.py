@@ -62,6 +62,7 @@ def _detail_context(project) -> dict:  # noqa: ANN001
     manage = viewpoint().live and can("project.manage", project_resource(project))
     return {
         "project": project, "partners": partners, "candidates": candidates, "manage": manage,
+        "open_data": can("open_data.export", project_resource(project)),
         "kinds": ORGANISATION_KINDS, "operation_kinds": OPERATION_KINDS, "conventions": RAV_CONVENTIONS,
     }
 
@@ -72,6 +73,34 @@ def detail(project_id: str):
     project = _project(project_id)
     return render_template(
         "projects/detail.html", form=_settings_form(project.settings), errors={}, **_detail_context(project)
+    )
+
+
+@bp.route("/<project_id>/donnees-ouvertes.zip")
+@login_required
+def open_data(project_id: str):
+    """The project's open-data package (Frictionless: datapackage.json + CSV) as a zip,
+    at the page's position (an auditor's past date included). No identity in it; each
+    download is written to the access log for the households it describes."""
+    from flask import Response
+
+    from relogement.projections.open_data_archive import package_zip
+    from relogement.web.context import audit_identity
+
+    project = _project(project_id)
+    require("open_data.export", project_resource(project))
+    position = readmodels().position(viewpoint().position)
+    archive = package_zip(relocation(), readmodels().db, project.id, position, readmodels().instant_of(position))
+    if archive is None:
+        abort(404, description="Projet introuvable à cette date.")
+    audit_identity(list(archive.household_ids), "export données ouvertes")
+    return Response(
+        archive.data,
+        mimetype="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="{archive.file_name}"',
+            "X-Position": str(archive.position),
+        },
     )
 
 
