@@ -109,20 +109,32 @@ def _decode(content: bytes) -> str:
     raise ImportFileError("Encodage du fichier illisible (attendu : UTF-8).")
 
 
+# The longest cell a CSV may hold: csv's own default limit, checked here too because the
+# module's limit is process-wide and other libraries raise it (frictionless sets it to
+# sys.maxsize when imported).
+MAX_CELL_CHARACTERS = 131_072
+
+
+def _too_long(line_num: int) -> ImportFileError:
+    limit = f"{MAX_CELL_CHARACTERS:,}".replace(",", "\u00a0")
+    return ImportFileError(f"Ligne {line_num} : une cellule dépasse {limit} caractères ; "
+                           "vérifiez le séparateur et les guillemets du fichier.")
+
+
 def _csv_lines(content: bytes) -> Any:
     text = _decode(content)
     first = text.split("\n", 1)[0]
     delimiter = max((";", ",", "\t"), key=first.count)  # ";" when none is found
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        yield from reader
+        for row in reader:
+            if any(len(cell) > MAX_CELL_CHARACTERS for cell in row):
+                raise _too_long(reader.line_num)
+            yield row
     except csv.Error as error:
         if "field larger than field limit" in str(error):
-            limit = f"{csv.field_size_limit():,}".replace(",", "\u00a0")
-            message = (f"Ligne {reader.line_num} : une cellule dépasse {limit} caractères ; "
-                       "vérifiez le séparateur et les guillemets du fichier.")
-        else:
-            message = f"Fichier CSV illisible à la ligne {reader.line_num} : vérifiez les guillemets et le séparateur."
+            raise _too_long(reader.line_num) from None
+        message = f"Fichier CSV illisible à la ligne {reader.line_num} : vérifiez les guillemets et le séparateur."
         raise ImportFileError(message) from None
 
 
