@@ -28,14 +28,12 @@ closes every window whose deadline passed meanwhile.
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from relogement.events.base import Clock, utc_now
 from relogement.platform.actors import SYSTEM
 from relogement.platform.errors import DomainError
 from relogement.projections import deadlines
@@ -206,24 +204,12 @@ class DeadlineScheduler:
             self.runner.close()
 
 
-def clock_from_env() -> Clock:
-    """The wall clock, shifted by ``RELOGEMENT_CLOCK_OFFSET_HOURS`` for demonstrations.
-
-    The web app reads the same variable: a demo running "N hours later" must see
-    its windows closed by a scheduler living at the same instant.
-    """
-    offset = os.environ.get("RELOGEMENT_CLOCK_OFFSET_HOURS")
-    if not offset:
-        return utc_now
-    delta = timedelta(hours=float(offset))
-    return lambda: utc_now() + delta
-
-
 def run(database: str | None, interval_seconds: float, once: bool = False) -> TickReport | None:
     """Entry point of ``relogement scheduler``."""
     from relogement.runtime.bootstrap import bootstrap
 
-    services = bootstrap({"DATABASE_URL": database, "CLOCK": clock_from_env()})
+    # The clock comes from bootstrap.clock_of: RELOGEMENT_CLOCK_OFFSET_HOURS, as in the web app.
+    services = bootstrap({"DATABASE_URL": database})
     scheduler = services.scheduler(interval_seconds)
     try:
         if once:

@@ -20,7 +20,7 @@ from relogement.platform.values import (
     check_text,
     day_fr,
 )
-from relogement.web.field_labels import DOMAIN_FIELDS, field_error, field_label
+from relogement.web.field_labels import DOMAIN_FIELDS, field_label
 
 T = TypeVar("T")
 
@@ -246,5 +246,3 @@ def uuid_or_404(text: str) -> UUID:
         abort(404)
 
 
-# Names other modules import from here (the labels themselves live in web/field_labels.py).
-__all__ = ["FormErrors", "Reader", "field_error", "field_label", "parse_cents", "parse_date", "uuid_or_404"]
