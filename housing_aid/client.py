@@ -1,0 +1,144 @@
+"""What the app uses to simulate housing aid: one HTTP call per batch, with a timeout.
+
+The web workers never load OpenFisca: they send the OpenFisca Web API's ``/calculate`` JSON
+to the simulation service (``RELOGEMENT_SIMULATION_URL``, default http://127.0.0.1:5001)
+and read the model's version from its ``Country-Package-Version`` header.
+
+When the service is down, slow or answers nonsense, the answer is "indisponible" and the
+caller goes on without the figure; after a failure the service is not asked again for
+``RETRY_AFTER_SECONDS``, so no page waits for the timeout twice in a row.
+
+Figures are cached by their inputs (the household's composition and resources, the
+dwelling's rent, charges, typology and commune, the month): a change of any of them is a
+new key, so the cache never serves a figure whose inputs changed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from relogement.housing_aid import situation as sit
+from relogement.platform.simulated_aid import SimulatedAid
+
+log = logging.getLogger("relogement.housing_aid.client")
+
+DEFAULT_URL = "http://127.0.0.1:5001"
+DEFAULT_TIMEOUT_SECONDS = 5.0
+RETRY_AFTER_SECONDS = 30.0
+CACHE_SIZE = 50_000
+MODEL = "OpenFisca-France"
+UNAVAILABLE = "Simulation indisponible"
+UNKNOWN_COMMUNE = "commune inconnue de la table des codes INSEE"
+
+
+@dataclass
+class Estimates:
+    """Simulated aid per dwelling key; ``reasons`` says why a key has none."""
+
+    aids: dict[str, SimulatedAid] = field(default_factory=dict)
+    reasons: dict[str, str] = field(default_factory=dict)
+    available: bool = True
+
+    def get(self, key: str) -> SimulatedAid | None:
+        return self.aids.get(key)
+
+
+class AidSimulator:
+    def __init__(self, url: str = DEFAULT_URL, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> None:
+        self.url = url.rstrip("/")
+        self.timeout = timeout
+        self._down_until = 0.0
+        self._cache: OrderedDict[str, SimulatedAid] = OrderedDict()
+        self._lock = threading.Lock()
+
+    # -- the call -----------------------------------------------------------
+    def _post(self, situation: dict) -> tuple[dict, str]:
+        request = urllib.request.Request(
+            f"{self.url}/calculate", data=json.dumps(situation).encode(),
+            headers={"Content-Type": "application/json"}, method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            model_version = response.headers.get("Country-Package-Version", "")
+            return json.loads(response.read()), model_version
+
+    def available(self) -> bool:
+        return time.monotonic() >= self._down_until
+
+    def simulate(
+        self, ages: Iterable[int], resources_cents: int, dwellings: dict[str, dict], month: date
+    ) -> Estimates:
+        """One batched call for every dwelling (key → dwelling dict) not already cached."""
+        month = month.replace(day=1)
+        result = Estimates()
+        todo: dict[str, tuple[str, dict]] = {}
+        for key, dwelling in dwellings.items():
+            inputs = sit.inputs_of(list(ages), resources_cents, dwelling)
+            if inputs["depcom"] is None:
+                result.reasons[key] = UNKNOWN_COMMUNE
+                continue
+            cache_key = json.dumps([self.url, month.isoformat(), inputs], sort_keys=True)
+            with self._lock:
+                cached = self._cache.get(cache_key)
+                if cached is not None:
+                    self._cache.move_to_end(cache_key)
+            if cached is not None:
+                result.aids[key] = cached
+            else:
+                todo[key] = (cache_key, inputs)
+        if not todo:
+            return result
+        if not self.available():
+            return self._unavailable(result, todo)
+        batch = sit.empty()
+        names = {key: f"c{i}" for i, key in enumerate(todo)}
+        for key, (_, inputs) in todo.items():
+            sit.add_case(batch, names[key], inputs, month)
+        try:
+            answer, model_version = self._post(batch)
+            for key, (cache_key, inputs) in todo.items():
+                cents, zone = sit.read_case(answer, names[key], month)
+                aid = SimulatedAid(
+                    amount_cents=cents, model=MODEL, model_version=model_version or "inconnue",
+                    legislation_date=month, zone=zone, inputs=inputs,
+                )
+                result.aids[key] = aid
+                with self._lock:
+                    self._cache[cache_key] = aid
+                    while len(self._cache) > CACHE_SIZE:
+                        self._cache.popitem(last=False)
+        except (OSError, ValueError, KeyError, TypeError, urllib.error.URLError) as error:
+            # Down, slow (timeout), or an answer that is not the contract's: no figure.
+            log.warning("simulation service unavailable: %s", type(error).__name__)
+            self._down_until = time.monotonic() + RETRY_AFTER_SECONDS
+            return self._unavailable(result, todo)
+        return result
+
+    @staticmethod
+    def _unavailable(result: Estimates, todo: dict) -> Estimates:
+        result.available = False
+        for key in todo:
+            result.reasons[key] = UNAVAILABLE
+        return result
+
+
+def aid_estimates(
+    simulator: AidSimulator | None, situation: dict, offers: Iterable[tuple[str, dict]], month: date
+) -> Estimates:
+    """The aid-estimate provider for rankings: one batch for one household and many offers.
+
+    ``situation``: the household's situation as recorded (``Situation.to_dict()``: ages,
+    resources_cents); ``offers``: (key, offer's dwelling dict). Cached by inputs.
+    """
+    dwellings = dict(offers)
+    if simulator is None:
+        return AidSimulator._unavailable(Estimates(), dwellings)
+    return simulator.simulate(situation["ages"], situation["resources_cents"], dwellings, month)
