@@ -19,6 +19,7 @@ COPY platform platform
 COPY projections projections
 COPY runtime runtime
 COPY simulation simulation
+COPY housing_aid housing_aid
 COPY web web
 RUN pip install .
 

@@ -142,3 +142,18 @@ def aid_estimates(
     if simulator is None:
         return AidSimulator._unavailable(Estimates(), dwellings)
     return simulator.simulate(situation["ages"], situation["resources_cents"], dwellings, month)
+
+
+def service_ready(url: str, timeout: float = 2.0) -> str | None:
+    """None if the service at ``url`` answers ``/health``; else why not (for tests and status)."""
+    try:
+        with urllib.request.urlopen(f"{url.rstrip('/')}/health", timeout=timeout) as response:
+            return None if response.status == 200 else f"HTTP {response.status}"
+    except (OSError, urllib.error.URLError) as error:
+        return f"simulation service not reachable at {url} ({type(error).__name__})"
+
+
+def url_from_env(env: dict | None = None) -> str:
+    import os
+
+    return (env if env is not None else os.environ).get("RELOGEMENT_SIMULATION_URL", DEFAULT_URL)

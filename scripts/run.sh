@@ -17,9 +17,15 @@ export RELOGEMENT_SECURE_COOKIES="${RELOGEMENT_SECURE_COOKIES:-0}"
 relogement init-db
 relogement demo --if-empty          # about 200 households over three years (~1 min the first time)
 relogement demo-accounts
+# The housing-aid simulation service (OpenFisca-France, its own venv and process; README
+# "Aide au logement simulée"). The app works without it ("simulation indisponible").
+bash scripts/simulation.sh setup
+export RELOGEMENT_SIMULATION_URL="${RELOGEMENT_SIMULATION_URL:-http://127.0.0.1:5001}"
+bash scripts/simulation.sh serve "${RELOGEMENT_SIMULATION_PORT:-5001}" &
+simulation_pid=$!
 # The scheduler closes objection windows when their 48 hours are over (one process, see
 # docs/scheduler.md); it stops with the web server.
 relogement scheduler &
 scheduler_pid=$!
-trap 'kill "$scheduler_pid" 2>/dev/null || true' EXIT INT TERM
+trap 'kill "$scheduler_pid" "$simulation_pid" 2>/dev/null || true' EXIT INT TERM
 relogement run --host "${HOST:-127.0.0.1}" --port "${PORT:-5000}"

@@ -136,3 +136,18 @@ def runners():
     yield make
     for runner in opened:
         runner.close()
+
+
+@pytest.fixture(scope="session")
+def simulation_url() -> str:
+    """The housing-aid simulation service (RELOGEMENT_SIMULATION_URL; .ci/run starts one on
+    loopback). Unreachable: skipped with the reason, or a failure with CI=true."""
+    from relogement.housing_aid.client import service_ready, url_from_env
+
+    url = url_from_env()
+    reason = service_ready(url)
+    if reason:
+        if IN_CI:
+            pytest.fail(f"CI=true and {reason}")
+        pytest.skip(reason)
+    return url
