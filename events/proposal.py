@@ -18,9 +18,15 @@ class ProposalMade(ClearOfIdentity, Creation):
     The objection deadline is fixed here: replaying history reproduces it.
 
     Version 2 added ``window_hours`` (v1 events were all 48-hour windows).
+    Version 3 added ``aid``: the housing aid of the new dwelling, both figures and the one
+    the indicators use: ``used`` ("simulee" or "saisie"), ``officer_cents`` (the officer's
+    estimate, or None), ``simulated`` (OpenFisca-France's figure with its inputs, model
+    version, legislation date and zone, or None) and ``status`` ("simulee", "indisponible",
+    "non_simulee"). v1/v2 events were "non_simulee": the officer's figure, as the indicators
+    recorded it.
     """
 
-    class_version = 2
+    class_version = 3
 
     project_id: UUID
     household_id: UUID
@@ -34,10 +40,21 @@ class ProposalMade(ClearOfIdentity, Creation):
     indicators: dict
     window_hours: int
     objection_deadline: datetime
+    aid: dict
 
     @staticmethod
     def upcast_v1_v2(state: dict) -> None:
         state["window_hours"] = 48
+
+    @staticmethod
+    def upcast_v2_v3(state: dict) -> None:
+        after = ((state.get("indicators") or {}).get("after") or {}).get("inputs") or {}
+        state["aid"] = {
+            "used": "saisie",
+            "officer_cents": after.get("apl_cents"),
+            "simulated": None,
+            "status": "non_simulee",
+        }
 
 
 class ObjectionRaised(ClearOfIdentity, Fact):

@@ -58,6 +58,7 @@ class Proposal(Aggregate):
         indicators: dict,
         window_hours: int,
         objection_deadline: datetime,
+        aid: dict,
         by_user: str,
         by_org: UUID,
     ) -> None:
@@ -73,6 +74,7 @@ class Proposal(Aggregate):
         self.indicators = indicators
         self.window_hours = window_hours
         self.objection_deadline = objection_deadline
+        self.aid = aid  # both aid figures and the one used (platform/simulated_aid.py)
         self.objections: dict[UUID, dict] = {}
         self.window_closed = False
         self.accepted = False

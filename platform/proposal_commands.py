@@ -22,6 +22,7 @@ from relogement.platform.command_checks import (
 from relogement.platform.deadline import objection_deadline
 from relogement.platform.errors import DomainError, InvalidValue
 from relogement.platform.proposal import Proposal
+from relogement.platform.simulated_aid import TYPED, SimulatedAid, aid_record, used_cents
 from relogement.platform.values import Dwelling, Situation, check_move_in
 
 
@@ -33,12 +34,29 @@ class ProposalCommands:
     """
 
     def make_proposal(
-        self, household_id: UUID, offer_id: UUID, apl_after_cents: int, actor: Actor
+        self,
+        household_id: UUID,
+        offer_id: UUID,
+        apl_after_cents: int | None,
+        actor: Actor,
+        simulated: SimulatedAid | None = None,
+        aid_used: str = TYPED,
+        simulation_status: str | None = None,
     ) -> UUID:
-        """Propose an offer to a household; the new APL is the officer's estimate."""
-        if isinstance(apl_after_cents, bool) or not isinstance(apl_after_cents, int) or apl_after_cents < 0:
-            raise InvalidValue("apl_after_cents", "L'APL estimée doit être un montant positif ou nul.")
-        _check_aid(apl_after_cents, "apl_after_cents")
+        """Propose an offer to a household.
+
+        The new dwelling's aid is the officer's estimate (``apl_after_cents``) or the
+        simulated one (``simulated``, computed by the caller outside the domain), as
+        ``aid_used`` says; the event records both and the choice.
+        """
+        if apl_after_cents is not None:
+            if isinstance(apl_after_cents, bool) or not isinstance(apl_after_cents, int) or apl_after_cents < 0:
+                raise InvalidValue("apl_after_cents", "L'APL estimée doit être un montant positif ou nul.")
+            _check_aid(apl_after_cents, "apl_after_cents")
+        if simulated is not None:
+            _check_aid(simulated.amount_cents, "aide_simulee")
+        aid = aid_record(apl_after_cents, simulated, aid_used, simulation_status)
+        aid_cents = used_cents(aid)
 
         def use_case(at: datetime) -> UUID:
             household = self.household(household_id)
@@ -62,7 +80,7 @@ class ProposalCommands:
                     rent_cents=dwelling.rent_cents,
                     annex_rent_cents=dwelling.annex_rent_cents,
                     charges_cents=dwelling.charges_cents,
-                    apl_cents=apl_after_cents,
+                    apl_cents=aid_cents,
                 ),
             )
             # The dwelling's age at the proposal: the year of its (Paris) day.
@@ -86,6 +104,7 @@ class ProposalCommands:
                     settings["objection_window_hours"],
                     working_days_only=settings["working_days_only"],
                 ),
+                aid=aid,
                 **actor.by,
             )
             self.save(proposal, household, offer)

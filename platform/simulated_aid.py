@@ -66,7 +66,7 @@ def aid_record(
         "used": used,
         "officer_cents": officer_cents,
         "simulated": None if simulated is None else simulated.to_dict(),
-        "status": "simulee" if simulated is not None else (status or UNAVAILABLE),
+        "status": "simulee" if simulated is not None else (status or NOT_SIMULATED),
     }
 
 

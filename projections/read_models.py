@@ -257,6 +257,8 @@ proposals = Table(
     Column("move_in_date", Date, nullable=True),
     Column("indicators", JSON, nullable=False),
     Column("lease_indicators", JSON, nullable=True),
+    # The new dwelling's aid as ProposalMade (v3) recorded it: both figures and the one used.
+    Column("aid", JSON, nullable=True),
     Column("closed_at", DateTime(timezone=True), nullable=True),
     *versioned_columns(),
 )

@@ -270,6 +270,7 @@ class ProposalView:
     objections: tuple[ObjectionView, ...] = ()
     offer: OfferView | None = None  # filled on the proposal page
     by_user: str = ""  # filled on the proposal page
+    aid: dict | None = None  # ProposalMade's aid record (platform/simulated_aid.py)
 
     @property
     def inter_bailleur(self) -> bool:

@@ -33,7 +33,7 @@ def rewrite_state(app: RelocationApp, notification_id: int, state: dict) -> None
 
 
 def test_upcaster_is_declared():
-    assert ProposalMade.class_version == 2
+    assert ProposalMade.class_version == 3  # v3 (issue 21) added the simulated aid
     state = {"rank": 1}
     ProposalMade.upcast_v1_v2(state)
     assert state == {"rank": 1, "window_hours": 48}
@@ -49,7 +49,7 @@ def test_v1_proposal_made_is_upcast_on_read(app, database_url, clock):
 
     row = stored_row(app, old_proposal)
     state = json.loads(row.state)
-    assert state["class_version"] == 2 and state["window_hours"] == 72  # as written today
+    assert state["class_version"] == 3 and state["window_hours"] == 72  # as written today (v3: issue 21)
     deadline_before = app.proposal(old_proposal).objection_deadline
     # What the v1 code wrote: no window_hours, no class_version (version 1 is implicit).
     del state["window_hours"], state["class_version"]

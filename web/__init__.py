@@ -27,6 +27,7 @@ from htmx_flask import Htmx
 
 from relogement.web import errors, security_headers
 from relogement.web.context import events_behind
+from relogement.web.aid_views import aid_label, register_simulator
 from relogement.web.field_labels import field_error, field_label
 from relogement.web.filters import register_filters
 from relogement.web.identity_views import write_identity_views
@@ -64,6 +65,7 @@ def create_app(config: Mapping[str, Any] | None, services: Any) -> Flask:
     app.extensions["relogement"] = relocation
     app.extensions["relogement.runner"] = runner
     app.extensions["relogement.accounts"] = services.accounts
+    register_simulator(app, config)  # the housing-aid simulation service (HTTP only)
     readmodels = register_reads(app, services.read_engine)
 
     Htmx(app)
@@ -74,7 +76,8 @@ def create_app(config: Mapping[str, Any] | None, services: Any) -> Flask:
     # The form error summary names each field (_macros.form_errors); the read models'
     # lag, next to every "état au … événement n°" line (macros included).
     app.jinja_env.globals.update(
-        field_error=field_error, field_label=field_label, events_behind=events_behind
+        field_error=field_error, field_label=field_label, events_behind=events_behind,
+        aid_label=aid_label,
     )
     errors.register(app)
     security_headers.register(app)

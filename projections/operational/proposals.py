@@ -51,6 +51,7 @@ class ProposalHandlers(Handlers):
                 "open_objections": 0,
                 "objections_count": 0,
                 "indicators": jsonable(e.indicators),
+                "aid": jsonable(e.aid),
             },
         )
         self._put("rm_households", e.household_id, {"max_proposals": e.max_proposals})

@@ -219,6 +219,7 @@ def proposal_view(
         refusal=refusal,
         household_erased=erased,
         resource=resource,
+        aid=row.get("aid"),
     )
 
 

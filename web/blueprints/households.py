@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import login_required
 
+from relogement.platform.simulated_aid import AID_USED, TYPED
 from relogement.platform.values import TYPOLOGIES
+from relogement.web.aid_views import offer_aids
 from relogement.web.blueprints._common import chosen_projects, run_form
 from relogement.web.context import (
     actor,
@@ -308,7 +310,8 @@ def propose(household_id: str):
         abort(409, description=f"Ce ménage {why} : aucune proposition ne peut plus lui être faite.")
     offers = _offers_for(household)
     form = request.form if request.method == "POST" else {"offre": request.args.get("offre", "")}
-    context = {"household": household, "offers": offers, "form": form}
+    # Simulated aid of every offer: one batched call (cached by inputs); "indisponible" if down.
+    context = {"household": household, "offers": offers, "form": form, "aids": offer_aids(household, offers)}
     if request.method == "GET":
         return render_template("households/propose.html", errors={}, **context)
 
@@ -318,11 +321,18 @@ def propose(household_id: str):
             "offre", {str(o.id): o.reference for o in offers},
             invalid="Cette offre n'est plus disponible (proposée entre-temps, louée ou retirée) : choisissez-en une autre.",
         )
-        apl = r.cents("apl_estimee", required=True)
+        used = r.choice("aide_retenue", AID_USED) if request.form.get("aide_retenue") else TYPED
+        # The officer's figure is optional when the simulated one is used (None: not typed).
+        typed = used == TYPED or request.form.get("apl_estimee", "").strip()
+        apl = r.cents("apl_estimee", required=used == TYPED) if typed else None
         r.check()
         from uuid import UUID
 
-        return relocation().make_proposal(household.id, UUID(offer_id), apl, actor())
+        aids = context["aids"]
+        return relocation().make_proposal(
+            household.id, UUID(offer_id), apl, actor(), simulated=aids.get(offer_id), aid_used=used,
+            simulation_status=None if aids.available else "indisponible",
+        )
 
     return run_form(
         command,
@@ -330,6 +340,19 @@ def propose(household_id: str):
         "households/propose.html",
         "Proposition faite : les partenaires ont le délai d'opposition pour réagir.",
         **context,
+    )
+
+
+@bp.route("/<household_id>/proposer/aide")
+@login_required
+def simulated_aid(household_id: str):
+    """The simulated aid of the chosen offer (htmx, when the offer changes)."""
+    household = _household(household_id, purpose="proposition d'un logement")
+    require("proposal.make", household.resource)
+    offers = [o for o in _offers_for(household) if str(o.id) == request.args.get("offre", "")]
+    return render_template(
+        "households/_simulated_aid.html", household=household, offers=offers,
+        form=request.args, aids=offer_aids(household, offers), errors={},
     )
 
 
