@@ -26,8 +26,8 @@ from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 
 from relogement.web import errors, security_headers
-from relogement.web.context import events_behind
 from relogement.web.aid_views import aid_label, register_simulator
+from relogement.web.context import events_behind
 from relogement.web.field_labels import field_error, field_label
 from relogement.web.filters import register_filters
 from relogement.web.identity_views import write_identity_views

@@ -35,6 +35,9 @@ def web_app(database_url, clock, tmp_path):
             "LOGIN_RATE_LIMIT": "1000 per minute",
             # Report files are produced in the background; tests wait for them.
             "RELOGEMENT_REPORT_WAIT_SECONDS": 60,
+            # No simulation service unless a test sets one (test_simulated_aid_web.py): a
+            # refused connection is immediate, and the pages say "simulation indisponible".
+            "SIMULATION_URL": "http://127.0.0.1:9",
         }
     )
     try:
