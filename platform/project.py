@@ -16,6 +16,11 @@ DEFAULT_SETTINGS = {
     "working_days_only": False,
     "rav_convention": "personne",
     "rav_threshold": "6.00",
+    # Which cost the reste-à-vivre convention uses: "standard" (reste à charge) or "energie"
+    # (coût du logement énergie comprise, platform/energy.py); and the rise of that cost, in
+    # euros a month, above which the groupe de suivi report counts a household.
+    "rav_cost": "standard",
+    "energy_rise_threshold": "30.00",
 }
 
 
@@ -28,6 +33,9 @@ def validate_settings(settings: dict) -> dict:
         raise InvalidValue("max_proposals", "Le nombre légal d'offres est 2 ou 3.")
     if merged["rav_convention"] not in ("personne", "uc"):
         raise InvalidValue("rav_convention", "Convention de reste-à-vivre : « personne » ou « uc ».")
+    if merged["rav_cost"] not in ("standard", "energie"):
+        raise InvalidValue("rav_cost", "Coût retenu pour le reste-à-vivre : « standard » ou « energie ».")
+    merged["energy_rise_threshold"] = str(merged["energy_rise_threshold"])
     merged["working_days_only"] = bool(merged["working_days_only"])
     merged["rav_threshold"] = str(merged["rav_threshold"])
     return merged

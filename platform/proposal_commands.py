@@ -20,6 +20,7 @@ from relogement.platform.command_checks import (
     _placement,
 )
 from relogement.platform.deadline import objection_deadline
+from relogement.platform.energy import with_energy
 from relogement.platform.errors import DomainError, InvalidValue
 from relogement.platform.proposal import Proposal
 from relogement.platform.simulated_aid import TYPED, SimulatedAid, aid_record, used_cents
@@ -97,7 +98,10 @@ class ProposalCommands:
                 officer_org=actor.org,
                 rank=rank,
                 max_proposals=settings["max_proposals"],
-                indicators=indicators.compute(before, after, placement),
+                indicators=with_energy(
+                    indicators.compute(before, after, placement),
+                    situation.dwelling.to_dict(), dwelling.to_dict(), settings.get("rav_cost", "standard"),
+                ),
                 window_hours=settings["objection_window_hours"],
                 objection_deadline=objection_deadline(
                     at,

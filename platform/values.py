@@ -14,6 +14,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from relogement.platform.energy import DPE_LABELS, HEATING
 from relogement.platform.errors import InvalidValue
 from relogement.platform.indicators import HousingCost, typology_rooms
 
@@ -197,6 +198,19 @@ def _surface(value: Any) -> Decimal:
     return surface
 
 
+def _check_energy(d: Any) -> None:
+    if d.dpe_label not in ("", *DPE_LABELS):
+        raise InvalidValue("dpe_label", f"Étiquette DPE invalide « {d.dpe_label} » (de A à G).")
+    if d.heating not in ("", *HEATING):
+        raise InvalidValue("heating", f"Mode de chauffage inconnu « {d.heating} ».")
+    low, high = d.energy_cost_min_euros, d.energy_cost_max_euros
+    if (low is None) != (high is None):
+        raise InvalidValue("energy_cost_min_euros", "La fourchette de coût d'énergie du DPE a deux bornes (entre X € et Y € par an).")
+    if low is not None:
+        if any(isinstance(v, bool) or not isinstance(v, int) for v in (low, high)) or not 0 <= low <= high <= 20_000:
+            raise InvalidValue("energy_cost_min_euros", "Fourchette de coût d'énergie invalide : de 0 à 20 000 € par an, la première borne au plus égale à la seconde.")
+
+
 @dataclass(frozen=True)
 class Dwelling:
     """A dwelling: the household's current one or an offered one."""
@@ -216,10 +230,17 @@ class Dwelling:
     floor: int = 0
     lift: bool = False
     accessible: bool = False
+    # Energy (optional): DPE label A–G, heating mode (platform/energy.py HEATING), and the
+    # DPE's estimated annual energy cost range in euros ("entre X € et Y € par an").
+    dpe_label: str = ""
+    heating: str = ""
+    energy_cost_min_euros: int | None = None
+    energy_cost_max_euros: int | None = None
 
     def __post_init__(self) -> None:
         for name in ("quartier", "commune", "address"):
             check_text(name, getattr(self, name))
+        _check_energy(self)
         object.__setattr__(self, "typology", _typology(self.typology))
         object.__setattr__(self, "surface_m2", _surface(self.surface_m2))
         for name in ("rent_cents", "charges_cents", "annex_rent_cents"):
