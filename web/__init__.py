@@ -25,6 +25,7 @@ from flask import Flask, request
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 
+from relogement.platform.energy import energy_estimate
 from relogement.web import errors, security_headers
 from relogement.web.aid_views import aid_label, register_simulator
 from relogement.web.context import events_behind
@@ -77,7 +78,7 @@ def create_app(config: Mapping[str, Any] | None, services: Any) -> Flask:
     # lag, next to every "état au … événement n°" line (macros included).
     app.jinja_env.globals.update(
         field_error=field_error, field_label=field_label, events_behind=events_behind,
-        aid_label=aid_label,
+        aid_label=aid_label, energy_estimate=energy_estimate,
     )
     errors.register(app)
     security_headers.register(app)

@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from relogement.platform.energy import DPE_LABELS
 from relogement.platform.values import (
     FINANCINGS,
     TYPOLOGIES,
@@ -51,6 +52,7 @@ def read_dwelling(
     lift = r.boolean("ascenseur")
     accessible = r.boolean("accessible")
     reservataire = r.text("reservataire", max_length=200)
+    energy = read_energy(r)
     r.check()
     dwelling = r.domain(
         lambda: Dwelling(
@@ -69,6 +71,7 @@ def read_dwelling(
             floor=floor,
             lift=lift,
             accessible=accessible,
+            **energy,
         )
     )
     if dwelling is not None and current_year is not None:
@@ -76,6 +79,26 @@ def read_dwelling(
     r.check()
     assert dwelling is not None
     return dwelling, reservataire
+
+
+HEATING_CHOICES = {"collectif": "collectif", "individuel_gaz": "individuel_gaz",
+                   "individuel_electricite": "individuel_electricite", "individuel_autre": "individuel_autre"}
+
+
+def read_energy(r: Reader) -> dict:
+    """The optional energy fields of a dwelling (DPE label, heating, DPE cost range)."""
+    label = r.choice("dpe", {k: k for k in DPE_LABELS}, required=False).upper()
+    heating = r.choice("chauffage", HEATING_CHOICES, required=False)
+    low = r.optional_int("energie_min", 0, 20_000)
+    high = r.optional_int("energie_max", 0, 20_000)
+    return {"dpe_label": label, "heating": heating, "energy_cost_min_euros": low, "energy_cost_max_euros": high}
+
+
+def energy_form(d: Mapping[str, Any]) -> dict:
+    """The energy fields of a stored dwelling, as the form shows them."""
+    low, high = d.get("energy_cost_min_euros"), d.get("energy_cost_max_euros")
+    return {"dpe": d.get("dpe_label", ""), "chauffage": d.get("heating", ""),
+            "energie_min": "" if low is None else low, "energie_max": "" if high is None else high}
 
 
 def read_situation(data: Mapping[str, Any]) -> Situation:
@@ -91,6 +114,7 @@ def read_situation(data: Mapping[str, Any]) -> Situation:
     charges = r.cents("charges", required=True)
     annex = r.cents("annexes")
     commune = r.text("commune", max_length=120)
+    energy = read_energy(r)
     r.check()
     situation = r.domain(
         lambda: Situation(
@@ -98,7 +122,7 @@ def read_situation(data: Mapping[str, Any]) -> Situation:
             resources_cents=resources,
             apl_cents=apl,
             income_quartile=quartile,
-            dwelling=Dwelling(typology, surface, rent, charges, annex_rent_cents=annex, commune=commune),
+            dwelling=Dwelling(typology, surface, rent, charges, annex_rent_cents=annex, commune=commune, **energy),
         )
     )
     r.check()

@@ -49,6 +49,10 @@ HOUSEHOLD_COLUMNS: list[tuple[str, bool, str, str]] = [
     ("charges", True, "Charges récupérables actuelles (€/mois)", "90,00"),
     ("annexes", False, "Loyers annexes actuels : garage, parking (€/mois)", "0"),
     ("commune", False, "Commune du logement actuel (par défaut : celle du quartier)", "Lille"),
+    ("dpe", False, "Étiquette DPE (A à G)", "C"),
+    ("chauffage", False, "Chauffage : collectif, individuel_gaz, individuel_electricite ou individuel_autre", "collectif"),
+    ("energie_min", False, "DPE : coût annuel estimé de l'énergie, borne basse (€/an)", ""),
+    ("energie_max", False, "DPE : coût annuel estimé de l'énergie, borne haute (€/an)", ""),
     ("souhait_communes", False, "Communes souhaitées, séparées par « ; »", "Lille; Lomme"),
     ("souhait_typologies", False, "Typologies souhaitées, séparées par « ; »", "T3; T4"),
     ("droit_au_retour", False, "Souhaite revenir dans le quartier rénové (oui/non)", "non"),
@@ -72,6 +76,10 @@ OFFER_COLUMNS: list[tuple[str, bool, str, str]] = [
     ("ascenseur", False, "Ascenseur (oui/non)", "oui"),
     ("accessible", False, "Accessible PMR (oui/non)", "non"),
     ("reservataire", False, "Réservataire du logement", "Préfecture (contingent)"),
+    ("dpe", False, "Étiquette DPE (A à G)", "D"),
+    ("chauffage", False, "Chauffage : collectif, individuel_gaz, individuel_electricite ou individuel_autre", "individuel_gaz"),
+    ("energie_min", False, "DPE : coût annuel estimé de l'énergie, borne basse (€/an)", "1100"),
+    ("energie_max", False, "DPE : coût annuel estimé de l'énergie, borne haute (€/an)", "1500"),
     ("disponible_jusqu_au", False, "Réservé au relogement jusqu'au (jj/mm/aaaa, facultatif)", ""),
 ]
 

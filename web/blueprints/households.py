@@ -23,7 +23,7 @@ from relogement.web.context import (
     viewpoint,
 )
 from relogement.web.context import household as household_view
-from relogement.web.form_values import read_personal, read_situation, read_wishes
+from relogement.web.form_values import energy_form, read_personal, read_situation, read_wishes
 from relogement.web.parsing import Reader
 from relogement.web.policy import project_resource
 
@@ -228,6 +228,7 @@ def situation(household_id: str):
             "charges": number(d["charges_cents"] / 100),
             "annexes": number(d.get("annex_rent_cents", 0) / 100),
             "commune": d["commune"],
+            **energy_form(d),
         }
         return render_template("households/situation.html", household=household, form=form, errors={}, typologies=TYPOLOGIES)
 

@@ -232,6 +232,7 @@ def withdraw(offer_id: str):
 
 def _dwelling_form(offer) -> dict:
     from relogement.web.filters import number
+    from relogement.web.form_values import energy_form
 
     d = offer.dwelling
     return {
@@ -250,6 +251,7 @@ def _dwelling_form(offer) -> dict:
         "etage": d["floor"],
         "ascenseur": "oui" if d["lift"] else "",
         "accessible": "oui" if d["accessible"] else "",
+        **energy_form(d),
         "reservataire": offer.reservataire,
         # ISO: the value a date input shows (it sends it back the same way).
         "disponible_jusqu_au": offer.available_until.isoformat() if offer.available_until else "",
