@@ -105,6 +105,10 @@ FIELDS: dict[str, Field] = {
     "floor": ("integer", "Étage (0 : rez-de-chaussée).", "Floor (0: ground floor).", None, None, None),
     "lift": ("boolean", "Ascenseur.", "Lift.", None, None, None),
     "accessible": ("boolean", "Accessible (PMR).", "Wheelchair accessible.", None, None, None),
+    "dpe_label": ("string", "Étiquette DPE (A à G).", "Energy performance label (A to G).", None, None, None),
+    "heating": ("string", "Mode de chauffage.", "Heating mode.", None, None, None),
+    "energy_cost_min_euros": ("integer", "DPE : coût annuel estimé de l'énergie, borne basse.", "EPC estimated yearly energy cost, low.", "€/an", None, None),
+    "energy_cost_max_euros": ("integer", "DPE : coût annuel estimé de l'énergie, borne haute.", "EPC estimated yearly energy cost, high.", "€/an", None, None),
     # wishes
     "communes": ("string", "Communes souhaitées (séparées par « ; »).", "Wished municipalities (separated by ';').", None, None, None),
     "typologies": ("string", "Typologies souhaitées (séparées par « ; »).", "Wished typologies (separated by ';').", None, None, None),

@@ -116,6 +116,11 @@ offers = Table(
     Column("floor", Integer, nullable=False),
     Column("lift", Boolean, nullable=False),
     Column("accessible", Boolean, nullable=False),
+    # Energy (optional, issue 21): DPE label, heating mode, DPE cost range (euros a year).
+    Column("dpe_label", String(1), nullable=True),
+    Column("heating", String(30), nullable=True),
+    Column("energy_cost_min_euros", Integer, nullable=True),
+    Column("energy_cost_max_euros", Integer, nullable=True),
     Column("status", String(20), nullable=False),
     Column("live_proposal_id", String(32), nullable=True),
     Column("household_id", String(32), nullable=True),  # proposed to / let to

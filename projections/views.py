@@ -66,6 +66,7 @@ OUTCOME = {
 DWELLING_FIELDS = (
     "typology", "surface_m2", "rent_cents", "charges_cents", "annex_rent_cents", "quartier", "qpv",
     "commune", "address", "financing", "construction_year", "individual", "floor", "lift", "accessible",
+    "dpe_label", "heating", "energy_cost_min_euros", "energy_cost_max_euros",
 )
 
 

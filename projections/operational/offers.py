@@ -31,6 +31,10 @@ class OfferHandlers(Handlers):
             "floor": int(d.get("floor", 0)),
             "lift": bool(d.get("lift", False)),
             "accessible": bool(d.get("accessible", False)),
+            "dpe_label": d.get("dpe_label", ""),
+            "heating": d.get("heating", ""),
+            "energy_cost_min_euros": d.get("energy_cost_min_euros"),
+            "energy_cost_max_euros": d.get("energy_cost_max_euros"),
         }
 
     def _offer_published(self, e: Any) -> None:

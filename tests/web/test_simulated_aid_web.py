@@ -76,3 +76,29 @@ def test_service_up_both_figures_and_the_chosen_one(web_app, world, client_for, 
     assert made.aid["simulated"]["amount_cents"] == simulated_euros * 100
     # 480 + 100 − the simulated aid: the reste à charge shown is the one with the chosen figure.
     assert made.indicators["after"]["reste_a_charge_cents"] == 58_000 - simulated_euros * 100
+
+
+def test_energy_inclusive_cost_on_the_pages(web_app, world, client_for):
+    """Offer T4 (480 € + 100 €), individual gas, DPE D, DPE range 1 100–1 500 € a year:
+    energy (1 100 + 1 500) / 2 / 12 = 108,33 € → 108 € a month shown; officer's APL 250 €:
+    480 + 100 − 250 + 108,33 = 438,33 € energy included."""
+    from dataclasses import replace
+
+    from relogement.simulation import sample
+
+    _use(web_app, "http://127.0.0.1:9")
+    relocation = web_app.extensions["relogement"]
+    dwelling = replace(sample.dwelling(), heating="individuel_gaz", dpe_label="D",
+                       energy_cost_min_euros=1_100, energy_cost_max_euros=1_500)
+    offer = relocation.publish_offer(world.world.project_id, dwelling, world.world.actor("LMH"))
+    vcl = client_for("vcl.charge")
+    household = world.ids["household"]
+    form = vcl.get(f"/menages/{household}/proposer/aide?offre={offer}").text
+    print("FULL", "énergie estimée" in vcl.get(f"/menages/{household}/proposer?offre={offer}").text)
+    assert "dont énergie estimée : 108\u00a0€/mois, DPE D" in form
+    r = vcl.post(f"/menages/{household}/proposer", {"offre": str(offer), "apl_estimee": "250"})
+    assert r.status_code == 302, r.text
+    page = vcl.get(r.headers["Location"]).text
+    assert "Coût du logement énergie comprise" in page and "438,33\u00a0€" in page
+    assert "dont énergie estimée : 108\u00a0€/mois, DPE D" in page
+    assert "énergie non estimée" in page  # the current dwelling's heating is unknown
