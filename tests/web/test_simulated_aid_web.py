@@ -94,7 +94,6 @@ def test_energy_inclusive_cost_on_the_pages(web_app, world, client_for):
     vcl = client_for("vcl.charge")
     household = world.ids["household"]
     form = vcl.get(f"/menages/{household}/proposer/aide?offre={offer}").text
-    print("FULL", "énergie estimée" in vcl.get(f"/menages/{household}/proposer?offre={offer}").text)
     assert "dont énergie estimée : 108\u00a0€/mois, DPE D" in form
     r = vcl.post(f"/menages/{household}/proposer", {"offre": str(offer), "apl_estimee": "250"})
     assert r.status_code == 302, r.text
