@@ -263,7 +263,11 @@ class ProposalCommands:
                 apl_cents=apl_cents,
                 signed_on=signed_on,
                 move_in_date=move_in_date,
-                indicators=indicators.compute(before, after, placement),
+                indicators=with_energy(
+                    indicators.compute(before, after, placement),
+                    situation.dwelling.to_dict(), offer.dwelling,
+                    self.project(household.project_id).settings.get("rav_cost", "standard"),
+                ),
                 **actor.by,
             )
             offer.let_to(proposal.id, household.id, **actor.by)

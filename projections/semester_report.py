@@ -148,7 +148,22 @@ def annual_income_per_uc(p: dict) -> Decimal:
     )
 
 
-def _relocations(items: list[tuple[dict, dict]], key: str) -> dict[str, Any]:
+def _energy(records: list[dict], threshold_cents: int) -> dict[str, Any]:
+    """Evolution of the energy-inclusive cost (README, "Énergie"), over the leases whose both
+    sides have an energy estimate; rises above the project's threshold counted."""
+    evolutions_cents = [
+        r["energy"]["evolution_cents"] for r in records
+        if (r.get("energy") or {}).get("evolution_cents") is not None
+    ]
+    return {
+        "mesures": len(evolutions_cents),
+        "evolution_moyenne": mean([Decimal(c) / 100 for c in evolutions_cents]),
+        "hausse_au_dela_du_seuil": sum(1 for c in evolutions_cents if c > threshold_cents),
+        "seuil_euros": Decimal(threshold_cents) / 100,
+    }
+
+
+def _relocations(items: list[tuple[dict, dict]], key: str, energy_threshold_cents: int = 3_000) -> dict[str, Any]:
     """Figures over (household, signed proposal) pairs."""
     n = len(items)
     dest = Counter(destination(p) for _, p in items)
@@ -173,6 +188,7 @@ def _relocations(items: list[tuple[dict, dict]], key: str) -> dict[str, Any]:
         "rav_moyen": mean(rav),
         "rav_hausse": rav_signs.count(1),
         "rav_baisse": rav_signs.count(-1),
+        "energie": _energy(records, energy_threshold_cents),
     }
 
 
@@ -217,6 +233,8 @@ def build(
         return sem.start <= q.utc(p["closed_at"]) < sem.end
 
     in_semester = [(h, p) for h, p in signed if recorded_in_semester(p)]
+    # Rise of the energy-inclusive cost counted above the project's threshold (default 30 €).
+    energy_threshold = int(Decimal(str((project.get("settings") or {}).get("energy_rise_threshold", "30.00"))) * 100)
     key = residual_income.CONVENTION_KEYS[convention]
 
     suivi = residual_income.suivi(
@@ -319,8 +337,8 @@ def build(
             "reloges": status["reloge"],
             "sortis": status["sorti"],
         },
-        "semestre_relogements": _relocations(in_semester, key),
-        "cumul_relogements": _relocations(signed, key),
+        "semestre_relogements": _relocations(in_semester, key, energy_threshold),
+        "cumul_relogements": _relocations(signed, key, energy_threshold),
         "relogements": relocated_rows,
         "fragiles": {
             "seuil": suivi["seuil"],

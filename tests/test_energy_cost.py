@@ -13,6 +13,7 @@ The household moves from collective heating (in its charges) to individual gas h
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -20,10 +21,12 @@ import pytest
 from relogement.platform.energy import energy_estimate
 from relogement.platform.errors import InvalidValue
 from relogement.platform.values import Dwelling, PersonalData, Situation, Wishes
+from relogement.projections import build_runner, semester_report
 from relogement.simulation import sample
 
 
-def test_collective_to_individual_heating(app):
+def _move(app, clock):
+    """The household of the module's docstring, its proposal, and its lease (same amounts)."""
     world = sample.build_world(app)
     current = Dwelling("T3", Decimal("62"), 42_000, 9_000, commune="Lille", heating="collectif", dpe_label="C")
     household = app.register_household(
@@ -35,6 +38,11 @@ def test_collective_to_individual_heating(app):
                       energy_cost_min_euros=1_100, energy_cost_max_euros=1_500)
     offer = app.publish_offer(world.project_id, offered, world.actor("VCL"))
     proposal = app.make_proposal(household, offer, 20_000, world.actor("LMH"))
+    return world, proposal
+
+
+def test_collective_to_individual_heating(app, clock):
+    _, proposal = _move(app, clock)
     record = app.history(proposal)[0].indicators
     assert record["before"]["reste_a_charge_cents"] == 30_000
     assert record["after"]["reste_a_charge_cents"] == 38_000
@@ -65,3 +73,24 @@ def test_label_and_surface_when_no_range():
 def test_bad_energy_fields_are_refused(fields):
     with pytest.raises(InvalidValue):
         Dwelling("T3", Decimal("62"), 42_000, 9_000, **fields)
+
+
+def test_the_groupe_de_suivi_report_counts_rises_above_the_threshold(app, clock):
+    """After the lease (same amounts): +188,33 € a month energy included, above the 30 € default."""
+    world, proposal = _move(app, clock)
+    clock.advance(hours=48)
+    app.close_objection_window(proposal)
+    app.accept_proposal(proposal, date(2026, 3, 5), world.actor("LMH"))
+    app.decide_caleol(proposal, "attribution", date(2026, 3, 6), "", world.actor("VCL"))
+    app.sign_lease(proposal, rent_cents=48_000, charges_cents=10_000, apl_cents=20_000,
+                   signed_on=date(2026, 3, 7), move_in_date=date(2026, 4, 1), actor=world.actor("VCL"))
+    assert app.history(proposal)[-1].indicators["energy"]["evolution_cents"] == 18_833
+    runner = build_runner(app, batch_size=50)
+    try:
+        runner.catch_up()
+        report = semester_report.build(runner.engine, world.project_id, 2026, 1)
+    finally:
+        runner.close()
+    energy = report["semestre_relogements"]["energie"]
+    assert energy["mesures"] == 1 and energy["hausse_au_dela_du_seuil"] == 1
+    assert energy["evolution_moyenne"] == Decimal("188.3300") and energy["seuil_euros"] == Decimal("30")
