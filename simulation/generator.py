@@ -20,6 +20,7 @@ from relogement.platform.application import Actor, RelocationApp
 from relogement.platform.values import Dwelling, Situation
 from relogement.simulation.clock import ProgrammeClock
 from relogement.simulation.decks import _Deck, _flag_deck
+from relogement.simulation.energy import demo_energy
 from relogement.simulation.households import _composition, _Household, _needed_rooms, _Step
 from relogement.simulation.reference import (
     BAILLEURS,
@@ -191,10 +192,12 @@ class _Generator(_TimedActions):
         commune = origin[2]
         # The home address is identity: it goes in the sealed personal part only.
         home_address = f"{rng.randint(1, 180)} {rng.choice(STREETS)}, {POSTCODES[commune]} {commune}"
+        built = rng.randint(1956, 1976)
         dwelling = Dwelling(
             typology, Decimal(surface), rent, charges, annex_rent_cents=annex, commune=commune,
-            financing="PLUS", construction_year=rng.randint(1956, 1976),
+            financing="PLUS", construction_year=built,
             floor=rng.randint(0, 12), lift=rng.random() < 0.5,
+            **demo_energy(built, Decimal(surface), False, rent),
         )
         situation = Situation(ages, resources, apl, dwelling, income_quartile=quartile)
         household = _Household(
@@ -303,6 +306,7 @@ class _Generator(_TimedActions):
             financing=financing, construction_year=built, individual=individual,
             floor=floor, lift=(not individual and (neuf or floor >= 3)),
             accessible=neuf or (individual and rng.random() < 0.2),
+            **demo_energy(built, Decimal(surface), individual, rent),
         )
 
     def random_dwelling(self, household: _Household | None) -> Dwelling:
