@@ -266,7 +266,14 @@ def read_settings(r: Reader) -> dict:
     threshold = r.decimal("seuil_rav", required=True)
     if "seuil_rav" not in r.errors and not Decimal(0) < threshold <= Decimal(100):
         r.errors["seuil_rav"] = "Seuil entre 0 et 100 € par jour."
+    # Issue 21: which cost the reste-à-vivre uses, and the energy-inclusive rise counted.
+    rav_cost = r.choice("cout_rav", {"standard": "standard", "energie": "energie"}, required=False, default="standard")
+    rise = r.decimal("seuil_hausse_energie") if (r.data.get("seuil_hausse_energie") or "").strip() else Decimal(30)
+    if "seuil_hausse_energie" not in r.errors and not Decimal(0) <= rise <= Decimal(1000):
+        r.errors["seuil_hausse_energie"] = "Seuil de hausse entre 0 et 1 000 € par mois."
     return {
+        "rav_cost": rav_cost or "standard",
+        "energy_rise_threshold": str(rise.quantize(Decimal("0.01"))) if "seuil_hausse_energie" not in r.errors else "30.00",
         "objection_window_hours": hours,
         "working_days_only": working_days,
         "max_proposals": int(offers or 3),

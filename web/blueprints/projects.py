@@ -34,6 +34,8 @@ def _settings_form(settings: dict) -> dict:
         "offres_max": str(settings["max_proposals"]),
         "convention_rav": settings["rav_convention"],
         "seuil_rav": number(settings["rav_threshold"], 2),
+        "cout_rav": settings.get("rav_cost", "standard"),
+        "seuil_hausse_energie": number(settings.get("energy_rise_threshold", "30.00"), 2),
     }
 
 
