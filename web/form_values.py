@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from relogement.platform.project import DEFAULT_CHARTER_TEXT, DEFAULT_SETTINGS, MAX_CHARTER_LENGTH
 from relogement.platform.values import (
     FINANCINGS,
     TYPOLOGIES,
@@ -242,12 +243,22 @@ def read_settings(r: Reader) -> dict:
     threshold = r.decimal("seuil_rav", required=True)
     if "seuil_rav" not in r.errors and not Decimal(0) < threshold <= Decimal(100):
         r.errors["seuil_rav"] = "Seuil entre 0 et 100 € par jour."
+    ceiling = r.decimal("taux_effort_max") if r.raw("taux_effort_max") else None
+    if ceiling is not None and "taux_effort_max" not in r.errors and not Decimal(0) < ceiling <= Decimal(100):
+        r.errors["taux_effort_max"] = "Taux d'effort maximal entre 0 et 100 %, ou vide (non fixé)."
+    answer_days = r.integer("delai_reponse_jours", required=True, low=1, high=60)
+    charter = r.text("charte_relogement", max_length=MAX_CHARTER_LENGTH, multiline=True)
     return {
         "objection_window_hours": hours,
         "working_days_only": working_days,
         "max_proposals": int(offers or 3),
         "rav_convention": convention,
         "rav_threshold": str(threshold.quantize(Decimal("0.01"))) if "seuil_rav" not in r.errors else "6.00",
+        "max_effort_rate": (
+            str(ceiling.quantize(Decimal("0.01"))) if ceiling is not None and "taux_effort_max" not in r.errors else None
+        ),
+        "answer_days": answer_days or DEFAULT_SETTINGS["answer_days"],
+        "charter_text": charter.strip() or DEFAULT_CHARTER_TEXT,
     }
 
 

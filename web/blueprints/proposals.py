@@ -107,6 +107,50 @@ def countdown(proposal_id: str):
     return html, (200 if proposal.window_open and proposal.live else HTMX_STOP_POLLING)
 
 
+LETTER_TYPES = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pdf": "application/pdf",
+}
+
+
+@bp.route("/<proposal_id>/courrier.<fmt>")
+@login_required
+def letter(proposal_id: str, fmt: str):
+    """The proposal letter to the household, as an editable DOCX or a PDF. It carries the
+    household's name and address: only those who may see its identity produce it, and each
+    one is written to the access log (purpose « courrier de proposition »)."""
+    from flask import Response
+
+    from relogement.projections.proposal_letter import letter_content, render_docx, render_pdf
+
+    if fmt not in LETTER_TYPES:
+        abort(404)
+    proposal = _proposal(proposal_id)
+    require("proposal.letter", proposal.resource)
+    vp = viewpoint()
+    household = household_view(proposal.household_id, vp.position, "courrier de proposition")
+    if household is None or household.erased or not household.identified:
+        abort(409, description="Les données personnelles de ce ménage ont été effacées : aucun courrier ne peut être produit.")
+    project = readmodels().project(proposal.project_id, vp.position)
+    content = letter_content(proposal, household, project, _officer_contact(proposal), vp.at, vp.day)
+    data = render_docx(content) if fmt == "docx" else render_pdf(content)
+    return Response(
+        data, mimetype=LETTER_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{content.file_stem}.{fmt}"'},
+    )
+
+
+def _officer_contact(proposal) -> dict:
+    """Who the household writes to: the officer who made the proposal (their account's
+    name; the login when it is an e-mail address), for their organisation."""
+    from relogement.web.context import accounts
+
+    account = accounts().by_login(proposal.by_user) if proposal.by_user else None
+    name = account.display_name if account else (proposal.by_user or proposal.officer_name)
+    login = account.login if account else proposal.by_user
+    return {"name": name, "organisation": proposal.officer_name, "contact": login if "@" in (login or "") else ""}
+
+
 def _act(proposal_id: str, action: str, command, message: str, resource=None):
     """Check the policy, run one use case, re-render the page with errors if it fails."""
     proposal = _proposal(proposal_id)
