@@ -246,7 +246,7 @@ def read_settings(r: Reader) -> dict:
     ceiling = r.decimal("taux_effort_max") if r.raw("taux_effort_max") else None
     if ceiling is not None and "taux_effort_max" not in r.errors and not Decimal(0) < ceiling <= Decimal(100):
         r.errors["taux_effort_max"] = "Taux d'effort maximal entre 0 et 100 %, ou vide (non fixé)."
-    answer_days = r.integer("delai_reponse_jours", required=True, low=1, high=60)
+    answer_days = r.integer("delai_reponse_jours", default=DEFAULT_SETTINGS["answer_days"], low=1, high=60)
     charter = r.text("charte_relogement", max_length=MAX_CHARTER_LENGTH, multiline=True)
     return {
         "objection_window_hours": hours,
