@@ -46,11 +46,10 @@ class Letter:
 
 def _signed_points(value: Any) -> str:
     d = Decimal(str(value))
-    if d > 0:
-        return f"+{number_fr(d)} point(s)"
-    if d < 0:
-        return f"−{number_fr(-d)} point(s)"
-    return "sans changement"
+    if not d:
+        return "sans changement"
+    unit = "points" if abs(d) >= 2 else "point"  # French: "1,67 point", "2,5 points"
+    return f"{'+' if d > 0 else '−'}{number_fr(abs(d))} {unit}"
 
 
 def _signed_cents(value: int) -> str:

@@ -142,13 +142,21 @@ def letter(proposal_id: str, fmt: str):
 
 def _officer_contact(proposal) -> dict:
     """Who the household writes to: the officer who made the proposal (their account's
-    name; the login when it is an e-mail address), for their organisation."""
+    name), else the officer producing the letter; the login is shown when it is an e-mail
+    address (accounts hold no telephone: the DOCX is there to be completed)."""
+    from flask_login import current_user
+
     from relogement.web.context import accounts
 
     account = accounts().by_login(proposal.by_user) if proposal.by_user else None
-    name = account.display_name if account else (proposal.by_user or proposal.officer_name)
-    login = account.login if account else proposal.by_user
-    return {"name": name, "organisation": proposal.officer_name, "contact": login if "@" in (login or "") else ""}
+    if account is None:
+        account = current_user
+    organisation = readmodels().organisation(account.org_id)
+    return {
+        "name": account.display_name,
+        "organisation": organisation.name if organisation else proposal.officer_name,
+        "contact": account.login if "@" in account.login else "",
+    }
 
 
 def _act(proposal_id: str, action: str, command, message: str, resource=None):
