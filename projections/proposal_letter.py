@@ -20,10 +20,6 @@ from typing import Any
 from relogement.platform.values import day_fr
 from relogement.projections.report_output import TEMPLATES, cents, number_fr, percent
 
-# What the project's settings default to, when an older project's events lack them
-# (platform/project.py: DEFAULT_SETTINGS; the read side may not import the aggregate).
-DEFAULT_ANSWER_DAYS = 10
-
 
 @dataclass(frozen=True)
 class Letter:
@@ -90,15 +86,17 @@ def letter_content(
     proposal: Any,
     household: Any,
     project: Any,
+    settings: dict,
     officer: dict,
     instant: datetime,
     day: date,
 ) -> Letter:
     """The letter of ``proposal`` (a ``ProposalView`` with its offer) to ``household`` (a
-    ``HouseholdFull``), dated ``day`` (Paris) and produced at ``instant``. ``officer``:
-    ``name``, ``organisation`` and ``contact`` (login or e-mail) of the household's officer."""
-    settings = project.settings
-    answer_days = int(settings.get("answer_days") or DEFAULT_ANSWER_DAYS)
+    ``HouseholdFull``) of ``project``, dated ``day`` (Paris) and produced at ``instant``.
+    ``settings``: the project's, completed with the defaults of settings its events may
+    predate (answer days, charter text). ``officer``: ``name``, ``organisation`` and
+    ``contact`` (an e-mail, or empty) of the household's officer."""
+    answer_days = int(settings["answer_days"])
     deadline = day + timedelta(days=answer_days)
     d = proposal.offer.dwelling
     ind = proposal.indicators

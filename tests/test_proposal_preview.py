@@ -103,3 +103,14 @@ def test_preview_records_nothing_and_matches_the_proposal(app):
     with pytest.raises(Exception) as refused:  # the preview checks who acts, as the command does
         app.preview_proposal(household, offer, 0, world.actor("LMH"))
     assert getattr(refused.value, "code", "") == "not_household_officer"
+
+
+def test_settings_recorded_before_the_letter_get_its_defaults():
+    """A project created before these settings existed: its stored settings lack them."""
+    from relogement.platform.project import DEFAULT_CHARTER_TEXT, with_defaults
+
+    old = {"objection_window_hours": 48, "max_proposals": 2, "working_days_only": False,
+           "rav_convention": "uc", "rav_threshold": "5.00"}
+    settings = with_defaults(old)
+    assert settings["answer_days"] == 10 and settings["charter_text"] == DEFAULT_CHARTER_TEXT
+    assert settings["max_effort_rate"] is None and settings["max_proposals"] == 2

@@ -121,6 +121,7 @@ def letter(proposal_id: str, fmt: str):
     one is written to the access log (purpose « courrier de proposition »)."""
     from flask import Response
 
+    from relogement.platform.project import with_defaults
     from relogement.projections.proposal_letter import letter_content, render_docx, render_pdf
 
     if fmt not in LETTER_TYPES:
@@ -132,7 +133,8 @@ def letter(proposal_id: str, fmt: str):
     if household is None or household.erased or not household.identified:
         abort(409, description="Les données personnelles de ce ménage ont été effacées : aucun courrier ne peut être produit.")
     project = readmodels().project(proposal.project_id, vp.position)
-    content = letter_content(proposal, household, project, _officer_contact(proposal), vp.at, vp.day)
+    settings = with_defaults(project.settings)
+    content = letter_content(proposal, household, project, settings, _officer_contact(proposal), vp.at, vp.day)
     data = render_docx(content) if fmt == "docx" else render_pdf(content)
     return Response(
         data, mimetype=LETTER_TYPES[fmt],
