@@ -48,15 +48,17 @@ def validate_settings(settings: dict) -> dict:
         raise InvalidValue("rav_convention", "Convention de reste-à-vivre : « personne » ou « uc ».")
     merged["working_days_only"] = bool(merged["working_days_only"])
     merged["rav_threshold"] = str(merged["rav_threshold"])
-    ceiling = merged["max_effort_rate"]
-    if ceiling is not None:
+    cap = merged["max_effort_rate"]
+    if cap not in (None, ""):
         try:
-            ceiling = Decimal(str(ceiling))
+            value = Decimal(str(cap))
         except InvalidOperation:
-            ceiling = Decimal(-1)
-        if not ceiling.is_finite() or not Decimal(0) < ceiling <= Decimal(100):
+            value = Decimal(-1)
+        if not value.is_finite() or not 0 < value <= 100:
             raise InvalidValue("max_effort_rate", "Le taux d'effort maximal va de 0 à 100 %.")
-        merged["max_effort_rate"] = str(ceiling)
+        merged["max_effort_rate"] = str(value)
+    else:
+        merged["max_effort_rate"] = None
     days = merged["answer_days"]
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 60:
         raise InvalidValue("answer_days", "Le délai de réponse du ménage va de 1 à 60 jours.")

@@ -14,7 +14,7 @@ from decimal import Decimal
 from relogement.platform import indicators
 from relogement.platform.command_checks import _measure, _paris_day, _placement
 from relogement.platform.household import Household
-from relogement.platform.occupancy import OCCUPANCY_ARTICLE, minimum_surface
+from relogement.platform.occupancy import ARTICLE, minimum_surface_m2
 from relogement.platform.offer import Offer
 from relogement.platform.values import Dwelling, Situation
 
@@ -73,13 +73,13 @@ def proposal_warnings(
     after = record["after"]
     persons = int(after["inputs"]["persons"])
     surface = Decimal(str(dwelling["surface_m2"]))
-    least = minimum_surface(persons)
+    least = minimum_surface_m2(persons)
     if surface < least:
         found.append(ProposalWarning(
             OVER_OCCUPATION,
             f"Sur-occupation : {_fr(surface, 0 if surface == surface.to_integral() else 1)} m² "
             f"pour {persons} personne(s), sous le minimum de {least} m² de la règle des aides "
-            f"au logement ({OCCUPANCY_ARTICLE}).",
+            f"au logement ({ARTICLE}).",
         ))
     rooms = indicators.typology_rooms(dwelling["typology"])
     if rooms > persons + 1:

@@ -7,7 +7,7 @@ import pytest
 
 from relogement.platform import indicators
 from relogement.platform.errors import InvalidValue
-from relogement.platform.occupancy import minimum_surface
+from relogement.platform.occupancy import minimum_surface_m2 as minimum_surface
 from relogement.platform.project import DEFAULT_SETTINGS, validate_settings
 from relogement.platform.proposal_preview import proposal_warnings
 from relogement.simulation import sample
