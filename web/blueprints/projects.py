@@ -35,7 +35,6 @@ def _settings_form(settings: dict) -> dict:
         "offres_max": str(settings["max_proposals"]),
         "convention_rav": settings["rav_convention"],
         "seuil_rav": number(settings["rav_threshold"], 2),
-        "taux_effort_max": number(settings["max_effort_rate"], 2) if settings.get("max_effort_rate") else "",
         "delai_reponse_jours": str(settings.get("answer_days") or DEFAULT_SETTINGS["answer_days"]),
         "charte_relogement": settings.get("charter_text") or DEFAULT_CHARTER_TEXT,
     }
