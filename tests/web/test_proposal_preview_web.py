@@ -156,3 +156,13 @@ def test_letter_only_for_who_sees_the_identity(world, client_for):
     logged = [e.user for e in app.access_log(household_id=world.ids["household"]) if e.purpose == PURPOSE]
     assert logged == ["mous.charge"]
     assert client_for("vcl.charge").get(f"/propositions/{pid}/courrier.odt").status_code == 404
+
+
+def test_no_letter_once_the_household_is_erased(world, officer):
+    app = world.app.extensions["relogement"]
+    pid = _proposal(world)
+    app.erase_household(world.ids["household"], world.world.actor("MEL"), "demande", "Demande écrite du ménage.")
+    response = officer.get(f"/propositions/{pid}/courrier.docx")
+    assert response.status_code == 409 and "effacées" in response.text
+    assert "courrier-docx" not in officer.get(f"/propositions/{pid}").text
+    assert not [e for e in app.access_log(household_id=world.ids["household"]) if e.purpose == PURPOSE]
