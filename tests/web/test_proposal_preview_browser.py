@@ -107,6 +107,9 @@ def test_preview_warning_confirmation_and_letter(server):
             expect(page.locator("#delai")).to_contain_text("il reste")
             expect(page.locator(".indicateurs")).to_contain_text("32,22")
             page.screenshot(path=str(ARTIFACTS / "proposition-courrier-1280.png"), full_page=True)
+            page.set_viewport_size({"width": 390, "height": 844})
+            page.screenshot(path=str(ARTIFACTS / "proposition-courrier-390.png"))
+            page.set_viewport_size({"width": 1280, "height": 900})
 
             with page.expect_download() as download:
                 page.click("#courrier-docx")
