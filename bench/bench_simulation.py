@@ -43,11 +43,14 @@ def batch(n: int, seed: int) -> dict:
     return situation
 
 
+TIMEOUT = 300
+
+
 def post(url: str, payload: dict) -> float:
     data = json.dumps(payload).encode()
     started = time.perf_counter()
     request = urllib.request.Request(f"{url}/calculate", data=data, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=600) as response:
+    with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
         answer = json.loads(response.read())
     elapsed = time.perf_counter() - started
     assert all(v["aide_logement"][sit.month_key(MONTH)] is not None for v in answer["familles"].values() if "aide_logement" in v)
@@ -80,19 +83,28 @@ def wait(url: str, path: str, seconds: int = 300) -> None:
     raise SystemExit(f"{url} not ready")
 
 
-def measure(name: str, url: str, pid: int, singles: int) -> dict:
+def _timed(url: str, payload: dict) -> float | str:
+    try:
+        return round(post(url, payload), 2)
+    except OSError:  # a timeout, or a worker killed by gunicorn's own timeout
+        return f"> {TIMEOUT} s or failed"
+
+
+def measure(name: str, url: str, pid: int, singles: int, runs: int) -> dict:
     for _ in range(2):  # warm every worker a little (the Web API has several)
         post(url, batch(1, 0))
     one = [post(url, batch(1, 1 + i)) for i in range(singles)]
-    runs = {n: [post(url, batch(n, 1000 + n + r)) for r in range(3)] for n in (100, 1000)}
     result = {
         "service": name,
         "one_p50_s": round(statistics.median(one), 3),
-        "one_p95_s": round(statistics.quantiles(one, n=20)[-1], 3),
-        "batch_100_s": [round(t, 2) for t in runs[100]],
-        "batch_1000_s": [round(t, 2) for t in runs[1000]],
-        "rss_mb": rss_mb(pid),
+        "one_p95_s": round(statistics.quantiles(one, n=20)[-1], 3) if len(one) >= 2 else round(one[0], 3),
+        "rss_mb_after_singles": rss_mb(pid),
     }
+    print(json.dumps(result), flush=True)
+    for n in (100, 1000):
+        result[f"batch_{n}_s"] = [_timed(url, batch(n, 1000 + n + r)) for r in range(runs)]
+        print(json.dumps(result), flush=True)
+    result["rss_mb"] = rss_mb(pid)
     print(json.dumps(result), flush=True)
     return result
 
@@ -102,6 +114,8 @@ def main() -> None:
     parser.add_argument("--ours", type=int, default=5791)
     parser.add_argument("--webapi", type=int, default=5792)
     parser.add_argument("--singles", type=int, default=20)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--only", choices=["ours", "webapi"], default=None)
     args = parser.parse_args()
     ours = subprocess.Popen([str(PY / "python"), str(ROOT / "housing_aid" / "service.py"), "--port", str(args.ours)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -109,18 +123,24 @@ def main() -> None:
                                "--port", str(args.webapi)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         ours_url, webapi_url = f"http://127.0.0.1:{args.ours}", f"http://127.0.0.1:{args.webapi}"
-        wait(ours_url, "/health")
-        wait(webapi_url, "/spec")
-        results = [measure("relogement housing_aid service (1 process)", ours_url, ours.pid, args.singles),
-                   measure("openfisca serve (Web API, gunicorn)", webapi_url, webapi.pid, args.singles)]
+        results = []
+        if args.only in (None, "ours"):
+            wait(ours_url, "/health")
+            results.append(measure("relogement housing_aid service (1 process)", ours_url, ours.pid, args.singles, args.runs))
+        if args.only in (None, "webapi"):
+            wait(webapi_url, "/spec")
+            results.append(measure("openfisca serve (Web API, gunicorn)", webapi_url, webapi.pid, args.singles, args.runs))
     finally:
         for process in (ours, webapi):
             process.terminate()
-            process.wait(timeout=30)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
     out = {"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "load_average": os.getloadavg(),
            "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip(),
            "results": results}
-    (ROOT / "bench" / "results" / "simulation.json").write_text(json.dumps(out, indent=2) + "\n")
+    (ROOT / "bench" / "results" / f"simulation-{args.only or 'both'}.json").write_text(json.dumps(out, indent=2) + "\n")
 
 
 if __name__ == "__main__":
