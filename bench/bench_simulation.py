@@ -117,26 +117,32 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--only", choices=["ours", "webapi"], default=None)
     args = parser.parse_args()
-    ours = subprocess.Popen([str(PY / "python"), str(ROOT / "housing_aid" / "service.py"), "--port", str(args.ours)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    webapi = subprocess.Popen([str(PY / "openfisca"), "serve", "--country-package", "openfisca_france",
-                               "--port", str(args.webapi)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    results = []
+    ours_url, webapi_url = f"http://127.0.0.1:{args.ours}", f"http://127.0.0.1:{args.webapi}"
+    # One service at a time: the other one loading beside it would skew the timings.
+    if args.only in (None, "ours"):
+        results.append(_run([str(PY / "python"), str(ROOT / "housing_aid" / "service.py"), "--port", str(args.ours)],
+                            "relogement housing_aid service (1 process)", ours_url, "/health", args))
+    if args.only in (None, "webapi"):
+        results.append(_run([str(PY / "openfisca"), "serve", "--country-package", "openfisca_france",
+                             "--port", str(args.webapi)], "openfisca serve (Web API, gunicorn)", webapi_url, "/spec", args))
+    _write(results, args)
+
+
+def _run(command: list[str], name: str, url: str, ready: str, args: argparse.Namespace) -> dict:
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        ours_url, webapi_url = f"http://127.0.0.1:{args.ours}", f"http://127.0.0.1:{args.webapi}"
-        results = []
-        if args.only in (None, "ours"):
-            wait(ours_url, "/health")
-            results.append(measure("relogement housing_aid service (1 process)", ours_url, ours.pid, args.singles, args.runs))
-        if args.only in (None, "webapi"):
-            wait(webapi_url, "/spec")
-            results.append(measure("openfisca serve (Web API, gunicorn)", webapi_url, webapi.pid, args.singles, args.runs))
+        wait(url, ready)
+        return measure(name, url, process.pid, args.singles, args.runs)
     finally:
-        for process in (ours, webapi):
-            process.terminate()
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        process.terminate()
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _write(results: list[dict], args: argparse.Namespace) -> None:
     out = {"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "load_average": os.getloadavg(),
            "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip(),
            "results": results}
