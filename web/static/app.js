@@ -6,3 +6,16 @@ document.addEventListener("change", function (event) {
     field.form.requestSubmit();
   }
 });
+
+// After a form comes back with errors through htmx (a 4xx swapped into the page), the focus
+// would stay on <body>: move it to the error summary, which lists and links every error
+// (RGAA 11.10). Full page loads with errors do the same.
+function focusErrorSummary() {
+  var summary = document.querySelector("[data-resume-erreurs]");
+  if (summary) { summary.focus(); }
+}
+document.addEventListener("htmx:afterSettle", function (event) {
+  var xhr = event.detail && event.detail.xhr;
+  if (xhr && xhr.status >= 400 && xhr.status < 500) { focusErrorSummary(); }
+});
+document.addEventListener("DOMContentLoaded", focusErrorSummary);
