@@ -75,8 +75,6 @@ def index():
         "statuses": STATUSES,
         "projects": projects,
         "can_register": can_register,
-        # Lists show the quartier's name (its code in a tooltip).
-        "quartier_names": {q["code"]: q["name"] for p in projects for q in p.quartiers},
     }
     code = 400 if r.errors else 200
     if request.htmx and request.htmx.target == "menages-resultats":
