@@ -7,11 +7,10 @@ They name the household by id and reference only: every class is
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from relogement.events.base import ClearOfIdentity, Creation, Fact
-
 
 # The platform's days are Paris days (the events' instants are UTC).
 _PARIS = ZoneInfo("Europe/Paris")

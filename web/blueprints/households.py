@@ -380,6 +380,27 @@ DEPARTURE_REASONS = {
 }
 
 
+def _ages_today(household) -> tuple[int, ...]:
+    """The occupants' ages today: the latest recorded ones (the last follow-up's, else the
+    situation's), aged by the years since they were recorded (platform.ages)."""
+    from datetime import UTC
+
+    from relogement.platform.ages import ages_today
+    from relogement.platform.deadline import PARIS
+
+    if not household.situation:
+        return ()
+    ages, recorded = household.ages, household.situation.get("recorded_at")
+    if recorded is not None and recorded.tzinfo is None:  # SQLite gives naive UTC
+        recorded = recorded.replace(tzinfo=UTC)
+    recorded_on = recorded.astimezone(PARIS).date() if recorded else viewpoint().day
+    for f in readmodels().follow_ups_of(household.id, viewpoint().position):
+        measured = (f.get("indicators") or {}).get("after", {}).get("inputs", {}).get("ages")
+        if measured and f["measured_on"] >= recorded_on:
+            ages, recorded_on = tuple(measured), f["measured_on"]
+    return ages_today(ages, recorded_on, viewpoint().day)
+
+
 @bp.route("/<household_id>/suivi", methods=["GET", "POST"])
 @login_required
 def follow_up(household_id: str):
@@ -392,7 +413,7 @@ def follow_up(household_id: str):
         from relogement.web.filters import number
 
         form = {
-            "ages": "; ".join(str(a) for a in household.ages),
+            "ages": "; ".join(str(a) for a in _ages_today(household)),
             "ressources": number(household.situation["resources_cents"] / 100) if household.situation else "",
         }
         if lease:
