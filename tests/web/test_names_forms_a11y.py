@@ -217,3 +217,31 @@ def test_fields_in_error_are_tied_to_their_messages(world, client_for):
     # A help text is tied to its field even without an error.
     page = vcl.get(f"/menages/{world.ids['household']}/proposer").text
     assert 'aria-describedby="h-apl_estimee"' in _block(page, "f-apl_estimee")
+
+
+def _luminance(rgb: tuple[float, float, float]) -> float:
+    def channel(c: float) -> float:
+        c /= 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_grey_text_keeps_4_5_to_1_over_the_scroll_shadow():
+    """Grey text (--gris) over the darkest point of the phones' scroll shadow (black at the
+    gradient's alpha over white) keeps the WCAG AA ratio of 4.5:1 (issue 23, point 20)."""
+    from pathlib import Path
+
+    css = (Path(__file__).resolve().parents[2] / "web" / "static" / "app.css").read_text(encoding="utf-8")
+    grey = re.search(r"--gris:\s*#([0-9a-fA-F]{3,6});", css).group(1)
+    if len(grey) == 3:
+        grey = "".join(c * 2 for c in grey)
+    text = tuple(int(grey[i:i + 2], 16) for i in (0, 2, 4))
+    shadow = re.search(r"\.table-scroll \{ background:(.*?);\s*background-repeat", css, re.S).group(1)
+    alphas = [float(a) for a in re.findall(r"rgba\(0,\s*0,\s*0,\s*([0-9.]+)\)", shadow)]
+    assert alphas, "the scroll shadow's gradients"
+    darkest = 255 * (1 - max(alphas))
+    background = (darkest, darkest, darkest)
+    ratio = (_luminance(background) + 0.05) / (_luminance(text) + 0.05)
+    assert ratio >= 4.5, ratio
