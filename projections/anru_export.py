@@ -309,6 +309,8 @@ def anru_data(
         "statuts": status,
         "indemnites": indemnities.summary(list(assessed.values())),
         "rows": rows,
+        # Whose figures the export holds: the web writes them to the access log.
+        "household_ids": [UUID(str(h["household_id"])) for h in households],
     }
 
 

@@ -6,3 +6,16 @@ document.addEventListener("change", function (event) {
     field.form.requestSubmit();
   }
 });
+
+// A file prepared in the background (the semestrial report's PDF): once the waiting page
+// learns it is ready, the download starts by itself; the link stays for a second try.
+document.addEventListener("htmx:load", function (event) {
+  var root = event.detail && event.detail.elt;
+  if (!(root instanceof Element)) {
+    return;
+  }
+  var link = root.matches("a[data-telechargement-auto]") ? root : root.querySelector("a[data-telechargement-auto]");
+  if (link) {
+    link.click();
+  }
+});
