@@ -114,7 +114,7 @@ def open_data(project_id: str):
     )
 
 
-ANRU_FORMATS = {"xlsx": "Classeur XLSX (synthèse, ménages, conventions)", "csv": "CSV (feuille « Ménages », séparateur « ; »)"}
+ANRU_FORMATS = {"xlsx": "XLSX : synthèse, ménages, conventions", "csv": "CSV : ménages (séparateur « ; »)"}
 
 
 def _anru_form(project, args) -> tuple[dict, dict]:  # noqa: ANN001
