@@ -17,6 +17,7 @@ FILE_ENDPOINTS = (
     "projects.anru_file",
     "imports.template",
     "main.semestrial_report_file",
+    "proposals.letter",  # DOCX and PDF
 )
 TAG = re.compile(r"<(a|form|button)\b[^>]*>", re.S)
 
