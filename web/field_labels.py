@@ -149,7 +149,8 @@ FIELD_LABELS = {
     "du": "Du",
     "au": "Au",
     "heure": "Heure",
-    # lists, filters, reports, imports
+    # lists, filters, reports, imports, exports
+    "format": "Format du fichier",
     "recherche": "Recherche",
     "statut": "État",
     "etat": "Propositions",

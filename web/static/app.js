@@ -19,3 +19,16 @@ document.addEventListener("htmx:afterSettle", function (event) {
   if (xhr && xhr.status >= 400 && xhr.status < 500) { focusErrorSummary(); }
 });
 document.addEventListener("DOMContentLoaded", focusErrorSummary);
+
+// A file prepared in the background (the semestrial report's PDF): once the waiting page
+// learns it is ready, the download starts by itself; the link stays for a second try.
+document.addEventListener("htmx:load", function (event) {
+  var root = event.detail && event.detail.elt;
+  if (!(root instanceof Element)) {
+    return;
+  }
+  var link = root.matches("a[data-telechargement-auto]") ? root : root.querySelector("a[data-telechargement-auto]");
+  if (link) {
+    link.click();
+  }
+});
