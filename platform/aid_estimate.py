@@ -47,11 +47,21 @@ class _Same(Mapping[str, AidEstimate]):
     def __getitem__(self, key: str) -> AidEstimate:
         return self._estimate
 
+    @property
+    def uniform(self) -> AidEstimate:
+        """The one estimate (a ranking then needs no column of aids)."""
+        return self._estimate
+
     def __iter__(self):
         return iter(self._keys)
 
     def __len__(self) -> int:
         return len(self._keys)
+
+
+def uniform(estimates: Mapping[str, AidEstimate]) -> AidEstimate | None:
+    """The estimate every offer shares, if the provider gave one for all (else None)."""
+    return getattr(estimates, "uniform", None)
 
 
 @dataclass(frozen=True)

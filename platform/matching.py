@@ -302,9 +302,10 @@ def assess(p: Prepared, o: OfferProfile, aid_cents: int, s: MatchSettings, lines
                               f"Réservé au relogement jusqu'au {o.available_until:%d/%m/%Y} seulement."))
     # -- scored criteria -------------------------------------------------------
     score = 0
+    labels = criteria_labels() if explain else {}
 
     def add(code: str, earned: int, text: str) -> None:
-        lines.append(Line(code, criteria_labels()[code], text, earned, w.get(code, 0)))  # type: ignore[union-attr]
+        lines.append(Line(code, labels[code], text, earned, w.get(code, 0)))  # type: ignore[union-attr]
 
     wt = w["commune"]
     ok = not p.communes or o.commune.strip().lower() in p.communes
@@ -409,6 +410,26 @@ def placement(h: HouseholdProfile, o: OfferProfile, year: int) -> indicators.Pla
         to_commune=o.commune, to_bailleur=o.bailleur, to_typology=o.typology, to_surface_m2=o.surface_m2,
         to_construction_year=o.construction_year, to_individual=o.individual, reference_year=year,
     )
+
+
+# The set-aside motive (values.SET_ASIDE_MOTIVES) a row suggests: its first hard limit,
+# else its weakest criterion.
+_MOTIVE_OF = {
+    "sur_occupation": "sur_occupation", "taux_effort_max": "loyer", "etage": "accessibilite",
+    "ascenseur": "accessibilite", "accessibilite": "accessibilite", "reservation_echue": "reservation",
+    "commune": "localisation", "retour": "localisation", "typologie": "typologie",
+    "sous_occupation": "typologie", "taux_effort": "loyer", "reste_a_vivre": "loyer",
+}
+
+
+def suggested_motive(match: Match) -> str:
+    if match.limits:
+        return _MOTIVE_OF.get(match.limits[0].code, "autre")
+    missed = [x for x in match.lines if x.weight and x.points is not None and x.points < x.weight]
+    if not missed:
+        return "souhaits"
+    worst = max(missed, key=lambda x: (x.weight or 0) - (x.points or 0))
+    return _MOTIVE_OF.get(worst.code, "souhaits")
 
 
 def sort_key(limits: int, score: int, rac: int, reference: str) -> tuple:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
 from relogement.events import project as facts
 from relogement.platform.errors import DomainError, InvalidValue
+from relogement.platform.matching import check_weights
 from relogement.platform.values import check_text, check_texts
 
 DEFAULT_SETTINGS = {
@@ -16,6 +18,11 @@ DEFAULT_SETTINGS = {
     "working_days_only": False,
     "rav_convention": "personne",
     "rav_threshold": "6.00",
+    # The ranking of offers (platform/matching.py): a ceiling of the effort rate after the
+    # move (percent, as text; None: none) and the criteria's weights (code → points;
+    # missing codes take matching.CRITERIA's defaults).
+    "max_effort_rate": None,
+    "matching_weights": {},
 }
 
 
@@ -28,6 +35,21 @@ def validate_settings(settings: dict) -> dict:
         raise InvalidValue("max_proposals", "Le nombre légal d'offres est 2 ou 3.")
     if merged["rav_convention"] not in ("personne", "uc"):
         raise InvalidValue("rav_convention", "Convention de reste-à-vivre : « personne » ou « uc ».")
+    cap = merged["max_effort_rate"]
+    if cap not in (None, ""):
+        try:
+            value = Decimal(str(cap))
+        except InvalidOperation:
+            value = Decimal(-1)
+        if not value.is_finite() or not 0 < value <= 100:
+            raise InvalidValue("max_effort_rate", "Le taux d'effort maximal va de 0 à 100 %.")
+        merged["max_effort_rate"] = str(value)
+    else:
+        merged["max_effort_rate"] = None
+    try:
+        merged["matching_weights"] = check_weights(dict(merged["matching_weights"] or {}))
+    except ValueError as error:
+        raise InvalidValue("matching_weights", str(error)) from None
     merged["working_days_only"] = bool(merged["working_days_only"])
     merged["rav_threshold"] = str(merged["rav_threshold"])
     return merged

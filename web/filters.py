@@ -164,6 +164,13 @@ def proposals_label(item: tuple[str, int]) -> tuple[str, int]:
     return words.get(key, f"{key} propositions"), count
 
 
+def considered_label(item: tuple[str, int]) -> tuple[str, int]:
+    """("2", count) → ("2 offres examinées", count)."""
+    key, count = item
+    words = {"0": "Aucune offre examinée", "1": "1 offre examinée", "5+": "5 offres examinées ou plus"}
+    return words.get(key, f"{key} offres examinées"), count
+
+
 def register_filters(app: Flask) -> None:
     for name, fn in {
         "euros": euros,
@@ -180,6 +187,7 @@ def register_filters(app: Flask) -> None:
         "composition": composition,
         "pluriel": pluriel,
         "proposals_label": proposals_label,
+        "considered_label": considered_label,
         "duration_fr": duration_fr,
         "yes_no": yes_no,
         "ages_fr": ages_fr,

@@ -307,7 +307,9 @@ def propose(household_id: str):
         }[household.status]
         abort(409, description=f"Ce ménage {why} : aucune proposition ne peut plus lui être faite.")
     offers = _offers_for(household)
-    form = request.form if request.method == "POST" else {"offre": request.args.get("offre", "")}
+    # ``offre`` (and ``apl_estimee``): preselected from the ranking ("Logements adaptés").
+    form = request.form if request.method == "POST" else {
+        "offre": request.args.get("offre", ""), "apl_estimee": request.args.get("apl_estimee", "")}
     context = {"household": household, "offers": offers, "form": form}
     if request.method == "GET":
         return render_template("households/propose.html", errors={}, **context)
