@@ -87,6 +87,19 @@ FIELDS: dict[str, Field] = {
     "rav_convention": ("string", "Convention du reste-à-vivre du projet.", "Project's reste-à-vivre convention.", None,
                        {"personne": "par personne et par jour", "uc": "par unité de consommation et par jour"}, None),
     "rav_threshold": ("number", "Seuil de fragilité du reste-à-vivre.", "Reste-à-vivre fragility threshold.", "€/jour", None, None),
+    "max_effort_rate": ("number", "Taux d'effort maximal du projet pour le classement des offres (vide : aucun).",
+                        "Project's maximum effort rate for the ranking of offers (empty: none).", "%", None, None),
+    # The ranking's weights (platform/matching.py CRITERIA; a criterion added there
+    # needs its line here).
+    **{f"matching_weights_{code}": ("integer", f"Poids du critère « {fr} » dans le classement des offres.",
+                                    f"Weight of the criterion \"{en}\" in the ranking of offers.", "points", None, None)
+       for code, fr, en in (
+           ("commune", "commune souhaitée", "wished commune"), ("typologie", "typologie souhaitée", "wished typology"),
+           ("individuel", "individuel / collectif", "individual / collective"),
+           ("retour", "droit au retour", "right to return"), ("sous_occupation", "pas de sous-occupation", "no under-occupation"),
+           ("taux_effort", "taux d'effort après", "effort rate after"), ("reste_a_vivre", "reste-à-vivre après", "reste-à-vivre after"),
+           ("hors_qpv", "QPV vers hors QPV", "QPV to outside QPV"), ("neuf", "neuf ou moins de 5 ans", "new or under 5 years"),
+           ("inter_bailleur", "inter-bailleur", "inter-landlord"))},
     # -- situation of a household and dwellings ---------------------------------------
     "persons": ("integer", "Nombre de personnes du ménage.", "Number of persons in the household.", None, None, None),
     "adults": ("integer", "Adultes (18 ans ou plus).", "Adults (18 or older).", None, None, None),

@@ -80,7 +80,11 @@ def set_aside(household_id: str):
 
     def command():
         r = Reader(request.form)
-        offer_id = parse_id(r.raw("offre") or "")
+        offer_id = None
+        try:
+            offer_id = UUID(r.raw("offre") or "")
+        except ValueError:
+            r.errors["offre"] = "Choisissez l'offre à écarter."
         motive = r.choice("motif", SET_ASIDE_MOTIVES)
         r.check()
         relocation().set_offer_aside(household.id, offer_id, motive, actor())
