@@ -68,6 +68,13 @@ class OfferColumns:
         self.reference_rank = np.empty(len(o), dtype=np.int64)
         self.reference_rank[sorted(range(len(o)), key=lambda i: o[i].reference)] = np.arange(len(o))
         self.today = today
+        self._index: dict[str, int] | None = None
+
+    def index_of(self) -> dict[str, int]:
+        """offer id → its position in the pool (built on first use)."""
+        if self._index is None:
+            self._index = {o.id: i for i, o in enumerate(self.offers)}
+        return self._index
 
 
 def rank_offers(p: Prepared, cols: OfferColumns, aid_cents: np.ndarray | int, s: MatchSettings

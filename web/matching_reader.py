@@ -86,15 +86,44 @@ def offer_columns(readmodels: Any, project_id: UUID, position: int, today: date)
     return _caches(readmodels).get(("offers", project_id, position, today), compute)
 
 
-def household_columns(readmodels: Any, project_id: UUID, position: int, s: m.MatchSettings
-                      ) -> tuple[ma.HouseholdColumns, list[str]]:
-    """The project's households still to relocate, and their officer orgs (same order)."""
-    def compute() -> tuple[ma.HouseholdColumns, list[str]]:
+@dataclass(frozen=True)
+class HouseholdPool:
+    """The households' columns, their officer orgs, and who follows them as codes: the
+    distinct (bailleur, officer) pairs, and each household's pair."""
+
+    cols: ma.HouseholdColumns
+    officers: list[str]
+    pairs: list[tuple[str, str]]
+    pair_code: np.ndarray
+    index: dict[str, int]
+
+
+def household_columns(readmodels: Any, project_id: UUID, position: int, s: m.MatchSettings) -> HouseholdPool:
+    """The project's households still to relocate, as columns (once per position)."""
+    def compute() -> HouseholdPool:
         rows = sorted(mq.household_pool(readmodels.reader, project_id, position), key=lambda r: r["reference"])
-        return ma.HouseholdColumns([household_profile(r) for r in rows], s), [r["officer_org"] for r in rows]
+        cols = ma.HouseholdColumns([household_profile(r) for r in rows], s)
+        codes: dict[tuple[str, str], int] = {}
+        pair_code = np.array([codes.setdefault((r["bailleur_org"], r["officer_org"]), len(codes)) for r in rows],
+                             dtype=np.int64)
+        return HouseholdPool(cols, [r["officer_org"] for r in rows], list(codes), pair_code,
+                             {r["household_id"]: i for i, r in enumerate(rows)})
 
     key = (s.today, tuple(sorted(s.weights.items())), s.max_effort_rate, s.rav_convention, s.rav_threshold)
     return _caches(readmodels).get(("households", project_id, position, *key), compute)
+
+
+def _set_aside(readmodels: Any, project_id: UUID, position: int) -> tuple[dict, dict]:
+    """The project's offers set aside, by household and by offer (once per position)."""
+    def compute() -> tuple[dict, dict]:
+        by_household: dict[str, dict] = {}
+        by_offer: dict[str, dict] = {}
+        for r in mq.set_aside(readmodels.reader, project_id, position):
+            by_household.setdefault(r["household_id"], {})[r["offer_id"]] = r
+            by_offer.setdefault(r["offer_id"], {})[r["household_id"]] = r
+        return by_household, by_offer
+
+    return _caches(readmodels).get(("set_aside", project_id, position), compute)
 
 
 def _pages(total: int, page: int) -> tuple[int, int]:
@@ -117,19 +146,21 @@ def offers_for(readmodels: Any, project: Any, household_id: UUID, position: int,
     one = uniform(estimates)
     aids = one.cents if one is not None else np.array([estimates[o.id].cents for o in cols.offers], dtype=np.int64)
     order, limits, _, _ = ma.rank_offers(p, cols, aids, s)
-    aside = {r["offer_id"]: r for r in mq.set_aside(readmodels.reader, project.id, position, household_id=household_id)}
-    kept = [int(i) for i in order if cols.offers[i].id not in aside]
-    number, pages = _pages(len(kept), page)
+    aside = _set_aside(readmodels, project.id, position)[0].get(household_id.hex, {})
+    index = cols.index_of()
+    hidden = [index[oid] for oid in aside if oid in index]
+    if hidden:
+        order = order[~np.isin(order, hidden)]
+    number, pages = _pages(len(order), page)
     start = (number - 1) * PAGE_SIZE
     items = [
         Ranked(start + k + 1, m.explain(p, cols.offers[i], estimates[cols.offers[i].id], s))
-        for k, i in enumerate(kept[start:start + PAGE_SIZE])
+        for k, i in enumerate(order[start:start + PAGE_SIZE].tolist())
     ]
-    eligible = sum(1 for i in kept if limits[i] == 0)
-    by_id = {o.id: o for o in cols.offers}
-    set_aside = [(by_id[oid], row) for oid, row in aside.items() if oid in by_id]
+    eligible = int(np.count_nonzero(limits[order] == 0))
+    set_aside = [(cols.offers[index[oid]], row) for oid, row in aside.items() if oid in index]
     source = one.source if one is not None else "estimation par logement"
-    return RankingPage(items, number, pages, len(kept), eligible, set_aside, s, source)
+    return RankingPage(items, number, pages, len(order), eligible, set_aside, s, source)
 
 
 def households_for(readmodels: Any, project: Any, offer_row: dict, position: int, today: date, page: int,
@@ -137,33 +168,29 @@ def households_for(readmodels: Any, project: Any, offer_row: dict, position: int
     """The project's households still to relocate for one offer, best first, among those
     ``may_see(bailleur hex, officer hex)`` allows (their exact situation is used)."""
     s = m.MatchSettings.of_project(project.settings, today)
-    cols, officers = household_columns(readmodels, project.id, position, s)
+    pool = household_columns(readmodels, project.id, position, s)
+    cols = pool.cols
     o = offer_profile(offer_row)
     order, limits, _, _ = ma.rank_households(cols, o, cols.apl, s)
-    aside = {r["household_id"]: r for r in mq.set_aside(readmodels.reader, project.id, position, offer_id=o.id)}
-    seen: dict[tuple[str, str], bool] = {}
-    kept = []
-    for i in order:
-        i = int(i)
-        h = cols.prepared[i].h
-        key = (h.bailleur, officers[i])
-        if key not in seen:
-            seen[key] = may_see(*key)
-        if seen[key] and h.id not in aside:
-            kept.append(i)
-    number, pages = _pages(len(kept), page)
+    aside = _set_aside(readmodels, project.id, position)[1].get(o.id, {})
+    # Who may see which households is asked to the policy once per (bailleur, officer) pair.
+    visible = np.array([may_see(*pair) for pair in pool.pairs], dtype=bool)[pool.pair_code] \
+        if pool.pairs else np.zeros(0, dtype=bool)
+    shown_aside = [(pool.index[hid], row) for hid, row in aside.items() if hid in pool.index]
+    shown_aside = [(i, row) for i, row in shown_aside if visible[i]]
+    visible[[i for i, _ in shown_aside]] = False
+    order = order[visible[order]]
+    number, pages = _pages(len(order), page)
     start = (number - 1) * PAGE_SIZE
     provider = TypedAid()
     items = []
-    for k, i in enumerate(kept[start:start + PAGE_SIZE]):
+    for k, i in enumerate(order[start:start + PAGE_SIZE].tolist()):
         p = cols.prepared[i]
         aid = provider.estimate(p.h, [o])[o.id]
-        items.append(Ranked(start + k + 1, m.explain(p, o, aid, s), officers[i]))
-    eligible = sum(1 for i in kept if limits[i] == 0)
-    by_id = {p.h.id: (p.h, officers[i]) for i, p in enumerate(cols.prepared)}
-    set_aside = [(by_id[hid][0], row) for hid, row in aside.items()
-                 if hid in by_id and seen.get((by_id[hid][0].bailleur, by_id[hid][1]), False)]
-    return RankingPage(items, number, pages, len(kept), eligible, set_aside, s,
+        items.append(Ranked(start + k + 1, m.explain(p, o, aid, s), pool.officers[i]))
+    eligible = int(np.count_nonzero(limits[order] == 0))
+    set_aside = [(cols.prepared[i].h, row) for i, row in shown_aside]
+    return RankingPage(items, number, pages, len(order), eligible, set_aside, s,
                        "aide actuelle de chaque ménage, reportée (estimation)")
 
 

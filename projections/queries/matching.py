@@ -50,12 +50,21 @@ def household_pool(db: Db, project_id: UUID | str, position: int | None = None,
     """RESTRICTED: the project's households still to relocate (or one household, any
     status), each with its exact situation (ages, resources, aid, rent, charges)."""
     h, s = households.c, household_situation.c
+    if household_id is not None:
+        # One household: two lookups on the tables' (id, valid_to) indexes; a join lets
+        # SQLite walk the project's rows instead.
+        key = _hex(household_id)
+        with connect(db) as conn:
+            rows = _rows(conn, select(*(h[k] for k in HOUSEHOLD_COLUMNS), h.project_id).where(
+                as_of(households, position), h.household_id == key))
+            if not rows or rows[0].pop("project_id") != _hex(project_id):
+                return []
+            found = _rows(conn, select(*(s[k] for k in SITUATION_COLUMNS)).where(
+                as_of(household_situation, position), s.household_id == key))
+        return [{**rows[0], **found[0]}] if found else []
     where = [as_of(households, position), as_of(household_situation, position),
-             s.household_id == h.household_id, h.project_id == _hex(project_id)]
-    if household_id is None:
-        where.append(h.status.in_([A_RELOGER, EN_COURS]))
-    else:
-        where.append(h.household_id == _hex(household_id))
+             s.household_id == h.household_id, h.project_id == _hex(project_id),
+             h.status.in_([A_RELOGER, EN_COURS])]
     query = select(*(h[k] for k in HOUSEHOLD_COLUMNS), *(s[k] for k in SITUATION_COLUMNS)).where(*where)
     with connect(db) as conn:
         return _rows(conn, query)
@@ -65,11 +74,14 @@ def set_aside(db: Db, project_id: UUID | str, position: int | None = None, *,
               household_id: UUID | str | None = None, offer_id: UUID | str | None = None) -> list[dict]:
     """Offers set aside ("écartées") in the project, for one household or one offer."""
     c = considered_offers.c
-    where = [as_of(considered_offers, position), c.project_id == _hex(project_id), c.set_aside.is_(True)]
+    where = [as_of(considered_offers, position), c.set_aside.is_(True)]
+    # By the household's (or offer's) index alone: the project's index would walk its rows.
     if household_id is not None:
         where.append(c.household_id == _hex(household_id))
-    if offer_id is not None:
+    elif offer_id is not None:
         where.append(c.offer_id == _hex(offer_id))
+    else:
+        where.append(c.project_id == _hex(project_id))
     query = select(c.household_id, c.offer_id, c.motive, c.set_aside_at, c.set_aside_by_org).where(*where)
     with connect(db) as conn:
         return _rows(conn, query)

@@ -34,12 +34,13 @@ def _household(household_id: str):
     """The household, pseudonymised (the ranking shows its reference, no identity)."""
     hid = parse_id(household_id)
     vp = viewpoint()
-    resource = readmodels().household_resource(hid, vp.position)
-    if resource is None:
+    # Pseudonymised (no purpose): no identity is read before the policy is asked.
+    household = household_view(hid, vp.position, None)
+    if household is None:
         abort(404, description="Ménage introuvable.")
-    require("household.view", resource)
-    require("matching.view", resource)
-    return household_view(hid, vp.position, None)
+    require("household.view", household.resource)
+    require("matching.view", household.resource)
+    return household
 
 
 def _context(household, page_number: int, typed_aid: int | None) -> dict:
