@@ -124,4 +124,7 @@ def households_for_offer(offer_id: str):
     return render_template(
         "matching/households.html", offer=offer, project=project, ranking=ranking, labels=m.criteria_labels(),
         limit_labels=m.LIMIT_LABELS, errors=r.errors, live=vp.live, occupancy_article=m.ARTICLE,
+        motives=SET_ASIDE_MOTIVES,
+        may_propose=lambda bailleur, officer: can(
+            "proposal.make", household_resource(project, UUID(hex=bailleur), UUID(hex=officer))),
     ), 400 if r.errors else 200
