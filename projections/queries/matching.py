@@ -13,36 +13,22 @@ from sqlalchemy import select
 
 from relogement.projections.machinery import as_of
 from relogement.projections.queries.base import Db, _hex, _rows, connect
+from relogement.projections.queries.offers import offer_pool
+
+__all__ = ["offer_pool", "household_pool", "set_aside"]
 from relogement.projections.read_models import (
     A_RELOGER,
     EN_COURS,
     considered_offers,
     household_situation,
     households,
-    offers,
 )
 
-OFFER_COLUMNS = (
-    "offer_id", "reference", "bailleur_org", "commune", "quartier", "qpv", "typology", "surface_m2",
-    "rent_cents", "annex_rent_cents", "charges_cents", "construction_year", "individual", "floor",
-    "lift", "accessible", "available_until", "financing", "reservataire",
-)
 HOUSEHOLD_COLUMNS = (
     "household_id", "reference", "quartier", "bailleur_org", "officer_org", "typology", "surface_m2",
     "qpv", "commune", "wishes", "status",
 )
 SITUATION_COLUMNS = ("ages", "resources_cents", "apl_cents", "rent_cents", "annex_rent_cents", "charges_cents")
-
-
-def offer_pool(db: Db, project_id: UUID | str, position: int | None = None) -> list[dict]:
-    """The project's offers open to a proposal (published, not proposed, let or
-    withdrawn), those whose reservation has ended included (the ranking says so)."""
-    c = offers.c
-    query = select(*(c[k] for k in OFFER_COLUMNS)).where(
-        as_of(offers, position), c.project_id == _hex(project_id), c.status == "publiee"
-    )
-    with connect(db) as conn:
-        return _rows(conn, query)
 
 
 def household_pool(db: Db, project_id: UUID | str, position: int | None = None,
