@@ -13,7 +13,8 @@ On a store holding a programme (``relogement demo --households 6000 --seed 1``):
    bench_web.py, whose server and client it reuses);
 3. logs ``--sessions`` sessions of ``--login`` (default ``mous.charge``: the project's
    relocation team sees every household, the largest reverse list);
-4. per page kind, ``--warmup`` seconds of discarded load (each worker builds the pool's
+4. per page kind (and the household list, as a yardstick measured in the same run),
+   ``--warmup`` seconds of discarded load (each worker builds the pool's
    columns once per position), then ``--clients`` closed-loop clients, each request on
    a household (or offer) drawn at random, for ``--seconds`` or ``--max-requests``;
 5. stops gunicorn (the process it started, by its id).
@@ -64,6 +65,10 @@ def pools(database: str) -> tuple[str, list[str], list[str]]:
 
 
 def paths(kind: str, households: list[str], offers: list[str]) -> list[str]:
+    if kind == "reference":
+        # The household list (bench_web.py's "/menages"), measured in the same run: the
+        # machine's load moves every figure, so each run carries its own yardstick.
+        return ["/menages"]
     if kind == "logements":
         return [f"/menages/{h}/logements-adaptes" for h in households]
     return [f"/offres/{o}/menages-correspondants" for o in offers]
@@ -124,20 +129,23 @@ def service(database: str, login: str, households: list[str], offers: list[str],
     assert answer.status_code == 302, answer.status_code
     out = {}
     draw = random.Random(1)
-    for kind in ("logements", "menages"):
+    for kind in ("logements", "menages", "reference"):
         urls = paths(kind, households, offers)
         assert client.get(urls[0]).status_code == 200  # the pool's columns, once per position
         times = []
+        cpu = time.process_time()
         for _ in range(repeat):
             url = draw.choice(urls)
             began = time.perf_counter()
             status = client.get(url).status_code
             times.append((time.perf_counter() - began) * 1000)
             assert status == 200, (url, status)
+        cpu_ms = (time.process_time() - cpu) * 1000 / repeat
         out[kind] = {"mean_ms": round(statistics.mean(times), 1), "best_ms": round(min(times), 1),
-                     "p95_ms": round(sorted(times)[int(len(times) * .95) - 1], 1)}
+                     "p95_ms": round(sorted(times)[int(len(times) * .95) - 1], 1), "cpu_ms": round(cpu_ms, 1)}
         print(f"{kind}: service time mean {out[kind]['mean_ms']} ms, best {out[kind]['best_ms']} ms, "
-              f"p95 {out[kind]['p95_ms']} ms ({repeat} requests)", flush=True)
+              f"p95 {out[kind]['p95_ms']} ms, CPU {out[kind]['cpu_ms']} ms ({repeat} requests, "
+              f"load {os.getloadavg()[0]:.1f})", flush=True)
     app.extensions["relogement"].close()
     return out
 
@@ -180,7 +188,7 @@ def main() -> None:
             client.login(args.login)
             cookies.append(client.cookie)
         results = {}
-        for seed, kind in enumerate(("logements", "menages"), start=1):
+        for seed, kind in enumerate(("logements", "menages", "reference"), start=1):
             urls = paths(kind, households, offers)
             if args.warmup > 0:
                 load(args.port, cookies, urls, args.clients, args.warmup, 10**9, seed + 100)

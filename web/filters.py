@@ -171,7 +171,16 @@ def considered_label(item: tuple[str, int]) -> tuple[str, int]:
     return words.get(key, f"{key} offres examinées"), count
 
 
+def matching_criteria() -> list[tuple[str, str, int]]:
+    """(code, French label, default weight) of every criterion of the ranking of offers."""
+    from relogement.platform import matching
+
+    labels, defaults = matching.criteria_labels(), matching.default_weights()
+    return [(code, labels[code], defaults[code]) for code in labels]
+
+
 def register_filters(app: Flask) -> None:
+    app.jinja_env.globals["matching_criteria"] = matching_criteria
     for name, fn in {
         "euros": euros,
         "number": number,

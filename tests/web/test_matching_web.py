@@ -60,3 +60,20 @@ def test_offer_ranking_shows_only_households_whose_situation_one_sees(world, cli
     assert household_ref not in own and "Aucun ménage à reloger dont vous voyez la situation" in own
     assert client_for("vls.partenaire").get(f"/offres/{offer}/menages-correspondants").status_code == 403
     assert client_for("vcl.charge").get(f"/offres/{offer}/menages-correspondants?page=x").status_code == 400
+
+
+def test_pilot_sets_the_ranking_weights_and_ceiling(world, client_for):
+    project = world.world.project_id
+    pilot = client_for("mel.partenaire")
+    form = pilot.get(f"/projets/{project}").text
+    assert 'name="poids_commune"' in form and 'value="20"' in form  # the default, shown
+    settings = {"delai_heures": "48", "offres_max": "3", "convention_rav": "personne", "seuil_rav": "6,00",
+                "taux_effort_max": "25", "poids_commune": "40", "poids_inter_bailleur": "0"}
+    assert pilot.post(f"/projets/{project}/parametres", {**settings, "poids_neuf": "101"}).status_code == 422
+    assert pilot.post(f"/projets/{project}/parametres", settings).status_code == 302
+    saved = world.app.extensions["relogement"].project(project).settings
+    assert saved["max_effort_rate"] == "25.00"
+    assert saved["matching_weights"]["commune"] == 40 and saved["matching_weights"]["inter_bailleur"] == 0
+    page = client_for("vcl.charge").get(f"/menages/{world.ids['household']}/logements-adaptes").text
+    # Shown on the page; total 125 − 20 + 40 − 5 = 140 points.
+    assert "25,00\u00a0%" in page and "/ 140 points" in page
