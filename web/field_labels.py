@@ -137,6 +137,7 @@ FIELD_LABELS = {
     "offres_max": "Nombre légal d'offres",
     "convention_rav": "Convention de reste-à-vivre",
     "seuil_rav": "Seuil de fragilité",
+    "taux_effort_max": "Taux d'effort maximal après relogement",
     "du": "Du",
     "au": "Au",
     "heure": "Heure",
@@ -172,3 +173,14 @@ def field_error(name: str, message: str) -> str:
     if not message[1:2].isupper():
         message = message[0].lower() + message[1:]
     return f"{label} : {message}"
+
+
+def _matching_weight_labels() -> None:
+    """The ranking's weights (one field per criterion of platform/matching.py)."""
+    from relogement.platform.matching import criteria_labels
+
+    for code, label in criteria_labels().items():
+        FIELD_LABELS.setdefault(f"poids_{code}", f"Poids : {label}")
+
+
+_matching_weight_labels()
