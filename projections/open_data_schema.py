@@ -87,8 +87,12 @@ FIELDS: dict[str, Field] = {
     "rav_convention": ("string", "Convention du reste-à-vivre du projet.", "Project's reste-à-vivre convention.", None,
                        {"personne": "par personne et par jour", "uc": "par unité de consommation et par jour"}, None),
     "rav_threshold": ("number", "Seuil de fragilité du reste-à-vivre.", "Reste-à-vivre fragility threshold.", "€/jour", None, None),
-    "max_effort_rate": ("number", "Taux d'effort maximal du projet pour le classement des offres (vide : aucun).",
-                        "Project's maximum effort rate for the ranking of offers (empty: none).", "%", None, None),
+    "max_effort_rate": ("number", "Taux d'effort maximal du projet après relogement (vide : non fixé).",
+                        "Project's highest effort rate after relocation (empty: not set).", "%", None, None),
+    "answer_days": ("integer", "Délai de réponse du ménage à une proposition.", "Days the household has to answer a proposal.",
+                    "jours", None, None),
+    "charter_text": ("string", "Aides et indemnités de la charte de relogement du projet (texte du courrier).",
+                     "Help and indemnities of the project's relocation charter (letter text).", None, None, None),
     # The ranking's weights (platform/matching.py CRITERIA; a criterion added there
     # needs its line here).
     **{f"matching_weights_{code}": ("integer", f"Poids du critère « {fr} » dans le classement des offres.",
