@@ -190,6 +190,18 @@ class HouseholdCommands:
 
         self._household_command(household_id, actor, command)
 
+    def set_offer_aside(self, household_id: UUID, offer_id: UUID, motive: str, actor: Actor) -> None:
+        """The officer sets an offer of the household's project aside, with a motive."""
+
+        def command(household: Household) -> None:
+            if self.offer(offer_id).project_id != household.project_id:
+                raise DomainError(
+                    "other_project", "Cette offre n'est pas partagée dans le projet de ce ménage."
+                )
+            household.set_offer_aside(offer_id, motive, **actor.by)
+
+        self._household_command(household_id, actor, command)
+
     def record_departure(self, household_id: UUID, reason: str, actor: Actor) -> None:
         """The household leaves without a relocation; its live proposals are withdrawn and
         their dwellings offered again, in the same save."""

@@ -29,6 +29,18 @@ REFUSAL_MOTIVES = {
     "voisinage": "Voisinage / environnement",
     "autre": "Autre motif (préciser)",
 }
+# Why an officer sets an offer aside for a household ("écartée"; codes stored in
+# OfferSetAside). The first ones match the ranking's hard limits.
+SET_ASIDE_MOTIVES = {
+    "sur_occupation": "Sur-occupation",
+    "loyer": "Loyer / taux d'effort trop élevé",
+    "localisation": "Localisation (commune, quartier)",
+    "typologie": "Typologie / taille du logement",
+    "accessibilite": "Étage, ascenseur ou accessibilité",
+    "reservation": "Réservation échue ou logement indisponible",
+    "souhaits": "Ne correspond pas aux souhaits du ménage",
+    "autre": "Autre motif",
+}
 # What every page shows instead of an erased household's name (platform/privacy.py).
 ERASED_NAME = "ménage effacé"
 

@@ -182,3 +182,14 @@ def field_error(name: str, message: str) -> str:
     if not message[1:2].isupper():
         message = message[0].lower() + message[1:]
     return f"{label} : {message}"
+
+
+def _matching_weight_labels() -> None:
+    """The ranking's weights (one field per criterion of platform/matching.py)."""
+    from relogement.platform.matching import criteria_labels
+
+    for code, label in criteria_labels().items():
+        FIELD_LABELS.setdefault(f"poids_{code}", f"Poids : {label}")
+
+
+_matching_weight_labels()

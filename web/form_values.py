@@ -247,7 +247,7 @@ def read_settings(r: Reader) -> dict:
         r.errors["seuil_rav"] = "Seuil entre 0 et 100 € par jour."
     answer_days = r.integer("delai_reponse_jours", default=DEFAULT_SETTINGS["answer_days"], low=1, high=60)
     charter = r.text("charte_relogement", max_length=MAX_CHARTER_LENGTH, multiline=True)
-    return {
+    settings = {
         "objection_window_hours": hours,
         "working_days_only": working_days,
         "max_proposals": int(offers or 3),
@@ -256,6 +256,29 @@ def read_settings(r: Reader) -> dict:
         "answer_days": answer_days or DEFAULT_SETTINGS["answer_days"],
         "charter_text": charter.strip() or DEFAULT_CHARTER_TEXT,
     }
+    return {**settings, **_read_matching_settings(r)}
+
+
+def _read_matching_settings(r: Reader) -> dict:
+    """The ranking's settings (platform/matching.py), when the form has them: the maximum
+    effort rate (empty: none) and each criterion's weight (empty: its default)."""
+    from relogement.platform.matching import default_weights
+
+    out: dict = {}
+    if "taux_effort_max" in r.data:
+        cap = r.decimal("taux_effort_max")
+        if r.raw("taux_effort_max") and "taux_effort_max" not in r.errors and not Decimal(0) < cap <= Decimal(100):
+            r.errors["taux_effort_max"] = "Taux entre 0 et 100 %."
+        out["max_effort_rate"] = str(cap.quantize(Decimal("0.01"))) if r.raw("taux_effort_max") and \
+            "taux_effort_max" not in r.errors else None
+    weights = {}
+    for code, default in default_weights().items():
+        name = f"poids_{code}"
+        if name in r.data:
+            weights[code] = r.integer(name, default=default, low=0, high=100)
+    if weights:
+        out["matching_weights"] = weights
+    return out
 
 
 def read_offer(data: Mapping[str, Any], current_year: int | None = None) -> tuple[Dwelling, str, date | None]:

@@ -124,6 +124,16 @@ def _(fact: hh.VisitRecorded, n: Narration) -> tuple[str, Details]:
 
 
 @_describe.register
+def _(fact: hh.OfferSetAside, n: Narration) -> tuple[str, Details]:
+    from relogement.platform.values import SET_ASIDE_MOTIVES
+
+    return "Offre écartée", [
+        ("Logement", n.offer_refs.get(fact.offer_id) or str(fact.offer_id)),
+        ("Motif", SET_ASIDE_MOTIVES.get(fact.motive, fact.motive)),
+    ]
+
+
+@_describe.register
 def _(fact: hh.ProposalReceived, n: Narration) -> tuple[str, Details]:
     return "Proposition reçue", [("Rang", f"{fact.rank}"), ("Logement", n.offer_refs.get(fact.offer_id, ""))]
 

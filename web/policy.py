@@ -153,6 +153,21 @@ RULES: dict[str, tuple[str, Rule]] = {
         "chargé(e)s de relogement qui suivent le ménage (son bailleur, la MOUS)",
         lambda p, r: _officer(p) and _follows(p, r),
     ),
+    # -- matching (logements adaptés, ménages correspondants) ------------------
+    "matching.view": (
+        "classement des offres pour un ménage (montants exacts) : ceux qui voient la situation "
+        "exacte du ménage (chargé(e)s qui le suivent, MOUS du projet), auditeurs, administrateurs",
+        lambda p, r: _identity(p, r) or p.role in (AUDITEUR, ADMIN),
+    ),
+    "matching.offer": (
+        "classement des ménages pour une offre : chargé(e)s de relogement partenaires du projet "
+        "(les seuls ménages dont ils voient la situation exacte), auditeurs, administrateurs",
+        lambda p, r: (_officer(p) and _partner(p, r)) or p.role in (AUDITEUR, ADMIN),
+    ),
+    "offer.set_aside": (
+        "chargé(e)s de relogement qui suivent le ménage (écarter une offre, avec un motif)",
+        lambda p, r: _officer(p) and _follows(p, r),
+    ),
     # -- proposals ----------------------------------------------------------
     "proposal.make": (
         "chargé(e)s de relogement qui suivent le ménage",

@@ -36,6 +36,7 @@ bp = Blueprint("projects", __name__, url_prefix="/projets")
 
 
 def _settings_form(settings: dict) -> dict:
+    from relogement.platform.matching import default_weights
     from relogement.web.filters import number
 
     return {
@@ -44,6 +45,9 @@ def _settings_form(settings: dict) -> dict:
         "offres_max": str(settings["max_proposals"]),
         "convention_rav": settings["rav_convention"],
         "seuil_rav": number(settings["rav_threshold"], 2),
+        "taux_effort_max": "" if settings.get("max_effort_rate") in (None, "") else number(settings["max_effort_rate"], 2),
+        **{f"poids_{code}": str(weight) for code, weight in
+           {**default_weights(), **(settings.get("matching_weights") or {})}.items()},
         "delai_reponse_jours": str(settings.get("answer_days") or DEFAULT_SETTINGS["answer_days"]),
         "charte_relogement": settings.get("charter_text") or DEFAULT_CHARTER_TEXT,
     }
