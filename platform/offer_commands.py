@@ -8,7 +8,8 @@ from uuid import UUID
 from relogement.platform.actors import Actor, NewOffer
 from relogement.platform.command_checks import _check_available_until, _paris_day
 from relogement.platform.offer import Offer
-from relogement.platform.values import Dwelling, project_quartier
+from relogement.platform.quartier_match import project_quartier
+from relogement.platform.values import Dwelling
 
 
 class OfferCommands:

@@ -55,6 +55,7 @@ FIELD_LABELS = {
     "quartier": "Quartier",
     "adresse": "Adresse",
     "qpv": "En QPV",
+    "quartier_hors_projet": "Quartier hors du projet",
     "financement": "Financement",
     "annee": "Année de construction ou de livraison",
     "individuel": "Maison individuelle",

@@ -8,11 +8,14 @@ nothing here raises anything but ``FormErrors``.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from relogement.platform.command_checks import _check_available_until
+from relogement.platform.quartier_match import check_qpv_flag, match_quartier, quartier_label
 from relogement.platform.values import (
     FINANCINGS,
     TYPOLOGIES,
@@ -51,7 +54,8 @@ def read_dwelling(
     lift = r.boolean("ascenseur")
     accessible = r.boolean("accessible")
     reservataire = r.text("reservataire", max_length=200)
-    r.check()
+    # No check here: the value's own rules run on what parsed, so format, plausibility
+    # and domain errors show together (Reader.domain keeps each field's first error).
     dwelling = r.domain(
         lambda: Dwelling(
             typology=typology,
@@ -91,14 +95,15 @@ def read_situation(data: Mapping[str, Any]) -> Situation:
     charges = r.cents("charges", required=True)
     annex = r.cents("annexes")
     commune = r.text("commune", max_length=120)
-    r.check()
+    dwelling = r.domain(lambda: Dwelling(typology, surface, rent, charges, annex_rent_cents=annex, commune=commune))
+    # The composition and amounts are checked even if the dwelling is not (all at once).
     situation = r.domain(
         lambda: Situation(
             ages=ages,
             resources_cents=resources,
             apl_cents=apl,
             income_quartile=quartile,
-            dwelling=Dwelling(typology, surface, rent, charges, annex_rent_cents=annex, commune=commune),
+            dwelling=dwelling or Dwelling("T1", Decimal(1), 0, 0),
         )
     )
     r.check()
@@ -115,8 +120,7 @@ def read_personal(data: Mapping[str, Any]) -> PersonalData:
     notes = r.text("notes", max_length=4000, multiline=True)
     constraints = r.text("contraintes", max_length=2000, multiline=True)
     if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
-        r.errors["email"] = f"Adresse électronique invalide « {email} »."
-    r.check()
+        r.errors["email"] = f"Adresse électronique invalide « {email} » (exemple : nom@exemple.fr)."
     personal = r.domain(
         lambda: PersonalData(
             name=name, phone=phone, email=email, address=address, notes=notes, constraints=constraints
@@ -139,16 +143,15 @@ def read_wishes(data: Mapping[str, Any]) -> Wishes:
     if individual_text in ("individuel", "collectif"):
         individual = individual_text == "individuel"
     elif individual_text not in ("", "indifferent"):
-        r.errors["souhait_individuel"] = "Choix invalide."
+        r.errors["souhait_individuel"] = "Choix invalide (attendu : individuel, collectif ou indifférent)."
     max_floor = r.optional_int("souhait_etage_max", -3, 60)
     lift = r.boolean("souhait_ascenseur")
     accessible = r.boolean("souhait_accessible")
     back = r.boolean("droit_au_retour")
-    r.check()
     wishes = r.domain(
         lambda: Wishes(
             communes=communes,
-            typologies=tuple(t.upper() for t in typologies),
+            typologies=tuple(t.upper() for t in typologies if t.upper() in TYPOLOGIES),
             individual=individual,
             max_floor=max_floor,
             needs_lift=lift,
@@ -251,14 +254,74 @@ def read_settings(r: Reader) -> dict:
     }
 
 
-def read_offer(data: Mapping[str, Any], current_year: int | None = None) -> tuple[Dwelling, str, date | None]:
+def read_offer(
+    data: Mapping[str, Any],
+    current_year: int | None = None,
+    *,
+    today: date | None = None,
+    quartiers: Sequence[dict] | None = None,
+    form: bool = True,
+) -> tuple[Dwelling, str, date | None]:
     """An offer (form or import row): its dwelling, réservataire and the last day it is
-    reserved for the relocations (optional), every error at once."""
+    reserved for the relocations (optional), every error at once: format, plausibility
+    (``current_year``), the reservation's date (``today``) and the quartier (``quartiers``:
+    the project's, see ``resolve_quartier``; ``form``: a form's unchecked QPV box, not a
+    file's "non", so it never contradicts the project)."""
     r = Reader(data)
     until = r.day("disponible_jusqu_au")
+    dwelling = reservataire = None
     try:
         dwelling, reservataire = read_dwelling(data, current_year=current_year)
-    except FormErrors as errors:
-        raise FormErrors({**errors.errors, **r.errors}) from None
+    except FormErrors as caught:
+        r.errors.update(caught.errors)
+    if until is not None and today is not None:
+        r.domain(lambda: _check_available_until(until, today))
+    if quartiers is not None:
+        dwelling = resolve_quartier(r, quartiers, dwelling, form=form)
     r.check()
+    assert dwelling is not None and reservataire is not None
     return dwelling, reservataire, until
+
+
+# The checkbox (and import column) that confirms a quartier outside the project.
+OUTSIDE_QUARTIER = "quartier_hors_projet"
+
+
+def resolve_quartier(
+    r: Reader, quartiers: Sequence[dict], dwelling: Dwelling | None, *, form: bool = True
+) -> Dwelling | None:
+    """The offer's quartier against the project's (platform/quartier_match.py):
+
+    - one of the project's (code or name, any case, accents or dashes): its code, and its
+      QPV flag set from the project (a file's explicit contrary flag is refused);
+    - close to one of them: "vouliez-vous dire … ?", unless confirmed outside the project;
+    - another quartier: created only once ``quartier_hors_projet`` confirms it.
+    """
+    typed = r.raw("quartier")
+    if not typed or "quartier" in r.errors:
+        return dwelling
+    match = match_quartier(quartiers, typed)
+    if match.exact is not None:
+        q = match.exact
+        stated = r.raw("qpv")
+        if not form and stated and "qpv" not in r.errors:
+            r.domain(lambda: check_qpv_flag(q, parse_bool(stated)))  # a file's explicit flag
+        return replace(dwelling, quartier=q["code"], qpv=bool(q["qpv"])) if dwelling else None
+    confirmed = r.boolean(OUTSIDE_QUARTIER)
+    if confirmed:
+        return dwelling
+    confirm = (
+        "cochez « Quartier hors du projet »" if form else f"indiquez « oui » dans la colonne {OUTSIDE_QUARTIER}"
+    )
+    if match.near:
+        names = " ou ".join(quartier_label(q) for q in match.near)
+        r.errors["quartier"] = (
+            f"Quartier « {typed} » : vouliez-vous dire {names} ? Saisissez le quartier du projet "
+            f"(son code ou son nom) ; s'il s'agit bien d'un autre quartier, {confirm}."
+        )
+    else:
+        r.errors["quartier"] = (
+            f"Le quartier « {typed} » n'est pas un quartier du projet : choisissez-en un dans la liste, "
+            f"ou, pour créer ce quartier hors du projet, {confirm}."
+        )
+    return dwelling

@@ -20,11 +20,9 @@ from uuid import UUID
 
 from relogement.platform.application import Actor, NewHousehold, NewOffer, RelocationApp
 from relogement.platform.deadline import PARIS
-from relogement.platform.errors import DomainError, InvalidValue
-from relogement.platform.values import project_quartier
+from relogement.platform.errors import DomainError
 from relogement.projections.spreadsheet_safety import csv_text, keep_text
 from relogement.projections.views import ProjectView
-from relogement.web.field_labels import DOMAIN_FIELDS
 from relogement.web.form_values import read_offer, read_personal, read_situation, read_wishes
 from relogement.web.import_files import ImportFileError, read_table
 from relogement.web.parsing import FormErrors, Reader
@@ -59,7 +57,8 @@ OFFER_COLUMNS: list[tuple[str, bool, str, str]] = [
     ("adresse", True, "Adresse du logement", "12 rue des Tilleuls"),
     ("commune", True, "Commune", "Lomme"),
     ("quartier", False, "Quartier", "Lomme-Centre"),
-    ("qpv", False, "Le logement est en QPV (oui/non)", "non"),
+    ("quartier_hors_projet", False, "oui : le quartier n'est aucun des quartiers du projet (confirmation requise pour le créer ; un nom proche de celui d'un quartier du projet est signalé)", "oui"),
+    ("qpv", False, "Le logement est en QPV (oui/non) ; pour un quartier du projet, vide : son statut dans le projet", "non"),
     ("typologie", True, "Typologie (T1 à T6)", "T4"),
     ("surface", True, "Surface habitable (m²)", "78"),
     ("loyer", True, "Loyer principal (€/mois)", "480,00"),
@@ -112,7 +111,8 @@ class Importer:
         self.actor = actor
         self.org_kind = org_kind
         # The clock's Paris year: an offer's construction year is checked row by row.
-        self._year = app.clock().astimezone(PARIS).year
+        self._today = app.clock().astimezone(PARIS).date()
+        self._year = self._today.year
 
     def run(self, kind: str, filename: str, content: bytes) -> ImportReport:
         report = ImportReport(kind)
@@ -227,12 +227,13 @@ class Importer:
             seen.add(reference)
             dwelling = reservataire = until = None
             try:
-                dwelling, reservataire, until = read_offer(row, current_year=self._year)
-                dwelling = project_quartier(self.project.quartiers, dwelling)
+                # The quartier against the project's: its QPV flag, "vouliez-vous dire",
+                # and a quartier outside the project only with quartier_hors_projet = oui.
+                dwelling, reservataire, until = read_offer(
+                    row, current_year=self._year, today=self._today, quartiers=self.project.quartiers, form=False
+                )
             except FormErrors as error:
                 errors.update(error.errors)
-            except InvalidValue as error:  # the quartier's QPV status, per row and column
-                errors[DOMAIN_FIELDS.get(error.field, error.field)] = error.message
             if reference in existing and not errors:
                 if existing[reference].bailleur_id != self.actor.org:
                     errors["reference"] = f"La référence « {reference} » est déjà celle d'un logement d'un autre bailleur."

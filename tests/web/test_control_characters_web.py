@@ -12,6 +12,7 @@ from relogement.web.importer import HOUSEHOLD_COLUMNS
 OFFER = {
     "typologie": "T3", "surface": "65", "loyer": "450,00", "charges": "80,00", "commune": "Lille",
     "quartier": "Lomme-Centre", "adresse": "3 rue Neuve", "annee": "2020",
+    "quartier_hors_projet": "oui",  # not a quartier of the project: confirmed
 }
 HOUSEHOLD = {
     "reference": "VCL-0001", "operation": "DEM-MOU-1", "nom": "Famille Import", "ages": "41; 12",

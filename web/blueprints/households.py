@@ -216,7 +216,7 @@ def situation(household_id: str):
         from relogement.web.filters import number
 
         form = {
-            "ages": "; ".join(str(a) for a in s["ages"]),
+            "ages": " | ".join(str(a) for a in s["ages"]),
             "ressources": number(s["resources_cents"] / 100),
             "apl": number(s["apl_cents"] / 100),
             "quartile": s.get("income_quartile") or "",
@@ -248,8 +248,8 @@ def wishes(household_id: str):
     if request.method == "GET":
         w = household.wishes
         form = {
-            "souhait_communes": ", ".join(w.get("communes", [])),
-            "souhait_typologies": ", ".join(w.get("typologies", [])),
+            "souhait_communes": " | ".join(w.get("communes", [])),
+            "souhait_typologies": " | ".join(w.get("typologies", [])),
             "souhait_individuel": {True: "individuel", False: "collectif"}.get(w.get("individual"), "indifferent"),
             "souhait_etage_max": "" if w.get("max_floor") is None else w["max_floor"],
             "souhait_ascenseur": "oui" if w.get("needs_lift") else "",
