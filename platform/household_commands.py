@@ -107,9 +107,8 @@ class HouseholdCommands:
             income_quartile=situation.income_quartile,
             dwelling=dwelling,
         )
-        reference, household_id = self._claim_reference(
-            project, "menage", row.reference, project.code, taken
-        )
+        prefix = self.readable_prefix(row.bailleur_org, "menage", now())
+        reference, household_id = self._claim_reference(project, "menage", row.reference, prefix, taken)
         return Household(
             id=household_id,
             project_id=project.id,

@@ -45,7 +45,8 @@ class OfferCommands:
             offers = []
             taken: set[UUID] = set()
             for row, dwelling in zip(rows, dwellings, strict=True):
-                reference, offer_id = self._claim_reference(project, "offre", row.reference, "OF", taken)
+                prefix = self.readable_prefix(actor.org, "offre", at)
+                reference, offer_id = self._claim_reference(project, "offre", row.reference, prefix, taken)
                 taken.add(offer_id)
                 offers.append(
                     Offer(

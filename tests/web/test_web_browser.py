@@ -131,7 +131,7 @@ def test_inter_bailleur_relocation_in_the_browser(server):
             lmh.fill("#f-reservataire", "Préfecture (contingent)")
             shot(lmh, "offre-formulaire")
             lmh.click("text=Publier l'offre")
-            expect(lmh.locator("h1")).to_contain_text("Offre OF-")
+            expect(lmh.locator("h1")).to_contain_text("Offre LMH-2026-0")  # issue 23: readable scheme
             expect(lmh.locator(".alerte-success")).to_contain_text("Offre publiée")
             offer_url = lmh.url
             shot(lmh, "offre-publiee")
