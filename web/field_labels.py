@@ -69,6 +69,7 @@ FIELD_LABELS = {
     "operation": "Opération",
     "bailleur": "Bailleur",
     "reference": "Référence",
+    "doublon_confirme": "Ménage distinct",
     "nom": "Nom du ménage",
     "telephone": "Téléphone",
     "email": "Courriel",

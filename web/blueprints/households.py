@@ -6,6 +6,7 @@ from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import login_required
 
 from relogement.platform.values import TYPOLOGIES
+from relogement.projections.queries.identity_twins import Person
 from relogement.web.blueprints._common import chosen_projects, run_form
 from relogement.web.context import (
     actor,
@@ -21,6 +22,7 @@ from relogement.web.context import (
     viewpoint,
 )
 from relogement.web.context import household as household_view
+from relogement.web.duplicates import CONFIRM, PURPOSE, twin_warning, twins_in_project
 from relogement.web.form_values import read_personal, read_situation, read_wishes
 from relogement.web.parsing import Reader
 from relogement.web.policy import project_resource
@@ -171,10 +173,17 @@ def register():
                 if not hasattr(error, "errors"):
                     raise
                 errors.update(error.errors)
-        if errors:
-            from relogement.web.parsing import FormErrors
+        from relogement.web.parsing import FormErrors
 
+        if errors:
             raise FormErrors(errors)
+        if not r.boolean(CONFIRM):
+            personal = parsed["personal"]
+            person = Person(personal.name, personal.phone, personal.address)
+            twins = twins_in_project(readmodels(), project, actor().org, [person])[0]
+            if twins:
+                audit_identity([t.household_id for t in twins], PURPOSE)  # their identity was compared
+                raise FormErrors({CONFIRM: twin_warning(twins, "cochez « Ménage distinct » puis inscrivez-le")})
         from uuid import UUID
 
         return relocation().register_household(
