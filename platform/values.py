@@ -222,6 +222,31 @@ def _surface(value: Any) -> Decimal:
     return surface
 
 
+def offered_problems(rent_cents: int, floor: int, construction_year: int, current_year: int) -> list[InvalidValue]:
+    """The rules of an offered dwelling (``Dwelling.check_offered``) on its values, each
+    on its own: a form checks them even when another field did not parse."""
+
+    def rent_rule() -> None:
+        if rent_cents <= 0:
+            raise InvalidValue("rent_cents", "Le loyer principal d'un logement proposé doit être supérieur à 0 €.")
+
+    def floor_rule() -> None:
+        if floor < 0:
+            raise InvalidValue("floor", f"Étage invalide « {floor} » : de 0 (rez-de-chaussée) à 60.")
+
+    def year_rule() -> None:
+        last_year = current_year + DELIVERY_YEARS_AHEAD
+        if not FIRST_CONSTRUCTION_YEAR <= construction_year <= last_year:
+            raise InvalidValue(
+                "construction_year",
+                f"Année de construction ou de livraison invraisemblable « {construction_year} » : "
+                f"entre {FIRST_CONSTRUCTION_YEAR} et {last_year} (livraison en VEFA "
+                f"jusqu'à {DELIVERY_YEARS_AHEAD} ans).",
+            )
+
+    return _problems(rent_rule, floor_rule, year_rule)
+
+
 @dataclass(frozen=True)
 class Dwelling:
     """A dwelling: the household's current one or an offered one."""
@@ -284,30 +309,7 @@ class Dwelling:
 
     def offered_problems(self, current_year: int) -> list[InvalidValue]:
         """Every rule of ``check_offered`` the dwelling breaks (none: an empty list)."""
-
-        def rent() -> None:
-            if self.rent_cents <= 0:
-                raise InvalidValue(
-                    "rent_cents", "Le loyer principal d'un logement proposé doit être supérieur à 0 €."
-                )
-
-        def floor() -> None:
-            if int(self.floor) < 0:
-                raise InvalidValue(
-                    "floor", f"Étage invalide « {self.floor} » : de 0 (rez-de-chaussée) à 60."
-                )
-
-        def year() -> None:
-            last_year = current_year + DELIVERY_YEARS_AHEAD
-            if not FIRST_CONSTRUCTION_YEAR <= int(self.construction_year) <= last_year:
-                raise InvalidValue(
-                    "construction_year",
-                    f"Année de construction ou de livraison invraisemblable « {self.construction_year} » : "
-                    f"entre {FIRST_CONSTRUCTION_YEAR} et {last_year} (livraison en VEFA "
-                    f"jusqu'à {DELIVERY_YEARS_AHEAD} ans).",
-                )
-
-        return _problems(rent, floor, year)
+        return offered_problems(self.rent_cents, int(self.floor), int(self.construction_year), current_year)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from relogement.platform.command_checks import _check_available_until
+from relogement.platform.errors import raise_all
 from relogement.platform.quartier_match import check_qpv_flag, match_quartier, quartier_label
 from relogement.platform.values import (
     FINANCINGS,
@@ -23,6 +24,7 @@ from relogement.platform.values import (
     PersonalData,
     Situation,
     Wishes,
+    offered_problems,
 )
 from relogement.web.parsing import FormErrors, Reader, parse_bool
 
@@ -75,8 +77,8 @@ def read_dwelling(
             accessible=accessible,
         )
     )
-    if dwelling is not None and current_year is not None:
-        r.domain(lambda: dwelling.check_offered(current_year))
+    if current_year is not None:  # checked on what parsed, even if the dwelling did not
+        r.domain(lambda: raise_all(offered_problems(rent, floor, year, current_year)))
     r.check()
     assert dwelling is not None
     return dwelling, reservataire

@@ -84,8 +84,9 @@ def _table(lines: Any, max_rows: int) -> Table:
     if header_line is None:
         raise ImportFileError("Le fichier est vide.")
     header = [h.strip().lower() for h in header_line]
+    width = len(header)  # a spreadsheet pads every line, the header too, to one width
     while header and not header[-1]:
-        header.pop()  # trailing empty header cells (a spreadsheet's "; ;") are no columns
+        header.pop()  # trailing empty header cells are no columns
     rows: list[dict[str, str]] = []
     too_wide: dict[int, int] = {}
     for line in lines:
@@ -94,9 +95,9 @@ def _table(lines: Any, max_rows: int) -> Table:
         if not any(str(v).strip() for v in line):
             rows.append({})  # keep line numbers: blank lines are skipped later
             continue
-        extra = [v for v in line[len(header):] if str(v).strip()]
-        if extra:
-            too_wide[len(rows) + 2] = len(header) + len(extra)
+        filled = max(i + 1 for i, v in enumerate(line) if str(v).strip())
+        if len(line) > width or filled > len(header):
+            too_wide[len(rows) + 2] = max(len(line), filled)
         rows.append({header[i]: str(v).strip() for i, v in enumerate(line) if i < len(header) and header[i]})
     if not any(rows):
         raise ImportFileError("Le fichier ne contient aucune ligne de données sous l'en-tête.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import login_required
 
+from relogement.platform.command_checks import _check_aid
 from relogement.platform.values import TYPOLOGIES
 from relogement.projections.queries.identity_twins import Person
 from relogement.web.blueprints._common import chosen_projects, run_form
@@ -328,6 +329,7 @@ def propose(household_id: str):
             invalid="Cette offre n'est plus disponible (proposée entre-temps, louée ou retirée) : choisissez-en une autre.",
         )
         apl = r.cents("apl_estimee", required=True)
+        r.domain(lambda: _check_aid(apl, "apl_estimee"))  # with the offer's error, in one answer
         r.check()
         from uuid import UUID
 
