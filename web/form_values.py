@@ -182,8 +182,14 @@ _KIND_WORDS = {
 MAX_PROJECT_LINES = 100
 
 
+def _add(r: Reader, name: str, message: str) -> None:
+    """One more error of a text area: every bad line is listed, not the first only."""
+    r.errors[name] = f"{r.errors[name]} {message}" if name in r.errors else message
+
+
 def _lines(r: Reader, name: str, parts: int, shape: str) -> list[list[str]]:
-    """Lines of a text area, ";" or tab separated (pasted from a spreadsheet), ``parts`` each."""
+    """Lines of a text area, ";" or tab separated (pasted from a spreadsheet), ``parts`` each;
+    every bad line is reported (the good ones are returned)."""
     out: list[list[str]] = []
     lines = [line for line in r.raw(name).splitlines() if line.strip()]
     if len(lines) > MAX_PROJECT_LINES:
@@ -192,12 +198,11 @@ def _lines(r: Reader, name: str, parts: int, shape: str) -> list[list[str]]:
     for number, line in enumerate(lines, 1):
         cells = [c.strip() for c in re.split(r"[;\t]", line)]
         if len(cells) != parts or not all(cells):
-            r.errors[name] = f"Ligne {number} : {parts} éléments attendus ({shape}), lu « {line.strip()[:80]} »."
-            return []
-        if any(len(c) > 120 for c in cells):
-            r.errors[name] = f"Ligne {number} : un élément dépasse 120 caractères."
-            return []
-        out.append(cells)
+            _add(r, name, f"Ligne {number} : {parts} éléments attendus ({shape}), lu « {line.strip()[:80]} ».")
+        elif any(len(c) > 120 for c in cells):
+            _add(r, name, f"Ligne {number} : un élément dépasse 120 caractères.")
+        else:
+            out.append(cells)
     return out
 
 
@@ -208,13 +213,13 @@ def read_quartiers(r: Reader, name: str, required: bool = True) -> list[dict]:
         try:
             flag = parse_bool(qpv)
         except ValueError:
-            r.errors[name] = f"Quartier {code} : QPV « {qpv} » ? (attendu : oui ou non)."
-            return []
+            _add(r, name, f"Quartier {code} : QPV « {qpv} » ? (attendu : oui ou non).")
+            continue
         quartiers.append({"code": code, "name": label, "commune": commune, "qpv": flag})
     if not quartiers and required and name not in r.errors:
         r.errors[name] = "Indiquez au moins un quartier."
     elif len({q["code"] for q in quartiers}) != len(quartiers):
-        r.errors[name] = "Un code de quartier figure deux fois."
+        _add(r, name, "Un code de quartier figure deux fois.")
     return quartiers
 
 
@@ -225,16 +230,16 @@ def read_operations(r: Reader, name: str, quartiers: set[str]) -> list[dict]:
     for code, label, kind, quartier in _lines(r, name, 4, shape):
         nature = _KIND_WORDS.get(kind.lower())
         if nature is None:
-            r.errors[name] = f"Opération {code} : nature « {kind} » ? (démolition, réhabilitation ou restructuration)."
-            return []
+            _add(r, name, f"Opération {code} : nature « {kind} » ? (démolition, réhabilitation ou restructuration).")
+            continue
         if quartiers and quartier not in quartiers:
-            r.errors[name] = f"Opération {code} : quartier « {quartier} » absent de la liste des quartiers."
-            return []
+            _add(r, name, f"Opération {code} : quartier « {quartier} » absent de la liste des quartiers.")
+            continue
         operations.append({"code": code, "name": label, "kind": nature, "quartier": quartier})
     if not operations and name not in r.errors:
         r.errors[name] = "Indiquez au moins une opération (elle rattache les ménages à reloger)."
     elif len({o["code"] for o in operations}) != len(operations):
-        r.errors[name] = "Un code d'opération figure deux fois."
+        _add(r, name, "Un code d'opération figure deux fois.")
     return operations
 
 

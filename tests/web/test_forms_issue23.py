@@ -188,3 +188,15 @@ def test_import_offer_quartiers(world, client_for):
     assert "vouliez-vous dire « Moulins » (LS-MOU, QPV)" in text
     assert "« Wazemmes » n'est pas un quartier du projet" in text and "colonne quartier_hors_projet" in text
     assert not re.search(r'<td class="num">4</td>', r.text)  # LS-VAU: the project's, its flag taken
+
+
+def test_project_form_lists_every_bad_line(world, client_for):
+    from tests.web.test_projects_web import _create
+
+    epci = client_for("mel.partenaire")
+    quartiers = "RS-PAV ; Pavé ; Roubaix\nRS-BAR ; Barbieux ; Roubaix ; peut-être\nRS-OK ; Ok ; Roubaix ; non\n"
+    bad = _create(epci, quartiers=quartiers, seuil_rav="-3")
+    assert bad.status_code == 422
+    message = field_error(bad, "quartiers")
+    assert "Ligne 1 : 4 éléments attendus" in message and "Quartier RS-BAR : QPV « peut-être » ?" in message
+    assert "Seuil entre 0 et 100 € par jour" in field_error(bad, "seuil_rav")
