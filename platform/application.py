@@ -215,7 +215,8 @@ class RelocationApp(
             )
 
     def _claim_reference(
-        self, project: Project, kind: str, reference: str | None, prefix: str, taken: set[UUID]
+        self, project: Project, kind: str, reference: str | None, prefix: str, taken: set[UUID],
+        owner: UUID | None = None,
     ) -> tuple[str, UUID]:
         """A reference unique in the project, and the aggregate id derived from it.
 
@@ -223,25 +224,35 @@ class RelocationApp(
         creations with one reference collide on the same aggregate id and the
         store refuses the second: uniqueness holds without a lookup table.
         Without a reference given, the next one of ``prefix`` (``readable_prefix``:
-        "VIL-2026-" for an offer, "VIL-2026-M" for a household) is generated.
+        "VIL-2026-" for an offer, "VIL-2026-M" for a household) is generated; its id
+        derives from the bailleur (``owner``) instead, so a series is the bailleur's across
+        all its projects (its references never repeat from one project to another).
         """
         if reference is not None:
             reference = reference.strip()
             if not reference or len(reference) > 60:
                 raise InvalidValue("reference", "La référence doit faire de 1 à 60 caractères.")
             aggregate_id = uuid5(project.id, f"{kind}:{reference}")
+            series_id = uuid5(owner, f"{kind}:{reference}") if owner is not None else aggregate_id
             if aggregate_id in taken or self._exists(aggregate_id):
                 raise DomainError(
                     "reference_taken", f"La référence « {reference} » existe déjà dans ce projet."
                 )
+            if series_id != aggregate_id and (series_id in taken or self._exists(series_id)):
+                raise DomainError(
+                    "reference_taken",
+                    f"La référence « {reference} » a déjà été attribuée par la plateforme (série de "
+                    "références de cette organisation) : choisissez-en une autre.",
+                )
             return reference, aggregate_id
-        number = first_free(lambda n: self._free(project, kind, f"{prefix}{n:05d}", taken))
-        reference = f"{prefix}{number:05d}"
-        return reference, uuid5(project.id, f"{kind}:{reference}")
+        namespace = owner if owner is not None else project.id
 
-    def _free(self, project: Project, kind: str, reference: str, taken: set[UUID]) -> bool:
-        aggregate_id = uuid5(project.id, f"{kind}:{reference}")
-        return aggregate_id not in taken and not self._exists(aggregate_id)
+        def free(n: int) -> bool:
+            ids = {uuid5(namespace, f"{kind}:{prefix}{n:05d}"), uuid5(project.id, f"{kind}:{prefix}{n:05d}")}
+            return not ids & taken and not any(self._exists(i) for i in ids)
+
+        reference = f"{prefix}{first_free(free):05d}"
+        return reference, uuid5(namespace, f"{kind}:{reference}")
 
     def readable_prefix(self, org_id: UUID, kind: str, at: datetime) -> str:
         """The generated references' scheme, one for every creation (form, import, CLI):

@@ -108,7 +108,9 @@ class HouseholdCommands:
             dwelling=dwelling,
         )
         prefix = self.readable_prefix(row.bailleur_org, "menage", now())
-        reference, household_id = self._claim_reference(project, "menage", row.reference, prefix, taken)
+        reference, household_id = self._claim_reference(
+            project, "menage", row.reference, prefix, taken, owner=row.bailleur_org
+        )
         return Household(
             id=household_id,
             project_id=project.id,

@@ -46,7 +46,9 @@ class OfferCommands:
             taken: set[UUID] = set()
             for row, dwelling in zip(rows, dwellings, strict=True):
                 prefix = self.readable_prefix(actor.org, "offre", at)
-                reference, offer_id = self._claim_reference(project, "offre", row.reference, prefix, taken)
+                reference, offer_id = self._claim_reference(
+                    project, "offre", row.reference, prefix, taken, owner=actor.org
+                )
                 taken.add(offer_id)
                 offers.append(
                     Offer(

@@ -4,7 +4,10 @@ the project, whatever creates it (form, import, CLI: they all reach the same use
 
 from __future__ import annotations
 
+import pytest
+
 from relogement.platform.application import NewHousehold, NewOffer, first_free
+from relogement.platform.errors import DomainError
 from relogement.platform.values import PersonalData
 from relogement.simulation import sample
 
@@ -50,3 +53,23 @@ def test_offers_and_households_numbered_per_bailleur_and_year(app, clock):
     # A new year starts a new series.
     clock.advance(days=365)
     assert app.offer(app.publish_offer(world.project_id, sample.dwelling(), vcl)).reference == "VCL-2027-00001"
+
+
+def test_a_series_is_the_bailleurs_across_its_projects(app):
+    """Two projects, one bailleur: its generated references never repeat."""
+    world = sample.build_world(app)
+    vcl = world.actor("VCL")
+    first = app.offer(app.publish_offer(world.project_id, sample.dwelling(), vcl)).reference
+    other = app.create_project(
+        "NPNRU Roubaix", "RBX",
+        [{"code": "RS-PAV", "name": "Pavé", "commune": "Roubaix", "qpv": True}],
+        [{"code": "DEM-PAV-1", "name": "Démolition", "kind": "demolition", "quartier": "RS-PAV"}],
+        world.actor("MEL"),
+    )
+    app.add_partner(other, world.orgs["VCL"], world.actor("MEL"))
+    second = app.offer(app.publish_offer(other, sample.dwelling(), vcl)).reference
+    assert (first, second) == ("VCL-2026-00001", "VCL-2026-00002")
+    # Typed by hand elsewhere, a reference of the series is refused.
+    with pytest.raises(DomainError) as error:
+        app.publish_offer(other, sample.dwelling(), vcl, reference="VCL-2026-00001")
+    assert error.value.code == "reference_taken"

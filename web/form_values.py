@@ -323,8 +323,8 @@ def resolve_quartier(
     if match.near:
         names = " ou ".join(quartier_label(q) for q in match.near)
         r.errors["quartier"] = (
-            f"Quartier « {typed} » : vouliez-vous dire {names} ? Saisissez le quartier du projet "
-            f"(son code ou son nom) ; s'il s'agit bien d'un autre quartier, {confirm}."
+            f"Vouliez-vous dire {names} ? « {typed} » n'est pas un quartier du projet : saisissez "
+            f"celui du projet (son code ou son nom) ; s'il s'agit bien d'un autre quartier, {confirm}."
         )
     else:
         r.errors["quartier"] = (

@@ -185,7 +185,7 @@ def test_import_offer_quartiers(world, client_for):
                  content_type="multipart/form-data")
     assert r.status_code == 422
     text = unescape(r.text)
-    assert "vouliez-vous dire « Moulins » (LS-MOU, QPV)" in text
+    assert "Vouliez-vous dire « Moulins » (LS-MOU, QPV) ? « Moulin » n'est pas un quartier du projet" in text
     assert "« Wazemmes » n'est pas un quartier du projet" in text and "colonne quartier_hors_projet" in text
     assert not re.search(r'<td class="num">4</td>', r.text)  # LS-VAU: the project's, its flag taken
 
