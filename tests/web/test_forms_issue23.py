@@ -199,4 +199,4 @@ def test_project_form_lists_every_bad_line(world, client_for):
     assert bad.status_code == 422
     message = field_error(bad, "quartiers")
     assert "igne 1 : 4 éléments attendus" in message and "Quartier RS-BAR : QPV « peut-être » ?" in message
-    assert "Seuil entre 0 et 100 € par jour" in field_error(bad, "seuil_rav")
+    assert "euil entre 0 et 100 € par jour" in field_error(bad, "seuil_rav")
