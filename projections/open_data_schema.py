@@ -87,6 +87,12 @@ FIELDS: dict[str, Field] = {
     "rav_convention": ("string", "Convention du reste-à-vivre du projet.", "Project's reste-à-vivre convention.", None,
                        {"personne": "par personne et par jour", "uc": "par unité de consommation et par jour"}, None),
     "rav_threshold": ("number", "Seuil de fragilité du reste-à-vivre.", "Reste-à-vivre fragility threshold.", "€/jour", None, None),
+    "max_effort_rate": ("number", "Taux d'effort maximal du projet après relogement (vide : non fixé).",
+                        "Project's highest effort rate after relocation (empty: not set).", "%", None, None),
+    "answer_days": ("integer", "Délai de réponse du ménage à une proposition.", "Days the household has to answer a proposal.",
+                    "jours", None, None),
+    "charter_text": ("string", "Aides et indemnités de la charte de relogement du projet (texte du courrier).",
+                     "Help and indemnities of the project's relocation charter (letter text).", None, None, None),
     # -- situation of a household and dwellings ---------------------------------------
     "persons": ("integer", "Nombre de personnes du ménage.", "Number of persons in the household.", None, None, None),
     "adults": ("integer", "Adultes (18 ans ou plus).", "Adults (18 or older).", None, None, None),

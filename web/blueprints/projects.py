@@ -9,6 +9,7 @@ from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import login_required
 
 from relogement.platform.errors import DomainError, InvalidValue
+from relogement.platform.project import DEFAULT_CHARTER_TEXT, DEFAULT_SETTINGS
 from relogement.platform.values import ORGANISATION_KINDS
 from relogement.web.blueprints._common import run_form
 from relogement.web.context import actor, can, parse_id, readmodels, relocation, require, viewpoint
@@ -34,6 +35,8 @@ def _settings_form(settings: dict) -> dict:
         "offres_max": str(settings["max_proposals"]),
         "convention_rav": settings["rav_convention"],
         "seuil_rav": number(settings["rav_threshold"], 2),
+        "delai_reponse_jours": str(settings.get("answer_days") or DEFAULT_SETTINGS["answer_days"]),
+        "charte_relogement": settings.get("charter_text") or DEFAULT_CHARTER_TEXT,
     }
 
 
@@ -108,7 +111,10 @@ def open_data(project_id: str):
 @login_required
 def create():
     require("project.create")
-    defaults = {"delai_heures": "48", "offres_max": "3", "convention_rav": "personne", "seuil_rav": "6,00"}
+    defaults = {
+        "delai_heures": "48", "offres_max": "3", "convention_rav": "personne", "seuil_rav": "6,00",
+        "delai_reponse_jours": str(DEFAULT_SETTINGS["answer_days"]), "charte_relogement": DEFAULT_CHARTER_TEXT,
+    }
     form = request.form if request.method == "POST" else defaults
     context = {"form": form, "operation_kinds": OPERATION_KINDS, "conventions": RAV_CONVENTIONS}
     if request.method == "GET":
