@@ -114,6 +114,7 @@ class RelocationApp(
         self.clock = clock
         self._privacy_factory = privacy_factory
         self._saved_listeners: list[Callable[[], object]] = []
+        self._series_last: dict[tuple[UUID, str, str], int] = {}  # reference series → last number given
         # The store comes with ``env`` (runtime/application.py: the SQL recorder's settings).
         super().__init__(env=dict(env or {}))
 
@@ -248,10 +249,17 @@ class RelocationApp(
         namespace = owner if owner is not None else project.id
 
         def free(n: int) -> bool:
-            ids = {uuid5(namespace, f"{kind}:{prefix}{n:05d}"), uuid5(project.id, f"{kind}:{prefix}{n:05d}")}
-            return not ids & taken and not any(self._exists(i) for i in ids)
+            ids = (uuid5(namespace, f"{kind}:{prefix}{n:05d}"), uuid5(project.id, f"{kind}:{prefix}{n:05d}"))
+            return not set(ids) & taken and not any(self._exists(i) for i in ids)
 
-        reference = f"{prefix}{first_free(free):05d}"
+        # The search starts at the last number this process gave (one question more if it
+        # was saved; no gap if the command failed); others' numbers are found by the
+        # search, and the store refuses a concurrent claim of one number (retried).
+        series = (namespace, kind, prefix)
+        start = self._series_last.get(series, 1)
+        number = start - 1 + first_free(lambda k: free(start - 1 + k))
+        self._series_last[series] = number
+        reference = f"{prefix}{number:05d}"
         return reference, uuid5(namespace, f"{kind}:{reference}")
 
     def readable_prefix(self, org_id: UUID, kind: str, at: datetime) -> str:
