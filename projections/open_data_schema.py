@@ -75,6 +75,7 @@ FIELDS: dict[str, Field] = {
     "open_objections": ("integer", "Oppositions ouvertes à la fin du délai.", "Objections open at the window's end.", None, None, None),
     "visited_on": ("date", "Date de la visite.", "Visit date.", None, None, None),
     "accepted_on": ("date", "Date d'acceptation par le ménage.", "Date the household accepted.", None, None, None),
+    "refused_on": ("date", "Date du refus par le ménage.", "Date the household refused.", None, None, None),
     "motive_code": ("string", "Motif de refus (code).", "Refusal motive (code).", None, dict(REFUSAL_MOTIVES), None),
     "decided_on": ("date", "Date de la décision.", "Decision date.", None, None, None),
     "signed_on": ("date", "Date de signature du bail.", "Lease signing date.", None, None, None),

@@ -24,6 +24,7 @@ DOMAIN_FIELDS = {
     "phone": "telephone",
     "communes": "souhait_communes",
     "accepted_on": "date_acceptation",
+    "refused_on": "date_refus",
     "decided_on": "date_caleol",
     "signed_on": "date_signature",
     "move_in_date": "date_entree",
@@ -105,6 +106,7 @@ FIELD_LABELS = {
     "date_caleol": "Date de la commission",
     "commentaire_caleol": "Commentaire de la commission",
     "date_acceptation": "Date de l'acceptation",
+    "date_refus": "Date du refus",
     "motif_retrait": "Motif du retrait",
     "date_signature": "Date de signature",
     "date_entree": "Entrée dans les lieux",
@@ -149,7 +151,8 @@ FIELD_LABELS = {
     "du": "Du",
     "au": "Au",
     "heure": "Heure",
-    # lists, filters, reports, imports
+    # lists, filters, reports, imports, exports
+    "format": "Format du fichier",
     "recherche": "Recherche",
     "statut": "État",
     "etat": "Propositions",

@@ -164,6 +164,12 @@ def proposals_label(item: tuple[str, int]) -> tuple[str, int]:
     return words.get(key, f"{key} propositions"), count
 
 
+def source_text(source: str) -> str:
+    from relogement.projections.report_workbook import source_text as plain
+
+    return plain(source)
+
+
 def register_filters(app: Flask) -> None:
     for name, fn in {
         "euros": euros,
@@ -183,5 +189,6 @@ def register_filters(app: Flask) -> None:
         "duration_fr": duration_fr,
         "yes_no": yes_no,
         "ages_fr": ages_fr,
+        "source_text": source_text,  # a reference value's source, inside the page's parentheses
     }.items():
         app.jinja_env.filters[name] = fn

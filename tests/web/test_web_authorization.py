@@ -59,6 +59,9 @@ GETS = [
     ("/projets/{project}", READERS),
     ("/projets/nouveau", CREATE_PROJECT),
     ("/projets/{project}/donnees-ouvertes.zip", {"mel.partenaire", "anru.auditeur"}),  # pilot, auditors
+    ("/projets/{project}/export-anru", {"mel.partenaire", "anru.auditeur"}),  # pilot, auditors
+    ("/projets/{project}/export-anru/telecharger?format=csv", {"mel.partenaire", "anru.auditeur"}),
+    ("/projets/{project}/export-anru/telecharger?format=xlsx&au=02/03/2026", {"mel.partenaire", "anru.auditeur"}),
     ("/propositions", ALL),
     ("/propositions/{proposal}", READERS),
     ("/propositions/{proposal}/delai", READERS),

@@ -78,8 +78,6 @@ def index():
         "statuses": STATUSES,
         "projects": projects,
         "can_register": can_register,
-        # Lists show the quartier's name (its code in a tooltip).
-        "quartier_names": {q["code"]: q["name"] for p in projects for q in p.quartiers},
     }
     code = 400 if r.errors else 200
     if request.htmx and request.htmx.target == "menages-resultats":
@@ -391,6 +389,27 @@ DEPARTURE_REASONS = {
 }
 
 
+def _ages_today(household) -> tuple[int, ...]:
+    """The occupants' ages today: the latest recorded ones (the last follow-up's, else the
+    situation's), aged by the years since they were recorded (platform.ages)."""
+    from datetime import UTC
+
+    from relogement.platform.ages import ages_today
+    from relogement.platform.deadline import PARIS
+
+    if not household.situation:
+        return ()
+    ages, recorded = household.ages, household.situation.get("recorded_at")
+    if recorded is not None and recorded.tzinfo is None:  # SQLite gives naive UTC
+        recorded = recorded.replace(tzinfo=UTC)
+    recorded_on = recorded.astimezone(PARIS).date() if recorded else viewpoint().day
+    for f in readmodels().follow_ups_of(household.id, viewpoint().position):
+        measured = (f.get("indicators") or {}).get("after", {}).get("inputs", {}).get("ages")
+        if measured and f["measured_on"] >= recorded_on:
+            ages, recorded_on = tuple(measured), f["measured_on"]
+    return ages_today(ages, recorded_on, viewpoint().day)
+
+
 @bp.route("/<household_id>/suivi", methods=["GET", "POST"])
 @login_required
 def follow_up(household_id: str):
@@ -403,7 +422,7 @@ def follow_up(household_id: str):
         from relogement.web.filters import number
 
         form = {
-            "ages": "; ".join(str(a) for a in household.ages),
+            "ages": "; ".join(str(a) for a in _ages_today(household)),
             "ressources": number(household.situation["resources_cents"] / 100) if household.situation else "",
         }
         if lease:

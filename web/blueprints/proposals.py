@@ -254,10 +254,11 @@ def refuse(proposal_id: str):
         r = Reader(request.form)
         code = r.choice("motif_refus", REFUSAL_MOTIVES)
         text = r.text("precision_refus", max_length=2000)
+        day = r.day("date_refus")  # None: today (Paris), as the acceptance
         if code == "autre" and not text:
             r.errors["precision_refus"] = "Motif « autre » : précisez le motif du refus."
         r.check()
-        relocation().refuse_proposal(p.id, code, text, actor())
+        relocation().refuse_proposal(p.id, code, text, actor(), refused_on=day)
 
     return _act(proposal_id, "proposal.answer", command, "Refus du ménage enregistré ; le logement est de nouveau disponible.")
 
