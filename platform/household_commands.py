@@ -107,8 +107,9 @@ class HouseholdCommands:
             income_quartile=situation.income_quartile,
             dwelling=dwelling,
         )
+        prefix = self.readable_prefix(row.bailleur_org, "menage", now())
         reference, household_id = self._claim_reference(
-            project, "menage", row.reference, project.code, taken
+            project, "menage", row.reference, prefix, taken, owner=row.bailleur_org
         )
         return Household(
             id=household_id,

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import login_required
 
 from relogement.platform.values import TYPOLOGIES
+from relogement.projections.queries.identity_twins import Person
 from relogement.web import proposal_form
 from relogement.web.blueprints._common import chosen_projects, run_form
 from relogement.web.context import (
@@ -22,6 +23,7 @@ from relogement.web.context import (
     viewpoint,
 )
 from relogement.web.context import household as household_view
+from relogement.web.duplicates import CONFIRM, PURPOSE, twin_warning, twins_in_project
 from relogement.web.form_values import read_personal, read_situation, read_wishes
 from relogement.web.parsing import Reader
 from relogement.web.policy import project_resource
@@ -170,10 +172,17 @@ def register():
                 if not hasattr(error, "errors"):
                     raise
                 errors.update(error.errors)
-        if errors:
-            from relogement.web.parsing import FormErrors
+        from relogement.web.parsing import FormErrors
 
+        if errors:
             raise FormErrors(errors)
+        if not r.boolean(CONFIRM):
+            personal = parsed["personal"]
+            person = Person(personal.name, personal.phone, personal.address)
+            twins = twins_in_project(readmodels(), project, actor().org, [person])[0]
+            if twins:
+                audit_identity([t.household_id for t in twins], PURPOSE)  # their identity was compared
+                raise FormErrors({CONFIRM: twin_warning(twins, "cochez « Ménage distinct » puis inscrivez-le")})
         from uuid import UUID
 
         return relocation().register_household(
@@ -215,7 +224,7 @@ def situation(household_id: str):
         from relogement.web.filters import number
 
         form = {
-            "ages": "; ".join(str(a) for a in s["ages"]),
+            "ages": " | ".join(str(a) for a in s["ages"]),
             "ressources": number(s["resources_cents"] / 100),
             "apl": number(s["apl_cents"] / 100),
             "quartile": s.get("income_quartile") or "",
@@ -247,8 +256,8 @@ def wishes(household_id: str):
     if request.method == "GET":
         w = household.wishes
         form = {
-            "souhait_communes": ", ".join(w.get("communes", [])),
-            "souhait_typologies": ", ".join(w.get("typologies", [])),
+            "souhait_communes": " | ".join(w.get("communes", [])),
+            "souhait_typologies": " | ".join(w.get("typologies", [])),
             "souhait_individuel": {True: "individuel", False: "collectif"}.get(w.get("individual"), "indifferent"),
             "souhait_etage_max": "" if w.get("max_floor") is None else w["max_floor"],
             "souhait_ascenseur": "oui" if w.get("needs_lift") else "",

@@ -5,7 +5,16 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, flash, render_template, request
 from flask_login import login_required
 
-from relogement.web.context import actor, can, forbid_in_past, principal, readmodels, relocation
+from relogement.web.context import (
+    actor,
+    audit_identity,
+    can,
+    forbid_in_past,
+    principal,
+    readmodels,
+    relocation,
+)
+from relogement.web.duplicates import PURPOSE
 from relogement.web.importer import KINDS, Importer, template_csv, template_xlsx
 from relogement.web.policy import project_resource
 
@@ -51,6 +60,8 @@ def upload(kind: str):
                                error="Choisissez un fichier .csv ou .xlsx.", **context), 422
     importer = Importer(relocation(), readmodels(), project, actor(), principal().org_kind)
     report = importer.run(kind, upload.filename, upload.read())
+    # The duplicate check compared identities: the households it names are logged.
+    audit_identity(report.twins_named, f"{PURPOSE} (import)")
     if report.ok:
         flash(
             f"Import terminé : {len(report.created)} ligne(s) importée(s), "
