@@ -78,6 +78,15 @@ class VisitRecorded(ClearOfIdentity, Fact):
     outcome: str
 
 
+class OfferSetAside(ClearOfIdentity, Fact):
+    """An officer looked at an offer for this household and set it aside ("écartée"),
+    with a motive code (``platform.values.SET_ASIDE_MOTIVES``). No free text: a comment
+    about a household would be personal data (it belongs in the sealed notes)."""
+
+    offer_id: UUID
+    motive: str
+
+
 class ProposalReceived(ClearOfIdentity, Fact):
     """Counts the proposal toward the legal number of offers (rank 1, 2, 3...)."""
 

@@ -15,10 +15,11 @@ data through its privacy port (the SQL side is runtime/: runtime/application.py)
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, TypeVar
-from uuid import UUID, uuid4, uuid5
+from uuid import UUID, uuid5
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
@@ -38,6 +39,7 @@ from relogement.platform.actors import (
 )
 from relogement.platform.command_checks import FUTURE_TOLERANCE_DAYS
 from relogement.platform.config import database_url
+from relogement.platform.deadline import PARIS
 from relogement.platform.errors import DomainError, InvalidValue, NotFound
 from relogement.platform.household import Household
 from relogement.platform.household_commands import HouseholdCommands
@@ -59,6 +61,25 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+
+def first_free(free: Callable[[int], bool]) -> int:
+    """The smallest number n ≥ 1 with ``free(n)``, assuming the numbers taken are mostly
+    1, 2, 3, … (a series): doubling then bisecting asks ``free`` about 2·log2(n) times,
+    not n. A number typed by hand further on may be skipped over; the one returned is
+    always free (and the store still refuses a concurrent claim of it: retried)."""
+    if free(1):
+        return 1
+    low, high = 1, 2  # low is taken
+    while not free(high):
+        low, high = high, high * 2
+    while high - low > 1:
+        middle = (low + high) // 2
+        if free(middle):
+            high = middle
+        else:
+            low = middle
+    return high
 A = TypeVar("A", bound=Aggregate)
 
 MAX_ATTEMPTS = 8
@@ -93,6 +114,7 @@ class RelocationApp(
         self.clock = clock
         self._privacy_factory = privacy_factory
         self._saved_listeners: list[Callable[[], object]] = []
+        self._series_last: dict[tuple[UUID, str, str], int] = {}  # reference series → last number given
         # The store comes with ``env`` (runtime/application.py: the SQL recorder's settings).
         super().__init__(env=dict(env or {}))
 
@@ -194,29 +216,59 @@ class RelocationApp(
             )
 
     def _claim_reference(
-        self, project: Project, kind: str, reference: str | None, prefix: str, taken: set[UUID]
+        self, project: Project, kind: str, reference: str | None, prefix: str, taken: set[UUID],
+        owner: UUID | None = None,
     ) -> tuple[str, UUID]:
         """A reference unique in the project, and the aggregate id derived from it.
 
         The id is a function of (project, kind, reference), so two concurrent
         creations with one reference collide on the same aggregate id and the
         store refuses the second: uniqueness holds without a lookup table.
+        Without a reference given, the next one of ``prefix`` (``readable_prefix``:
+        "VIL-2026-" for an offer, "VIL-2026-M" for a household) is generated; its id
+        derives from the bailleur (``owner``) instead, so a series is the bailleur's across
+        all its projects (its references never repeat from one project to another).
         """
         if reference is not None:
             reference = reference.strip()
             if not reference or len(reference) > 60:
                 raise InvalidValue("reference", "La référence doit faire de 1 à 60 caractères.")
             aggregate_id = uuid5(project.id, f"{kind}:{reference}")
+            series_id = uuid5(owner, f"{kind}:{reference}") if owner is not None else aggregate_id
             if aggregate_id in taken or self._exists(aggregate_id):
                 raise DomainError(
                     "reference_taken", f"La référence « {reference} » existe déjà dans ce projet."
                 )
+            if series_id != aggregate_id and (series_id in taken or self._exists(series_id)):
+                raise DomainError(
+                    "reference_taken",
+                    f"La référence « {reference} » a déjà été attribuée par la plateforme (série de "
+                    "références de cette organisation) : choisissez-en une autre.",
+                )
             return reference, aggregate_id
-        while True:  # generated: retry on the (rare) collision
-            reference = f"{prefix}-{uuid4().hex[:8].upper()}"
-            aggregate_id = uuid5(project.id, f"{kind}:{reference}")
-            if aggregate_id not in taken and not self._exists(aggregate_id):
-                return reference, aggregate_id
+        namespace = owner if owner is not None else project.id
+
+        def free(n: int) -> bool:
+            ids = (uuid5(namespace, f"{kind}:{prefix}{n:05d}"), uuid5(project.id, f"{kind}:{prefix}{n:05d}"))
+            return not set(ids) & taken and not any(self._exists(i) for i in ids)
+
+        # The search starts at the last number this process gave (one question more if it
+        # was saved; no gap if the command failed); others' numbers are found by the
+        # search, and the store refuses a concurrent claim of one number (retried).
+        series = (namespace, kind, prefix)
+        start = self._series_last.get(series, 1)
+        number = start - 1 + first_free(lambda k: free(start - 1 + k))
+        self._series_last[series] = number
+        reference = f"{prefix}{number:05d}"
+        return reference, uuid5(namespace, f"{kind}:{reference}")
+
+    def readable_prefix(self, org_id: UUID, kind: str, at: datetime) -> str:
+        """The generated references' scheme, one for every creation (form, import, CLI):
+        the bailleur's code, the (Paris) year, a number in that series: ``VIL-2026-00279``
+        for an offer, ``VIL-2026-M00012`` for a household (M: ménage)."""
+        code = re.sub(r"[^A-Za-z0-9]", "", self.organisation(org_id).code).upper() or "REF"
+        year = at.astimezone(PARIS).year
+        return f"{code}-{year}-{'M' if kind == 'menage' else ''}"
 
     def _exists(self, aggregate_id: UUID) -> bool:
         return bool(self.recorder.select_events(aggregate_id, limit=1))

@@ -26,3 +26,26 @@ class InvalidValue(DomainError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__("invalid_value", message)
         self.field = field
+
+
+class InvalidValues(InvalidValue):
+    """Several bad inputs of one value or command, reported together (a form shows every
+    error at once). ``field`` and ``message`` are the first problem's, so a caller that
+    knows only ``InvalidValue`` still shows one; ``problems`` holds them all."""
+
+    def __init__(self, problems: list[InvalidValue]) -> None:
+        super().__init__(problems[0].field, problems[0].message)
+        self.problems = problems
+
+
+def problems_of(error: InvalidValue) -> list[InvalidValue]:
+    """Every problem an ``InvalidValue`` carries (one, or all of an ``InvalidValues``)."""
+    return list(error.problems) if isinstance(error, InvalidValues) else [error]
+
+
+def raise_all(problems: list[InvalidValue]) -> None:
+    """Raise the problems found, all together; nothing if there are none."""
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise InvalidValues(problems)

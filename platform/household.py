@@ -19,6 +19,7 @@ class Household(Aggregate):
     HouseholdPersonalDataUpdated = facts.HouseholdPersonalDataUpdated
     HouseholdWishesRecorded = facts.HouseholdWishesRecorded
     VisitRecorded = facts.VisitRecorded
+    OfferSetAside = facts.OfferSetAside
     ProposalReceived = facts.ProposalReceived
     HouseholdRelocated = facts.HouseholdRelocated
     HouseholdDeparted = facts.HouseholdDeparted
@@ -51,6 +52,7 @@ class Household(Aggregate):
         self.personal = personal
         self.proposals: list[UUID] = []
         self.visits: list[dict] = []
+        self.set_aside: dict[UUID, str] = {}
         self.relocated_by: UUID | None = None
         self.move_in_date: date | None = None
         self.departed = False
@@ -133,6 +135,23 @@ class Household(Aggregate):
         by_org: UUID,
     ) -> None:
         self.visits.append({"offer_id": offer_id, "proposal_id": proposal_id, "on": visited_on})
+
+    def set_offer_aside(self, offer_id: UUID, motive: str, by_user: str, by_org: UUID) -> None:
+        """The officer sets an offer aside for this household ("écartée"), once per offer."""
+        from relogement.platform.values import SET_ASIDE_MOTIVES
+
+        self._check_active()
+        if motive not in SET_ASIDE_MOTIVES:
+            raise DomainError("unknown_motive", f"Motif inconnu « {motive} » pour écarter une offre.")
+        if offer_id in self.set_aside:
+            raise DomainError(
+                "offer_already_set_aside", "Cette offre est déjà écartée pour ce ménage."
+            )
+        self._offer_set_aside(offer_id=offer_id, motive=motive, by_user=by_user, by_org=by_org)
+
+    @event(OfferSetAside)
+    def _offer_set_aside(self, offer_id: UUID, motive: str, by_user: str, by_org: UUID) -> None:
+        self.set_aside[offer_id] = motive
 
     def next_rank(self) -> int:
         return len(self.proposals) + 1

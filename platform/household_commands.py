@@ -107,8 +107,9 @@ class HouseholdCommands:
             income_quartile=situation.income_quartile,
             dwelling=dwelling,
         )
+        prefix = self.readable_prefix(row.bailleur_org, "menage", now())
         reference, household_id = self._claim_reference(
-            project, "menage", row.reference, project.code, taken
+            project, "menage", row.reference, prefix, taken, owner=row.bailleur_org
         )
         return Household(
             id=household_id,
@@ -187,6 +188,18 @@ class HouseholdCommands:
                 _paris_day(now()),
             )
             household.record_visit(offer_id, proposal_id, visited_on, outcome.strip(), **actor.by)
+
+        self._household_command(household_id, actor, command)
+
+    def set_offer_aside(self, household_id: UUID, offer_id: UUID, motive: str, actor: Actor) -> None:
+        """The officer sets an offer of the household's project aside, with a motive."""
+
+        def command(household: Household) -> None:
+            if self.offer(offer_id).project_id != household.project_id:
+                raise DomainError(
+                    "other_project", "Cette offre n'est pas partagée dans le projet de ce ménage."
+                )
+            household.set_offer_aside(offer_id, motive, **actor.by)
 
         self._household_command(household_id, actor, command)
 

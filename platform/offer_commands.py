@@ -8,7 +8,8 @@ from uuid import UUID
 from relogement.platform.actors import Actor, NewOffer
 from relogement.platform.command_checks import _check_available_until, _paris_day
 from relogement.platform.offer import Offer
-from relogement.platform.values import Dwelling, project_quartier
+from relogement.platform.quartier_match import project_quartier
+from relogement.platform.values import Dwelling
 
 
 class OfferCommands:
@@ -44,7 +45,10 @@ class OfferCommands:
             offers = []
             taken: set[UUID] = set()
             for row, dwelling in zip(rows, dwellings, strict=True):
-                reference, offer_id = self._claim_reference(project, "offre", row.reference, "OF", taken)
+                prefix = self.readable_prefix(actor.org, "offre", at)
+                reference, offer_id = self._claim_reference(
+                    project, "offre", row.reference, prefix, taken, owner=actor.org
+                )
                 taken.add(offer_id)
                 offers.append(
                     Offer(

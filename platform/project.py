@@ -9,6 +9,7 @@ from eventsourcing.domain import Aggregate, event
 
 from relogement.events import project as facts
 from relogement.platform.errors import DomainError, InvalidValue
+from relogement.platform.matching import check_weights
 from relogement.platform.values import check_text, check_texts
 
 # The help and indemnities most NPNRU relocation charters promise (the pilot adapts it):
@@ -33,8 +34,13 @@ DEFAULT_SETTINGS = {
     # euros a month, above which the groupe de suivi report counts a household.
     "rav_cost": "standard",
     "energy_rise_threshold": "30.00",
-    # The highest effort rate (%) the project accepts after a move; None: not set.
+    # The highest effort rate (%) the project accepts after a move; None: not set. The
+    # ranking of offers (platform/matching.py) shows it as a hard limit, the proposal
+    # preview as a warning.
     "max_effort_rate": None,
+    # The ranking's criteria weights (code → points; missing codes take
+    # matching.CRITERIA's defaults).
+    "matching_weights": {},
     # Days the household has to answer a proposal (the letter's deadline): art. R441-10
     # CCH gives at least ten days of reflection.
     "answer_days": 10,
@@ -67,6 +73,12 @@ def validate_settings(settings: dict) -> dict:
         merged["max_effort_rate"] = str(value)
     else:
         merged["max_effort_rate"] = None
+    try:
+        merged["matching_weights"] = check_weights(dict(merged["matching_weights"] or {}))
+    except ValueError as error:
+        raise InvalidValue("matching_weights", str(error)) from None
+    merged["working_days_only"] = bool(merged["working_days_only"])
+    merged["rav_threshold"] = str(merged["rav_threshold"])
     days = merged["answer_days"]
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 60:
         raise InvalidValue("answer_days", "Le délai de réponse du ménage va de 1 à 60 jours.")

@@ -213,12 +213,23 @@ class ProposalCommands:
         self._run(use_case)
 
     def refuse_proposal(
-        self, proposal_id: UUID, motive_code: str, motive_text: str, actor: Actor
+        self,
+        proposal_id: UUID,
+        motive_code: str,
+        motive_text: str,
+        actor: Actor,
+        refused_on: date | None = None,
     ) -> None:
+        """``refused_on``: the day the household refused; by default today (Paris)."""
+        if refused_on is not None:
+            _check_dates(refused_on=refused_on)
+
         def use_case(at: datetime) -> None:
             proposal = self.proposal(proposal_id)
             self._check_follows(self.household(proposal.household_id), actor)
-            proposal.refuse(motive_code, motive_text, **actor.by)
+            day = refused_on or _paris_day(at)
+            _check_proposal_step("refused_on", day, proposal, at)
+            proposal.refuse(motive_code, motive_text, day, **actor.by)
             offer = self.offer(proposal.offer_id)
             offer.release(proposal.id, "refus du ménage", **actor.by)
             self.save(proposal, offer)

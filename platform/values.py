@@ -8,14 +8,13 @@ typed, validated view used by commands.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from relogement.platform.energy import DPE_LABELS, HEATING
-from relogement.platform.errors import InvalidValue
+from relogement.platform.errors import InvalidValue, raise_all
 from relogement.platform.indicators import HousingCost, typology_rooms
 
 TYPOLOGIES = ("T1", "T2", "T3", "T4", "T5", "T6")
@@ -29,6 +28,18 @@ REFUSAL_MOTIVES = {
     "sante": "Santé / accessibilité",
     "voisinage": "Voisinage / environnement",
     "autre": "Autre motif (préciser)",
+}
+# Why an officer sets an offer aside for a household ("écartée"; codes stored in
+# OfferSetAside). The first ones match the ranking's hard limits.
+SET_ASIDE_MOTIVES = {
+    "sur_occupation": "Sur-occupation",
+    "loyer": "Loyer / taux d'effort trop élevé",
+    "localisation": "Localisation (commune, quartier)",
+    "typologie": "Typologie / taille du logement",
+    "accessibilite": "Étage, ascenseur ou accessibilité",
+    "reservation": "Réservation échue ou logement indisponible",
+    "souhaits": "Ne correspond pas aux souhaits du ménage",
+    "autre": "Autre motif",
 }
 # What every page shows instead of an erased household's name (platform/privacy.py).
 ERASED_NAME = "ménage effacé"
@@ -170,14 +181,37 @@ def check_plausible_day(name: str, label: str, day: date) -> None:
         )
 
 
+# The French names of amounts (messages say which amount and what is expected).
+AMOUNT_LABELS = {
+    "rent_cents": "Le loyer principal",
+    "charges_cents": "Les charges récupérables",
+    "annex_rent_cents": "Les loyers annexes",
+    "resources_cents": "Les ressources mensuelles",
+    "apl_cents": "L'aide au logement",
+}
+
+
 def _cents(name: str, value: Any, *, allow_negative: bool = False) -> int:
+    label = AMOUNT_LABELS.get(name, f"« {name} »")
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidValue(name, f"« {name} » doit être un montant en centimes (entier).")
+        raise InvalidValue(name, f"{label} doit être un montant en centimes (entier).")
     if value < 0 and not allow_negative:
-        raise InvalidValue(name, f"« {name} » ne peut pas être négatif.")
+        raise InvalidValue(name, f"{label} ne peut pas être négatif : le montant doit être positif ou nul.")
     if value > 10_000_000_00:
-        raise InvalidValue(name, f"« {name} » est invraisemblablement élevé.")
+        raise InvalidValue(name, f"{label} est invraisemblablement élevé : au plus 10 000 000 €.")
     return value
+
+
+def _problems(*checks: Any) -> list[InvalidValue]:
+    """Run every check (a callable), each on its own field; the problems they raise, in
+    order: a value reports all its bad fields at once, not the first only."""
+    found: list[InvalidValue] = []
+    for check in checks:
+        try:
+            check()
+        except InvalidValue as problem:
+            found.append(problem)
+    return found
 
 
 def _typology(value: str) -> str:
@@ -194,7 +228,10 @@ def _surface(value: Any) -> Decimal:
     except InvalidOperation:
         raise InvalidValue("surface_m2", f"Surface invalide « {value} ».") from None
     if not surface.is_finite() or surface <= 0 or surface > 1000:
-        raise InvalidValue("surface_m2", f"Surface invalide « {value} » (m², entre 1 et 1000).")
+        shown = str(value).replace(".", ",")
+        raise InvalidValue(
+            "surface_m2", f"Surface invalide « {shown} » : la surface doit être comprise entre 1 et 1 000 m²."
+        )
     return surface
 
 
@@ -209,6 +246,31 @@ def _check_energy(d: Any) -> None:
     if low is not None:
         if any(isinstance(v, bool) or not isinstance(v, int) for v in (low, high)) or not 0 <= low <= high <= 20_000:
             raise InvalidValue("energy_cost_min_euros", "Fourchette de coût d'énergie invalide : de 0 à 20 000 € par an, la première borne au plus égale à la seconde.")
+
+
+def offered_problems(rent_cents: int, floor: int, construction_year: int, current_year: int) -> list[InvalidValue]:
+    """The rules of an offered dwelling (``Dwelling.check_offered``) on its values, each
+    on its own: a form checks them even when another field did not parse."""
+
+    def rent_rule() -> None:
+        if rent_cents <= 0:
+            raise InvalidValue("rent_cents", "Le loyer principal d'un logement proposé doit être supérieur à 0 €.")
+
+    def floor_rule() -> None:
+        if floor < 0:
+            raise InvalidValue("floor", f"Étage invalide « {floor} » : de 0 (rez-de-chaussée) à 60.")
+
+    def year_rule() -> None:
+        last_year = current_year + DELIVERY_YEARS_AHEAD
+        if not FIRST_CONSTRUCTION_YEAR <= construction_year <= last_year:
+            raise InvalidValue(
+                "construction_year",
+                f"Année de construction ou de livraison invraisemblable « {construction_year} » : "
+                f"entre {FIRST_CONSTRUCTION_YEAR} et {last_year} (livraison en VEFA "
+                f"jusqu'à {DELIVERY_YEARS_AHEAD} ans).",
+            )
+
+    return _problems(rent_rule, floor_rule, year_rule)
 
 
 @dataclass(frozen=True)
@@ -238,23 +300,36 @@ class Dwelling:
     energy_cost_max_euros: int | None = None
 
     def __post_init__(self) -> None:
-        for name in ("quartier", "commune", "address"):
-            check_text(name, getattr(self, name))
-        _check_energy(self)
-        object.__setattr__(self, "typology", _typology(self.typology))
-        object.__setattr__(self, "surface_m2", _surface(self.surface_m2))
-        for name in ("rent_cents", "charges_cents", "annex_rent_cents"):
-            _cents(name, getattr(self, name))
-        if self.financing not in FINANCINGS:
-            raise InvalidValue("financing", f"Financement inconnu « {self.financing} ».")
-        if not 1800 <= int(self.construction_year) <= 2100:
-            raise InvalidValue(
-                "construction_year", f"Année de construction invalide « {self.construction_year} »."
-            )
-        # Bounds wide enough to read every stored dwelling; an offer being published
-        # or edited meets the stricter ``check_offered``.
-        if not -3 <= int(self.floor) <= 60:
-            raise InvalidValue("floor", f"Étage invalide « {self.floor} ».")
+        def year() -> None:
+            if not 1800 <= int(self.construction_year) <= 2100:
+                raise InvalidValue(
+                    "construction_year",
+                    f"Année de construction invalide « {self.construction_year} » : entre 1800 et 2100.",
+                )
+
+        def floor() -> None:
+            # Bounds wide enough to read every stored dwelling; an offer being published
+            # or edited meets the stricter ``check_offered``.
+            if not -3 <= int(self.floor) <= 60:
+                raise InvalidValue("floor", f"Étage invalide « {self.floor} » : de -3 à 60.")
+
+        def financing() -> None:
+            if self.financing not in FINANCINGS:
+                raise InvalidValue(
+                    "financing", f"Financement inconnu « {self.financing} » (attendu : {', '.join(FINANCINGS)})."
+                )
+
+        def setter(name: str, check: Any) -> Any:
+            return lambda: object.__setattr__(self, name, check(getattr(self, name)))
+
+        raise_all(_problems(
+            *(lambda name=name: check_text(name, getattr(self, name)) for name in ("quartier", "commune", "address")),
+            setter("typology", _typology),
+            setter("surface_m2", _surface),
+            *(lambda name=name: _cents(name, getattr(self, name))
+              for name in ("rent_cents", "charges_cents", "annex_rent_cents")),
+            financing, year, floor, lambda: _check_energy(self),
+        ))
 
     def check_offered(self, current_year: int) -> None:
         """A dwelling a bailleur offers: a rent, a real floor, a plausible year.
@@ -262,22 +337,11 @@ class Dwelling:
         ``current_year``: the Paris year of the application's clock; a dwelling sold
         before completion (VEFA) may be delivered up to 5 years later.
         """
-        if self.rent_cents <= 0:
-            raise InvalidValue(
-                "rent_cents", "Le loyer principal d'un logement proposé doit être supérieur à 0 €."
-            )
-        if int(self.floor) < 0:
-            raise InvalidValue(
-                "floor", f"Étage invalide « {self.floor} » : de 0 (rez-de-chaussée) à 60."
-            )
-        last_year = current_year + DELIVERY_YEARS_AHEAD
-        if not FIRST_CONSTRUCTION_YEAR <= int(self.construction_year) <= last_year:
-            raise InvalidValue(
-                "construction_year",
-                f"Année de construction ou de livraison invraisemblable « {self.construction_year} » : "
-                f"entre {FIRST_CONSTRUCTION_YEAR} et {last_year} (livraison en VEFA "
-                f"jusqu'à {DELIVERY_YEARS_AHEAD} ans).",
-            )
+        raise_all(self.offered_problems(current_year))
+
+    def offered_problems(self, current_year: int) -> list[InvalidValue]:
+        """Every rule of ``check_offered`` the dwelling breaks (none: an empty list)."""
+        return offered_problems(self.rent_cents, int(self.floor), int(self.construction_year), current_year)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -286,23 +350,6 @@ class Dwelling:
     def from_dict(cls, data: dict) -> Dwelling:
         """A stored dwelling; text recorded before the control-character rule loses them."""
         return cls(**{k: _CONTROL.sub("", v) if isinstance(v, str) else v for k, v in data.items()})
-
-
-def project_quartier(quartiers: Iterable[dict], dwelling: Dwelling) -> Dwelling:
-    """An offered dwelling in one of the project's quartiers (given by code or name, any
-    case): that quartier's code and QPV flag, which the "hors QPV" figures read (a flag
-    contradicting it is refused). Elsewhere, the quartier and the flag as given."""
-    typed = dwelling.quartier.strip().lower()
-    for q in quartiers if typed else ():
-        if typed in (q["code"].lower(), q["name"].lower()):
-            if bool(q["qpv"]) != dwelling.qpv:
-                state = (
-                    "est un quartier prioritaire (QPV) : le logement doit être indiqué en QPV"
-                    if q["qpv"] else "n'est pas un quartier prioritaire : le logement ne peut être indiqué en QPV"
-                )
-                raise InvalidValue("qpv", f"Le quartier « {q['name']} » du projet {state}.")
-            return replace(dwelling, quartier=q["code"])
-    return dwelling
 
 
 @dataclass(frozen=True)
@@ -321,24 +368,35 @@ class Situation:
 
     def __post_init__(self) -> None:
         ages = tuple(int(a) for a in self.ages)
-        if not ages:
-            raise InvalidValue("ages", "Le ménage doit compter au moins une personne.")
-        if any(a < 0 or a > 120 for a in ages):
-            raise InvalidValue("ages", "Âge invalide dans la composition du ménage.")
-        if not any(a >= 18 for a in ages):
-            raise InvalidValue("ages", "Le ménage doit compter au moins un adulte (18 ans ou plus).")
         object.__setattr__(self, "ages", ages)
-        if self.dwelling.address.strip():
-            # Identity (the home address): sealed with PersonalData, never in clear.
-            raise InvalidValue(
-                "adresse_actuelle",
-                "L'adresse du logement actuel est une donnée personnelle du ménage : elle se "
-                "saisit avec son identité (adresse actuelle), pas dans sa situation.",
-            )
-        _cents("resources_cents", self.resources_cents)
-        _cents("apl_cents", self.apl_cents)
-        if self.income_quartile is not None and self.income_quartile not in (1, 2, 3, 4):
-            raise InvalidValue("income_quartile", "Le quartile de revenus va de 1 à 4.")
+
+        def composition() -> None:
+            if not ages:
+                raise InvalidValue("ages", "Le ménage doit compter au moins une personne.")
+            if any(a < 0 or a > 120 for a in ages):
+                raise InvalidValue("ages", "Âge invalide dans la composition du ménage : de 0 à 120 ans.")
+            if not any(a >= 18 for a in ages):
+                raise InvalidValue("ages", "Le ménage doit compter au moins un adulte (18 ans ou plus).")
+
+        def address() -> None:
+            if self.dwelling.address.strip():
+                # Identity (the home address): sealed with PersonalData, never in clear.
+                raise InvalidValue(
+                    "adresse_actuelle",
+                    "L'adresse du logement actuel est une donnée personnelle du ménage : elle se "
+                    "saisit avec son identité (adresse actuelle), pas dans sa situation.",
+                )
+
+        def quartile() -> None:
+            if self.income_quartile is not None and self.income_quartile not in (1, 2, 3, 4):
+                raise InvalidValue("income_quartile", "Le quartile de revenus va de 1 à 4.")
+
+        raise_all(_problems(
+            composition, address,
+            lambda: _cents("resources_cents", self.resources_cents),
+            lambda: _cents("apl_cents", self.apl_cents),
+            quartile,
+        ))
 
     @property
     def adults(self) -> int:

@@ -25,6 +25,8 @@ Figures (for the project, then per quartier, operation and bailleur of origin):
   (rank = max, 3 by default) and those beyond it, with references;
 - ``propositions_par_menage``: distribution of the number of proposals received
   (0, 1, 2, 3, 4+) and the mean for relocated households;
+- ``offres_examinees``: how many distinct offers each household was considered for
+  (proposed, visited or set aside "écartée"): distribution (0..4, 5+) and mean;
 - ``retours``: relocated households that had asked to return to their quartier
   and were relocated in it.
 
@@ -287,8 +289,19 @@ def _figures(
             "distribution": {("4+" if k == 4 else str(k)): counts.get(k, 0) for k in range(5)},
             "moyenne_reloges": mean([Decimal(h["proposals_count"]) for h in relocated]),
         },
+        "offres_examinees": _considered_figures(hh),
         "retours": returns,
         **_lease_figures(leases, {h["household_id"]: h for h in hh}, offers_by_id or {}, assessments or {}),
+    }
+
+
+def _considered_figures(hh: list[dict]) -> dict[str, Any]:
+    """How many offers each household was considered for (proposed, visited or set
+    aside, distinct offers): distribution 0..4, 5+, and the mean over every household."""
+    considered = Counter(min(int(h.get("offers_considered") or 0), 5) for h in hh)
+    return {
+        "distribution": {("5+" if k == 5 else str(k)): considered.get(k, 0) for k in range(6)},
+        "moyenne": mean([Decimal(int(h.get("offers_considered") or 0)) for h in hh]),
     }
 
 

@@ -59,6 +59,8 @@ FACTS: list[tuple[str, type, str, str, str]] = [
      "Household situation updated.", "household_id"),
     ("souhaits", he.HouseholdWishesRecorded, "Souhaits d'un ménage enregistrés.", "Household wishes recorded.", "household_id"),
     ("visites", he.VisitRecorded, "Visites de logements.", "Dwelling visits.", "household_id"),
+    ("offres_ecartees", he.OfferSetAside, "Offres écartées pour un ménage (motif codé).",
+     "Offers set aside for a household (coded motive).", "household_id"),
     ("menages_reloges", he.HouseholdRelocated, "Ménages relogés.", "Households relocated.", "household_id"),
     ("menages_sortis", he.HouseholdDeparted, "Ménages sortis sans relogement (évaporation).",
      "Households who left without relocation.", "household_id"),

@@ -75,6 +75,7 @@ FIELDS: dict[str, Field] = {
     "open_objections": ("integer", "Oppositions ouvertes à la fin du délai.", "Objections open at the window's end.", None, None, None),
     "visited_on": ("date", "Date de la visite.", "Visit date.", None, None, None),
     "accepted_on": ("date", "Date d'acceptation par le ménage.", "Date the household accepted.", None, None, None),
+    "refused_on": ("date", "Date du refus par le ménage.", "Date the household refused.", None, None, None),
     "motive_code": ("string", "Motif de refus (code).", "Refusal motive (code).", None, dict(REFUSAL_MOTIVES), None),
     "decided_on": ("date", "Date de la décision.", "Decision date.", None, None, None),
     "signed_on": ("date", "Date de signature du bail.", "Lease signing date.", None, None, None),
@@ -93,6 +94,17 @@ FIELDS: dict[str, Field] = {
                     "jours", None, None),
     "charter_text": ("string", "Aides et indemnités de la charte de relogement du projet (texte du courrier).",
                      "Help and indemnities of the project's relocation charter (letter text).", None, None, None),
+    # The ranking's weights (platform/matching.py CRITERIA; a criterion added there
+    # needs its line here).
+    **{f"matching_weights_{code}": ("integer", f"Poids du critère « {fr} » dans le classement des offres.",
+                                    f"Weight of the criterion \"{en}\" in the ranking of offers.", "points", None, None)
+       for code, fr, en in (
+           ("commune", "commune souhaitée", "wished commune"), ("typologie", "typologie souhaitée", "wished typology"),
+           ("individuel", "individuel / collectif", "individual / collective"),
+           ("retour", "droit au retour", "right to return"), ("sous_occupation", "pas de sous-occupation", "no under-occupation"),
+           ("taux_effort", "taux d'effort après", "effort rate after"), ("reste_a_vivre", "reste-à-vivre après", "reste-à-vivre after"),
+           ("hors_qpv", "QPV vers hors QPV", "QPV to outside QPV"), ("neuf", "neuf ou moins de 5 ans", "new or under 5 years"),
+           ("inter_bailleur", "inter-bailleur", "inter-landlord"))},
     # -- situation of a household and dwellings ---------------------------------------
     "persons": ("integer", "Nombre de personnes du ménage.", "Number of persons in the household.", None, None, None),
     "adults": ("integer", "Adultes (18 ans ou plus).", "Adults (18 or older).", None, None, None),

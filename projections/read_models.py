@@ -39,6 +39,8 @@ indicator figures are decimal strings as stored in the events, e.g. "17.5000"):
 - ``rm_objections``: one row per objection: proposal, author org, motive,
   status (ouverte / levee / levee_arbitrage / maintenue), dates, comment.
 - ``rm_follow_ups``: one row per follow-up measure (indicators as stored).
+- ``rm_considered_offers``: one row per offer a household was considered for
+  (proposed, visited, set aside with a motive).
 
 Indicators are never recomputed here, except the "before" figures of a
 household that has no proposal yet (``rm_household_situation``), computed with
@@ -161,6 +163,8 @@ households = Table(
     Column("live_proposals", Integer, nullable=False),
     Column("refusals_count", Integer, nullable=False),
     Column("visits_count", Integer, nullable=False),
+    # Distinct offers looked at for the household: proposed, visited or set aside.
+    Column("offers_considered", Integer, nullable=False, default=0),
     Column("follow_ups_count", Integer, nullable=False),
     Column("max_proposals", Integer, nullable=False),
     Column("last_allowed", Boolean, nullable=False),
@@ -286,6 +290,24 @@ objections = Table(
     *versioned_columns(),
 )
 
+# One row per (household, offer) the household was considered for: proposed, visited
+# or set aside ("écartée", OfferSetAside, with its motive code).
+considered_offers = Table(
+    "rm_considered_offers",
+    metadata,
+    Column("consideration_id", String(65), nullable=False, index=True),  # household:offer
+    Column("household_id", String(32), nullable=False, index=True),
+    Column("project_id", String(32), nullable=False, index=True),
+    Column("offer_id", String(32), nullable=False, index=True),
+    Column("proposed", Boolean, nullable=False),
+    Column("visited", Boolean, nullable=False),
+    Column("set_aside", Boolean, nullable=False),
+    Column("motive", String(30), nullable=True),
+    Column("set_aside_at", DateTime(timezone=True), nullable=True),
+    Column("set_aside_by_org", String(32), nullable=True),
+    *versioned_columns(),
+)
+
 follow_ups = Table(
     "rm_follow_ups",
     metadata,
@@ -307,6 +329,7 @@ VERSIONED_TABLES = (
     proposals,
     objections,
     follow_ups,
+    considered_offers,
 )
 ALL_TABLES = (*VERSIONED_TABLES, household_identity)
 
@@ -319,6 +342,7 @@ KEYS = {
     "rm_proposals": ("proposal_id",),
     "rm_objections": ("objection_id",),
     "rm_follow_ups": ("follow_up_id",),
+    "rm_considered_offers": ("consideration_id",),
 }
 
 # The current version of a row, by key: (key, valid_to). Without it SQLite (no

@@ -60,7 +60,9 @@ class _Generator(_TimedActions):
         self.actions: Counter = Counter()
         self.pool: list[dict] = []  # released or spare offers that can be proposed again
         self.refusers: dict[UUID, set[int]] = {}  # offer → households that turned it down
-        self.offer_seq = 0
+        # (bailleur, year) → last number of its offers, of its households
+        self.offer_seq: dict[tuple[str, int], int] = {}
+        self.household_seq: dict[tuple[str, int], int] = {}
         rng = self.rng
         self.decks = {
             "hors_qpv": _flag_deck(rng, TARGETS["hors_qpv"]),
@@ -201,7 +203,7 @@ class _Generator(_TimedActions):
         )
         situation = Situation(ages, resources, apl, dwelling, income_quartile=quartile)
         household = _Household(
-            index=index, reference=f"MEL-{index + 1:05d}", bailleur=bailleur, officer=officer,
+            index=index, reference="", bailleur=bailleur, officer=officer,
             officer_user=f"{rng.choice(STAFF)}@{officer.lower()}", origin=origin,
             operation=operation, situation=situation, te_before=te, size=size,
             home_address=home_address,
@@ -327,11 +329,12 @@ class _Generator(_TimedActions):
         )
 
     def publish(self, bailleur: str, dwelling: Dwelling) -> UUID:
-        self.offer_seq += 1
+        series = (bailleur, self.clock.now.year)  # the platform's scheme: per bailleur and year
+        self.offer_seq[series] = self.offer_seq.get(series, 0) + 1
         reservataire = self.rng.choices(
             ["", "État", "Action Logement", "Ville"], [45, 25, 20, 10]
         )[0]
         return self.app.publish_offer(
             self.project_id, dwelling, self.actor(bailleur), reservataire=reservataire,
-            reference=f"{bailleur}-{self.clock.now.year}-{self.offer_seq:05d}",
+            reference=f"{bailleur}-{series[1]}-{self.offer_seq[series]:05d}",
         )

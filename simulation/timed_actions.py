@@ -46,6 +46,11 @@ class _TimedActions:
         )
         h.wishes = wishes
         officer_org = self.orgs[h.officer]
+        # The platform's scheme (RelocationApp.readable_prefix): bailleur, year of the
+        # registration, "M" and the household's number in that bailleur's series.
+        series = (h.bailleur, self.clock.now.year)
+        self.household_seq[series] = self.household_seq.get(series, 0) + 1
+        h.reference = f"{h.bailleur}-{series[1]}-M{self.household_seq[series]:05d}"
         h.id = self.app.register_household(
             self.project_id, h.operation, self.orgs[h.bailleur], h.situation, personal,
             Actor(h.officer_user, officer_org), wishes=wishes, reference=h.reference,

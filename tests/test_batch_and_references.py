@@ -60,7 +60,7 @@ def test_offer_references_unique_and_batch_atomic(app):
         world.project_id, [NewOffer(sample.dwelling(), reference="VCL-1"), NewOffer(sample.dwelling())], vcl
     )
     assert app.offer(ids[0]).reference == "VCL-1"
-    assert app.offer(ids[1]).reference.startswith("OF-")
+    assert app.offer(ids[1]).reference == "VCL-2026-00001"  # issue 23: the readable scheme
     with pytest.raises(DomainError) as error:
         app.publish_offer(world.project_id, sample.dwelling(), vcl, reference="VCL-1")
     assert error.value.code == "reference_taken"

@@ -34,6 +34,7 @@ from relogement.web.filters import register_filters
 from relogement.web.identity_views import write_identity_views
 from relogement.web.login import register_limiter, register_login
 from relogement.web.page_reads import register_reads
+from relogement.web.place_names import register_place_names
 from relogement.web.report_warmup import register_reports
 from relogement.web.settings import configure, poll_seconds
 
@@ -47,6 +48,7 @@ def create_app(config: Mapping[str, Any] | None, services: Any) -> Flask:
         households,
         imports,
         main,
+        matching,
         notifications,
         offers,
         projects,
@@ -74,6 +76,7 @@ def create_app(config: Mapping[str, Any] | None, services: Any) -> Flask:
     limiter = register_limiter(app, services.limiter_storage_uri, services.limiter_storage_options)
     register_login(app, services.accounts)
     register_filters(app)
+    register_place_names(app)  # quartiers and operations by name, code in a tooltip
     # The form error summary names each field (_macros.form_errors); the read models'
     # lag, next to every "état au … événement n°" line (macros included).
     app.jinja_env.globals.update(
@@ -90,7 +93,7 @@ def create_app(config: Mapping[str, Any] | None, services: Any) -> Flask:
     app.view_functions["auth.login"] = auth.limit_failed_logins(
         limiter, app.view_functions["auth.login"]
     )
-    for blueprint in (main, offers, households, proposals, projects, imports, admin, notifications):
+    for blueprint in (main, offers, households, matching, proposals, projects, imports, admin, notifications):
         app.register_blueprint(blueprint.bp)
     app.register_blueprint(health.bp)  # /sante: no login, no rate limit
     poll = poll_seconds(config)

@@ -30,6 +30,7 @@ DOMAIN_FIELDS = {
     "phone": "telephone",
     "communes": "souhait_communes",
     "accepted_on": "date_acceptation",
+    "refused_on": "date_refus",
     "decided_on": "date_caleol",
     "signed_on": "date_signature",
     "move_in_date": "date_entree",
@@ -64,6 +65,7 @@ FIELD_LABELS = {
     "quartier": "Quartier",
     "adresse": "Adresse",
     "qpv": "En QPV",
+    "quartier_hors_projet": "Quartier hors du projet",
     "financement": "Financement",
     "annee": "Année de construction ou de livraison",
     "individuel": "Maison individuelle",
@@ -77,6 +79,7 @@ FIELD_LABELS = {
     "operation": "Opération",
     "bailleur": "Bailleur",
     "reference": "Référence",
+    "doublon_confirme": "Ménage distinct",
     "nom": "Nom du ménage",
     "telephone": "Téléphone",
     "email": "Courriel",
@@ -116,6 +119,7 @@ FIELD_LABELS = {
     "date_caleol": "Date de la commission",
     "commentaire_caleol": "Commentaire de la commission",
     "date_acceptation": "Date de l'acceptation",
+    "date_refus": "Date du refus",
     "motif_retrait": "Motif du retrait",
     "date_signature": "Date de signature",
     "date_entree": "Entrée dans les lieux",
@@ -160,7 +164,8 @@ FIELD_LABELS = {
     "du": "Du",
     "au": "Au",
     "heure": "Heure",
-    # lists, filters, reports, imports
+    # lists, filters, reports, imports, exports
+    "format": "Format du fichier",
     "recherche": "Recherche",
     "statut": "État",
     "etat": "Propositions",
@@ -192,3 +197,14 @@ def field_error(name: str, message: str) -> str:
     if not message[1:2].isupper():
         message = message[0].lower() + message[1:]
     return f"{label} : {message}"
+
+
+def _matching_weight_labels() -> None:
+    """The ranking's weights (one field per criterion of platform/matching.py)."""
+    from relogement.platform.matching import criteria_labels
+
+    for code, label in criteria_labels().items():
+        FIELD_LABELS.setdefault(f"poids_{code}", f"Poids : {label}")
+
+
+_matching_weight_labels()

@@ -164,7 +164,29 @@ def proposals_label(item: tuple[str, int]) -> tuple[str, int]:
     return words.get(key, f"{key} propositions"), count
 
 
+def source_text(source: str) -> str:
+    from relogement.projections.report_workbook import source_text as plain
+
+    return plain(source)
+
+
+def considered_label(item: tuple[str, int]) -> tuple[str, int]:
+    """("2", count) → ("2 offres examinées", count)."""
+    key, count = item
+    words = {"0": "Aucune offre examinée", "1": "1 offre examinée", "5+": "5 offres examinées ou plus"}
+    return words.get(key, f"{key} offres examinées"), count
+
+
+def matching_criteria() -> list[tuple[str, str, int]]:
+    """(code, French label, default weight) of every criterion of the ranking of offers."""
+    from relogement.platform import matching
+
+    labels, defaults = matching.criteria_labels(), matching.default_weights()
+    return [(code, labels[code], defaults[code]) for code in labels]
+
+
 def register_filters(app: Flask) -> None:
+    app.jinja_env.globals["matching_criteria"] = matching_criteria
     for name, fn in {
         "euros": euros,
         "number": number,
@@ -180,8 +202,10 @@ def register_filters(app: Flask) -> None:
         "composition": composition,
         "pluriel": pluriel,
         "proposals_label": proposals_label,
+        "considered_label": considered_label,
         "duration_fr": duration_fr,
         "yes_no": yes_no,
         "ages_fr": ages_fr,
+        "source_text": source_text,  # a reference value's source, inside the page's parentheses
     }.items():
         app.jinja_env.filters[name] = fn

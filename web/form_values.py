@@ -8,13 +8,17 @@ nothing here raises anything but ``FormErrors``.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from relogement.platform.command_checks import _check_available_until
 from relogement.platform.energy import DPE_LABELS
+from relogement.platform.errors import raise_all
 from relogement.platform.project import DEFAULT_CHARTER_TEXT, DEFAULT_SETTINGS, MAX_CHARTER_LENGTH
+from relogement.platform.quartier_match import check_qpv_flag, match_quartier, quartier_label
 from relogement.platform.values import (
     FINANCINGS,
     TYPOLOGIES,
@@ -22,6 +26,7 @@ from relogement.platform.values import (
     PersonalData,
     Situation,
     Wishes,
+    offered_problems,
 )
 from relogement.web.parsing import FormErrors, Reader, parse_bool
 
@@ -54,7 +59,8 @@ def read_dwelling(
     accessible = r.boolean("accessible")
     reservataire = r.text("reservataire", max_length=200)
     energy = read_energy(r)
-    r.check()
+    # No check here: the value's own rules run on what parsed, so format, plausibility
+    # and domain errors show together (Reader.domain keeps each field's first error).
     dwelling = r.domain(
         lambda: Dwelling(
             typology=typology,
@@ -75,8 +81,8 @@ def read_dwelling(
             **energy,
         )
     )
-    if dwelling is not None and current_year is not None:
-        r.domain(lambda: dwelling.check_offered(current_year))
+    if current_year is not None:  # checked on what parsed, even if the dwelling did not
+        r.domain(lambda: raise_all(offered_problems(rent, floor, year, current_year)))
     r.check()
     assert dwelling is not None
     return dwelling, reservataire
@@ -116,14 +122,15 @@ def read_situation(data: Mapping[str, Any]) -> Situation:
     annex = r.cents("annexes")
     commune = r.text("commune", max_length=120)
     energy = read_energy(r)
-    r.check()
+    dwelling = r.domain(lambda: Dwelling(typology, surface, rent, charges, annex_rent_cents=annex, commune=commune, **energy))
+    # The composition and amounts are checked even if the dwelling is not (all at once).
     situation = r.domain(
         lambda: Situation(
             ages=ages,
             resources_cents=resources,
             apl_cents=apl,
             income_quartile=quartile,
-            dwelling=Dwelling(typology, surface, rent, charges, annex_rent_cents=annex, commune=commune, **energy),
+            dwelling=dwelling or Dwelling("T1", Decimal(1), 0, 0),
         )
     )
     r.check()
@@ -140,8 +147,7 @@ def read_personal(data: Mapping[str, Any]) -> PersonalData:
     notes = r.text("notes", max_length=4000, multiline=True)
     constraints = r.text("contraintes", max_length=2000, multiline=True)
     if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
-        r.errors["email"] = f"Adresse électronique invalide « {email} »."
-    r.check()
+        r.errors["email"] = f"Adresse électronique invalide « {email} » (exemple : nom@exemple.fr)."
     personal = r.domain(
         lambda: PersonalData(
             name=name, phone=phone, email=email, address=address, notes=notes, constraints=constraints
@@ -164,16 +170,15 @@ def read_wishes(data: Mapping[str, Any]) -> Wishes:
     if individual_text in ("individuel", "collectif"):
         individual = individual_text == "individuel"
     elif individual_text not in ("", "indifferent"):
-        r.errors["souhait_individuel"] = "Choix invalide."
+        r.errors["souhait_individuel"] = "Choix invalide (attendu : individuel, collectif ou indifférent)."
     max_floor = r.optional_int("souhait_etage_max", -3, 60)
     lift = r.boolean("souhait_ascenseur")
     accessible = r.boolean("souhait_accessible")
     back = r.boolean("droit_au_retour")
-    r.check()
     wishes = r.domain(
         lambda: Wishes(
             communes=communes,
-            typologies=tuple(t.upper() for t in typologies),
+            typologies=tuple(t.upper() for t in typologies if t.upper() in TYPOLOGIES),
             individual=individual,
             max_floor=max_floor,
             needs_lift=lift,
@@ -202,8 +207,14 @@ _KIND_WORDS = {
 MAX_PROJECT_LINES = 100
 
 
+def _add(r: Reader, name: str, message: str) -> None:
+    """One more error of a text area: every bad line is listed, not the first only."""
+    r.errors[name] = f"{r.errors[name]} {message}" if name in r.errors else message
+
+
 def _lines(r: Reader, name: str, parts: int, shape: str) -> list[list[str]]:
-    """Lines of a text area, ";" or tab separated (pasted from a spreadsheet), ``parts`` each."""
+    """Lines of a text area, ";" or tab separated (pasted from a spreadsheet), ``parts`` each;
+    every bad line is reported (the good ones are returned)."""
     out: list[list[str]] = []
     lines = [line for line in r.raw(name).splitlines() if line.strip()]
     if len(lines) > MAX_PROJECT_LINES:
@@ -212,12 +223,11 @@ def _lines(r: Reader, name: str, parts: int, shape: str) -> list[list[str]]:
     for number, line in enumerate(lines, 1):
         cells = [c.strip() for c in re.split(r"[;\t]", line)]
         if len(cells) != parts or not all(cells):
-            r.errors[name] = f"Ligne {number} : {parts} éléments attendus ({shape}), lu « {line.strip()[:80]} »."
-            return []
-        if any(len(c) > 120 for c in cells):
-            r.errors[name] = f"Ligne {number} : un élément dépasse 120 caractères."
-            return []
-        out.append(cells)
+            _add(r, name, f"Ligne {number} : {parts} éléments attendus ({shape}), lu « {line.strip()[:80]} ».")
+        elif any(len(c) > 120 for c in cells):
+            _add(r, name, f"Ligne {number} : un élément dépasse 120 caractères.")
+        else:
+            out.append(cells)
     return out
 
 
@@ -228,13 +238,13 @@ def read_quartiers(r: Reader, name: str, required: bool = True) -> list[dict]:
         try:
             flag = parse_bool(qpv)
         except ValueError:
-            r.errors[name] = f"Quartier {code} : QPV « {qpv} » ? (attendu : oui ou non)."
-            return []
+            _add(r, name, f"Quartier {code} : QPV « {qpv} » ? (attendu : oui ou non).")
+            continue
         quartiers.append({"code": code, "name": label, "commune": commune, "qpv": flag})
     if not quartiers and required and name not in r.errors:
         r.errors[name] = "Indiquez au moins un quartier."
     elif len({q["code"] for q in quartiers}) != len(quartiers):
-        r.errors[name] = "Un code de quartier figure deux fois."
+        _add(r, name, "Un code de quartier figure deux fois.")
     return quartiers
 
 
@@ -245,16 +255,16 @@ def read_operations(r: Reader, name: str, quartiers: set[str]) -> list[dict]:
     for code, label, kind, quartier in _lines(r, name, 4, shape):
         nature = _KIND_WORDS.get(kind.lower())
         if nature is None:
-            r.errors[name] = f"Opération {code} : nature « {kind} » ? (démolition, réhabilitation ou restructuration)."
-            return []
+            _add(r, name, f"Opération {code} : nature « {kind} » ? (démolition, réhabilitation ou restructuration).")
+            continue
         if quartiers and quartier not in quartiers:
-            r.errors[name] = f"Opération {code} : quartier « {quartier} » absent de la liste des quartiers."
-            return []
+            _add(r, name, f"Opération {code} : quartier « {quartier} » absent de la liste des quartiers.")
+            continue
         operations.append({"code": code, "name": label, "kind": nature, "quartier": quartier})
     if not operations and name not in r.errors:
         r.errors[name] = "Indiquez au moins une opération (elle rattache les ménages à reloger)."
     elif len({o["code"] for o in operations}) != len(operations):
-        r.errors[name] = "Un code d'opération figure deux fois."
+        _add(r, name, "Un code d'opération figure deux fois.")
     return operations
 
 
@@ -276,7 +286,7 @@ def read_settings(r: Reader) -> dict:
         r.errors["seuil_hausse_energie"] = "Seuil de hausse entre 0 et 1 000 € par mois."
     answer_days = r.integer("delai_reponse_jours", default=DEFAULT_SETTINGS["answer_days"], low=1, high=60)
     charter = r.text("charte_relogement", max_length=MAX_CHARTER_LENGTH, multiline=True)
-    return {
+    settings = {
         "rav_cost": rav_cost or "standard",
         "energy_rise_threshold": str(rise.quantize(Decimal("0.01"))) if "seuil_hausse_energie" not in r.errors else "30.00",
         "objection_window_hours": hours,
@@ -287,16 +297,99 @@ def read_settings(r: Reader) -> dict:
         "answer_days": answer_days or DEFAULT_SETTINGS["answer_days"],
         "charter_text": charter.strip() or DEFAULT_CHARTER_TEXT,
     }
+    return {**settings, **_read_matching_settings(r)}
 
 
-def read_offer(data: Mapping[str, Any], current_year: int | None = None) -> tuple[Dwelling, str, date | None]:
+def _read_matching_settings(r: Reader) -> dict:
+    """The ranking's settings (platform/matching.py), when the form has them: the maximum
+    effort rate (empty: none) and each criterion's weight (empty: its default)."""
+    from relogement.platform.matching import default_weights
+
+    out: dict = {}
+    if "taux_effort_max" in r.data:
+        cap = r.decimal("taux_effort_max")
+        if r.raw("taux_effort_max") and "taux_effort_max" not in r.errors and not Decimal(0) < cap <= Decimal(100):
+            r.errors["taux_effort_max"] = "Taux entre 0 et 100 %."
+        out["max_effort_rate"] = str(cap.quantize(Decimal("0.01"))) if r.raw("taux_effort_max") and \
+            "taux_effort_max" not in r.errors else None
+    weights = {}
+    for code, default in default_weights().items():
+        name = f"poids_{code}"
+        if name in r.data:
+            weights[code] = r.integer(name, default=default, low=0, high=100)
+    if weights:
+        out["matching_weights"] = weights
+    return out
+
+
+def read_offer(
+    data: Mapping[str, Any],
+    current_year: int | None = None,
+    *,
+    today: date | None = None,
+    quartiers: Sequence[dict] | None = None,
+    form: bool = True,
+) -> tuple[Dwelling, str, date | None]:
     """An offer (form or import row): its dwelling, réservataire and the last day it is
-    reserved for the relocations (optional), every error at once."""
+    reserved for the relocations (optional), every error at once: format, plausibility
+    (``current_year``), the reservation's date (``today``) and the quartier (``quartiers``:
+    the project's, see ``resolve_quartier``; ``form``: a form's unchecked QPV box, not a
+    file's "non", so it never contradicts the project)."""
     r = Reader(data)
     until = r.day("disponible_jusqu_au")
+    dwelling = reservataire = None
     try:
         dwelling, reservataire = read_dwelling(data, current_year=current_year)
-    except FormErrors as errors:
-        raise FormErrors({**errors.errors, **r.errors}) from None
+    except FormErrors as caught:
+        r.errors.update(caught.errors)
+    if until is not None and today is not None:
+        r.domain(lambda: _check_available_until(until, today))
+    if quartiers is not None:
+        dwelling = resolve_quartier(r, quartiers, dwelling, form=form)
     r.check()
+    assert dwelling is not None and reservataire is not None
     return dwelling, reservataire, until
+
+
+# The checkbox (and import column) that confirms a quartier outside the project.
+OUTSIDE_QUARTIER = "quartier_hors_projet"
+
+
+def resolve_quartier(
+    r: Reader, quartiers: Sequence[dict], dwelling: Dwelling | None, *, form: bool = True
+) -> Dwelling | None:
+    """The offer's quartier against the project's (platform/quartier_match.py):
+
+    - one of the project's (code or name, any case, accents or dashes): its code, and its
+      QPV flag set from the project (a file's explicit contrary flag is refused);
+    - close to one of them: "vouliez-vous dire … ?", unless confirmed outside the project;
+    - another quartier: created only once ``quartier_hors_projet`` confirms it.
+    """
+    typed = r.raw("quartier")
+    if not typed or "quartier" in r.errors:
+        return dwelling
+    match = match_quartier(quartiers, typed)
+    if match.exact is not None:
+        q = match.exact
+        stated = r.raw("qpv")
+        if not form and stated and "qpv" not in r.errors:
+            r.domain(lambda: check_qpv_flag(q, parse_bool(stated)))  # a file's explicit flag
+        return replace(dwelling, quartier=q["code"], qpv=bool(q["qpv"])) if dwelling else None
+    confirmed = r.boolean(OUTSIDE_QUARTIER)
+    if confirmed:
+        return dwelling
+    confirm = (
+        "cochez « Quartier hors du projet »" if form else f"indiquez « oui » dans la colonne {OUTSIDE_QUARTIER}"
+    )
+    if match.near:
+        names = " ou ".join(quartier_label(q) for q in match.near)
+        r.errors["quartier"] = (
+            f"Vouliez-vous dire {names} ? « {typed} » n'est pas un quartier du projet : saisissez "
+            f"celui du projet (son code ou son nom) ; s'il s'agit bien d'un autre quartier, {confirm}."
+        )
+    else:
+        r.errors["quartier"] = (
+            f"Le quartier « {typed} » n'est pas un quartier du projet : choisissez-en un dans la liste, "
+            f"ou, pour créer ce quartier hors du projet, {confirm}."
+        )
+    return dwelling

@@ -23,7 +23,7 @@ import csv
 import io
 import posixpath
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from xml.parsers import expat
 
@@ -54,6 +54,11 @@ class ImportFileError(ValueError):
 class Table:
     header: list[str]  # the header's non-empty column names, lower-cased
     rows: list[dict[str, str]]  # one per line under the header; {} for a blank line
+    # Line number → how many cells a line has beyond the header's columns (filled
+    # ones): a list typed with the separator and no quotes ("45; 12") shifts every
+    # column after it; the importer says so at that line instead of reading it.
+    too_wide: dict[int, int] = field(default_factory=dict)
+    columns: int = 0  # the header's number of cells
 
 
 def read_table(filename: str, content: bytes, max_rows: int) -> Table:
@@ -79,17 +84,24 @@ def _table(lines: Any, max_rows: int) -> Table:
     if header_line is None:
         raise ImportFileError("Le fichier est vide.")
     header = [h.strip().lower() for h in header_line]
+    width = len(header)  # a spreadsheet pads every line, the header too, to one width
+    while header and not header[-1]:
+        header.pop()  # trailing empty header cells are no columns
     rows: list[dict[str, str]] = []
+    too_wide: dict[int, int] = {}
     for line in lines:
         if len(rows) == max_rows:
             raise too_many_rows(max_rows)
         if not any(str(v).strip() for v in line):
             rows.append({})  # keep line numbers: blank lines are skipped later
             continue
+        filled = max(i + 1 for i, v in enumerate(line) if str(v).strip())
+        if len(line) > width or filled > len(header):
+            too_wide[len(rows) + 2] = max(len(line), filled)
         rows.append({header[i]: str(v).strip() for i, v in enumerate(line) if i < len(header) and header[i]})
     if not any(rows):
         raise ImportFileError("Le fichier ne contient aucune ligne de données sous l'en-tête.")
-    return Table([h for h in header if h], rows)
+    return Table([h for h in header if h], rows, too_wide, len(header))
 
 
 # -- CSV ------------------------------------------------------------------------------

@@ -20,14 +20,15 @@ from uuid import UUID
 
 from relogement.platform.application import Actor, NewHousehold, NewOffer, RelocationApp
 from relogement.platform.deadline import PARIS
-from relogement.platform.errors import DomainError, InvalidValue
-from relogement.platform.values import project_quartier
+from relogement.platform.errors import DomainError
+from relogement.projections.queries.identity_twins import Person
+from relogement.projections.queries.identity_twins import keys as identity_keys
 from relogement.projections.spreadsheet_safety import csv_text, keep_text
 from relogement.projections.views import ProjectView
-from relogement.web.field_labels import DOMAIN_FIELDS
+from relogement.web.duplicates import CONFIRM, twin_warning, twins_in_project
 from relogement.web.form_values import read_offer, read_personal, read_situation, read_wishes
 from relogement.web.import_files import ImportFileError, read_table
-from relogement.web.parsing import FormErrors, Reader
+from relogement.web.parsing import LIST_SEPARATOR, FormErrors, Reader, parse_bool
 from relogement.web.reader import ReadModels
 
 # (column, required, description, example)
@@ -39,7 +40,7 @@ HOUSEHOLD_COLUMNS: list[tuple[str, bool, str, str]] = [
     ("telephone", False, "Téléphone", "03 20 00 00 00"),
     ("email", False, "Adresse électronique", "martin@example.org"),
     ("adresse_actuelle", False, "Adresse actuelle", "3 rue de Douai, Lille"),
-    ("ages", True, "Âge de chaque occupant, séparés par « ; »", "38; 36; 9; 5"),
+    ("ages", True, "Âge de chaque occupant, séparés par « | »", "38 | 36 | 9 | 5"),
     ("ressources", True, "Ressources mensuelles du ménage (€)", "1 800,00"),
     ("apl", False, "Aide au logement mensuelle actuelle (€)", "210,00"),
     ("quartile", False, "Quartile de revenus (1 à 4)", "1"),
@@ -53,9 +54,10 @@ HOUSEHOLD_COLUMNS: list[tuple[str, bool, str, str]] = [
     ("chauffage", False, "Chauffage : collectif, individuel_gaz, individuel_electricite ou individuel_autre", "collectif"),
     ("energie_min", False, "DPE : coût annuel estimé de l'énergie, borne basse (€/an)", ""),
     ("energie_max", False, "DPE : coût annuel estimé de l'énergie, borne haute (€/an)", ""),
-    ("souhait_communes", False, "Communes souhaitées, séparées par « ; »", "Lille; Lomme"),
-    ("souhait_typologies", False, "Typologies souhaitées, séparées par « ; »", "T3; T4"),
+    ("souhait_communes", False, "Communes souhaitées, séparées par « | »", "Lille | Lomme"),
+    ("souhait_typologies", False, "Typologies souhaitées, séparées par « | »", "T3 | T4"),
     ("droit_au_retour", False, "Souhaite revenir dans le quartier rénové (oui/non)", "non"),
+    ("doublon_confirme", False, "oui : ce n'est pas un ménage déjà inscrit sous une autre référence avec le même nom et le même téléphone ou la même adresse (à indiquer après l'avertissement de l'import)", ""),
 ]
 
 OFFER_COLUMNS: list[tuple[str, bool, str, str]] = [
@@ -63,7 +65,8 @@ OFFER_COLUMNS: list[tuple[str, bool, str, str]] = [
     ("adresse", True, "Adresse du logement", "12 rue des Tilleuls"),
     ("commune", True, "Commune", "Lomme"),
     ("quartier", False, "Quartier", "Lomme-Centre"),
-    ("qpv", False, "Le logement est en QPV (oui/non)", "non"),
+    ("quartier_hors_projet", False, "oui : le quartier n'est aucun des quartiers du projet (confirmation requise pour le créer ; un nom proche de celui d'un quartier du projet est signalé)", "oui"),
+    ("qpv", False, "Le logement est en QPV (oui/non) ; pour un quartier du projet, vide : son statut dans le projet", "non"),
     ("typologie", True, "Typologie (T1 à T6)", "T4"),
     ("surface", True, "Surface habitable (m²)", "78"),
     ("loyer", True, "Loyer principal (€/mois)", "480,00"),
@@ -96,6 +99,8 @@ class ImportReport:
     created: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     errors: list[tuple[int, str, str]] = field(default_factory=list)  # (line, column, message)
+    # Households a duplicate warning names: the page writes them to the access log.
+    twins_named: list[UUID] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -120,7 +125,8 @@ class Importer:
         self.actor = actor
         self.org_kind = org_kind
         # The clock's Paris year: an offer's construction year is checked row by row.
-        self._year = app.clock().astimezone(PARIS).year
+        self._today = app.clock().astimezone(PARIS).date()
+        self._year = self._today.year
 
     def run(self, kind: str, filename: str, content: bytes) -> ImportReport:
         report = ImportReport(kind)
@@ -135,7 +141,13 @@ class Importer:
         _check_header(rows, header, columns, report)
         if report.errors:
             return report
-        planned = self._validate_households(rows, report) if kind == "menages" else self._validate_offers(rows, report)
+        # A line with more cells than the header: its columns are shifted, so its other
+        # errors would mislead; it is reported as what it is, and not read.
+        for line, count in table.too_wide.items():
+            report.errors.append((line, "", too_wide_message(line, count, table.columns)))
+        skip = set(table.too_wide)
+        validate = self._validate_households if kind == "menages" else self._validate_offers
+        planned = validate(rows, report, skip)
         if report.errors:
             return report
         if not planned:
@@ -154,7 +166,7 @@ class Importer:
         return report
 
     # -- households ---------------------------------------------------------
-    def _validate_households(self, rows, report: ImportReport) -> list[tuple[int, str, Any]]:
+    def _validate_households(self, rows, report: ImportReport, skip: set[int]) -> list[tuple[int, str, Any]]:
         existing = self.readmodels.household_references(self.project.id)
         operations = {op["code"]: op for op in self.project.operations}
         orgs = {o.code.lower(): o for o in self.readmodels.organisations()}
@@ -165,6 +177,8 @@ class Importer:
             if not row:
                 continue
             report.rows += 1
+            if line in skip:  # too many cells: already reported
+                continue
             errors: dict[str, str] = {}
             reference = row.get("reference", "").strip()
             if not reference:
@@ -192,7 +206,25 @@ class Importer:
                 report.errors.extend((line, col, msg) for col, msg in sorted(errors.items()))
                 continue
             planned.append((line, reference, self._household_writer(reference, operation, bailleur, parsed)))
+        self._check_twins(rows, planned, report)
         return planned
+
+    def _check_twins(self, rows, planned: list[tuple[int, str, Any]], report: ImportReport) -> None:
+        """Rows that look like a household already registered (or an earlier row of the
+        file): same name and phone, or same name and address, unless doublon_confirme."""
+        asked = [(line, new) for line, _, new in planned if not _confirmed(rows[line - 2])]
+        people = [Person(n.personal.name, n.personal.phone, n.personal.address) for _, n in asked]
+        found = twins_in_project(self.readmodels, self.project, self.actor.org, people) if people else []
+        first_line: dict[tuple[str, str, str], int] = {}
+        for (line, _), person, twins in zip(asked, people, found, strict=True):
+            earlier = sorted({first_line[k] for k in identity_keys(person) if k in first_line})
+            for key in identity_keys(person):
+                first_line.setdefault(key, line)
+            if twins or earlier:
+                also = ", ".join(f"ligne {n} du fichier" for n in earlier)
+                confirm = f"indiquez « oui » dans la colonne {CONFIRM}"
+                report.errors.append((line, CONFIRM, twin_warning(twins, confirm, also)))
+                report.twins_named.extend(t.household_id for t in twins)
 
     def _bailleur(self, code: str, orgs: dict, errors: dict[str, str]) -> UUID | None:
         code = code.strip().lower()
@@ -217,7 +249,7 @@ class Importer:
         )
 
     # -- offers -------------------------------------------------------------
-    def _validate_offers(self, rows, report: ImportReport) -> list[tuple[int, str, Any]]:
+    def _validate_offers(self, rows, report: ImportReport, skip: set[int]) -> list[tuple[int, str, Any]]:
         existing = {o.reference: o for o in self.readmodels.offers(project_id=self.project.id)}
         seen: set[str] = set()
         planned = []
@@ -226,6 +258,8 @@ class Importer:
             if not row:
                 continue
             report.rows += 1
+            if line in skip:  # too many cells: already reported
+                continue
             errors: dict[str, str] = {}
             r = Reader(row)
             reference = r.text("reference", required=True, max_length=80)
@@ -235,12 +269,13 @@ class Importer:
             seen.add(reference)
             dwelling = reservataire = until = None
             try:
-                dwelling, reservataire, until = read_offer(row, current_year=self._year)
-                dwelling = project_quartier(self.project.quartiers, dwelling)
+                # The quartier against the project's: its QPV flag, "vouliez-vous dire",
+                # and a quartier outside the project only with quartier_hors_projet = oui.
+                dwelling, reservataire, until = read_offer(
+                    row, current_year=self._year, today=self._today, quartiers=self.project.quartiers, form=False
+                )
             except FormErrors as error:
                 errors.update(error.errors)
-            except InvalidValue as error:  # the quartier's QPV status, per row and column
-                errors[DOMAIN_FIELDS.get(error.field, error.field)] = error.message
             if reference in existing and not errors:
                 if existing[reference].bailleur_id != self.actor.org:
                     errors["reference"] = f"La référence « {reference} » est déjà celle d'un logement d'un autre bailleur."
@@ -254,11 +289,28 @@ class Importer:
         return planned
 
 
+def _confirmed(row: dict[str, str]) -> bool:
+    try:
+        return parse_bool(row.get(CONFIRM, ""))
+    except ValueError:
+        return False
+
+
+def too_wide_message(line: int, count: int, columns: int) -> str:
+    return (
+        f"Ligne {line} : {count} champs au lieu de {columns} (les colonnes de l'en-tête). Une liste "
+        f"(âges, communes, typologies) contient sans doute le séparateur du fichier : séparez ses "
+        f"éléments par « {LIST_SEPARATOR} » (ex. 38 {LIST_SEPARATOR} 36 {LIST_SEPARATOR} 9), ou mettez "
+        "la cellule entre guillemets."
+    )
+
+
 def template_csv(kind: str) -> bytes:
     columns = KINDS[kind]
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow([csv_text(c[0]) for c in columns])
+    writer.writerow([csv_text(c[3]) for c in columns])  # one example row
     # A BOM so that Excel opens the accents right.
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
@@ -274,6 +326,7 @@ def template_xlsx(kind: str) -> bytes:
     sheet.append([c[0] for c in columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
+    sheet.append([c[3] for c in columns])  # one example row (text, as a file's cells)
     doc = workbook.create_sheet("colonnes")
     doc.append(["colonne", "obligatoire", "description", "exemple"])
     for name, required, description, example in columns:

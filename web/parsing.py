@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 from uuid import UUID
 
-from relogement.platform.errors import DomainError, InvalidValue
+from relogement.platform.errors import DomainError, InvalidValue, problems_of
 from relogement.platform.values import (
     FIRST_DAY,
     check_text,
@@ -23,6 +23,11 @@ from relogement.platform.values import (
 from relogement.web.field_labels import DOMAIN_FIELDS, field_label
 
 T = TypeVar("T")
+
+# The separator of a list typed in one field or one CSV cell (ages, wished communes,
+# typologies): "|" never clashes with the CSV's own separators ("," or ";"). Forms and
+# imports also accept ";" and "," (and spaces between ages), in a form or a quoted cell.
+LIST_SEPARATOR = "|"
 
 TRUE_WORDS = {"1", "true", "vrai", "oui", "o", "on", "x", "yes"}
 FALSE_WORDS = {"", "0", "false", "faux", "non", "n", "no", "off"}
@@ -135,7 +140,8 @@ class Reader:
         return self._read(name, parse_ages, required, ())
 
     def words(self, name: str) -> tuple[str, ...]:
-        return tuple(w.strip() for w in re.split(r"[;,]", self.raw(name)) if w.strip())
+        """A list typed in one field (LIST_SEPARATOR, or ";" or "," as people type them)."""
+        return tuple(w.strip() for w in re.split(r"[|;,]", self.raw(name)) if w.strip())
 
     def uuid(self, name: str, required: bool = True) -> UUID | None:
         return self._read(name, parse_uuid, required, None)
@@ -145,13 +151,20 @@ class Reader:
             raise FormErrors(self.errors)
 
     def domain(self, build: Callable[[], T]) -> T | None:
-        """Run a value constructor; its InvalidValue becomes a field error."""
+        """Run a value constructor or a rule; each of its problems becomes a field error.
+
+        Called even when some fields already failed to parse (they hold a default), so
+        that plausibility and domain rules show with the format errors, all at once; a
+        field already in error keeps its first message (the default's complaint would
+        only repeat it less clearly).
+        """
         try:
             return build()
         except InvalidValue as error:
-            self.errors[DOMAIN_FIELDS.get(error.field, error.field)] = error.message
+            for problem in problems_of(error):
+                self.errors.setdefault(DOMAIN_FIELDS.get(problem.field, problem.field), problem.message)
         except DomainError as error:
-            self.errors["__all__"] = error.message
+            self.errors.setdefault("__all__", error.message)
         return None
 
 
@@ -161,11 +174,15 @@ def parse_cents(text: str) -> int:
     if "," in cleaned and "." in cleaned:
         cleaned = cleaned.replace(".", "")  # 1.234,56
     cleaned = cleaned.replace(",", ".")
+    if re.fullmatch(r"-\d+(\.\d{1,2})?", cleaned):
+        raise ValueError(f"Montant invalide « {text} » : le montant doit être positif ou nul (exemple : 450,00).")
+    if re.fullmatch(r"\d+\.\d{3,}", cleaned):
+        raise ValueError(f"Montant invalide « {text} » : deux décimales au plus (exemple : 1 234,56).")
     if not re.fullmatch(r"\d+(\.\d{1,2})?", cleaned):
-        raise ValueError(f"Montant invalide « {text} » (exemple : 1 234,56).")
+        raise ValueError(f"Montant invalide « {text} » : un montant en euros est attendu (exemple : 1 234,56).")
     value = int((Decimal(cleaned) * 100).to_integral_value())
     if value > 10_000_000_00:
-        raise ValueError(f"Montant invraisemblable « {text} ».")
+        raise ValueError(f"Montant invraisemblable « {text} » : au plus 10 000 000 €.")
     return value
 
 
@@ -174,16 +191,16 @@ def parse_decimal(text: str) -> Decimal:
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
-        raise ValueError(f"Nombre invalide « {text} ».") from None
+        raise ValueError(f"Nombre invalide « {text} » : un nombre est attendu (exemple : 62,5).") from None
     if not value.is_finite():
-        raise ValueError(f"Nombre invalide « {text} ».")
+        raise ValueError(f"Nombre invalide « {text} » : un nombre est attendu (exemple : 62,5).")
     return value
 
 
 def parse_int(text: str) -> int:
     cleaned = re.sub(r"[\s\u00a0\u202f]", "", text)
     if not re.fullmatch(r"-?\d{1,9}", cleaned):
-        raise ValueError(f"Nombre entier invalide « {text} ».")
+        raise ValueError(f"Nombre entier invalide « {text} » : un nombre sans décimale est attendu (exemple : 3).")
     return int(cleaned)
 
 
@@ -209,22 +226,29 @@ def parse_date(text: str) -> date:
     except ValueError:
         pass
     if day is None:
-        raise ValueError(f"Date invalide « {text} » (format attendu : jj/mm/aaaa).")
+        raise ValueError(f"Date invalide « {_as_typed(text)} » (format attendu : jj/mm/aaaa).")
     if day < FIRST_DAY:
         raise ValueError(
-            f"Date invraisemblable « {text} » : aucune date antérieure au {day_fr(FIRST_DAY)}."
+            f"Date invraisemblable « {day_fr(day)} » : aucune date antérieure au {day_fr(FIRST_DAY)}."
         )
     return day
 
 
+def _as_typed(text: str) -> str:
+    """A date echoed in a message: as typed, or jj/mm/aaaa when it came as aaaa-mm-jj
+    (a date input sends that, though the user saw and typed jj/mm/aaaa)."""
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text[:10])
+    return f"{int(m.group(3)):02d}/{int(m.group(2)):02d}/{m.group(1)}" if m else text
+
+
 def parse_ages(text: str) -> tuple[int, ...]:
-    parts = [p for p in re.split(r"[;,\s]+", text.strip()) if p]
+    parts = [p for p in re.split(r"[|;,\s]+", text.strip()) if p]
     if not parts:
-        raise ValueError("Indiquez l'âge de chaque personne (exemple : 38; 36; 9).")
+        raise ValueError("Indiquez l'âge de chaque personne (exemple : 38 | 36 | 9).")
     ages = []
     for part in parts:
         if not part.isdigit() or int(part) > 120:
-            raise ValueError(f"Âge invalide « {part} » (exemple : 38; 36; 9).")
+            raise ValueError(f"Âge invalide « {part} » : un âge en années, de 0 à 120, par personne (exemple : 38 | 36 | 9).")
         ages.append(int(part))
     return tuple(ages)
 

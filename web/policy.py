@@ -114,6 +114,11 @@ RULES: dict[str, tuple[str, Rule]] = {
         "sans identité ; chaque téléchargement est inscrit au journal des accès)",
         lambda p, r: p.role == AUDITEUR or (p.role in ACTING_ROLES and p.org == r.pilot_org),
     ),
+    "anru.export": (
+        "utilisateurs de l'organisation pilote du projet, auditeurs (export ANRU, une ligne par "
+        "ménage avec ses montants exacts, pseudonymisé ; chaque export est inscrit au journal des accès)",
+        lambda p, r: p.role == AUDITEUR or (p.role in ACTING_ROLES and p.org == r.pilot_org),
+    ),
     "notifications.view": (
         "tout utilisateur connecté : la boîte de son organisation (lu / non lu par utilisateur)",
         lambda p, r: True,
@@ -146,6 +151,21 @@ RULES: dict[str, tuple[str, Rule]] = {
     ),
     "household.edit": (
         "chargé(e)s de relogement qui suivent le ménage (son bailleur, la MOUS)",
+        lambda p, r: _officer(p) and _follows(p, r),
+    ),
+    # -- matching (logements adaptés, ménages correspondants) ------------------
+    "matching.view": (
+        "classement des offres pour un ménage (montants exacts) : ceux qui voient la situation "
+        "exacte du ménage (chargé(e)s qui le suivent, MOUS du projet), auditeurs, administrateurs",
+        lambda p, r: _identity(p, r) or p.role in (AUDITEUR, ADMIN),
+    ),
+    "matching.offer": (
+        "classement des ménages pour une offre : chargé(e)s de relogement partenaires du projet "
+        "(les seuls ménages dont ils voient la situation exacte), auditeurs, administrateurs",
+        lambda p, r: (_officer(p) and _partner(p, r)) or p.role in (AUDITEUR, ADMIN),
+    ),
+    "offer.set_aside": (
+        "chargé(e)s de relogement qui suivent le ménage (écarter une offre, avec un motif)",
         lambda p, r: _officer(p) and _follows(p, r),
     ),
     # -- proposals ----------------------------------------------------------
@@ -208,6 +228,7 @@ MESSAGES = {
     "household.identity": "L'identité du ménage est réservée à ceux qui le suivent.",
     "history.asof": "La consultation de l'historique à une date passée est réservée aux auditeurs.",
     "open_data.export": "Le jeu de données ouvert est réservé au pilote du projet et aux auditeurs.",
+    "anru.export": "L'export ANRU est réservé au pilote du projet et aux auditeurs.",
     "proposal.letter": "Le courrier de proposition porte l'identité du ménage : il est réservé à ceux qui le suivent.",
     "accounts.manage": "La gestion des comptes est réservée aux administrateurs.",
     "access_log.view": "Le journal des accès est réservé aux administrateurs et aux auditeurs.",

@@ -17,6 +17,7 @@ from uuid import UUID
 from flask import render_template, request, url_for
 
 from relogement.housing_aid.client import Estimates
+from relogement.platform.command_checks import _check_aid
 from relogement.platform.errors import DomainError, InvalidValue
 from relogement.platform.proposal_preview import warnings_token
 from relogement.platform.simulated_aid import AID_USED, SIMULATED, TYPED
@@ -127,6 +128,7 @@ def propose(household: Any, offers: list):
 
     def command() -> UUID:
         offer, aid, r = _offer_and_aid(request.form, offers, aid_required=True)
+        r.domain(lambda: _check_aid(aid, "apl_estimee"))  # with the offer's error, in one answer
         r.check()
         # Checked on the server too: the box must confirm the warnings standing now.
         token = context["confirm_token"]

@@ -59,6 +59,7 @@ class OperationalProjector(ProjectHandlers, OfferHandlers, HouseholdHandlers, Pr
     on.register(household_facts.HouseholdPersonalDataUpdated, HouseholdHandlers._personal_updated)
     on.register(household_facts.HouseholdWishesRecorded, HouseholdHandlers._wishes_recorded)
     on.register(household_facts.VisitRecorded, HouseholdHandlers._visit_recorded)
+    on.register(household_facts.OfferSetAside, HouseholdHandlers._offer_set_aside)
     on.register(household_facts.ProposalReceived, HouseholdHandlers._proposal_received)
     on.register(household_facts.HouseholdRelocated, HouseholdHandlers._household_relocated)
     on.register(household_facts.HouseholdDeparted, HouseholdHandlers._household_departed)

@@ -48,6 +48,7 @@ class HouseholdHandlers(Handlers):
                 "live_proposals": 0,
                 "refusals_count": 0,
                 "visits_count": 0,
+                "offers_considered": 0,
                 "follow_ups_count": 0,
                 "max_proposals": max_proposals,
                 "last_allowed": False,
@@ -120,6 +121,28 @@ class HouseholdHandlers(Handlers):
         household = self._get("rm_households", e.originator_id)
         assert household is not None
         self._put("rm_households", e.originator_id, {"visits_count": household["visits_count"] + 1})
+        self._considered(e.originator_id, e.offer_id, {"visited": True})
+
+    def _offer_set_aside(self, e: Any) -> None:
+        self._considered(e.originator_id, e.offer_id, {
+            "set_aside": True, "motive": e.motive, "set_aside_at": utc(e.timestamp),
+            "set_aside_by_org": e.by_org.hex,
+        })
+
+    def _considered(self, household_id: UUID, offer_id: UUID, values: dict) -> None:
+        """The household was considered for the offer (a new offer counts once)."""
+        key = f"{household_id.hex}:{offer_id.hex}"
+        if self._get("rm_considered_offers", key) is None:
+            household = self._get("rm_households", household_id)
+            assert household is not None
+            self._put("rm_households", household_id,
+                      {"offers_considered": (household.get("offers_considered") or 0) + 1})
+            values = {
+                "household_id": household_id.hex, "project_id": household["project_id"],
+                "offer_id": offer_id.hex, "proposed": False, "visited": False, "set_aside": False,
+                **values,
+            }
+        self._put("rm_considered_offers", key, values)
 
     def _proposal_received(self, e: Any) -> None:
         household = self._get("rm_households", e.originator_id)
@@ -132,6 +155,7 @@ class HouseholdHandlers(Handlers):
                 "last_allowed": e.rank >= household["max_proposals"],
             },
         )
+        self._considered(e.originator_id, e.offer_id, {"proposed": True})
 
     def _household_relocated(self, e: Any) -> None:
         self._put(

@@ -34,6 +34,7 @@ EVENT_LABELS = {
     "HouseholdPersonalDataUpdated": "Données personnelles mises à jour",
     "HouseholdWishesRecorded": "Souhaits du ménage enregistrés",
     "VisitRecorded": "Visite enregistrée",
+    "OfferSetAside": "Offre écartée pour le ménage",
     "ProposalReceived": "Proposition reçue par le ménage",
     "HouseholdRelocated": "Ménage relogé",
     "HouseholdDeparted": "Ménage sorti du dispositif",

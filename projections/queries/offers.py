@@ -135,6 +135,25 @@ def search_offers(
         return page_of(conn, offers, where, order, page, size)
 
 
+# What the ranking of offers reads (platform/matching.py, via queries/matching.py).
+POOL_COLUMNS = (
+    "offer_id", "reference", "bailleur_org", "commune", "quartier", "qpv", "typology", "surface_m2",
+    "rent_cents", "annex_rent_cents", "charges_cents", "construction_year", "individual", "floor",
+    "lift", "accessible", "available_until", "financing", "reservataire",
+)
+
+
+def offer_pool(db: Db, project_id: UUID | str, position: int | None = None) -> list[dict]:
+    """The project's offers open to a proposal (published, not proposed, let or
+    withdrawn), those whose reservation has ended included (the ranking says so)."""
+    c = offers.c
+    query = select(*(c[k] for k in POOL_COLUMNS)).where(
+        as_of(offers, position), c.project_id == _hex(project_id), c.status == "publiee"
+    )
+    with connect(db) as conn:
+        return _rows(conn, query)
+
+
 def offer_bailleur_ids(db: Db, position: int | None = None) -> list[str]:
     """The bailleurs (hex ids) that have offers as of ``position``."""
     with connect(db) as conn:

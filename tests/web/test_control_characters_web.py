@@ -12,9 +12,11 @@ from relogement.web.importer import HOUSEHOLD_COLUMNS
 OFFER = {
     "typologie": "T3", "surface": "65", "loyer": "450,00", "charges": "80,00", "commune": "Lille",
     "quartier": "Lomme-Centre", "adresse": "3 rue Neuve", "annee": "2020",
+    "quartier_hors_projet": "oui",  # not a quartier of the project: confirmed
 }
 HOUSEHOLD = {
-    "reference": "VCL-0001", "operation": "DEM-MOU-1", "nom": "Famille Import", "ages": "41; 12",
+    "reference": "VCL-0001", "operation": "DEM-MOU-1", "nom": "Famille Import",
+    "ages": "41 | 12",  # this file's cells are not quoted: "41; 12" would be a row too wide (issue 23)
     "ressources": "1 450,00", "apl": "180", "typologie": "T3", "surface": "64", "loyer": "390,00",
     "charges": "85", "souhait_typologies": "T3", "droit_au_retour": "non",
 }

@@ -41,6 +41,7 @@ ODD = (
 # otherwise valid input and reaches the use case (the sample clock is 02/03/2026).
 TYPED = {
     "adresse": "3 rue Neuve", "commune": "Lille", "quartier": "Lomme-Centre", "surface": "65",
+    "quartier_hors_projet": "oui",
     "annee": "2020", "loyer": "450,00", "charges": "80,00", "nom": "Famille Essai",
     "ages": "40; 12", "ressources": "1 500,00", "apl": "100,00", "quartile": "2",
     "souhait_communes": "Lille", "souhait_typologies": "T3", "date_visite": "02/03/2026",

@@ -55,10 +55,16 @@ GETS = [
     ("/menages/{household}/visite", FOLLOWS),
     ("/menages/{household}/sortie", FOLLOWS),
     ("/menages/{relocated}/suivi", FOLLOWS),
+    ("/menages/{household}/logements-adaptes", IDENTITY | {"anru.auditeur", "admin"}),
+    ("/offres/{offer2}/menages-correspondants",
+     {"lmh.charge", "vcl.charge", "mous.charge", "anru.auditeur", "admin"}),
     ("/projets", ALL),  # everyone gets the list: the projects they may read
     ("/projets/{project}", READERS),
     ("/projets/nouveau", CREATE_PROJECT),
     ("/projets/{project}/donnees-ouvertes.zip", {"mel.partenaire", "anru.auditeur"}),  # pilot, auditors
+    ("/projets/{project}/export-anru", {"mel.partenaire", "anru.auditeur"}),  # pilot, auditors
+    ("/projets/{project}/export-anru/telecharger?format=csv", {"mel.partenaire", "anru.auditeur"}),
+    ("/projets/{project}/export-anru/telecharger?format=xlsx&au=02/03/2026", {"mel.partenaire", "anru.auditeur"}),
     ("/propositions", ALL),
     ("/propositions/{proposal}", READERS),
     ("/propositions/{proposal}/delai", READERS),
@@ -97,6 +103,7 @@ POSTS = [
     ("/menages/{household}/visite", {}, FOLLOWS),
     ("/menages/{household}/sortie", {}, FOLLOWS),
     ("/menages/{relocated}/suivi", {}, FOLLOWS),
+    ("/menages/{household}/ecarter", {"offre": "pas-un-id"}, FOLLOWS),
     ("/propositions/{proposal}/opposition", {},
      {"lmh.charge", "mous.charge", "vls.partenaire", "mel.partenaire"}),
     ("/propositions/{proposal}/opposition/{objection}/levee", {"commentaire": LONG}, {"vls.partenaire"}),

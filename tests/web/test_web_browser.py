@@ -119,6 +119,7 @@ def test_inter_bailleur_relocation_in_the_browser(server):
             lmh.fill("#f-adresse", "8 allée des Peupliers")
             lmh.fill("#f-commune", "Lomme")
             lmh.fill("#f-quartier", "Bourg")
+            lmh.check("#f-quartier_hors_projet")  # not a quartier of the project: confirmed
             lmh.select_option("#f-typologie", "T4")
             lmh.fill("#f-surface", "81,5")
             lmh.fill("#f-annee", "2024")
@@ -130,7 +131,7 @@ def test_inter_bailleur_relocation_in_the_browser(server):
             lmh.fill("#f-reservataire", "Préfecture (contingent)")
             shot(lmh, "offre-formulaire")
             lmh.click("text=Publier l'offre")
-            expect(lmh.locator("h1")).to_contain_text("Offre OF-")
+            expect(lmh.locator("h1")).to_contain_text("Offre LMH-2026-0")  # issue 23: readable scheme
             expect(lmh.locator(".alerte-success")).to_contain_text("Offre publiée")
             offer_url = lmh.url
             shot(lmh, "offre-publiee")

@@ -16,6 +16,7 @@ OFFER_FORM = {
     "adresse": "8 allée des Peupliers", "commune": "Lomme", "quartier": "Bourg",
     "typologie": "T4", "surface": "81,5", "annee": "2024", "financement": "PLUS", "etage": "1",
     "loyer": "495,00", "charges": "95,50", "annexes": "0", "reservataire": "Préfecture",
+    "quartier_hors_projet": "oui",  # "Bourg" is not a quartier of the project: confirmed
 }
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import flash, redirect, render_template
 
-from relogement.platform.errors import DomainError, InvalidValue
+from relogement.platform.errors import DomainError, InvalidValue, problems_of
 from relogement.web.context import forbid_in_past
 from relogement.web.errors import status_for
 from relogement.web.field_labels import DOMAIN_FIELDS
@@ -39,8 +39,11 @@ def run_form(
         result = command()
     except FormErrors as errors:
         return page(_in_form_order(errors.errors), 422)
-    except InvalidValue as error:
-        return page({DOMAIN_FIELDS.get(error.field, error.field): error.message}, 422)
+    except InvalidValue as error:  # one problem, or several (InvalidValues): all shown
+        errors: dict[str, str] = {}
+        for problem in problems_of(error):
+            errors.setdefault(DOMAIN_FIELDS.get(problem.field, problem.field), problem.message)
+        return page(_in_form_order(errors), 422)
     except DomainError as error:
         return page({"__all__": error.message}, status_for(error))
     flash(message, "success")

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import login_required
 
 from relogement.platform.values import TYPOLOGIES
+from relogement.projections.queries.identity_twins import Person
 from relogement.web import proposal_form
 from relogement.web.blueprints._common import chosen_projects, run_form
 from relogement.web.context import (
@@ -22,6 +23,7 @@ from relogement.web.context import (
     viewpoint,
 )
 from relogement.web.context import household as household_view
+from relogement.web.duplicates import CONFIRM, PURPOSE, twin_warning, twins_in_project
 from relogement.web.form_values import energy_form, read_personal, read_situation, read_wishes
 from relogement.web.parsing import Reader
 from relogement.web.policy import project_resource
@@ -76,8 +78,6 @@ def index():
         "statuses": STATUSES,
         "projects": projects,
         "can_register": can_register,
-        # Lists show the quartier's name (its code in a tooltip).
-        "quartier_names": {q["code"]: q["name"] for p in projects for q in p.quartiers},
     }
     code = 400 if r.errors else 200
     if request.htmx and request.htmx.target == "menages-resultats":
@@ -172,10 +172,17 @@ def register():
                 if not hasattr(error, "errors"):
                     raise
                 errors.update(error.errors)
-        if errors:
-            from relogement.web.parsing import FormErrors
+        from relogement.web.parsing import FormErrors
 
+        if errors:
             raise FormErrors(errors)
+        if not r.boolean(CONFIRM):
+            personal = parsed["personal"]
+            person = Person(personal.name, personal.phone, personal.address)
+            twins = twins_in_project(readmodels(), project, actor().org, [person])[0]
+            if twins:
+                audit_identity([t.household_id for t in twins], PURPOSE)  # their identity was compared
+                raise FormErrors({CONFIRM: twin_warning(twins, "cochez « Ménage distinct » puis inscrivez-le")})
         from uuid import UUID
 
         return relocation().register_household(
@@ -217,7 +224,7 @@ def situation(household_id: str):
         from relogement.web.filters import number
 
         form = {
-            "ages": "; ".join(str(a) for a in s["ages"]),
+            "ages": " | ".join(str(a) for a in s["ages"]),
             "ressources": number(s["resources_cents"] / 100),
             "apl": number(s["apl_cents"] / 100),
             "quartile": s.get("income_quartile") or "",
@@ -250,8 +257,8 @@ def wishes(household_id: str):
     if request.method == "GET":
         w = household.wishes
         form = {
-            "souhait_communes": ", ".join(w.get("communes", [])),
-            "souhait_typologies": ", ".join(w.get("typologies", [])),
+            "souhait_communes": " | ".join(w.get("communes", [])),
+            "souhait_typologies": " | ".join(w.get("typologies", [])),
             "souhait_individuel": {True: "individuel", False: "collectif"}.get(w.get("individual"), "indifferent"),
             "souhait_etage_max": "" if w.get("max_floor") is None else w["max_floor"],
             "souhait_ascenseur": "oui" if w.get("needs_lift") else "",
@@ -383,6 +390,27 @@ DEPARTURE_REASONS = {
 }
 
 
+def _ages_today(household) -> tuple[int, ...]:
+    """The occupants' ages today: the latest recorded ones (the last follow-up's, else the
+    situation's), aged by the years since they were recorded (platform.ages)."""
+    from datetime import UTC
+
+    from relogement.platform.ages import ages_today
+    from relogement.platform.deadline import PARIS
+
+    if not household.situation:
+        return ()
+    ages, recorded = household.ages, household.situation.get("recorded_at")
+    if recorded is not None and recorded.tzinfo is None:  # SQLite gives naive UTC
+        recorded = recorded.replace(tzinfo=UTC)
+    recorded_on = recorded.astimezone(PARIS).date() if recorded else viewpoint().day
+    for f in readmodels().follow_ups_of(household.id, viewpoint().position):
+        measured = (f.get("indicators") or {}).get("after", {}).get("inputs", {}).get("ages")
+        if measured and f["measured_on"] >= recorded_on:
+            ages, recorded_on = tuple(measured), f["measured_on"]
+    return ages_today(ages, recorded_on, viewpoint().day)
+
+
 @bp.route("/<household_id>/suivi", methods=["GET", "POST"])
 @login_required
 def follow_up(household_id: str):
@@ -395,7 +423,7 @@ def follow_up(household_id: str):
         from relogement.web.filters import number
 
         form = {
-            "ages": "; ".join(str(a) for a in household.ages),
+            "ages": "; ".join(str(a) for a in _ages_today(household)),
             "ressources": number(household.situation["resources_cents"] / 100) if household.situation else "",
         }
         if lease:

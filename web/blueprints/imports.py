@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, render_template, request
+from flask import Blueprint, Response, abort, current_app, flash, render_template, request
 from flask_login import login_required
 
-from relogement.web.context import actor, can, forbid_in_past, principal, readmodels, relocation
+from relogement.web.context import (
+    actor,
+    audit_identity,
+    can,
+    forbid_in_past,
+    principal,
+    readmodels,
+    relocation,
+)
+from relogement.web.duplicates import PURPOSE
 from relogement.web.importer import KINDS, Importer, template_csv, template_xlsx
 from relogement.web.policy import project_resource
 
@@ -51,6 +60,8 @@ def upload(kind: str):
                                error="Choisissez un fichier .csv ou .xlsx.", **context), 422
     importer = Importer(relocation(), readmodels(), project, actor(), principal().org_kind)
     report = importer.run(kind, upload.filename, upload.read())
+    # The duplicate check compared identities: the households it names are logged.
+    audit_identity(report.twins_named, f"{PURPOSE} (import)")
     if report.ok:
         flash(
             f"Import terminé : {len(report.created)} ligne(s) importée(s), "
@@ -58,6 +69,25 @@ def upload(kind: str):
             "success",
         )
     return render_template("imports/index.html", report=report, kind=kind, filename=upload.filename, **context), (200 if report.ok else 422)
+
+
+@bp.errorhandler(413)
+def too_large(error):  # noqa: ANN001, ANN201 - werkzeug's RequestEntityTooLarge
+    """A file over ``MAX_CONTENT_LENGTH``: said on the import page itself, not on an error
+    page. Werkzeug refuses the body before the form is read (CSRF token included), so
+    nothing was imported."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    size = f"{limit / (1024 * 1024):.0f} Mo"
+    allowed = {k: bool(_projects(k)) for k in KINDS}
+    message = (
+        f"Le fichier envoyé dépasse la taille maximale de {size} : rien n'a été importé. "
+        "Découpez-le en plusieurs fichiers (2 000 lignes au plus chacun) ou enregistrez-le en CSV, plus léger."
+    )
+    kind = (request.view_args or {}).get("kind")
+    return render_template(
+        "imports/index.html", allowed=allowed, columns=KINDS, labels=LABELS, report=None,
+        kind=kind if kind in KINDS else None, error=message,
+    ), 413
 
 
 @bp.route("/modele/<kind>.<fmt>")

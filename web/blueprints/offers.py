@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import login_required
 
+from relogement.platform.deadline import PARIS
+from relogement.platform.quartier_match import match_quartier
 from relogement.platform.values import TYPOLOGIES
 from relogement.web.blueprints._common import chosen_projects, run_form
 from relogement.web.context import (
@@ -17,7 +19,7 @@ from relogement.web.context import (
     require,
     viewpoint,
 )
-from relogement.web.form_values import read_offer
+from relogement.web.form_values import OUTSIDE_QUARTIER, read_offer
 from relogement.web.parsing import Reader
 from relogement.web.policy import Resource, project_resource
 
@@ -81,7 +83,6 @@ def board():
         "bailleurs": readmodels().offer_bailleurs(vp.position),
         "typologies": TYPOLOGIES,
         "can_publish": bool(_publishable_projects()),
-        "quartier_names": {q["code"]: q["name"] for p in projects for q in p.quartiers},
         "day": vp.day,
         "projects": projects,
     }
@@ -119,7 +120,7 @@ def publish():
         return render_template("offers/form.html", errors={}, **context)
 
     def command():
-        dwelling, reservataire, until = read_offer(request.form)
+        dwelling, reservataire, until = _read_offer(project)
         return relocation().publish_offer(
             project.id, dwelling, actor(), reservataire=reservataire, available_until=until
         )
@@ -186,13 +187,13 @@ def edit(offer_id: str):
     if project is None:
         abort(404, description="Projet introuvable.")
     if request.method == "GET":
-        form = _dwelling_form(offer)
+        form = _dwelling_form(offer, project)
         return render_template(
             "offers/form.html", form=form, errors={}, offer=offer, project=project, projects=[project]
         )
 
     def command():
-        dwelling, reservataire, until = read_offer(request.form)
+        dwelling, reservataire, until = _read_offer(project)
         relocation().update_offer(offer.id, dwelling, actor(), reservataire=reservataire, available_until=until)
         return offer.id
 
@@ -230,7 +231,14 @@ def withdraw(offer_id: str):
     )
 
 
-def _dwelling_form(offer) -> dict:
+def _read_offer(project):
+    """The posted offer, every error at once: format, plausibility on the clock's Paris
+    day, the reservation date and the quartier against the project's."""
+    today = relocation().clock().astimezone(PARIS).date()
+    return read_offer(request.form, today.year, today=today, quartiers=project.quartiers)
+
+
+def _dwelling_form(offer, project) -> dict:
     from relogement.web.filters import number
     from relogement.web.form_values import energy_form
 
@@ -243,6 +251,8 @@ def _dwelling_form(offer) -> dict:
         "annexes": number(d.get("annex_rent_cents", 0) / 100),
         "commune": d["commune"],
         "quartier": d["quartier"],
+        # A quartier outside the project was confirmed when the offer was published.
+        OUTSIDE_QUARTIER: "oui" if d["quartier"] and not match_quartier(project.quartiers, d["quartier"]).exact else "",
         "adresse": d["address"],
         "qpv": "oui" if d["qpv"] else "",
         "financement": d["financing"],

@@ -7,6 +7,7 @@ from uuid import UUID
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import login_required
 
+from relogement.platform.command_checks import _check_aid, _check_timeline
 from relogement.platform.deadline import PARIS
 from relogement.platform.values import CALEOL_DECISIONS, REFUSAL_MOTIVES, check_move_in
 from relogement.web.blueprints._common import chosen_projects, run_form
@@ -253,10 +254,11 @@ def refuse(proposal_id: str):
         r = Reader(request.form)
         code = r.choice("motif_refus", REFUSAL_MOTIVES)
         text = r.text("precision_refus", max_length=2000)
+        day = r.day("date_refus")  # None: today (Paris), as the acceptance
         if code == "autre" and not text:
             r.errors["precision_refus"] = "Motif « autre » : précisez le motif du refus."
         r.check()
-        relocation().refuse_proposal(p.id, code, text, actor())
+        relocation().refuse_proposal(p.id, code, text, actor(), refused_on=day)
 
     return _act(proposal_id, "proposal.answer", command, "Refus du ménage enregistré ; le logement est de nouveau disponible.")
 
@@ -300,6 +302,12 @@ def lease(proposal_id: str):
         move_in = r.day("date_entree", required=True)
         if signed_on and move_in:
             r.domain(lambda: check_move_in(move_in, signed_on))  # shown with the other fields' errors
+        # The use case's other rules too, so that every error shows in one answer.
+        r.domain(lambda: _check_aid(apl, "apl_bail"))
+        if signed_on:
+            today = relocation().clock().astimezone(PARIS).date()
+            made = p.made_at.astimezone(PARIS).date()
+            r.domain(lambda: _check_timeline("signed_on", signed_on, made, "la proposition", today))
         r.check()
         relocation().sign_lease(p.id, rent, charges, apl, signed_on, move_in, actor(), annex_rent_cents=annex)
 

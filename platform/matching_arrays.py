@@ -1,0 +1,213 @@
+"""The ranking of ``matching`` over a whole pool at once (numpy), for the pages' speed.
+
+:func:`matching.assess` is the rule, one household in one offer; ranking 1,500 offers
+(or 1,000 households) with it costs tens of milliseconds of Python per page. Here the
+same rule is applied column-wise: the pool's columns are built once per read position
+(:class:`OfferColumns`, :class:`HouseholdColumns`) and each ranking is a few array
+operations. Every comparison stays exact: amounts are integer cents, and each bound
+that :class:`matching.Prepared` holds as a fraction becomes the integer bound that
+compares the same way with integer amounts (``rac > q`` ⇔ ``rac > ⌊q⌋``; ``x ≥ q`` ⇔
+``x ≥ ⌈q⌉``; a surface ``s < m`` for an integer m ⇔ ``⌊s⌋ < m``). A property test checks
+that both give the same keys (tests/test_matching.py).
+
+Registered extra criteria (``matching.EXTRA_CRITERIA``) are judged one by one here too.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import date
+from fractions import Fraction
+
+import numpy as np
+
+from relogement.platform import indicators
+from relogement.platform.matching import (
+    EXTRA_CRITERIA,
+    HouseholdProfile,
+    MatchSettings,
+    OfferProfile,
+    Prepared,
+)
+
+_NO_FLOOR = 1 << 30
+
+
+def _codes(values: Sequence[str], table: dict[str, int]) -> np.ndarray:
+    return np.array([table.setdefault(v, len(table)) for v in values], dtype=np.int64)
+
+
+def _order(keys: Sequence[np.ndarray]) -> np.ndarray:
+    """Indices sorted by ``keys`` (first key most significant)."""
+    return np.lexsort(tuple(reversed(keys)))
+
+
+class OfferColumns:
+    """The offers of a pool as columns (built once per read position)."""
+
+    def __init__(self, offers: Sequence[OfferProfile], today: date) -> None:
+        self.offers = list(offers)
+        self.communes: dict[str, int] = {}
+        self.quartiers: dict[str, int] = {}
+        self.bailleurs: dict[str, int] = {}
+        o = self.offers
+        self.commune = _codes([x.commune.strip().lower() for x in o], self.communes)
+        self.quartier = _codes([x.quartier for x in o], self.quartiers)
+        self.bailleur = _codes([x.bailleur for x in o], self.bailleurs)
+        self.rooms = np.array([x.rooms for x in o], dtype=np.int64)
+        self.surface_floor = np.array([math.floor(x.surface_m2) for x in o], dtype=np.int64)
+        self.cost = np.array([x.rent_cents + x.annex_rent_cents + x.charges_cents for x in o], dtype=np.int64)
+        self.year = np.array([x.construction_year for x in o], dtype=np.int64)
+        self.individual = np.array([x.individual for x in o], dtype=bool)
+        self.floor = np.array([x.floor for x in o], dtype=np.int64)
+        self.lift = np.array([x.lift for x in o], dtype=bool)
+        self.accessible = np.array([x.accessible for x in o], dtype=bool)
+        self.qpv = np.array([x.qpv for x in o], dtype=bool)
+        self.expired = np.array([x.available_until is not None and x.available_until < today for x in o], dtype=bool)
+        self.reference_rank = np.empty(len(o), dtype=np.int64)
+        self.reference_rank[sorted(range(len(o)), key=lambda i: o[i].reference)] = np.arange(len(o))
+        self.today = today
+        self._index: dict[str, int] | None = None
+
+    def index_of(self) -> dict[str, int]:
+        """offer id → its position in the pool (built on first use)."""
+        if self._index is None:
+            self._index = {o.id: i for i, o in enumerate(self.offers)}
+        return self._index
+
+
+def rank_offers(p: Prepared, cols: OfferColumns, aid_cents: np.ndarray | int, s: MatchSettings
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(order, limits, score, rac): the pool's indices best first, and per offer (in the
+    pool's order) the number of hard limits, the score and the reste à charge after."""
+    if cols.today != s.today:
+        raise ValueError("columns built for another day")
+    h, w = p.h, s.weights
+    rac = cols.cost - aid_cents
+    limits = (cols.surface_floor < p.min_surface).astype(np.int64)
+    if p.cap_rac is not None:
+        limits += rac > math.floor(p.cap_rac)
+    if p.max_floor is not None:
+        limits += (cols.floor > p.max_floor) & ~cols.lift
+    if p.needs_lift:
+        limits += (cols.floor > 0) & ~cols.lift
+    if p.needs_accessible:
+        limits += ~cols.accessible
+    limits += cols.expired
+    score = np.zeros(len(cols.offers), dtype=np.int64)
+    if p.communes:
+        wished = [cols.communes[c] for c in p.communes if c in cols.communes]
+        score += w["commune"] * np.isin(cols.commune, wished)
+    else:
+        score += w["commune"]
+    if p.typologies:
+        score += w["typologie"] * np.isin(cols.rooms, [indicators.typology_rooms(t) for t in p.typologies])
+    else:
+        score += w["typologie"]
+    if p.individual is None:
+        score += w["individuel"]
+    else:
+        score += w["individuel"] * (cols.individual == bool(p.individual))
+    if p.right_to_return and h.quartier in cols.quartiers:
+        score += w["retour"] * (cols.quartier == cols.quartiers[h.quartier])
+    score += w["sous_occupation"] * (cols.rooms <= p.persons + 1)
+    if p.resources > 0:
+        rise = rac - p.before_rac
+        score += np.where(rise <= 0, w["taux_effort"],
+                          np.where(rise <= math.floor(p.tolerance_rac), w["taux_effort"] // 2, 0))
+    score += w["reste_a_vivre"] * (p.resources - rac >= math.ceil(p.rav_floor))
+    if h.qpv:
+        score += w["hors_qpv"] * ~cols.qpv
+    score += w["neuf"] * (s.today.year - cols.year < indicators.NEW_HOUSING_MAX_AGE_YEARS)
+    own = cols.bailleurs.get(h.bailleur, -1)
+    score += w["inter_bailleur"] * (cols.bailleur != own)
+    for code, criterion in EXTRA_CRITERIA.items():
+        score += np.array([int(w.get(code, 0) * Fraction(criterion.judge(h, o)[0])) for o in cols.offers],
+                          dtype=np.int64)
+    order = _order([limits > 0, limits, -score, rac, cols.reference_rank])
+    return order, limits, score, rac
+
+
+class HouseholdColumns:
+    """Households of a project as columns, with their :class:`Prepared` (once per position
+    and settings)."""
+
+    def __init__(self, households: Sequence[HouseholdProfile], s: MatchSettings) -> None:
+        self.prepared = [Prepared(h, s) for h in households]
+        self.settings = s
+        ps = self.prepared
+        n = len(ps)
+        self.communes: dict[str, int] = {}
+        for p in ps:
+            for c in p.communes:
+                self.communes.setdefault(c, len(self.communes))
+        self.commune_wish = np.zeros((n, max(1, len(self.communes))), dtype=bool)
+        self.typology_wish = np.zeros((n, 7), dtype=bool)
+        for i, p in enumerate(ps):
+            for c in p.communes:
+                self.commune_wish[i, self.communes[c]] = True
+            for t in p.typologies:
+                self.typology_wish[i, indicators.typology_rooms(t)] = True
+        self.any_commune = np.array([bool(p.communes) for p in ps], dtype=bool)
+        self.any_typology = np.array([bool(p.typologies) for p in ps], dtype=bool)
+        self.persons = np.array([p.persons for p in ps], dtype=np.int64)
+        self.min_surface = np.array([p.min_surface for p in ps], dtype=np.int64)
+        self.before_rac = np.array([p.before_rac for p in ps], dtype=np.int64)
+        self.resources = np.array([p.resources for p in ps], dtype=np.int64)
+        self.apl = np.array([p.h.apl_cents for p in ps], dtype=np.int64)
+        big = np.iinfo(np.int64).max // 4
+        self.cap_floor = np.array([big if p.cap_rac is None else math.floor(p.cap_rac) for p in ps], dtype=np.int64)
+        self.tolerance_floor = np.array([math.floor(p.tolerance_rac) for p in ps], dtype=np.int64)
+        self.rav_ceil = np.array([math.ceil(p.rav_floor) for p in ps], dtype=np.int64)
+        self.individual = np.array([-1 if p.individual is None else int(bool(p.individual)) for p in ps],
+                                   dtype=np.int64)
+        self.max_floor = np.array([_NO_FLOOR if p.max_floor is None else p.max_floor for p in ps], dtype=np.int64)
+        self.needs_lift = np.array([p.needs_lift for p in ps], dtype=bool)
+        self.needs_accessible = np.array([p.needs_accessible for p in ps], dtype=bool)
+        self.right_to_return = np.array([p.right_to_return for p in ps], dtype=bool)
+        self.quartier = np.array([p.h.quartier for p in ps], dtype=object)
+        self.qpv = np.array([p.h.qpv for p in ps], dtype=bool)
+        self.bailleur = np.array([p.h.bailleur for p in ps], dtype=object)
+        self.reference_rank = np.empty(n, dtype=np.int64)
+        self.reference_rank[sorted(range(n), key=lambda i: ps[i].h.reference)] = np.arange(n)
+
+
+def rank_households(cols: HouseholdColumns, o: OfferProfile, aid_cents: np.ndarray, s: MatchSettings
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """As :func:`rank_offers`, for one offer and every household of ``cols``."""
+    if cols.settings != s:
+        raise ValueError("columns built for other settings")
+    w = s.weights
+    rac = o.rent_cents + o.annex_rent_cents + o.charges_cents - aid_cents
+    limits = (math.floor(o.surface_m2) < cols.min_surface).astype(np.int64)
+    limits += rac > cols.cap_floor
+    if not o.lift:
+        limits += o.floor > cols.max_floor
+        limits += cols.needs_lift & (o.floor > 0)
+    if not o.accessible:
+        limits += cols.needs_accessible
+    if o.available_until is not None and o.available_until < s.today:
+        limits += 1
+    commune = cols.communes.get(o.commune.strip().lower())
+    wished = cols.commune_wish[:, commune] if commune is not None else np.zeros(len(cols.prepared), dtype=bool)
+    score = w["commune"] * (~cols.any_commune | wished)
+    score = score + w["typologie"] * (~cols.any_typology | cols.typology_wish[:, o.rooms])
+    score += w["individuel"] * ((cols.individual == -1) | (cols.individual == int(o.individual)))
+    score += w["retour"] * (cols.right_to_return & (cols.quartier == o.quartier))
+    score += w["sous_occupation"] * (o.rooms <= cols.persons + 1)
+    rise = rac - cols.before_rac
+    effort = np.where(rise <= 0, w["taux_effort"], np.where(rise <= cols.tolerance_floor, w["taux_effort"] // 2, 0))
+    score += np.where(cols.resources > 0, effort, 0)
+    score += w["reste_a_vivre"] * (cols.resources - rac >= cols.rav_ceil)
+    if not o.qpv:
+        score += w["hors_qpv"] * cols.qpv
+    if s.today.year - o.construction_year < indicators.NEW_HOUSING_MAX_AGE_YEARS:
+        score += w["neuf"]
+    score += w["inter_bailleur"] * (cols.bailleur != o.bailleur)
+    for code, criterion in EXTRA_CRITERIA.items():
+        score += np.array([int(w.get(code, 0) * Fraction(criterion.judge(p.h, o)[0])) for p in cols.prepared],
+                          dtype=np.int64)
+    score = score.astype(np.int64)
+    order = _order([limits > 0, limits, -score, rac, cols.reference_rank])
+    return order, limits, score, rac

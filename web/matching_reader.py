@@ -1,0 +1,200 @@
+"""What the ranking pages read: the pools as the ranking's profiles and columns, built
+once per read position and shared by the process's requests, and the ranked pages.
+
+No SQL here: the rows come from :mod:`relogement.projections.queries.matching`; the rule
+from :mod:`relogement.platform.matching` (explanations) and
+:mod:`relogement.platform.matching_arrays` (the whole pool at once).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import numpy as np
+
+from relogement.platform import matching as m
+from relogement.platform import matching_arrays as ma
+from relogement.platform.aid_estimate import AidProvider, TypedAid, uniform
+from relogement.projections.queries import matching as mq
+from relogement.web.cache import Cache
+
+PAGE_SIZE = 10
+
+
+def offer_profile(row: dict) -> m.OfferProfile:
+    return m.OfferProfile(
+        id=row["offer_id"], reference=row["reference"], bailleur=row["bailleur_org"], commune=row["commune"],
+        quartier=row["quartier"], qpv=bool(row["qpv"]), typology=row["typology"],
+        surface_m2=Decimal(str(row["surface_m2"])), rent_cents=int(row["rent_cents"]),
+        annex_rent_cents=int(row["annex_rent_cents"] or 0), charges_cents=int(row["charges_cents"]),
+        construction_year=int(row["construction_year"]), individual=bool(row["individual"]),
+        floor=int(row["floor"]), lift=bool(row["lift"]), accessible=bool(row["accessible"]),
+        available_until=row["available_until"],
+    )
+
+
+def household_profile(row: dict) -> m.HouseholdProfile:
+    return m.HouseholdProfile(
+        id=row["household_id"], reference=row["reference"], quartier=row["quartier"], bailleur=row["bailleur_org"],
+        ages=tuple(int(a) for a in row["ages"]), resources_cents=int(row["resources_cents"]),
+        apl_cents=int(row["apl_cents"]), rent_cents=int(row["rent_cents"]),
+        annex_rent_cents=int(row["annex_rent_cents"] or 0), charges_cents=int(row["charges_cents"]),
+        typology=row["typology"], surface_m2=Decimal(str(row["surface_m2"])), qpv=bool(row["qpv"]),
+        commune=row["commune"], wishes=row["wishes"] or {},
+    )
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One row of a ranking page: its rank in the whole list and its explained match."""
+
+    rank: int
+    match: m.Match
+    officer_org: str = ""
+
+
+@dataclass(frozen=True)
+class RankingPage:
+    items: list[Ranked]
+    page: int
+    pages: int
+    total: int
+    eligible: int
+    set_aside: list[tuple[Any, dict]]  # (profile, set-aside row)
+    settings: m.MatchSettings
+    aid_source: str
+
+
+def _caches(readmodels: Any) -> Cache:
+    # One cache per ReadModels (one per application): tests open several in a process.
+    cache = readmodels.__dict__.get("_matching_cache")
+    if cache is None:
+        cache = readmodels.__dict__.setdefault("_matching_cache", Cache(16))
+    return cache
+
+
+def offer_columns(readmodels: Any, project_id: UUID, position: int, today: date) -> ma.OfferColumns:
+    def compute() -> ma.OfferColumns:
+        rows = mq.offer_pool(readmodels.reader, project_id, position)
+        return ma.OfferColumns([offer_profile(r) for r in rows], today)
+
+    return _caches(readmodels).get(("offers", project_id, position, today), compute)
+
+
+@dataclass(frozen=True)
+class HouseholdPool:
+    """The households' columns, their officer orgs, and who follows them as codes: the
+    distinct (bailleur, officer) pairs, and each household's pair."""
+
+    cols: ma.HouseholdColumns
+    officers: list[str]
+    pairs: list[tuple[str, str]]
+    pair_code: np.ndarray
+    index: dict[str, int]
+
+
+def household_columns(readmodels: Any, project_id: UUID, position: int, s: m.MatchSettings) -> HouseholdPool:
+    """The project's households still to relocate, as columns (once per position)."""
+    def compute() -> HouseholdPool:
+        rows = sorted(mq.household_pool(readmodels.reader, project_id, position), key=lambda r: r["reference"])
+        cols = ma.HouseholdColumns([household_profile(r) for r in rows], s)
+        codes: dict[tuple[str, str], int] = {}
+        pair_code = np.array([codes.setdefault((r["bailleur_org"], r["officer_org"]), len(codes)) for r in rows],
+                             dtype=np.int64)
+        return HouseholdPool(cols, [r["officer_org"] for r in rows], list(codes), pair_code,
+                             {r["household_id"]: i for i, r in enumerate(rows)})
+
+    key = (s.today, tuple(sorted(s.weights.items())), s.max_effort_rate, s.rav_convention, s.rav_threshold)
+    return _caches(readmodels).get(("households", project_id, position, *key), compute)
+
+
+def _set_aside(readmodels: Any, project_id: UUID, position: int) -> tuple[dict, dict]:
+    """The project's offers set aside, by household and by offer (once per position)."""
+    def compute() -> tuple[dict, dict]:
+        by_household: dict[str, dict] = {}
+        by_offer: dict[str, dict] = {}
+        for r in mq.set_aside(readmodels.reader, project_id, position):
+            by_household.setdefault(r["household_id"], {})[r["offer_id"]] = r
+            by_offer.setdefault(r["offer_id"], {})[r["household_id"]] = r
+        return by_household, by_offer
+
+    return _caches(readmodels).get(("set_aside", project_id, position), compute)
+
+
+def _pages(total: int, page: int) -> tuple[int, int]:
+    pages = max(1, -(-total // PAGE_SIZE))
+    return min(max(1, page), pages), pages
+
+
+def offers_for(readmodels: Any, project: Any, household_id: UUID, position: int, today: date, page: int,
+               provider: AidProvider | None = None) -> RankingPage | None:
+    """Every available offer of the project for one household, best first (a page of
+    explained rows); None if the household is not in the project."""
+    s = m.MatchSettings.of_project(project.settings, today)
+    rows = mq.household_pool(readmodels.reader, project.id, position, household_id=household_id)
+    if not rows:
+        return None
+    h = household_profile(rows[0])
+    p = m.Prepared(h, s)
+    cols = offer_columns(readmodels, project.id, position, today)
+    estimates = (provider or TypedAid()).estimate(h, cols.offers)
+    one = uniform(estimates)
+    aids = one.cents if one is not None else np.array([estimates[o.id].cents for o in cols.offers], dtype=np.int64)
+    order, limits, _, _ = ma.rank_offers(p, cols, aids, s)
+    aside = _set_aside(readmodels, project.id, position)[0].get(household_id.hex, {})
+    index = cols.index_of()
+    hidden = [index[oid] for oid in aside if oid in index]
+    if hidden:
+        order = order[~np.isin(order, hidden)]
+    number, pages = _pages(len(order), page)
+    start = (number - 1) * PAGE_SIZE
+    items = [
+        Ranked(start + k + 1, m.explain(p, cols.offers[i], estimates[cols.offers[i].id], s))
+        for k, i in enumerate(order[start:start + PAGE_SIZE].tolist())
+    ]
+    eligible = int(np.count_nonzero(limits[order] == 0))
+    set_aside = [(cols.offers[index[oid]], row) for oid, row in aside.items() if oid in index]
+    source = one.source if one is not None else "estimation par logement"
+    return RankingPage(items, number, pages, len(order), eligible, set_aside, s, source)
+
+
+def households_for(readmodels: Any, project: Any, offer_row: dict, position: int, today: date, page: int,
+                   may_see: Callable[[str, str], bool]) -> RankingPage:
+    """The project's households still to relocate for one offer, best first, among those
+    ``may_see(bailleur hex, officer hex)`` allows (their exact situation is used)."""
+    s = m.MatchSettings.of_project(project.settings, today)
+    pool = household_columns(readmodels, project.id, position, s)
+    cols = pool.cols
+    o = offer_profile(offer_row)
+    order, limits, _, _ = ma.rank_households(cols, o, cols.apl, s)
+    aside = _set_aside(readmodels, project.id, position)[1].get(o.id, {})
+    # Who may see which households is asked to the policy once per (bailleur, officer) pair.
+    visible = np.array([may_see(*pair) for pair in pool.pairs], dtype=bool)[pool.pair_code] \
+        if pool.pairs else np.zeros(0, dtype=bool)
+    shown_aside = [(pool.index[hid], row) for hid, row in aside.items() if hid in pool.index]
+    shown_aside = [(i, row) for i, row in shown_aside if visible[i]]
+    visible[[i for i, _ in shown_aside]] = False
+    order = order[visible[order]]
+    number, pages = _pages(len(order), page)
+    start = (number - 1) * PAGE_SIZE
+    provider = TypedAid()
+    items = []
+    for k, i in enumerate(order[start:start + PAGE_SIZE].tolist()):
+        p = cols.prepared[i]
+        aid = provider.estimate(p.h, [o])[o.id]
+        items.append(Ranked(start + k + 1, m.explain(p, o, aid, s), pool.officers[i]))
+    eligible = int(np.count_nonzero(limits[order] == 0))
+    set_aside = [(cols.prepared[i].h, row) for i, row in shown_aside]
+    return RankingPage(items, number, pages, len(order), eligible, set_aside, s,
+                       "aide actuelle de chaque ménage, reportée (estimation)")
+
+
+def offer_row(readmodels: Any, offer: Any) -> dict:
+    """An offer page's view as the row ``offer_profile`` reads."""
+    return {**offer.dwelling, "offer_id": offer.id.hex, "reference": offer.reference,
+            "bailleur_org": offer.bailleur_id.hex, "available_until": offer.available_until}
