@@ -14,6 +14,9 @@ is already in the recoverable charges). The estimate, in order of preference:
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from relogement.platform.errors import InvalidValue
 
 DPE_LABELS = ("A", "B", "C", "D", "E", "F", "G")
 HEATING = {
@@ -110,3 +113,17 @@ def with_energy(record: dict, before_dwelling: dict, after_dwelling: dict, rav_c
         energy[side]["rav_person_day"] = str((per_day / inputs["persons"]).quantize(Decimal("0.0001"), ROUND_HALF_UP))
         energy[side]["rav_uc_day"] = str((per_day / units).quantize(Decimal("0.0001"), ROUND_HALF_UP))
     return {**record, "energy": energy}
+
+
+def check_energy(d: Any) -> None:
+    """The energy fields of a dwelling (platform/values.py Dwelling): label, heating, range."""
+    if d.dpe_label not in ("", *DPE_LABELS):
+        raise InvalidValue("dpe_label", f"Étiquette DPE invalide « {d.dpe_label} » (de A à G).")
+    if d.heating not in ("", *HEATING):
+        raise InvalidValue("heating", f"Mode de chauffage inconnu « {d.heating} ».")
+    low, high = d.energy_cost_min_euros, d.energy_cost_max_euros
+    if (low is None) != (high is None):
+        raise InvalidValue("energy_cost_min_euros", "La fourchette de coût d'énergie du DPE a deux bornes (entre X € et Y € par an).")
+    if low is not None:
+        if any(isinstance(v, bool) or not isinstance(v, int) for v in (low, high)) or not 0 <= low <= high <= 20_000:
+            raise InvalidValue("energy_cost_min_euros", "Fourchette de coût d'énergie invalide : de 0 à 20 000 € par an, la première borne au plus égale à la seconde.")

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from relogement.platform.energy import DPE_LABELS, HEATING
+from relogement.platform.energy import check_energy
 from relogement.platform.errors import InvalidValue, raise_all
 from relogement.platform.indicators import HousingCost, typology_rooms
 
@@ -229,23 +229,8 @@ def _surface(value: Any) -> Decimal:
         raise InvalidValue("surface_m2", f"Surface invalide « {value} ».") from None
     if not surface.is_finite() or surface <= 0 or surface > 1000:
         shown = str(value).replace(".", ",")
-        raise InvalidValue(
-            "surface_m2", f"Surface invalide « {shown} » : la surface doit être comprise entre 1 et 1 000 m²."
-        )
+        raise InvalidValue("surface_m2", f"Surface invalide « {shown} » : la surface doit être comprise entre 1 et 1 000 m².")
     return surface
-
-
-def _check_energy(d: Any) -> None:
-    if d.dpe_label not in ("", *DPE_LABELS):
-        raise InvalidValue("dpe_label", f"Étiquette DPE invalide « {d.dpe_label} » (de A à G).")
-    if d.heating not in ("", *HEATING):
-        raise InvalidValue("heating", f"Mode de chauffage inconnu « {d.heating} ».")
-    low, high = d.energy_cost_min_euros, d.energy_cost_max_euros
-    if (low is None) != (high is None):
-        raise InvalidValue("energy_cost_min_euros", "La fourchette de coût d'énergie du DPE a deux bornes (entre X € et Y € par an).")
-    if low is not None:
-        if any(isinstance(v, bool) or not isinstance(v, int) for v in (low, high)) or not 0 <= low <= high <= 20_000:
-            raise InvalidValue("energy_cost_min_euros", "Fourchette de coût d'énergie invalide : de 0 à 20 000 € par an, la première borne au plus égale à la seconde.")
 
 
 def offered_problems(rent_cents: int, floor: int, construction_year: int, current_year: int) -> list[InvalidValue]:
@@ -292,8 +277,7 @@ class Dwelling:
     floor: int = 0
     lift: bool = False
     accessible: bool = False
-    # Energy (optional): DPE label A–G, heating mode (platform/energy.py HEATING), and the
-    # DPE's estimated annual energy cost range in euros ("entre X € et Y € par an").
+    # Energy (optional; platform/energy.py): DPE label, heating, DPE's yearly cost range (€).
     dpe_label: str = ""
     heating: str = ""
     energy_cost_min_euros: int | None = None
@@ -328,7 +312,7 @@ class Dwelling:
             setter("surface_m2", _surface),
             *(lambda name=name: _cents(name, getattr(self, name))
               for name in ("rent_cents", "charges_cents", "annex_rent_cents")),
-            financing, year, floor, lambda: _check_energy(self),
+            financing, year, floor, lambda: check_energy(self),
         ))
 
     def check_offered(self, current_year: int) -> None:
