@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from relogement.platform.values import TYPOLOGIES
 from relogement.web.blueprints._common import chosen_projects, run_form
@@ -49,6 +49,7 @@ def index():
     status = r.choice("statut", STATUSES, required=False)
     search = r.text("recherche", max_length=100)
     page = r.integer("page", default=1, low=1, high=1_000_000)
+    mine = r.boolean("mes_menages")
     projects = visible_projects()
     shown = chosen_projects(r, projects)
     me = principal()
@@ -64,6 +65,7 @@ def index():
             identity_for, situation_for, audit_identity, vp.position,
             project_ids=[p.id for p in shown], status=status or None,
             reference=search, name_matches=names, page=page,
+            assigned_officer=current_user.login if mine and me is not None else None,
         )
     can_register = any(can("household.register", project_resource(p)) for p in projects)
     context = {
@@ -75,6 +77,7 @@ def index():
         "statuses": STATUSES,
         "projects": projects,
         "can_register": can_register,
+        "officer": me is not None and me.role == "charge_relogement",
         # Lists show the quartier's name (its code in a tooltip).
         "quartier_names": {q["code"]: q["name"] for p in projects for q in p.quartiers},
     }

@@ -37,7 +37,7 @@ from relogement.web.context import (
     viewpoint,
 )
 from relogement.web.parsing import Reader, parse_date
-from relogement.web.policy import project_resource
+from relogement.web.policy import ACTING_ROLES, project_resource
 
 bp = Blueprint("main", __name__)
 
@@ -64,6 +64,11 @@ def reports():  # noqa: ANN201 - relogement.web.reports.Reports
 @bp.route("/")
 @login_required
 def home():
+    """The user's home: their work list (« À traiter ») for the users who act,
+    the dashboard for the others (auditors, administrators)."""
+    me = principal()
+    if me is not None and me.role in ACTING_ROLES:
+        return redirect(url_for("worklist.index"))
     return redirect(url_for("main.dashboard"))
 
 
@@ -383,6 +388,16 @@ def _current_org_name() -> str:
     return org.name if org else "Organisation inconnue"
 
 
+def _due() -> int:
+    from flask_login import current_user
+
+    if not current_user.is_authenticated:
+        return 0
+    from relogement.web.worklist import due_count
+
+    return due_count(current_user.login, current_user.org_id)
+
+
 def _unread() -> int:
     from flask_login import current_user
 
@@ -401,5 +416,6 @@ def inject() -> dict:
         "current_org_name": _current_org_name,
         "any_project": _any_project_resource,
         "unread_notifications": _unread,
+        "due_items": _due,
         "readmodels_position": lambda: readmodels().last_position(),
     }

@@ -34,6 +34,9 @@ def _settings_form(settings: dict) -> dict:
         "offres_max": str(settings["max_proposals"]),
         "convention_rav": settings["rav_convention"],
         "seuil_rav": number(settings["rav_threshold"], 2),
+        "relance_jours": str(settings.get("answer_reminder_days", 15)),
+        "suivi_mois": ", ".join(str(m) for m in settings.get("follow_up_months", [6, 12])),
+        "bloque_jours": str(settings.get("blocked_days", 90)),
     }
 
 
@@ -108,7 +111,8 @@ def open_data(project_id: str):
 @login_required
 def create():
     require("project.create")
-    defaults = {"delai_heures": "48", "offres_max": "3", "convention_rav": "personne", "seuil_rav": "6,00"}
+    defaults = {"delai_heures": "48", "offres_max": "3", "convention_rav": "personne", "seuil_rav": "6,00",
+                "relance_jours": "15", "suivi_mois": "6, 12", "bloque_jours": "90"}
     form = request.form if request.method == "POST" else defaults
     context = {"form": form, "operation_kinds": OPERATION_KINDS, "conventions": RAV_CONVENTIONS}
     if request.method == "GET":
