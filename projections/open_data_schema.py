@@ -87,6 +87,12 @@ FIELDS: dict[str, Field] = {
     "rav_convention": ("string", "Convention du reste-à-vivre du projet.", "Project's reste-à-vivre convention.", None,
                        {"personne": "par personne et par jour", "uc": "par unité de consommation et par jour"}, None),
     "rav_threshold": ("number", "Seuil de fragilité du reste-à-vivre.", "Reste-à-vivre fragility threshold.", "€/jour", None, None),
+    "answer_reminder_days": ("integer", "Relance du ménage sans réponse à une proposition, après ce nombre de jours.",
+                             "Reminder to a household that has not answered a proposal, after this many days.", "jours", None, None),
+    "follow_up_months": ("string", "Mois après l'entrée où une mesure de suivi est due (séparés par « ; »).",
+                         "Months after move-in when a follow-up measure is due (separated by \";\").", None, None, None),
+    "blocked_days": ("integer", "Ménage « bloqué » sans proposition depuis ce nombre de jours.",
+                     "A household without a proposal for this many days is \"blocked\".", "jours", None, None),
     # -- situation of a household and dwellings ---------------------------------------
     "persons": ("integer", "Nombre de personnes du ménage.", "Number of persons in the household.", None, None, None),
     "adults": ("integer", "Adultes (18 ans ou plus).", "Adults (18 or older).", None, None, None),
