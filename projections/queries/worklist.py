@@ -34,6 +34,7 @@ from sqlalchemy import and_, false, func, or_, select
 
 from relogement.projections.machinery import as_of
 from relogement.projections.queries.base import Db, connect, utc
+from relogement.projections.queries.offers import reservations_ending
 from relogement.projections.read_models import (
     A_RELOGER,
     EN_COURS,
@@ -41,7 +42,6 @@ from relogement.projections.read_models import (
     RELOGE,
     households,
     objections,
-    offers,
     proposals,
 )
 
@@ -307,15 +307,8 @@ def _household_items(conn, org, login, by_project, at, position, mine) -> list[W
 
 
 def _reservations(conn, org, by_project, at, position) -> list[WorkItem]:  # noqa: ANN001
-    f = offers.c
     today = paris_day(at)
-    rows = conn.execute(
-        select(f.offer_id, f.project_id, f.reference, f.available_until).where(
-            as_of(offers, position), f.bailleur_org == org, f.status == "publiee",
-            f.available_until >= today, f.available_until <= today + timedelta(days=HORIZON_DAYS),
-            f.project_id.in_(list(by_project)),
-        )
-    ).all()
+    rows = reservations_ending(conn, org, by_project, today, today + timedelta(days=HORIZON_DAYS), position)
     return [
         WorkItem(
             "reservation", day_start(until), True, project_id=pid, offer_id=oid, offer_reference=ref,
