@@ -20,9 +20,8 @@ def test_work_lists_badge_and_assignment(world, client_for, clock):
     proposal = app.make_proposal(ids["household"], ids["offer"], 20_000, w.actor("VCL"))
     officer, city, pilot = client_for("vcl.charge"), client_for("vls.partenaire"), client_for("mel.partenaire")
 
-    # Home: the work list for those who act, the dashboard for the others.
-    assert officer.get("/").headers["Location"].endswith("/a-traiter")
-    assert client_for("anru.auditeur").get("/").headers["Location"].endswith("/tableau-de-bord")
+    # The work list is the menu's first entry, on every page.
+    assert 'href="/a-traiter"' in officer.get("/offres").text
 
     # The officer: the answer awaited, reminder in 15 days (the default): listed, not due.
     page = officer.get("/a-traiter").text
