@@ -93,6 +93,12 @@ FIELDS: dict[str, Field] = {
                          "Months after move-in when a follow-up measure is due (separated by \";\").", None, None, None),
     "blocked_days": ("integer", "Ménage « bloqué » sans proposition depuis ce nombre de jours.",
                      "A household without a proposal for this many days is \"blocked\".", "jours", None, None),
+    "max_effort_rate": ("number", "Taux d'effort maximal du projet après relogement (vide : non fixé).",
+                        "Project's highest effort rate after relocation (empty: not set).", "%", None, None),
+    "answer_days": ("integer", "Délai de réponse du ménage à une proposition.", "Days the household has to answer a proposal.",
+                    "jours", None, None),
+    "charter_text": ("string", "Aides et indemnités de la charte de relogement du projet (texte du courrier).",
+                     "Help and indemnities of the project's relocation charter (letter text).", None, None, None),
     # -- situation of a household and dwellings ---------------------------------------
     "persons": ("integer", "Nombre de personnes du ménage.", "Number of persons in the household.", None, None, None),
     "adults": ("integer", "Adultes (18 ans ou plus).", "Adults (18 or older).", None, None, None),

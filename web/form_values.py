@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from relogement.platform.project import DEFAULT_CHARTER_TEXT, DEFAULT_SETTINGS, MAX_CHARTER_LENGTH
 from relogement.platform.values import (
     FINANCINGS,
     TYPOLOGIES,
@@ -249,7 +250,9 @@ def _follow_up_months(r: Reader) -> list[int]:
 
 
 def read_settings(r: Reader) -> dict:
-    """The relocation settings of a project (domain.md: 48 h window, 3 offers, convention)."""
+    """The relocation settings of a project (domain.md: 48 h window, 3 offers, convention;
+    the proposal letter's answer delay and charter text). The effort-rate ceiling
+    (``max_effort_rate``, field ``taux_effort_max``) is read with the ranking's settings."""
     hours = r.integer("delai_heures", required=True, low=1, high=720)
     working_days = r.boolean("jours_ouvres")
     offers = r.choice("offres_max", {"2": "2", "3": "3"})
@@ -260,6 +263,8 @@ def read_settings(r: Reader) -> dict:
     reminder = r.integer("relance_jours", default=15, low=1, high=365)
     blocked = r.integer("bloque_jours", default=90, low=1, high=3650)
     months = _follow_up_months(r)
+    answer_days = r.integer("delai_reponse_jours", default=DEFAULT_SETTINGS["answer_days"], low=1, high=60)
+    charter = r.text("charte_relogement", max_length=MAX_CHARTER_LENGTH, multiline=True)
     return {
         "answer_reminder_days": reminder,
         "blocked_days": blocked,
@@ -269,6 +274,8 @@ def read_settings(r: Reader) -> dict:
         "max_proposals": int(offers or 3),
         "rav_convention": convention,
         "rav_threshold": str(threshold.quantize(Decimal("0.01"))) if "seuil_rav" not in r.errors else "6.00",
+        "answer_days": answer_days or DEFAULT_SETTINGS["answer_days"],
+        "charter_text": charter.strip() or DEFAULT_CHARTER_TEXT,
     }
 
 

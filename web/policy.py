@@ -167,6 +167,12 @@ RULES: dict[str, tuple[str, Rule]] = {
         "chargé(e)s de relogement qui suivent le ménage (visite, acceptation, refus)",
         lambda p, r: _officer(p) and _follows(p, r),
     ),
+    "proposal.letter": (
+        "ceux qui voient l'identité du ménage (chargé(e)s de relogement de son bailleur, de "
+        "l'organisation qui le suit, de la MOUS du projet) : le courrier porte son nom et son "
+        "adresse ; chaque courrier produit est inscrit au journal des accès",
+        _identity,
+    ),
     "proposal.withdraw": (
         "chargé(e)s de relogement de l'auteur de la proposition ou du bailleur du logement",
         lambda p, r: _officer(p) and p.org in (r.proposal_officer, r.owner_org),
@@ -212,6 +218,7 @@ MESSAGES = {
     "household.identity": "L'identité du ménage est réservée à ceux qui le suivent.",
     "history.asof": "La consultation de l'historique à une date passée est réservée aux auditeurs.",
     "open_data.export": "Le jeu de données ouvert est réservé au pilote du projet et aux auditeurs.",
+    "proposal.letter": "Le courrier de proposition porte l'identité du ménage : il est réservé à ceux qui le suivent.",
     "accounts.manage": "La gestion des comptes est réservée aux administrateurs.",
     "access_log.view": "Le journal des accès est réservé aux administrateurs et aux auditeurs.",
     "privacy.erase": "L'effacement des données personnelles est réservé aux administrateurs.",

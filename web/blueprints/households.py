@@ -6,6 +6,7 @@ from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from relogement.platform.values import TYPOLOGIES
+from relogement.web import proposal_form
 from relogement.web.blueprints._common import chosen_projects, run_form
 from relogement.web.context import (
     actor,
@@ -299,41 +300,40 @@ def personal(household_id: str):
     )
 
 
-@bp.route("/<household_id>/proposer", methods=["GET", "POST"])
-@login_required
-def propose(household_id: str):
-    household = _household(household_id, purpose="proposition d'un logement")
+def _proposable(household_id: str, purpose: str | None):
+    """The household an officer who follows it may make a proposal to (409 once ended)."""
+    if purpose is None:  # the preview shows no identity: nothing to read, nothing to log
+        resource = readmodels().household_resource(parse_id(household_id))
+        if resource is None:
+            abort(404, description="Ménage introuvable.")
+        require("household.view", resource)
+        household = household_view(parse_id(household_id), None, None)
+    else:
+        household = _household(household_id, purpose=purpose)
     require("proposal.make", household.resource)
     if household.erased or household.status in ENDED:
         why = "a été effacé" if household.erased else {
             "Relogé": "est déjà relogé", "Sorti du dispositif": "est sorti du dispositif"
         }[household.status]
         abort(409, description=f"Ce ménage {why} : aucune proposition ne peut plus lui être faite.")
-    offers = _offers_for(household)
-    form = request.form if request.method == "POST" else {"offre": request.args.get("offre", "")}
-    context = {"household": household, "offers": offers, "form": form}
-    if request.method == "GET":
-        return render_template("households/propose.html", errors={}, **context)
+    return household
 
-    def command():
-        r = Reader(request.form)
-        offer_id = r.choice(
-            "offre", {str(o.id): o.reference for o in offers},
-            invalid="Cette offre n'est plus disponible (proposée entre-temps, louée ou retirée) : choisissez-en une autre.",
-        )
-        apl = r.cents("apl_estimee", required=True)
-        r.check()
-        from uuid import UUID
 
-        return relocation().make_proposal(household.id, UUID(offer_id), apl, actor())
+@bp.route("/<household_id>/proposer", methods=["GET", "POST"])
+@login_required
+def propose(household_id: str):
+    """The proposal form (``?offre=`` preselects an offer), its preview and sending it
+    (web/proposal_form.py)."""
+    household = _proposable(household_id, "proposition d'un logement")
+    return proposal_form.propose(household, _offers_for(household))
 
-    return run_form(
-        command,
-        lambda pid: url_for("proposals.detail", proposal_id=pid),
-        "households/propose.html",
-        "Proposition faite : les partenaires ont le délai d'opposition pour réagir.",
-        **context,
-    )
+
+@bp.route("/<household_id>/proposer/apercu")
+@login_required
+def propose_preview(household_id: str):
+    """The indicators and warnings the proposal would carry, as the officer types: records nothing."""
+    household = _proposable(household_id, None)
+    return proposal_form.preview(household, _offers_for(household))
 
 
 @bp.route("/<household_id>/visite", methods=["GET", "POST"])

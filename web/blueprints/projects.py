@@ -9,6 +9,7 @@ from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import login_required
 
 from relogement.platform.errors import DomainError, InvalidValue
+from relogement.platform.project import DEFAULT_CHARTER_TEXT, DEFAULT_SETTINGS
 from relogement.platform.values import ORGANISATION_KINDS
 from relogement.web.blueprints._common import run_form
 from relogement.web.context import actor, can, parse_id, readmodels, relocation, require, viewpoint
@@ -37,6 +38,8 @@ def _settings_form(settings: dict) -> dict:
         "relance_jours": str(settings.get("answer_reminder_days", 15)),
         "suivi_mois": ", ".join(str(m) for m in settings.get("follow_up_months", [6, 12])),
         "bloque_jours": str(settings.get("blocked_days", 90)),
+        "delai_reponse_jours": str(settings.get("answer_days") or DEFAULT_SETTINGS["answer_days"]),
+        "charte_relogement": settings.get("charter_text") or DEFAULT_CHARTER_TEXT,
     }
 
 
@@ -111,8 +114,11 @@ def open_data(project_id: str):
 @login_required
 def create():
     require("project.create")
-    defaults = {"delai_heures": "48", "offres_max": "3", "convention_rav": "personne", "seuil_rav": "6,00",
-                "relance_jours": "15", "suivi_mois": "6, 12", "bloque_jours": "90"}
+    defaults = {
+        "delai_heures": "48", "offres_max": "3", "convention_rav": "personne", "seuil_rav": "6,00",
+        "delai_reponse_jours": str(DEFAULT_SETTINGS["answer_days"]), "charte_relogement": DEFAULT_CHARTER_TEXT,
+        "relance_jours": "15", "suivi_mois": "6, 12", "bloque_jours": "90",
+    }
     form = request.form if request.method == "POST" else defaults
     context = {"form": form, "operation_kinds": OPERATION_KINDS, "conventions": RAV_CONVENTIONS}
     if request.method == "GET":
