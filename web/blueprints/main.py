@@ -24,7 +24,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import login_required
+from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from relogement.web.context import (
@@ -37,7 +37,7 @@ from relogement.web.context import (
     viewpoint,
 )
 from relogement.web.parsing import Reader, parse_date
-from relogement.web.policy import project_resource
+from relogement.web.policy import ACTING_ROLES, project_resource
 
 bp = Blueprint("main", __name__)
 
@@ -64,10 +64,11 @@ def reports():  # noqa: ANN201 - relogement.web.reports.Reports
 @bp.route("/")
 @login_required
 def home():
-    """The landing page after login: the dashboard, for every role. (The work list,
-    « À traiter », is the menu's first entry and the header's red count; making it the
-    landing page for the users who act is a one-line change here, held back because the
-    browser walks of tests/web start from the dashboard.)"""
+    """The landing page after login: « À traiter » for the users who act (officers and
+    partners: what is due on them first), the dashboard for auditors and administrators,
+    who have no work list."""
+    if current_user.role in ACTING_ROLES:
+        return redirect(url_for("worklist.index"))
     return redirect(url_for("main.dashboard"))
 
 
