@@ -114,6 +114,18 @@ class FollowUpRecorded(ClearOfIdentity, Fact):
     indicators: dict
 
 
+class OfficerAssigned(ClearOfIdentity, Fact):
+    """The officer (a staff login) who follows the household day to day ("Mes ménages").
+
+    Recorded by the household's bailleur or its relocation team (MOUS), which assign and
+    reassign; ``officer_org`` is the organisation of that officer (one of the two).
+    An empty ``officer`` ends the assignment.
+    """
+
+    officer: str
+    officer_org: UUID | None
+
+
 class HouseholdErased(ClearOfIdentity, Fact):
     """The household's personal data was erased (its key destroyed): the fact, no data.
 

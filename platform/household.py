@@ -25,6 +25,7 @@ class Household(Aggregate):
     HouseholdDeparted = facts.HouseholdDeparted
     FollowUpRecorded = facts.FollowUpRecorded
     HouseholdErased = facts.HouseholdErased
+    OfficerAssigned = facts.OfficerAssigned
 
     @event(HouseholdRegistered)
     def __init__(
@@ -58,6 +59,7 @@ class Household(Aggregate):
         self.departed = False
         self.follow_ups: list[dict] = []
         self.erased = False
+        self.assigned_officer = ""
 
     # -- rules --------------------------------------------------------------
     @property
@@ -198,6 +200,29 @@ class Household(Aggregate):
     @event(HouseholdDeparted)
     def _departed(self, reason: str, by_user: str, by_org: UUID) -> None:
         self.departed = True
+
+    def assign_officer(self, officer: str, officer_org: UUID | None, by_user: str, by_org: UUID) -> None:
+        """Name (or, with ``""``, unname) the officer who follows the household."""
+        if not self.can_be_followed_by(by_org):
+            raise DomainError(
+                "acts_for_itself",
+                "Seuls le bailleur du ménage et l'organisation qui le suit désignent son chargé(e).",
+            )
+        officer = officer.strip()
+        if officer and not self.can_be_followed_by(officer_org):  # type: ignore[arg-type]
+            raise DomainError(
+                "officer_org",
+                "Le chargé(e) désigné(e) appartient au bailleur du ménage ou à l'organisation qui le suit.",
+            )
+        if officer == self.assigned_officer:
+            raise DomainError("already_assigned", "Ce chargé(e) suit déjà le ménage.")
+        self._officer_assigned(
+            officer=officer, officer_org=officer_org if officer else None, by_user=by_user, by_org=by_org
+        )
+
+    @event(OfficerAssigned)
+    def _officer_assigned(self, officer: str, officer_org: UUID | None, by_user: str, by_org: UUID) -> None:
+        self.assigned_officer = officer
 
     def check_relocated(self) -> None:
         if self.relocated_by is None:

@@ -265,3 +265,14 @@ class HouseholdCommands:
             )
 
         self._household_command(household_id, actor, command)
+
+    def assign_officer(
+        self, household_id: UUID, officer: str, officer_org: UUID | None, actor: Actor
+    ) -> None:
+        """Name the officer (a login of the household's bailleur or of the organisation that
+        follows it) who follows the household day to day; ``""`` ends the assignment.
+        Whether the login is an officer's account is the caller's check (accounts are not
+        facts of the relocation)."""
+        self._household_command(
+            household_id, actor, lambda h: h.assign_officer(officer, officer_org, **actor.by)
+        )

@@ -34,6 +34,12 @@ DEFAULT_SETTINGS = {
     # euros a month, above which the groupe de suivi report counts a household.
     "rav_cost": "standard",
     "energy_rise_threshold": "30.00",
+    # The work list ("À traiter"): remind the household after this many days without an
+    # answer; follow-up measures due these months after move-in; a household without a
+    # proposal for this many days is "blocked" (the groupe de suivi's watch list).
+    "answer_reminder_days": 15,
+    "follow_up_months": [6, 12],
+    "blocked_days": 90,
     # The highest effort rate (%) the project accepts after a move; None: not set. The
     # ranking of offers (platform/matching.py) shows it as a hard limit, the proposal
     # preview as a warning.
@@ -60,8 +66,23 @@ def validate_settings(settings: dict) -> dict:
     if merged["rav_cost"] not in ("standard", "energie"):
         raise InvalidValue("rav_cost", "Coût retenu pour le reste-à-vivre : « standard » ou « energie ».")
     merged["energy_rise_threshold"] = str(merged["energy_rise_threshold"])
-    merged["working_days_only"] = bool(merged["working_days_only"])
-    merged["rav_threshold"] = str(merged["rav_threshold"])
+    reminder, blocked = merged["answer_reminder_days"], merged["blocked_days"]
+    if not isinstance(reminder, int) or not 1 <= reminder <= 365:
+        raise InvalidValue("answer_reminder_days", "La relance du ménage va de 1 à 365 jours.")
+    if not isinstance(blocked, int) or not 1 <= blocked <= 3650:
+        raise InvalidValue("blocked_days", "Le délai sans proposition va de 1 à 3 650 jours.")
+    months = merged["follow_up_months"]
+    if (
+        not isinstance(months, list | tuple)
+        or not 1 <= len(months) <= 6
+        or any(not isinstance(m, int) or not 1 <= m <= 120 for m in months)
+        or list(months) != sorted(set(months))
+    ):
+        raise InvalidValue(
+            "follow_up_months",
+            "Mois de suivi : de 1 à 6 nombres croissants de 1 à 120 (par exemple 6 et 12).",
+        )
+    merged["follow_up_months"] = list(months)
     cap = merged["max_effort_rate"]
     if cap not in (None, ""):
         try:

@@ -177,6 +177,11 @@ households = Table(
     Column("move_in_date", Date, nullable=True),
     Column("departed_at", DateTime(timezone=True), nullable=True),
     Column("departure_reason", Text, nullable=True),
+    # "Mes ménages": the officer (login) who follows the household, and their organisation.
+    Column("assigned_officer", String(80), nullable=True),
+    Column("assigned_officer_org", String(32), nullable=True),
+    # When the household last received a proposal (the work list's "blocked" households).
+    Column("last_proposal_at", DateTime(timezone=True), nullable=True),
     *versioned_columns(),
 )
 
@@ -370,6 +375,21 @@ Index(
     "ix_rm_households_project_status",
     households.c.project_id, households.c.valid_to, households.c.status, households.c.reference,
 )
+
+# The work list ("À traiter"): an organisation's followed households by status, and the
+# live proposals of an officer organisation / of an offer's bailleur.
+Index(
+    "ix_rm_households_officer_status",
+    households.c.officer_org, households.c.valid_to, households.c.status,
+)
+Index(
+    "ix_rm_households_bailleur_status",
+    households.c.bailleur_org, households.c.valid_to, households.c.status,
+)
+Index("ix_rm_proposals_officer_live", proposals.c.officer_org, proposals.c.valid_to, proposals.c.live)
+Index("ix_rm_proposals_offer_bailleur_live", proposals.c.offer_bailleur, proposals.c.valid_to, proposals.c.live)
+Index("ix_rm_offers_bailleur_until", offers.c.bailleur_org, offers.c.valid_to, offers.c.available_until)
+Index("ix_rm_objections_project_status", objections.c.project_id, objections.c.valid_to, objections.c.status)
 
 # Household statuses (French codes; labels in queries.HOUSEHOLD_STATUS_LABELS).
 A_RELOGER, EN_COURS, RELOGE, SORTI = "a_reloger", "proposition_en_cours", "reloge", "sorti"

@@ -199,6 +199,7 @@ class HouseholdPseudo:
     situation: dict | None = None  # exact situation (restricted), see household.situation
     before: dict | None = None  # Measure.to_dict() of the current situation (restricted)
     identified: bool = False
+    assigned_officer: str | None = None  # login of the officer who follows it ("Mes ménages")
 
     @property
     def ages(self) -> tuple[int, ...]:

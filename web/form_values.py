@@ -268,6 +268,21 @@ def read_operations(r: Reader, name: str, quartiers: set[str]) -> list[dict]:
     return operations
 
 
+def _follow_up_months(r: Reader) -> list[int]:
+    """« 6, 12 » (blank: 6 and 12): the months after move-in a follow-up measure is due."""
+    text = r.text("suivi_mois", max_length=60)
+    if not text.strip():
+        return [6, 12]
+    try:
+        months = [int(part) for part in text.replace(";", ",").replace(" et ", ",").split(",") if part.strip()]
+    except ValueError:
+        months = []
+    if not months or len(months) > 6 or any(not 1 <= m <= 120 for m in months) or months != sorted(set(months)):
+        r.errors["suivi_mois"] = "De 1 à 6 nombres croissants de 1 à 120, séparés par des virgules (par exemple « 6, 12 »)."
+        return [6, 12]
+    return months
+
+
 def read_settings(r: Reader) -> dict:
     """The relocation settings of a project (domain.md: 48 h window, 3 offers, convention;
     the proposal letter's answer delay and charter text). The effort-rate ceiling
@@ -284,9 +299,15 @@ def read_settings(r: Reader) -> dict:
     rise = r.decimal("seuil_hausse_energie") if (r.data.get("seuil_hausse_energie") or "").strip() else Decimal(30)
     if "seuil_hausse_energie" not in r.errors and not Decimal(0) <= rise <= Decimal(1000):
         r.errors["seuil_hausse_energie"] = "Seuil de hausse entre 0 et 1 000 € par mois."
+    reminder = r.integer("relance_jours", default=15, low=1, high=365)
+    blocked = r.integer("bloque_jours", default=90, low=1, high=3650)
+    months = _follow_up_months(r)
     answer_days = r.integer("delai_reponse_jours", default=DEFAULT_SETTINGS["answer_days"], low=1, high=60)
     charter = r.text("charte_relogement", max_length=MAX_CHARTER_LENGTH, multiline=True)
     settings = {
+        "answer_reminder_days": reminder,
+        "blocked_days": blocked,
+        "follow_up_months": months,
         "rav_cost": rav_cost or "standard",
         "energy_rise_threshold": str(rise.quantize(Decimal("0.01"))) if "seuil_hausse_energie" not in r.errors else "30.00",
         "objection_window_hours": hours,

@@ -52,21 +52,43 @@ def unread_count(org_id: UUID, user: str, at: datetime) -> int:
     return badge.count
 
 
+ACTION_KINDS = notif.ACTION_KINDS
+INFORMATION_KINDS = notif.INFORMATION_KINDS
+
+
 def page(
-    org_id: UUID, user: str, at: datetime, number: int, size: int, unread_only: bool
+    org_id: UUID, user: str, at: datetime, number: int, size: int, unread_only: bool,
+    kinds: frozenset[str] | None = None, before: str | None = None,
 ) -> tuple[list[notif.Notification], bool]:
-    """One page (newest first) and whether there is a next one."""
+    """One page (newest first) and whether there is a next one. ``before`` (a cursor
+    from :func:`cursor_of`): the page after that item, read by keyset (as fast deep in
+    the feed as on its first page); otherwise page ``number`` by offset."""
+    cursor = parse_cursor(before) if before else None
     items = notif.list_inbox(
-        readmodels().reader, org_id, user, at, limit=size + 1, offset=(number - 1) * size,
-        unread_only=unread_only,
+        readmodels().reader, org_id, user, at, limit=size + 1,
+        offset=0 if cursor else (number - 1) * size, unread_only=unread_only, kinds=kinds, before=cursor,
     )
     return items[:size], len(items) > size
+
+
+def cursor_of(item: notif.Notification) -> str:
+    c = notif.Cursor.after(item)
+    return f"{c.created_at.isoformat()}|{c.position}|{c.key}"
+
+
+def parse_cursor(text: str) -> notif.Cursor:
+    """A cursor from a URL; ValueError if it is not one."""
+    instant, position, key = text.split("|", 2)
+    at = datetime.fromisoformat(instant)
+    if at.tzinfo is None or len(key) > 120:
+        raise ValueError("curseur invalide")
+    return notif.Cursor(at, int(position), key)
 
 
 def mark_read(org_id: UUID, user: str, at: datetime, keys: Iterable[str]) -> int:
     return notif.mark_read(readmodels().db, org_id, user, list(keys), at)
 
 
-def mark_all_read(org_id: UUID, user: str, at: datetime) -> int:
-    """Everything unread at ``at``, in one transaction (a busy inbox holds thousands)."""
-    return notif.mark_all_read(readmodels().db, org_id, user, at)
+def mark_all_read(org_id: UUID, user: str, at: datetime, kinds: frozenset[str] | None = None) -> int:
+    """Everything unread at ``at`` (of ``kinds`` only: a filtered view), in one transaction."""
+    return notif.mark_all_read(readmodels().db, org_id, user, at, kinds)

@@ -149,6 +149,11 @@ def _(fact: hh.HouseholdDeparted, n: Narration) -> tuple[str, Details]:
 
 
 @_describe.register
+def _(fact: hh.OfficerAssigned, n: Narration) -> tuple[str, Details]:
+    return "Chargé(e) du ménage désigné(e)", [("Chargé(e)", fact.officer or "aucun(e)")]
+
+
+@_describe.register
 def _(fact: hh.FollowUpRecorded, n: Narration) -> tuple[str, Details]:
     d = [("Mesuré le", _fmt_date(fact.measured_on))]
     if n.situation:  # exact figures: for those who see the household's amounts

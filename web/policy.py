@@ -123,6 +123,11 @@ RULES: dict[str, tuple[str, Rule]] = {
         "tout utilisateur connecté : la boîte de son organisation (lu / non lu par utilisateur)",
         lambda p, r: True,
     ),
+    "worklist.view": (
+        "chargé(e)s et partenaires, pour les projets dont leur organisation est partenaire : "
+        "leur liste « À traiter » (auditeurs et administrateurs n'en ont pas)",
+        lambda p, r: p.role in ACTING_ROLES and _partner(p, r),
+    ),
     # -- projects -----------------------------------------------------------
     "project.view": ("tout partenaire du projet, auditeurs, administrateurs", _reader),
     "project.create": (
@@ -166,6 +171,11 @@ RULES: dict[str, tuple[str, Rule]] = {
     ),
     "offer.set_aside": (
         "chargé(e)s de relogement qui suivent le ménage (écarter une offre, avec un motif)",
+        lambda p, r: _officer(p) and _follows(p, r),
+    ),
+    "household.assign": (
+        "chargé(e)s de relogement du bailleur du ménage ou de l'organisation qui le suit (MOUS) : "
+        "désigner ou changer le chargé(e) du ménage (« Mes ménages »)",
         lambda p, r: _officer(p) and _follows(p, r),
     ),
     # -- proposals ----------------------------------------------------------

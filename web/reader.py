@@ -326,6 +326,7 @@ class ReadModels:
         name_matches: Iterable[str] | None = None,
         page: int = 1,
         size: int = PAGE_SIZE,
+        assigned_officer: str | None = None,
     ) -> Page:
         """A page of households by reference, filtered in SQL.
 
@@ -337,12 +338,13 @@ class ReadModels:
         filters = (
             None if project_ids is None else tuple(sorted(p.hex for p in project_ids)),
             status, reference, None if name_matches is None else tuple(sorted(name_matches)), page, size,
+            assigned_officer,
         )
         total, page, rows = self._fixed(
             "households_page", position, filters,
             lambda: hq.households_page_rows(
                 self.reader, position, project_ids=project_ids, status=status, reference=reference,
-                name_matches=name_matches, page=page, size=size,
+                name_matches=name_matches, page=page, size=size, assigned_officer=assigned_officer,
             ),
         )
         items = self._views(rows, position, identity_for, situation_for, audit, "liste des ménages")

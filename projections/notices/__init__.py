@@ -44,6 +44,9 @@ SQL) and ``mailer`` (SMTP; not re-exported here: it belongs to the runtime).
 """
 
 from relogement.projections.notices.inbox import (
+    ACTION_KINDS,
+    INFORMATION_KINDS,
+    Cursor,
     Notification,
     inbox,
     list_inbox,
@@ -82,6 +85,9 @@ from relogement.projections.notices.tables import (
 from relogement.projections.notices.times import REMINDER_BEFORE, paris, reminder_time
 
 __all__ = [
+    "ACTION_KINDS",
+    "INFORMATION_KINDS",
+    "Cursor",
     "KINDS",
     "PROJECTORS",
     "REMINDER_BEFORE",

@@ -8,7 +8,7 @@ proposals and the instant asked about.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -72,6 +72,25 @@ def _uuid(value: str | None) -> UUID | None:
 
 
 
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page of the feed ends: the last item's (instant, position, key) in the
+    feed's order (newest first; a reminder has position 0). The next page starts after it."""
+
+    created_at: datetime
+    position: int
+    key: str
+
+    @classmethod
+    def after(cls, item: Notification) -> Cursor:
+        return cls(item.created_at, item.position or 0, item.key)
+
+
+# What a notice asks of its recipient: an action (examine, answer an objection, a window
+# about to close or closed with an objection), or nothing (for information).
+ACTION_KINDS = frozenset({"proposition_a_examiner", "opposition", "echeance_12h", "delai_clos_avec_opposition"})
+INFORMATION_KINDS = frozenset(KINDS) - ACTION_KINDS
+
 Audience = list[tuple[str, int]]  # an organisation's projects, with the position it joined at
 
 
@@ -95,6 +114,8 @@ def _inbox_rows(
     newest: int | None = None,
     at: datetime | None = None,
     unread_by: str | None = None,
+    kinds: frozenset[str] | None = None,
+    before: Cursor | None = None,
 ):
     """Every (notice, recipient) pair: of one organisation (its ``audience``), or of all.
 
@@ -159,6 +180,16 @@ def _inbox_rows(
     branches.append(parties)
     if kind is not None:
         branches = [b.where(notices.c.kind == kind) for b in branches]
+    if kinds is not None:
+        branches = [b.where(notices.c.kind.in_(sorted(kinds))) for b in branches]
+    if before is not None:
+        # Keyset paging: only what comes after the cursor in the feed's order (newest
+        # first), so a page far down reads the same index range as the first one.
+        older = or_(
+            notices.c.created_at < before.created_at,
+            and_(notices.c.created_at == before.created_at, notices.c.position < before.position),
+        )
+        branches = [b.where(older) for b in branches]
     if unread_by is not None:
         branches = [
             b.where(
@@ -227,7 +258,8 @@ def _asked_to_examine(org: str | None, audience: Audience | None) -> tuple[Any, 
 
 
 def _reminder_query(
-    org: str | None, at: datetime, user: str | None, unread_only: bool, audience: Audience | None = None
+    org: str | None, at: datetime, user: str | None, unread_only: bool, audience: Audience | None = None,
+    before: Cursor | None = None,
 ):
     """The reminders that exist at ``at``: a pure function of the events and ``at``.
 
@@ -253,6 +285,11 @@ def _reminder_query(
             notif_proposals.c.ended_at > notif_proposals.c.reminder_at,
         ),
     )
+    if before is not None:
+        # A reminder sorts after the stored items of its instant (position 0), then by key.
+        at_cursor = notif_proposals.c.reminder_at == before.created_at
+        same_instant = at_cursor if before.position > 0 else and_(at_cursor, key < before.key)
+        query = query.where(or_(notif_proposals.c.reminder_at < before.created_at, same_instant))
     return query
 
 
@@ -291,8 +328,9 @@ def _stored(row: Any) -> Notification:
     )
 
 
-def _stored_query(org: str, at: datetime, user: str, unread_only: bool, audience: Audience):
-    rows = _inbox_rows(org, audience=audience)
+def _stored_query(org: str, at: datetime, user: str, unread_only: bool, audience: Audience,
+                  kinds: frozenset[str] | None = None, before: Cursor | None = None):
+    rows = _inbox_rows(org, audience=audience, kinds=kinds, before=before)
     query = (
         select(rows, reads.c.login.label("read_by"))
         .outerjoin(reads, and_(reads.c.key == rows.c.key, reads.c.login == user))
@@ -316,23 +354,30 @@ def list_inbox(
     limit: int | None = 50,
     offset: int = 0,
     unread_only: bool = False,
+    kinds: frozenset[str] | None = None,
+    before: Cursor | None = None,
 ) -> list[Notification]:
     """A page of the inbox of ``org_id`` as it stood at ``at`` (default: now), newest first.
 
     ``read`` says whether ``user`` has read each item. ``limit=None``: everything.
+    ``kinds``: only these kinds (None: all). ``before``: only what follows that cursor
+    (keyset paging; combine with ``offset=0``).
     """
     at = _now(at)
+    if before is not None:
+        before = Cursor(before.created_at.astimezone(UTC), before.position, before.key)
     org = org_id.hex
     ensure_user_tables(engine)
     with connect(engine) as conn:
         audience = _audience(conn, org)
         if limit is None:
-            stored = _stored_query(org, at, user, unread_only, audience)
+            stored = _stored_query(org, at, user, unread_only, audience, kinds, before)
         else:
             # The newest (unread) items first, and only then their read marks: the page
             # comes from the (project, created_at) index instead of sorting the inbox.
             rows = _inbox_rows(
-                org, audience=audience, newest=offset + limit, at=at, unread_by=user if unread_only else None
+                org, audience=audience, newest=offset + limit, at=at, unread_by=user if unread_only else None,
+                kinds=kinds, before=before,
             )
             newest = (
                 select(rows)
@@ -349,7 +394,7 @@ def list_inbox(
             stored.selected_columns.position.desc(),
             stored.selected_columns.key.desc(),
         )
-        reminders = _reminder_query(org, at, user, unread_only, audience).order_by(
+        reminders = _reminder_query(org, at, user, unread_only, audience, before).order_by(
             notif_proposals.c.reminder_at.desc(), notif_proposals.c.proposal_id.desc()
         )
         if limit is not None:
@@ -357,7 +402,8 @@ def list_inbox(
             stored = stored.limit(offset + limit)
             reminders = reminders.limit(offset + limit)
         items = [_stored(row) for row in conn.execute(stored).mappings()]
-        items += [_reminder(row) for row in conn.execute(reminders).mappings()]
+        if kinds is None or "echeance_12h" in kinds:
+            items += [_reminder(row) for row in conn.execute(reminders).mappings()]
     items.sort(key=_order, reverse=True)
     return items[offset:] if limit is None else items[offset : offset + limit]
 

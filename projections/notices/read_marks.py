@@ -78,9 +78,12 @@ def mark_unread(engine: Engine, org_id: UUID, user: str, keys: Iterable[str]) ->
         bump_read_version(conn, org_id.hex, user)
 
 
-def mark_all_read(engine: Engine, org_id: UUID, user: str, at: datetime) -> int:
-    """Everything unread at ``at``, in one transaction (a busy inbox holds thousands)."""
-    unread = list_inbox(engine, org_id, user, at, limit=None, unread_only=True)
+def mark_all_read(
+    engine: Engine, org_id: UUID, user: str, at: datetime, kinds: frozenset[str] | None = None
+) -> int:
+    """Everything unread at ``at`` (of ``kinds`` only, if given: a filtered view's "tout
+    marquer comme lu"), in one transaction (a busy inbox holds thousands)."""
+    unread = list_inbox(engine, org_id, user, at, limit=None, unread_only=True, kinds=kinds)
     rows = [{"key": n.key, "login": user, "org_id": org_id.hex, "read_at": at} for n in unread]
     if not rows:
         return 0

@@ -65,6 +65,7 @@ class OperationalProjector(ProjectHandlers, OfferHandlers, HouseholdHandlers, Pr
     on.register(household_facts.HouseholdDeparted, HouseholdHandlers._household_departed)
     on.register(household_facts.FollowUpRecorded, HouseholdHandlers._follow_up_recorded)
     on.register(household_facts.HouseholdErased, HouseholdHandlers._household_erased)
+    on.register(household_facts.OfficerAssigned, HouseholdHandlers._officer_assigned)
     # proposals
     on.register(proposal_facts.ProposalMade, ProposalHandlers._proposal_made)
     on.register(proposal_facts.ObjectionRaised, ProposalHandlers._objection_raised)

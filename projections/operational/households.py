@@ -54,6 +54,9 @@ class HouseholdHandlers(Handlers):
                 "last_allowed": False,
                 "registered_at": at,
                 "registered_on": at.astimezone(PARIS).date(),
+                "assigned_officer": None,
+                "assigned_officer_org": None,
+                "last_proposal_at": None,
             },
         )
         self._put(
@@ -153,6 +156,17 @@ class HouseholdHandlers(Handlers):
             {
                 "proposals_count": e.rank,
                 "last_allowed": e.rank >= household["max_proposals"],
+                "last_proposal_at": utc(e.timestamp),
+            },
+        )
+
+    def _officer_assigned(self, e: Any) -> None:
+        self._put(
+            "rm_households",
+            e.originator_id,
+            {
+                "assigned_officer": e.officer or None,
+                "assigned_officer_org": e.officer_org.hex if e.officer and e.officer_org else None,
             },
         )
         self._considered(e.originator_id, e.offer_id, {"proposed": True})

@@ -130,6 +130,7 @@ def households_page_rows(
     name_matches: Iterable[str] | None = None,
     page: int = 1,
     size: int = PAGE_SIZE,
+    assigned_officer: str | None = None,
 ) -> tuple[int, int, list[dict]]:
     """A page of households by reference: (how many, the page number, the rows).
 
@@ -142,6 +143,8 @@ def households_page_rows(
         where.append(c.project_id.in_([p.hex for p in project_ids]))
     if status:
         where.append(c.status == status)
+    if assigned_officer:  # "Mes ménages"
+        where.append(c.assigned_officer == assigned_officer)
     if reference or name_matches:
         terms = []
         if reference:
@@ -300,6 +303,7 @@ def household_view(
         "resource": resource,
         "situation": situ,
         "before": before,
+        "assigned_officer": row.get("assigned_officer"),
     }
     if identity is False:
         return HouseholdPseudo(**common)

@@ -40,6 +40,7 @@ EVENT_LABELS = {
     "HouseholdDeparted": "Ménage sorti du dispositif",
     "FollowUpRecorded": "Suivi après relogement",
     "HouseholdErased": "Données personnelles effacées",
+    "OfficerAssigned": "Chargé(e) du ménage désigné(e)",
     "ProposalMade": "Proposition faite",
     "ObjectionRaised": "Opposition formulée",
     "ObjectionLifted": "Opposition levée",

@@ -191,3 +191,22 @@ def offer_view(row: dict, org_name: Callable[[str], str], resource: Any) -> Offe
         resource=resource,
         available_until=row.get("available_until"),
     )
+
+
+def reservations_ending(
+    db: Db, bailleur: str, project_ids: Iterable[str], first: date, last: date, position: int | None = None
+) -> list[tuple[str, str, str, date]]:
+    """(offer id, project id, reference, last reserved day) of ``bailleur``'s published
+    offers reserved for the relocations until a day from ``first`` to ``last`` (the work
+    list's "réservation bientôt échue")."""
+    f = offers.c
+    with connect(db) as conn:
+        return [
+            tuple(row)  # type: ignore[misc]
+            for row in conn.execute(
+                select(f.offer_id, f.project_id, f.reference, f.available_until).where(
+                    as_of(offers, position), f.bailleur_org == bailleur, f.status == "publiee",
+                    f.available_until >= first, f.available_until <= last, f.project_id.in_(list(project_ids)),
+                )
+            )
+        ]

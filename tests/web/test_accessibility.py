@@ -40,10 +40,10 @@ COMMON = ["/tableau-de-bord", "/offres", "/menages", "/propositions?etat=toutes"
           "/reste-a-vivre", "/rapport-semestriel", "/notifications", "/projets"]
 # Role → its main pages ("PROPOSITION", "MENAGE", "OFFRE", "PROJET": the first one listed).
 PAGES = {
-    "mous.charge": [*COMMON, "MENAGE", "/menages/nouveau", "/import"],
+    "mous.charge": ["/a-traiter", *COMMON, "MENAGE", "/menages/nouveau", "/import"],
     "vil.charge": ["/tableau-de-bord", "/offres", "OFFRE", "/offres/nouvelle", "/menages", "MENAGE",
                    "/propositions?etat=toutes", "PROPOSITION", "/notifications"],
-    "v-lille.partenaire": ["/tableau-de-bord", "/menages", "MENAGE", "PROPOSITION", "/rapport-semestriel",
+    "v-lille.partenaire": ["/a-traiter", "/tableau-de-bord", "/menages", "MENAGE", "PROPOSITION", "/rapport-semestriel",
                            "/notifications"],
     "mel.partenaire": ["/tableau-de-bord", "/projets", "PROJET", "/reste-a-vivre", "PROPOSITION"],
     "anru.auditeur": ["/tableau-de-bord", "/rapport-semestriel", "PROPOSITION", "/admin/journal-des-acces",

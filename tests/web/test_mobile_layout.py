@@ -104,6 +104,10 @@ def test_main_pages_fit_a_phone_screen(server):
         try:
             # The relocation officer who sees identities: the widest household list.
             officer = session("mous.charge")
+            # Officers land on their work list; the dashboard is one click away.
+            expect(officer.locator("h1")).to_contain_text("À traiter")
+            check(officer, "00-a-traiter")
+            officer.goto(f"{base}/tableau-de-bord")
             expect(officer.locator("h1")).to_contain_text("Tableau de bord du relogement")
             check(officer, "01-tableau-de-bord")
 

@@ -305,6 +305,9 @@ def test_report_pages_with_a_realistic_programme(programme_server):
 
         try:
             city = session("v-lille.partenaire")
+            # Partners land on their work list; the dashboard is one click away.
+            expect(city.locator("h1")).to_contain_text("À traiter")
+            city.click("nav >> text=Tableau de bord")
             expect(city.locator("h1")).to_contain_text("Tableau de bord du relogement")
             expect(city.locator(".barre-ligne", has_text="Inter-bailleurs")).to_be_visible()
             shot(city, "01-tableau-de-bord")

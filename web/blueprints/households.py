@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from relogement.platform.values import TYPOLOGIES
 from relogement.projections.queries.identity_twins import Person
@@ -52,6 +52,7 @@ def index():
     status = r.choice("statut", STATUSES, required=False)
     search = r.text("recherche", max_length=100)
     page = r.integer("page", default=1, low=1, high=1_000_000)
+    mine = r.boolean("mes_menages")
     projects = visible_projects()
     shown = chosen_projects(r, projects)
     me = principal()
@@ -67,6 +68,7 @@ def index():
             identity_for, situation_for, audit_identity, vp.position,
             project_ids=[p.id for p in shown], status=status or None,
             reference=search, name_matches=names, page=page,
+            assigned_officer=current_user.login if mine and me is not None else None,
         )
     can_register = any(can("household.register", project_resource(p)) for p in projects)
     context = {
@@ -78,6 +80,7 @@ def index():
         "statuses": STATUSES,
         "projects": projects,
         "can_register": can_register,
+        "officer": me is not None and me.role == "charge_relogement",
     }
     code = 400 if r.errors else 200
     if request.htmx and request.htmx.target == "menages-resultats":

@@ -24,7 +24,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import login_required
+from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from relogement.web.context import (
@@ -37,7 +37,7 @@ from relogement.web.context import (
     viewpoint,
 )
 from relogement.web.parsing import Reader, parse_date
-from relogement.web.policy import project_resource
+from relogement.web.policy import ACTING_ROLES, project_resource
 
 bp = Blueprint("main", __name__)
 
@@ -64,6 +64,11 @@ def reports():  # noqa: ANN201 - relogement.web.reports.Reports
 @bp.route("/")
 @login_required
 def home():
+    """The landing page after login: « À traiter » for the users who act (officers and
+    partners: what is due on them first), the dashboard for auditors and administrators,
+    who have no work list."""
+    if current_user.role in ACTING_ROLES:
+        return redirect(url_for("worklist.index"))
     return redirect(url_for("main.dashboard"))
 
 
@@ -384,6 +389,16 @@ def _current_org_name() -> str:
     return org.name if org else "Organisation inconnue"
 
 
+def _due() -> int:
+    from flask_login import current_user
+
+    if not current_user.is_authenticated:
+        return 0
+    from relogement.web.worklist import due_count
+
+    return due_count(current_user.login, current_user.org_id)
+
+
 def _unread() -> int:
     from flask_login import current_user
 
@@ -402,5 +417,6 @@ def inject() -> dict:
         "current_org_name": _current_org_name,
         "any_project": _any_project_resource,
         "unread_notifications": _unread,
+        "due_items": _due,
         "readmodels_position": lambda: readmodels().last_position(),
     }

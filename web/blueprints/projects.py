@@ -50,6 +50,9 @@ def _settings_form(settings: dict) -> dict:
         "taux_effort_max": "" if settings.get("max_effort_rate") in (None, "") else number(settings["max_effort_rate"], 2),
         **{f"poids_{code}": str(weight) for code, weight in
            {**default_weights(), **(settings.get("matching_weights") or {})}.items()},
+        "relance_jours": str(settings.get("answer_reminder_days", 15)),
+        "suivi_mois": ", ".join(str(m) for m in settings.get("follow_up_months", [6, 12])),
+        "bloque_jours": str(settings.get("blocked_days", 90)),
         "delai_reponse_jours": str(settings.get("answer_days") or DEFAULT_SETTINGS["answer_days"]),
         "charte_relogement": settings.get("charter_text") or DEFAULT_CHARTER_TEXT,
     }
@@ -229,6 +232,7 @@ def create():
     defaults = {
         "delai_heures": "48", "offres_max": "3", "convention_rav": "personne", "seuil_rav": "6,00",
         "delai_reponse_jours": str(DEFAULT_SETTINGS["answer_days"]), "charte_relogement": DEFAULT_CHARTER_TEXT,
+        "relance_jours": "15", "suivi_mois": "6, 12", "bloque_jours": "90",
     }
     form = request.form if request.method == "POST" else defaults
     context = {"form": form, "operation_kinds": OPERATION_KINDS, "conventions": RAV_CONVENTIONS}
