@@ -8,6 +8,7 @@ from eventsourcing.domain import Aggregate, event
 
 from relogement.events import project as facts
 from relogement.platform.errors import DomainError, InvalidValue
+from relogement.platform.peuplement import check_thresholds
 from relogement.platform.values import check_text, check_texts
 
 DEFAULT_SETTINGS = {
@@ -30,6 +31,8 @@ def validate_settings(settings: dict) -> dict:
         raise InvalidValue("rav_convention", "Convention de reste-à-vivre : « personne » ou « uc ».")
     merged["working_days_only"] = bool(merged["working_days_only"])
     merged["rav_threshold"] = str(merged["rav_threshold"])
+    if "peuplement" in merged:  # residences' class thresholds (platform/peuplement.py)
+        merged["peuplement"] = check_thresholds(merged["peuplement"] or {})
     return merged
 
 

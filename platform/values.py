@@ -216,9 +216,12 @@ class Dwelling:
     floor: int = 0
     lift: bool = False
     accessible: bool = False
+    # The bailleur's code of the residence the dwelling is in ("": not given). Stored only
+    # when given, so dwellings recorded before residences existed read the same.
+    residence: str = ""
 
     def __post_init__(self) -> None:
-        for name in ("quartier", "commune", "address"):
+        for name in ("quartier", "commune", "address", "residence"):
             check_text(name, getattr(self, name))
         object.__setattr__(self, "typology", _typology(self.typology))
         object.__setattr__(self, "surface_m2", _surface(self.surface_m2))
@@ -259,7 +262,11 @@ class Dwelling:
             )
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        data["residence"] = data["residence"].strip()
+        if not data["residence"]:
+            del data["residence"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> Dwelling:
@@ -297,6 +304,9 @@ class Situation:
     apl_cents: int
     dwelling: Dwelling
     income_quartile: int | None = None
+    # Adults of the household in work (None: not recorded); read by the residences'
+    # "no adult in work" figure and the "priorité aux ménages en emploi" objective.
+    adults_in_work: int | None = None
 
     def __post_init__(self) -> None:
         ages = tuple(int(a) for a in self.ages)
@@ -318,6 +328,11 @@ class Situation:
         _cents("apl_cents", self.apl_cents)
         if self.income_quartile is not None and self.income_quartile not in (1, 2, 3, 4):
             raise InvalidValue("income_quartile", "Le quartile de revenus va de 1 à 4.")
+        if self.adults_in_work is not None and not 0 <= self.adults_in_work <= self.adults:
+            raise InvalidValue(
+                "adults_in_work",
+                f"Adultes en emploi : de 0 au nombre d'adultes du ménage ({self.adults}).",
+            )
 
     @property
     def adults(self) -> int:
@@ -346,6 +361,8 @@ class Situation:
             # No "address" key at all: the clear parts of household events refuse it
             # (events.base.ClearOfIdentity).
             "dwelling": {k: v for k, v in self.dwelling.to_dict().items() if k != "address"},
+            # Only when recorded: situations stored before it read the same.
+            **({} if self.adults_in_work is None else {"adults_in_work": self.adults_in_work}),
         }
 
     @classmethod
@@ -355,6 +372,7 @@ class Situation:
             resources_cents=data["resources_cents"],
             apl_cents=data["apl_cents"],
             income_quartile=data.get("income_quartile"),
+            adults_in_work=data.get("adults_in_work"),
             # Events stored before the identity guard may still carry the address.
             dwelling=Dwelling.from_dict({**data["dwelling"], "address": ""}),
         )
