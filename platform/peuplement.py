@@ -75,6 +75,19 @@ DEFAULT_THRESHOLDS: dict[str, int] = {
     "over_occupation": 10,
     "balance_weight": 1,  # weight of "équilibre de la résidence" in the ranking of offers
 }
+THRESHOLD_LABELS = {
+    "fragile_under_60": "Fragile : part sous 60 % des plafonds PLUS à partir de (%)",
+    "fragile_first_quartile": "Fragile : part du premier quartile à partir de (%)",
+    "watch_under_60": "À surveiller : part sous 60 % des plafonds à partir de (%)",
+    "watch_first_quartile": "À surveiller : part du premier quartile à partir de (%)",
+    "attractive_under_60": "Attractive : part sous 60 % des plafonds en dessous de (%)",
+    "attractive_first_quartile": "Attractive : part du premier quartile en dessous de (%)",
+    "aid_derogation": "Signal : bénéficiaires d'une aide au logement à partir de (%)",
+    "single_parent": "Signal : familles monoparentales à partir de (%)",
+    "no_adult_in_work": "Signal : ménages sans adulte en emploi à partir de (%)",
+    "over_occupation": "Signal : sur-occupation à partir de (%)",
+    "balance_weight": "Poids du critère « équilibre de la résidence » dans le classement des offres",
+}
 SIGNALS = ("aid_derogation", "single_parent", "no_adult_in_work", "over_occupation")
 SIGNAL_FIGURE = {
     "aid_derogation": "housing_aid", "single_parent": "single_parent",

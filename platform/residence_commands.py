@@ -61,11 +61,13 @@ class ResidenceCommands:
         if self._exists(rid):
             return None
         if not create:
-            raise DomainError(
-                "unknown_residence",
+            error = InvalidValue(
+                "residence",
                 f"Résidence « {code} » inconnue pour ce bailleur : confirmez sa création "
                 "(case « créer la résidence ») ou corrigez le code.",
             )
+            error.code = "unknown_residence"  # the form asks, then sends create_residence
+            raise error
         quartier = dwelling.quartier
         return Residence.register(
             project_id=project.id, bailleur_org=bailleur_org, code=code, name=code,

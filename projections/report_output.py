@@ -274,6 +274,17 @@ def render_xlsx(report: dict) -> bytes:
         ("refus", "Refus", None), ("derniere_offre_legale", "Dernière offre légale atteinte", None),
     ])
 
+    if report.get("residences"):
+        from relogement.projections.residence_sheets import xlsx_rows
+
+        header, rows = xlsx_rows(report["residences"], report["noms_organisations"])
+        sheet = wb.create_sheet("Résidences")
+        sheet.append(header)
+        for cell in sheet[1]:
+            cell.font = bold
+        for row in rows:
+            sheet.append(row)
+
     buffer = io.BytesIO()
     keep_text(wb)  # a reference or a name typed as "=…" stays text
     wb.save(buffer)

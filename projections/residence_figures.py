@@ -195,3 +195,25 @@ def offer_surface(db: Db, offer_id: str) -> str | None:
     with connect(db) as conn:
         return conn.execute(select(offers.c.surface_m2).where(
             offers.c.offer_id == offer_id, _select(offers, None).whereclause)).scalar()
+
+
+def link_of(db: Db, link_id: str, position: int | None = None) -> dict[str, Any] | None:
+    """The residence link of an offer or a household (code, residence id, adults in work)."""
+    with connect(db) as conn:
+        rows = _rows(conn, _select(residence_links, position, residence_links.c.link_id == link_id))
+    return rows[0] if rows else None
+
+
+def get_residence(db: Db, residence_id: str, position: int | None = None) -> dict[str, Any] | None:
+    with connect(db) as conn:
+        rows = _rows(conn, _select(residences, position, residences.c.residence_id == residence_id))
+    return rows[0] if rows else None
+
+
+def residence_codes(db: Db, project_id: str, bailleur_org: str) -> set[str]:
+    """The (upper-cased) codes of a bailleur's residences in a project, now."""
+    with connect(db) as conn:
+        values = conn.execute(select(residences.c.code).where(
+            residences.c.project_id == project_id, residences.c.bailleur_org == bailleur_org,
+            _select(residences, None).whereclause)).scalars()
+        return {v.upper() for v in values}

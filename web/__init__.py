@@ -49,6 +49,7 @@ def create_app(config: Mapping[str, Any] | None, services: Any) -> Flask:
         offers,
         projects,
         proposals,
+        residences,
     )
 
     config = dict(config or {})
@@ -86,7 +87,7 @@ def create_app(config: Mapping[str, Any] | None, services: Any) -> Flask:
     app.view_functions["auth.login"] = auth.limit_failed_logins(
         limiter, app.view_functions["auth.login"]
     )
-    for blueprint in (main, offers, households, proposals, projects, imports, admin, notifications):
+    for blueprint in (main, offers, households, proposals, projects, imports, admin, notifications, residences):
         app.register_blueprint(blueprint.bp)
     app.register_blueprint(health.bp)  # /sante: no login, no rate limit
     poll = poll_seconds(config)

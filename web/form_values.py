@@ -51,6 +51,7 @@ def read_dwelling(
     lift = r.boolean("ascenseur")
     accessible = r.boolean("accessible")
     reservataire = r.text("reservataire", max_length=200)
+    residence = r.text("residence", max_length=30)
     r.check()
     dwelling = r.domain(
         lambda: Dwelling(
@@ -69,6 +70,7 @@ def read_dwelling(
             floor=floor,
             lift=lift,
             accessible=accessible,
+            residence=residence,
         )
     )
     if dwelling is not None and current_year is not None:
@@ -91,6 +93,8 @@ def read_situation(data: Mapping[str, Any]) -> Situation:
     charges = r.cents("charges", required=True)
     annex = r.cents("annexes")
     commune = r.text("commune", max_length=120)
+    residence = r.text("residence", max_length=30)
+    in_work = r.optional_int("adultes_en_emploi", 0, 20)
     r.check()
     situation = r.domain(
         lambda: Situation(
@@ -98,7 +102,11 @@ def read_situation(data: Mapping[str, Any]) -> Situation:
             resources_cents=resources,
             apl_cents=apl,
             income_quartile=quartile,
-            dwelling=Dwelling(typology, surface, rent, charges, annex_rent_cents=annex, commune=commune),
+            adults_in_work=in_work,
+            dwelling=Dwelling(
+                typology, surface, rent, charges, annex_rent_cents=annex, commune=commune,
+                residence=residence,
+            ),
         )
     )
     r.check()

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import login_required
 
 from relogement.platform.values import TYPOLOGIES
+from relogement.web import residence_reads
 from relogement.web.blueprints._common import chosen_projects, run_form
 from relogement.web.context import (
     actor,
@@ -226,6 +227,7 @@ def situation(household_id: str):
             "charges": number(d["charges_cents"] / 100),
             "annexes": number(d.get("annex_rent_cents", 0) / 100),
             "commune": d["commune"],
+            **residence_reads.situation_form(household.id),
         }
         return render_template("households/situation.html", household=household, form=form, errors={}, typologies=TYPOLOGIES)
 
@@ -308,7 +310,8 @@ def propose(household_id: str):
         abort(409, description=f"Ce ménage {why} : aucune proposition ne peut plus lui être faite.")
     offers = _offers_for(household)
     form = request.form if request.method == "POST" else {"offre": request.args.get("offre", "")}
-    context = {"household": household, "offers": offers, "form": form}
+    context = {"household": household, "offers": offers, "form": form,
+               "residence_warnings": residence_reads.offer_warnings(household, offers, form)}
     if request.method == "GET":
         return render_template("households/propose.html", errors={}, **context)
 
@@ -320,6 +323,11 @@ def propose(household_id: str):
         )
         apl = r.cents("apl_estimee", required=True)
         r.check()
+        if context["residence_warnings"] and request.form.get("malgre_avertissement") != "oui":
+            from relogement.web.parsing import FormErrors  # a warning, not a ban: confirm it
+
+            raise FormErrors({"offre": "Cette proposition va à l'encontre d'un objectif de la résidence : "
+                                       "lisez l'avertissement, puis confirmez ou choisissez une autre offre."})
         from uuid import UUID
 
         return relocation().make_proposal(household.id, UUID(offer_id), apl, actor())

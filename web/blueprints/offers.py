@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import login_required
 
+from relogement.platform.actors import NewOffer
 from relogement.platform.values import TYPOLOGIES
+from relogement.web import residence_reads
 from relogement.web.blueprints._common import chosen_projects, run_form
 from relogement.web.context import (
     actor,
@@ -120,9 +122,9 @@ def publish():
 
     def command():
         dwelling, reservataire, until = read_offer(request.form)
-        return relocation().publish_offer(
-            project.id, dwelling, actor(), reservataire=reservataire, available_until=until
-        )
+        # An unknown residence code asks first: the form comes back with the box to tick.
+        row = NewOffer(dwelling, reservataire, None, until, create_residence=_create_residence())
+        return relocation().publish_offers(project.id, [row], actor())[0]
 
     return run_form(
         command,
@@ -162,9 +164,10 @@ def detail(offer_id: str):
             if can("proposal.make", h.resource) and not h.erased
         ]
     timeline = readmodels().timeline(relocation(), [offer.id], identity=False, position=vp.position)
+    project = readmodels().project(offer.project_id, vp.position)
     return render_template(
         "offers/detail.html", offer=offer, proposal=proposal, households=households, timeline=timeline,
-        day=vp.day, project=readmodels().project(offer.project_id, vp.position),
+        day=vp.day, project=project, residence=residence_reads.offer_sheet(offer.id, project, vp.position),
     )
 
 
@@ -193,7 +196,10 @@ def edit(offer_id: str):
 
     def command():
         dwelling, reservataire, until = read_offer(request.form)
-        relocation().update_offer(offer.id, dwelling, actor(), reservataire=reservataire, available_until=until)
+        relocation().update_offer(
+            offer.id, dwelling, actor(), reservataire=reservataire, available_until=until,
+            create_residence=_create_residence(),
+        )
         return offer.id
 
     return run_form(
@@ -230,6 +236,10 @@ def withdraw(offer_id: str):
     )
 
 
+def _create_residence() -> bool:
+    return request.form.get("creer_residence") in ("oui", "on")
+
+
 def _dwelling_form(offer) -> dict:
     from relogement.web.filters import number
 
@@ -251,6 +261,7 @@ def _dwelling_form(offer) -> dict:
         "ascenseur": "oui" if d["lift"] else "",
         "accessible": "oui" if d["accessible"] else "",
         "reservataire": offer.reservataire,
+        "residence": (residence_reads.link(offer.id) or {}).get("residence_code", ""),
         # ISO: the value a date input shows (it sends it back the same way).
         "disponible_jusqu_au": offer.available_until.isoformat() if offer.available_until else "",
     }
