@@ -168,6 +168,7 @@ FIELD_LABELS = {
     "part_indicateur": "Indicateur",
     "part_max": "Part maximale",
     "logements": "Nombre de logements",
+    "malgre_avertissement": "Proposer malgré l'avertissement",
 }
 
 
