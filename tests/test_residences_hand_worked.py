@@ -177,3 +177,41 @@ def test_unknown_residence_asks_before_creating(world):
     w.app.publish_offers(w.project_id, [NewOffer(replace(dwelling, residence="VCL-NEW"), create_residence=True)],
                          w.actor("VCL"))
     assert w.app.residence(pp.residence_id(w.project_id, w.orgs["VCL"], "VCL-NEW")).commune == "Lomme"
+
+
+def test_residence_sheets_in_the_semester_report(world, clock, runners):
+    """S1 2026 report, as of 30/06/2026: Les Tilleuls (destination, three households in) and
+    the tower (origin, three out) get a sheet each; one XLSX row per residence; the PDF renders."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from relogement.projections import report_output as ro
+    from relogement.projections import semester_report as rs
+
+    w = world
+    households = [_household(w, (40, 38), 250_000, 3, 2), _household(w, (45,), 140_000, 2, 1),
+                  _household(w, (35, 8), 220_000, 2, 1)]
+    for household, day in zip(households, (date(2026, 3, 5), date(2026, 3, 6), date(2026, 3, 9)), strict=True):
+        _relocate(w, clock, household, 0, day)
+    clock.now = clock.now.replace(year=2026, month=7, day=6)
+    runner = runners(w.app)
+    report = rs.build(runner.engine, w.project_id, 2026, 1)
+    names = [(s.code, s.destination, s.origin) for s in report["residences"]]
+    assert names == [("VCL-LOM-01", True, False), ("LMH-MDT", False, True)]
+    tilleuls = report["residences"][0]
+    assert (tilleuls.class_before_label, tilleuls.class_after_label) == ("à surveiller", "équilibrée")
+    assert tilleuls.moved_in.period == tilleuls.moved_in.total == "< 5"  # 3 households
+    html = ro.render_html(report, for_pdf=True)
+    assert "Fiche résidence : Les Tilleuls (VCL-LOM-01)" in html and "Fiche résidence : Tour Mont-de-Terre" in html
+    assert "54,0 %" in html  # u60 after, hand-worked above
+    assert ro.render_pdf(report)[:4] == b"%PDF"
+    sheet = load_workbook(io.BytesIO(ro.render_xlsx(report)))["Résidences"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == 3 and rows[1][1] == "VCL-LOM-01" and rows[1][16] == "équilibrée"
+    # Reproducible: the same report later, after more facts, is the same.
+    clock.advance(days=30)
+    _relocate(w, clock, _household(w, (50,), 150_000, 2, 1), 0, date(2026, 8, 7))
+    runner.catch_up()
+    again = rs.build(runner.engine, w.project_id, 2026, 1)
+    assert again["residences"] == report["residences"]
