@@ -44,7 +44,8 @@ class DemoResidences:
         count = sum(len(v) for v in self.rows.values()) + 1
         code = f"{bailleur}-{quartier[0]}-{count:03d}"
         label = rng.choice(NAMES)
-        name = (f"Tour {label}" if kind == "demolie" else f"Résidence {label}")
+        # The field's names repeat from one town to the next: the quartier tells them apart.
+        name = f"{'Tour' if kind == 'demolie' else 'Résidence'} {label} – {quartier[1]}"
         dwellings = rng.randint(60, 220) if kind == "demolie" else rng.randint(18, 140)
         residence = NewResidence(code, name, f"{rng.randint(1, 200)} rue {label}", quartier[2], quartier[0],
                                  quartier[3], dwellings)

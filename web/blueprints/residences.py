@@ -124,8 +124,21 @@ def detail(residence_id: str):
         bailleur=next((o.name for o in readmodels().organisations() if o.id.hex == row["bailleur_org"]), ""),
         can_objectives=can("residence.objectives", resource) and vp.live,
         can_note=can("residence.note", resource) and vp.live,
-        figures=SHARE_FIGURES, errors={}, form={"texte": row["note_text"]}, **_state(),
+        figures=SHARE_FIGURES, errors={}, form=_objectives_form(row), **_state(),
     )
+
+
+def _objectives_form(row: dict) -> dict:
+    """The forms as recorded: the note, and the objectives (one of each kind)."""
+    form = {"texte": row["note_text"]}
+    for objective in row["objectives"] or []:
+        if objective["kind"] == "max_first_quartile":
+            form["max_premier_quartile"] = str(objective["limit"])
+        elif objective["kind"] == "employment_priority":
+            form["priorite_emploi"] = "oui"
+        else:
+            form["part_indicateur"], form["part_max"] = objective["figure"], objective["percent"]
+    return form
 
 
 @bp.route("/<residence_id>/objectifs", methods=["POST"])
