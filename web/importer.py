@@ -22,6 +22,7 @@ from relogement.platform.application import Actor, NewHousehold, NewOffer, Reloc
 from relogement.platform.deadline import PARIS
 from relogement.platform.errors import DomainError, InvalidValue
 from relogement.platform.values import project_quartier
+from relogement.projections.residence_figures import residence_codes
 from relogement.projections.spreadsheet_safety import csv_text, keep_text
 from relogement.projections.views import ProjectView
 from relogement.web.field_labels import DOMAIN_FIELDS
@@ -49,6 +50,8 @@ HOUSEHOLD_COLUMNS: list[tuple[str, bool, str, str]] = [
     ("charges", True, "Charges récupérables actuelles (€/mois)", "90,00"),
     ("annexes", False, "Loyers annexes actuels : garage, parking (€/mois)", "0"),
     ("commune", False, "Commune du logement actuel (par défaut : celle du quartier)", "Lille"),
+    ("residence", False, "Code de la résidence du logement actuel chez le bailleur (déjà enregistrée)", "LMH-MDT"),
+    ("adultes_en_emploi", False, "Nombre d'adultes du ménage en emploi", "1"),
     ("souhait_communes", False, "Communes souhaitées, séparées par « ; »", "Lille; Lomme"),
     ("souhait_typologies", False, "Typologies souhaitées, séparées par « ; »", "T3; T4"),
     ("droit_au_retour", False, "Souhaite revenir dans le quartier rénové (oui/non)", "non"),
@@ -73,6 +76,7 @@ OFFER_COLUMNS: list[tuple[str, bool, str, str]] = [
     ("accessible", False, "Accessible PMR (oui/non)", "non"),
     ("reservataire", False, "Réservataire du logement", "Préfecture (contingent)"),
     ("disponible_jusqu_au", False, "Réservé au relogement jusqu'au (jj/mm/aaaa, facultatif)", ""),
+    ("residence", False, "Code de la résidence chez le bailleur (inconnue : cochez « créer les résidences inconnues »)", "VCL-LOM-01"),
 ]
 
 KINDS = {"menages": HOUSEHOLD_COLUMNS, "offres": OFFER_COLUMNS}
@@ -113,6 +117,17 @@ class Importer:
         self.org_kind = org_kind
         # The clock's Paris year: an offer's construction year is checked row by row.
         self._year = app.clock().astimezone(PARIS).year
+        # Offers naming an unknown residence: created (the import page's box) or refused.
+        self.create_residences = False
+        self._residences: dict[UUID, set[str]] = {}
+
+    def _unknown_residence(self, bailleur: UUID | None, code: str) -> bool:
+        """A residence code the bailleur has not registered in the project."""
+        if not code or bailleur is None:
+            return False
+        if bailleur not in self._residences:
+            self._residences[bailleur] = residence_codes(self.readmodels.reader, self.project.id.hex, bailleur.hex)
+        return code.strip().upper() not in self._residences[bailleur]
 
     def run(self, kind: str, filename: str, content: bytes) -> ImportReport:
         report = ImportReport(kind)
@@ -174,6 +189,9 @@ class Importer:
                     parsed[part] = read(row)
                 except FormErrors as error:
                     errors.update(error.errors)
+            if "situation" in parsed and self._unknown_residence(bailleur, parsed["situation"].dwelling.residence):
+                errors["residence"] = (f"Résidence « {parsed['situation'].dwelling.residence} » inconnue pour ce "
+                                       "bailleur : enregistrez-la d'abord (Résidences).")
             if reference in existing and not errors:
                 if existing[reference] != bailleur:
                     errors["reference"] = f"La référence « {reference} » est déjà celle d'un ménage d'un autre bailleur."
@@ -233,6 +251,9 @@ class Importer:
                 errors.update(error.errors)
             except InvalidValue as error:  # the quartier's QPV status, per row and column
                 errors[DOMAIN_FIELDS.get(error.field, error.field)] = error.message
+            if dwelling is not None and not self.create_residences and self._unknown_residence(self.actor.org, dwelling.residence):
+                errors["residence"] = (f"Résidence « {dwelling.residence} » inconnue : cochez « créer les "
+                                       "résidences inconnues » ou corrigez le code.")
             if reference in existing and not errors:
                 if existing[reference].bailleur_id != self.actor.org:
                     errors["reference"] = f"La référence « {reference} » est déjà celle d'un logement d'un autre bailleur."
@@ -242,7 +263,8 @@ class Importer:
             if errors:
                 report.errors.extend((line, col, msg) for col, msg in sorted(errors.items()))
                 continue
-            planned.append((line, reference, NewOffer(dwelling, reservataire, reference, until)))
+            planned.append((line, reference, NewOffer(dwelling, reservataire, reference, until,
+                                                      create_residence=self.create_residences)))
         return planned
 
 

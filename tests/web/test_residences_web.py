@@ -94,3 +94,23 @@ def test_sheet_offer_and_proposal_warning(world, client_for, clock):
 
     export = mel.get("/residences/export.xlsx")
     assert export.status_code == 200 and export.data[:2] == b"PK"
+
+
+def test_offer_import_names_the_residence(world, client_for):
+    from io import BytesIO
+
+    vcl = client_for("vcl.charge")
+    text = ("reference;adresse;commune;typologie;surface;loyer;charges;annee;residence\n"
+            "VCL-1;3 rue Neuve;Lomme;T3;65;450;90;2020;VCL-IMPORT\n")
+
+    def send(create: bool):
+        data = {"projet": str(world.world.project_id), "fichier": (BytesIO(text.encode()), "offres.csv")}
+        if create:
+            data["creer_residences"] = "oui"
+        return vcl.post("/import/offres", data=data, content_type="multipart/form-data")
+
+    refused = send(False)
+    assert refused.status_code == 422
+    assert "<td class=\"num\">2</td><td>residence</td>" in refused.text and "VCL-IMPORT" in refused.text
+    assert send(True).status_code == 200
+    assert "VCL-IMPORT" in vcl.get("/residences").text
