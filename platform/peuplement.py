@@ -376,12 +376,12 @@ def residence_warnings(state: ResidenceState | None, candidate: Profile) -> list
             already = sum(1 for p in state.moved_in if p.first_quartile)
             if already + 1 > int(objective["limit"]):
                 warnings.append(
-                    f"Résidence {state.name} : objectif « {objective_label(objective)} » "
+                    f"{state.name} : objectif « {objective_label(objective)} » "
                     f"dépassé par cette proposition (ménage du premier quartile)."
                 )
         elif kind == "employment_priority" and candidate.no_adult_in_work:
             warnings.append(
-                f"Résidence {state.name} : objectif « priorité aux ménages en emploi » — "
+                f"{state.name} : objectif « priorité aux ménages en emploi » — "
                 "aucun adulte de ce ménage n'est en emploi."
             )
         elif kind == "max_share" and state.households and candidate.flag(objective["figure"]):
@@ -391,12 +391,12 @@ def residence_warnings(state: ResidenceState | None, candidate: Profile) -> list
             if after[objective["figure"]] > Fraction(Decimal(objective["percent"])):
                 share = str(rounded(after[objective["figure"]])).replace(".", ",")
                 warnings.append(
-                    f"Résidence {state.name} : objectif « {objective_label(objective)} » — part "
+                    f"{state.name} : objectif « {objective_label(objective)} » — part "
                     f"estimée après cette proposition : {share} %."
                 )
     if state.klass == FRAGILE and candidate.first_quartile and not warnings:
         warnings.append(
-            f"Résidence {state.name} classée fragile : un ménage du premier quartile y accentue "
+            f"{state.name}, classée fragile : un ménage du premier quartile y accentue "
             "le déséquilibre."
         )
     return warnings
