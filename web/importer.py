@@ -50,7 +50,9 @@ HOUSEHOLD_COLUMNS: list[tuple[str, bool, str, str]] = [
     ("charges", True, "Charges récupérables actuelles (€/mois)", "90,00"),
     ("annexes", False, "Loyers annexes actuels : garage, parking (€/mois)", "0"),
     ("commune", False, "Commune du logement actuel (par défaut : celle du quartier)", "Lille"),
-    ("residence", False, "Code de la résidence du logement actuel chez le bailleur (déjà enregistrée)", "LMH-MDT"),
+    # Residence examples stay empty: the example row must import as it is (a code names a
+    # residence already registered).
+    ("residence", False, "Code de la résidence du logement actuel chez le bailleur, déjà enregistrée (ex. LMH-MDT)", ""),
     ("adultes_en_emploi", False, "Nombre d'adultes du ménage en emploi", "1"),
     ("souhait_communes", False, "Communes souhaitées, séparées par « ; »", "Lille; Lomme"),
     ("souhait_typologies", False, "Typologies souhaitées, séparées par « ; »", "T3; T4"),
@@ -76,7 +78,7 @@ OFFER_COLUMNS: list[tuple[str, bool, str, str]] = [
     ("accessible", False, "Accessible PMR (oui/non)", "non"),
     ("reservataire", False, "Réservataire du logement", "Préfecture (contingent)"),
     ("disponible_jusqu_au", False, "Réservé au relogement jusqu'au (jj/mm/aaaa, facultatif)", ""),
-    ("residence", False, "Code de la résidence chez le bailleur (inconnue : cochez « créer les résidences inconnues »)", "VCL-LOM-01"),
+    ("residence", False, "Code de la résidence chez le bailleur, ex. VCL-LOM-01 (inconnue : cochez « créer les résidences inconnues »)", ""),
 ]
 
 KINDS = {"menages": HOUSEHOLD_COLUMNS, "offres": OFFER_COLUMNS}
