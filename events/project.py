@@ -14,7 +14,10 @@ class ProjectCreated(Creation):
     operations: [{"code", "name", "kind", "quartier"}]
     settings: {"objection_window_hours": int, "max_proposals": int,
                "working_days_only": bool, "rav_convention": "personne"|"uc",
-               "rav_threshold": "6.00"}
+               "rav_threshold": "6.00", and since the proposal letter and its preview
+               "max_effort_rate": "30.00"|None, "answer_days": int, "charter_text": str}
+    Older events lack the last three: readers complete them with the defaults
+    (platform/project.py: ``with_defaults``).
     """
 
     name: str

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from relogement.events.base import ClearOfIdentity, Creation, Fact
+
+# The platform's days are Paris days (the events' instants are UTC).
+_PARIS = ZoneInfo("Europe/Paris")
 
 
 class ProposalMade(ClearOfIdentity, Creation):
@@ -70,8 +74,25 @@ class ProposalAccepted(ClearOfIdentity, Fact):
 
 
 class ProposalRefused(ClearOfIdentity, Fact):
+    """The household's refusal, with its coded motive.
+
+    Version 2 added ``refused_on``, the day the household refused (a Paris day, typed by
+    the officer; by default the day it was recorded). v1 events are read with the Paris
+    day of their own timestamp: the officers recorded refusals as they came.
+    """
+
+    class_version = 2
+
     motive_code: str
     motive_text: str
+    refused_on: date
+
+    @staticmethod
+    def upcast_v1_v2(state: dict) -> None:
+        timestamp = state["timestamp"]
+        if isinstance(timestamp, str):
+            timestamp = datetime.fromisoformat(timestamp)
+        state["refused_on"] = timestamp.astimezone(_PARIS).date()
 
 
 class ProposalWithdrawn(ClearOfIdentity, Fact):

@@ -51,6 +51,7 @@ def _check_aid(apl_cents: int, field: str) -> None:
 # The French names of the dates people type (error messages).
 DATE_LABELS = {
     "accepted_on": "La date d'acceptation",
+    "refused_on": "La date du refus",
     "decided_on": "La date de la commission CALEOL",
     "signed_on": "La date de signature du bail",
     "move_in_date": "La date d'entrée dans les lieux",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -11,12 +12,29 @@ from relogement.platform.errors import DomainError, InvalidValue
 from relogement.platform.peuplement import check_thresholds
 from relogement.platform.values import check_text, check_texts
 
+# The help and indemnities most NPNRU relocation charters promise (the pilot adapts it):
+# printed in every proposal letter under "vos droits".
+DEFAULT_CHARTER_TEXT = (
+    "Le bailleur organise et prend en charge votre déménagement, ou vous verse une indemnité "
+    "de déménagement. Il prend aussi en charge les frais de transfert de vos contrats "
+    "(électricité, gaz, eau, téléphone, internet) et de réexpédition du courrier. Votre dépôt "
+    "de garantie est transféré dans le nouveau logement. Votre chargé(e) de relogement vous "
+    "accompagne à chaque étape ; un accompagnement social peut vous être proposé."
+)
+MAX_CHARTER_LENGTH = 4000
+
 DEFAULT_SETTINGS = {
     "objection_window_hours": 48,
     "max_proposals": 3,
     "working_days_only": False,
     "rav_convention": "personne",
     "rav_threshold": "6.00",
+    # The highest effort rate (%) the project accepts after a move; None: not set.
+    "max_effort_rate": None,
+    # Days the household has to answer a proposal (the letter's deadline): art. R441-10
+    # CCH gives at least ten days of reflection.
+    "answer_days": 10,
+    "charter_text": DEFAULT_CHARTER_TEXT,
 }
 
 
@@ -31,9 +49,35 @@ def validate_settings(settings: dict) -> dict:
         raise InvalidValue("rav_convention", "Convention de reste-à-vivre : « personne » ou « uc ».")
     merged["working_days_only"] = bool(merged["working_days_only"])
     merged["rav_threshold"] = str(merged["rav_threshold"])
+    cap = merged["max_effort_rate"]
+    if cap not in (None, ""):
+        try:
+            value = Decimal(str(cap))
+        except InvalidOperation:
+            value = Decimal(-1)
+        if not value.is_finite() or not 0 < value <= 100:
+            raise InvalidValue("max_effort_rate", "Le taux d'effort maximal va de 0 à 100 %.")
+        merged["max_effort_rate"] = str(value)
+    else:
+        merged["max_effort_rate"] = None
+    days = merged["answer_days"]
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 60:
+        raise InvalidValue("answer_days", "Le délai de réponse du ménage va de 1 à 60 jours.")
+    charter = merged["charter_text"]
+    if not isinstance(charter, str) or len(charter) > MAX_CHARTER_LENGTH:
+        raise InvalidValue(
+            "charter_text", f"Le texte de la charte fait au plus {MAX_CHARTER_LENGTH} caractères."
+        )
+    check_text("charter_text", charter, label="charte de relogement", multiline=True)
     if "peuplement" in merged:  # residences' class thresholds (platform/peuplement.py)
         merged["peuplement"] = check_thresholds(merged["peuplement"] or {})
     return merged
+
+
+def with_defaults(settings: dict) -> dict:
+    """A project's settings as stored, completed with the defaults of the settings added
+    since (old projects' events do not carry them)."""
+    return {**DEFAULT_SETTINGS, **settings}
 
 
 def _sites(

@@ -230,7 +230,9 @@ class Proposal(Aggregate):
     def _accepted(self, accepted_on: date, by_user: str, by_org: UUID) -> None:
         self.accepted = True
 
-    def refuse(self, motive_code: str, motive_text: str, by_user: str, by_org: UUID) -> None:
+    def refuse(
+        self, motive_code: str, motive_text: str, refused_on: date, by_user: str, by_org: UUID
+    ) -> None:
         self._check_live()
         if motive_code not in REFUSAL_MOTIVES:
             raise DomainError(
@@ -240,11 +242,17 @@ class Proposal(Aggregate):
         if motive_code == "autre" and not motive_text.strip():
             raise DomainError("refusal_motive_required", "Motif « autre » : précisez le motif du refus.")
         self._refused(
-            motive_code=motive_code, motive_text=motive_text.strip(), by_user=by_user, by_org=by_org
+            motive_code=motive_code,
+            motive_text=motive_text.strip(),
+            refused_on=refused_on,
+            by_user=by_user,
+            by_org=by_org,
         )
 
     @event(ProposalRefused)
-    def _refused(self, motive_code: str, motive_text: str, by_user: str, by_org: UUID) -> None:
+    def _refused(
+        self, motive_code: str, motive_text: str, refused_on: date, by_user: str, by_org: UUID
+    ) -> None:
         self.outcome = REFUSED
 
     def withdraw(self, reason: str, by_user: str, by_org: UUID) -> None:

@@ -3,6 +3,7 @@ answer, the CALEOL decision and the lease."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID, uuid4
 
@@ -21,8 +22,30 @@ from relogement.platform.command_checks import (
 )
 from relogement.platform.deadline import objection_deadline
 from relogement.platform.errors import DomainError, InvalidValue
+from relogement.platform.project import with_defaults
 from relogement.platform.proposal import Proposal
+from relogement.platform.proposal_preview import (
+    ProposalWarning,
+    proposal_indicators,
+    proposal_warnings,
+)
 from relogement.platform.values import Dwelling, Situation, check_move_in
+
+
+def _check_estimated_aid(apl_after_cents: int) -> None:
+    if isinstance(apl_after_cents, bool) or not isinstance(apl_after_cents, int) or apl_after_cents < 0:
+        raise InvalidValue("apl_after_cents", "L'APL estimée doit être un montant positif ou nul.")
+    _check_aid(apl_after_cents, "apl_after_cents")
+
+
+@dataclass(frozen=True)
+class ProposalPreview:
+    """A proposal not made: its indicators, the warnings, the rank it would take."""
+
+    indicators: dict
+    warnings: tuple[ProposalWarning, ...]
+    rank: int
+    max_proposals: int
 
 
 class ProposalCommands:
@@ -32,13 +55,31 @@ class ProposalCommands:
     getters and ``_check_*`` guards it uses; a plain class, not an ``Application``.
     """
 
+    def preview_proposal(
+        self, household_id: UUID, offer_id: UUID, apl_after_cents: int, actor: Actor
+    ) -> ProposalPreview:
+        """What ``make_proposal`` would record now, and the warnings to weigh: saves nothing."""
+        _check_estimated_aid(apl_after_cents)
+        household = self.household(household_id)
+        offer = self.offer(offer_id)
+        project = self.project(household.project_id)
+        self._check_follows(household, actor)
+        if offer.project_id != household.project_id:
+            raise DomainError("other_project", "Cette offre n'est pas partagée dans le projet de ce ménage.")
+        record = proposal_indicators(household, offer, apl_after_cents, self.clock())
+        settings = with_defaults(project.settings)
+        return ProposalPreview(
+            indicators=record,
+            warnings=tuple(proposal_warnings(record, offer.dwelling, household.wishes or {}, settings)),
+            rank=household.next_rank(),
+            max_proposals=settings["max_proposals"],
+        )
+
     def make_proposal(
         self, household_id: UUID, offer_id: UUID, apl_after_cents: int, actor: Actor
     ) -> UUID:
         """Propose an offer to a household; the new APL is the officer's estimate."""
-        if isinstance(apl_after_cents, bool) or not isinstance(apl_after_cents, int) or apl_after_cents < 0:
-            raise InvalidValue("apl_after_cents", "L'APL estimée doit être un montant positif ou nul.")
-        _check_aid(apl_after_cents, "apl_after_cents")
+        _check_estimated_aid(apl_after_cents)
 
         def use_case(at: datetime) -> UUID:
             household = self.household(household_id)
@@ -52,21 +93,6 @@ class ProposalCommands:
             proposal_id = uuid4()
             offer.reserve_for(proposal_id, household.id, **actor.by, day=_paris_day(at))
             rank = household.receive_proposal(proposal_id, offer.id, **actor.by)
-            situation = Situation.from_dict(household.situation)
-            dwelling = Dwelling.from_dict(offer.dwelling)
-            before = _measure(situation)
-            after = indicators.Measure(
-                resources_cents=situation.resources_cents,
-                ages=situation.ages,
-                cost=indicators.HousingCost(
-                    rent_cents=dwelling.rent_cents,
-                    annex_rent_cents=dwelling.annex_rent_cents,
-                    charges_cents=dwelling.charges_cents,
-                    apl_cents=apl_after_cents,
-                ),
-            )
-            # The dwelling's age at the proposal: the year of its (Paris) day.
-            placement = _placement(household, situation, offer, dwelling, _paris_day(at).year)
             settings = project.settings
             proposal = Proposal(
                 id=proposal_id,
@@ -79,7 +105,7 @@ class ProposalCommands:
                 officer_org=actor.org,
                 rank=rank,
                 max_proposals=settings["max_proposals"],
-                indicators=indicators.compute(before, after, placement),
+                indicators=proposal_indicators(household, offer, apl_after_cents, at),
                 window_hours=settings["objection_window_hours"],
                 objection_deadline=objection_deadline(
                     at,
@@ -163,12 +189,23 @@ class ProposalCommands:
         self._run(use_case)
 
     def refuse_proposal(
-        self, proposal_id: UUID, motive_code: str, motive_text: str, actor: Actor
+        self,
+        proposal_id: UUID,
+        motive_code: str,
+        motive_text: str,
+        actor: Actor,
+        refused_on: date | None = None,
     ) -> None:
+        """``refused_on``: the day the household refused; by default today (Paris)."""
+        if refused_on is not None:
+            _check_dates(refused_on=refused_on)
+
         def use_case(at: datetime) -> None:
             proposal = self.proposal(proposal_id)
             self._check_follows(self.household(proposal.household_id), actor)
-            proposal.refuse(motive_code, motive_text, **actor.by)
+            day = refused_on or _paris_day(at)
+            _check_proposal_step("refused_on", day, proposal, at)
+            proposal.refuse(motive_code, motive_text, day, **actor.by)
             offer = self.offer(proposal.offer_id)
             offer.release(proposal.id, "refus du ménage", **actor.by)
             self.save(proposal, offer)

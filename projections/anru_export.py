@@ -40,10 +40,9 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from relogement.platform.indicators import CONVENTION
 from relogement.projections import indemnities, residual_income
 from relogement.projections import queries as q
-from relogement.projections.spreadsheet_safety import csv_text, keep_text
+from relogement.projections.spreadsheet_safety import csv_text
 
 PARIS = ZoneInfo("Europe/Paris")
 EPOCH = datetime(1980, 1, 1, tzinfo=UTC)  # instant of an empty store (zip dates start in 1980)
@@ -72,9 +71,9 @@ COLUMNS: list[tuple[str, str, str, str]] = [
     ("avant_apl", "Avant – APL / AL (€)", "euros", "avant"),
     ("avant_rac", "Avant – Reste à charge (€)", "euros", "avant"),
     ("avant_rac_m2", "Avant – Reste à charge au m² (€)", "euros", "avant"),
-    ("avant_taux_effort", "Avant – Taux d'effort (%)", "dec4", "avant"),
-    ("avant_rav_personne", "Avant – Reste-à-vivre (€/jour/personne)", "dec4", "avant"),
-    ("avant_rav_uc", "Avant – Reste-à-vivre (€/jour/UC)", "dec4", "avant"),
+    ("avant_taux_effort", "Avant – Taux d'effort (%)", "percent", "avant"),
+    ("avant_rav_personne", "Avant – Reste-à-vivre (€/jour/personne)", "euros", "avant"),
+    ("avant_rav_uc", "Avant – Reste-à-vivre (€/jour/UC)", "euros", "avant"),
     ("avant_commune", "Avant – Commune", "text", "avant"),
     ("avant_qpv", "Avant – En QPV", "flag", "avant"),
     ("apres_bailleur", "Après – Bailleur d'accueil", "text", "apres"),
@@ -87,17 +86,17 @@ COLUMNS: list[tuple[str, str, str, str]] = [
     ("apres_apl", "Après – APL / AL (€)", "euros", "apres"),
     ("apres_rac", "Après – Reste à charge (€)", "euros", "apres"),
     ("apres_rac_m2", "Après – Reste à charge au m² (€)", "euros", "apres"),
-    ("apres_taux_effort", "Après – Taux d'effort (%)", "dec4", "apres"),
-    ("apres_rav_personne", "Après – Reste-à-vivre (€/jour/personne)", "dec4", "apres"),
-    ("apres_rav_uc", "Après – Reste-à-vivre (€/jour/UC)", "dec4", "apres"),
+    ("apres_taux_effort", "Après – Taux d'effort (%)", "percent", "apres"),
+    ("apres_rav_personne", "Après – Reste-à-vivre (€/jour/personne)", "euros", "apres"),
+    ("apres_rav_uc", "Après – Reste-à-vivre (€/jour/UC)", "euros", "apres"),
     ("apres_commune", "Après – Commune", "text", "apres"),
     ("apres_quartier", "Après – Quartier", "text", "apres"),
     ("apres_qpv", "Après – En QPV", "flag", "apres"),
     ("apres_financement", "Après – Financement", "text", "apres"),
     ("apres_annee", "Après – Année de construction", "int", "apres"),
-    ("evol_rac", "Évolution – Reste à charge (€)", "euros", "evolution"),
-    ("evol_taux_effort", "Évolution – Taux d'effort (points)", "dec4", "evolution"),
-    ("evol_rav_personne", "Évolution – Reste-à-vivre (€/jour/personne)", "dec4", "evolution"),
+    ("evol_rac", "Évolution – Reste à charge (€)", "euros_signed", "evolution"),
+    ("evol_taux_effort", "Évolution – Taux d'effort (points)", "points", "evolution"),
+    ("evol_rav_personne", "Évolution – Reste-à-vivre (€/jour/personne)", "euros_signed", "evolution"),
     ("sur_site", "Relogé sur site (même quartier)", "flag", "destination"),
     ("hors_commune", "Relogé hors de la commune", "flag", "destination"),
     ("hors_qpv", "Relogé hors QPV", "flag", "destination"),
@@ -111,7 +110,7 @@ COLUMNS: list[tuple[str, str, str, str]] = [
     ("delai_jours", "Délai inscription → bail (jours)", "int", "dates"),
     ("date_sortie", "Date de sortie du dispositif", "date", "dates"),
     ("suivi_date", "Dernier suivi – date", "date", "dates"),
-    ("suivi_rav_personne", "Dernier suivi – Reste-à-vivre (€/jour/personne)", "dec4", "dates"),
+    ("suivi_rav_personne", "Dernier suivi – Reste-à-vivre (€/jour/personne)", "euros", "dates"),
     ("indemnite_statut", "Indemnité minoration de loyer – éligibilité", "text", "indemnite"),
     ("indemnite_montant", "Indemnité – montant (€)", "euros", "indemnite"),
     ("indemnite_plafond", "Indemnité – plafond de loyer APL (€)", "euros", "indemnite"),
@@ -127,7 +126,7 @@ GROUPS = {
     "dates": ("Dates et suivi", "EDEDED"),
     "indemnite": ("Indemnité ANRU pour minoration de loyer", "E4DFEC"),
 }
-NUMBER_FORMATS = {"euros": "#,##0.00", "dec2": "0.00", "dec4": "0.0000", "int": "0", "date": "DD/MM/YYYY"}
+# kinds → Excel number formats (relogement.projections.spreadsheet_style.FORMATS)
 
 
 def _euros(cents: int | None) -> Decimal | None:
@@ -309,6 +308,8 @@ def anru_data(
         "statuts": status,
         "indemnites": indemnities.summary(list(assessed.values())),
         "rows": rows,
+        # Whose figures the export holds: the web writes them to the access log.
+        "household_ids": [UUID(str(h["household_id"])) for h in households],
     }
 
 
@@ -355,19 +356,6 @@ def anru_csv(
 # -- XLSX ---------------------------------------------------------------------------------
 
 
-def _summary_lines(data: dict) -> list[tuple[str, Any]]:
-    ind = data["indemnites"]
-    lines: list[tuple[str, Any]] = [(label, n) for label, n in data["statuts"].items()]
-    lines += [
-        ("Relogements définitifs (bail signé)", ind["base"]),
-        ("Indemnité minoration de loyer : relogements éligibles", ind["eligibles"]),
-        ("Indemnité : montant total (€)", _euros(ind["montant_total_cents"])),
-        ("Indemnité : relogements non éligibles", ind["non_eligibles"]),
-        ("Indemnité : relogements à vérifier", ind["a_verifier"]),
-    ]
-    return lines
-
-
 def anru_export(
     db: q.Db,
     project_id: UUID | str,
@@ -376,95 +364,11 @@ def anru_export(
     *,
     data: dict | None = None,
 ) -> bytes:
-    """The XLSX workbook: "Synthèse", "Ménages" (one row per household), "Conventions"."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
+    """The XLSX workbook: "Synthèse", "Ménages" (one row per household), "Conventions"
+    (:mod:`relogement.projections.anru_workbook`)."""
+    from relogement.projections import anru_workbook
 
-    from relogement.projections.report_output import pin_zip
-
-    data = data or anru_data(db, project_id, bailleur_org, position)
-    project = data["project"]
-    instant = data["instant"].astimezone(UTC).replace(tzinfo=None)
-    wb = Workbook()
-    wb.properties.creator = "Relogement inter-bailleurs"
-    wb.properties.lastModifiedBy = "Relogement inter-bailleurs"
-    wb.properties.title = f"Export ANRU – {project['name']} – {data['perimetre']}"
-    wb.properties.created = instant
-    wb.properties.modified = instant
-    bold = Font(bold=True)
-    title = Font(bold=True, size=14)
-    warning = Font(bold=True, color="C00000")
-
-    ws = wb.active
-    ws.title = "Synthèse"
-    ws.append(["Export ANRU – suivi du relogement, avant / après"])
-    ws["A1"].font = title
-    ws.append([f"Projet {project['name']} ({project['code']})"])
-    ws.append([data["perimetre"]])
-    ws.append([state_line(data)])
-    ws.append(["Données pseudonymisées : chaque ménage est désigné par sa référence, sans nom ni adresse."])
-    ws.append([])
-    ws.append(["Ménages", "Nombre"])
-    ws.cell(ws.max_row, 1).font = bold
-    ws.cell(ws.max_row, 2).font = bold
-    for label, value in _summary_lines(data):
-        ws.append([label, value])
-        if isinstance(value, Decimal):
-            ws.cell(ws.max_row, 2).number_format = NUMBER_FORMATS["euros"]
-    if any(statut == "demo" for _, statut in data["indemnites"]["baremes"]):
-        ws.append([])
-        ws.append(["ATTENTION : des montants d'indemnité viennent d'un barème aux valeurs de démonstration "
-                   "(fichier de référence minoration_loyer.csv) : ne pas les transmettre à l'ANRU en l'état."])
-        ws.cell(ws.max_row, 1).font = warning
-    ws.column_dimensions["A"].width = 62
-    ws.column_dimensions["B"].width = 14
-
-    rows = wb.create_sheet("Ménages")
-    rows.append([header for _, header, _, _ in COLUMNS])
-    for index, (_, _, _, group) in enumerate(COLUMNS, start=1):
-        cell = rows.cell(1, index)
-        cell.font = bold
-        cell.fill = PatternFill("solid", fgColor=GROUPS[group][1])
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        width = 14 if index > 1 else 16
-        rows.column_dimensions[get_column_letter(index)].width = width
-    rows.row_dimensions[1].height = 60
-    # Row numbers counted here: Worksheet.max_row scans every cell (quadratic: 6,000
-    # households took minutes).
-    for line, row in enumerate(data["rows"], start=2):
-        rows.append([row[key] for key, *_ in COLUMNS])
-        for index, (key, _, kind, _) in enumerate(COLUMNS, start=1):
-            if kind in NUMBER_FORMATS and row[key] is not None:
-                rows.cell(line, index).number_format = NUMBER_FORMATS[kind]
-    rows.freeze_panes = "B2"
-    rows.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{len(data['rows']) + 1}"
-
-    conv = wb.create_sheet("Conventions")
-    conv.append(["Conventions de calcul"])
-    conv["A1"].font = title
-    conv.append(["Reste à charge", f"{CONVENTION['costs']} (montants mensuels)"])
-    conv.append(["Taux d'effort", "reste à charge / ressources mensuelles × 100"])
-    conv.append(["Ressources", CONVENTION["resources"]])
-    conv.append(["Reste-à-vivre par personne", "(ressources − reste à charge) / nombre de personnes / 30"])
-    conv.append(["Reste-à-vivre par UC", f"(ressources − reste à charge) / {CONVENTION['per_uc']} / 30"])
-    conv.append(["Reste à charge au m²", "reste à charge / surface du logement"])
-    conv.append(["Avant", "situation enregistrée à la signature du bail (ou situation actuelle)"])
-    conv.append(["Après", "montants du bail signé et logement loué"])
-    conv.append([])
-    conv.append(["Indemnité ANRU pour minoration de loyer"])
-    conv.cell(conv.max_row, 1).font = bold
-    for line in indemnities.CONVENTIONS:
-        conv.append(["", line])
-    for scale, statut in data["indemnites"]["baremes"]:
-        conv.append(["Barème utilisé", f"{scale} ({'valeurs de démonstration' if statut == 'demo' else statut})"])
-    conv.column_dimensions["A"].width = 30
-    conv.column_dimensions["B"].width = 110
-
-    buffer = io.BytesIO()
-    keep_text(wb)  # a reference or a name typed as "=…" stays text
-    wb.save(buffer)
-    return pin_zip(buffer.getvalue(), data["instant"])
+    return anru_workbook.render(data or anru_data(db, project_id, bailleur_org, position))
 
 
 def position_at_end_of(db: q.Db, day: date) -> int:

@@ -9,8 +9,10 @@ from uuid import UUID
 import click
 
 from relogement.platform.errors import DomainError
-from relogement.runtime import bootstrap
+from relogement.runtime import bootstrap, cli_french
 from relogement.runtime.application import RelocationApp
+
+cli_french.install()  # before the options below are declared: their types name themselves
 
 
 def _app(database: str | None) -> RelocationApp:
@@ -101,7 +103,7 @@ def history(ctx: click.Context, aggregate_id: str) -> None:
     try:
         ident = UUID(aggregate_id)
     except ValueError:
-        raise click.BadParameter(f"identifiant invalide : {aggregate_id}") from None
+        raise click.BadParameter(f"identifiant invalide : {aggregate_id}", param_hint="AGGREGATE_ID") from None
     app = _app(ctx.obj["database"])
     try:
         events = app.history(ident)
@@ -143,6 +145,10 @@ def scheduler(ctx: click.Context, interval: int, once: bool) -> None:
     from relogement.runtime.scheduler import run
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # APScheduler logs two English INFO lines per run ("Running job…", "…executed
+    # successfully"): every 30 s in the console. Its warnings and errors still show; our
+    # own INFO lines say when a window is closed or a mail sent.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     report = run(ctx.obj["database"], interval_seconds=interval, once=once)
     if report is not None:
         click.echo(
@@ -341,7 +347,8 @@ def _resolve_id(value: str, by_code: dict[str, str], what: str) -> str:
     try:
         return UUID(value).hex
     except ValueError:
-        raise click.BadParameter(f"{what} inconnu(e) : {value}") from None
+        known = ", ".join(sorted(by_code)) or "aucun"
+        raise click.ClickException(f"{what.capitalize()} inconnu : « {value} » (codes connus : {known}).") from None
 
 
 @export_group.command(
@@ -366,7 +373,7 @@ def export_anru(ctx: click.Context, project: str, bailleur: str | None, as_of: s
         try:
             day = _dt.strptime(as_of, "%d/%m/%Y").date()
         except ValueError:
-            raise click.BadParameter(f"date attendue au format jj/mm/aaaa : {as_of}") from None
+            raise click.BadParameter(f"date attendue au format jj/mm/aaaa : {as_of}", param_hint="'--as-of'") from None
     app = _app(ctx.obj["database"])
     runner = build_runner(app)
     try:
@@ -421,7 +428,7 @@ def export_open_data(ctx: click.Context, project: str, as_of: str | None, direct
             except ValueError:
                 continue
         else:
-            raise click.BadParameter(f"date attendue au format AAAA-MM-JJ ou jj/mm/aaaa : {as_of}")
+            raise click.BadParameter(f"date attendue au format AAAA-MM-JJ ou jj/mm/aaaa : {as_of}", param_hint="'--as-of'")
     out = Path(directory)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise click.ClickException(f"Le dossier {directory} existe et n'est pas vide : choisissez un dossier vide ou nouveau.")

@@ -32,6 +32,7 @@ from relogement.web.filters import register_filters
 from relogement.web.identity_views import write_identity_views
 from relogement.web.login import register_limiter, register_login
 from relogement.web.page_reads import register_reads
+from relogement.web.place_names import register_place_names
 from relogement.web.report_warmup import register_reports
 from relogement.web.settings import configure, poll_seconds
 
@@ -72,6 +73,7 @@ def create_app(config: Mapping[str, Any] | None, services: Any) -> Flask:
     limiter = register_limiter(app, services.limiter_storage_uri, services.limiter_storage_options)
     register_login(app, services.accounts)
     register_filters(app)
+    register_place_names(app)  # quartiers and operations by name, code in a tooltip
     # The form error summary names each field (_macros.form_errors); the read models'
     # lag, next to every "état au … événement n°" line (macros included).
     app.jinja_env.globals.update(

@@ -181,6 +181,12 @@ def secret_share(share: str, households: int) -> str:
     return secret(value, value * households / 100 if households >= 5 else 0)
 
 
+def source_text(source: str) -> str:
+    from relogement.projections.report_workbook import source_text as plain
+
+    return plain(source)
+
+
 def register_filters(app: Flask) -> None:
     for name, fn in {
         "secret_count": secret_count,
@@ -202,5 +208,6 @@ def register_filters(app: Flask) -> None:
         "duration_fr": duration_fr,
         "yes_no": yes_no,
         "ages_fr": ages_fr,
+        "source_text": source_text,  # a reference value's source, inside the page's parentheses
     }.items():
         app.jinja_env.filters[name] = fn

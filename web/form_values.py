@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from relogement.platform.project import DEFAULT_CHARTER_TEXT, DEFAULT_SETTINGS, MAX_CHARTER_LENGTH
 from relogement.platform.values import (
     FINANCINGS,
     TYPOLOGIES,
@@ -242,7 +243,9 @@ def read_operations(r: Reader, name: str, quartiers: set[str]) -> list[dict]:
 
 
 def read_settings(r: Reader) -> dict:
-    """The relocation settings of a project (domain.md: 48 h window, 3 offers, convention)."""
+    """The relocation settings of a project (domain.md: 48 h window, 3 offers, convention;
+    the proposal letter's answer delay and charter text). The effort-rate ceiling
+    (``max_effort_rate``, field ``taux_effort_max``) is read with the ranking's settings."""
     hours = r.integer("delai_heures", required=True, low=1, high=720)
     working_days = r.boolean("jours_ouvres")
     offers = r.choice("offres_max", {"2": "2", "3": "3"})
@@ -250,12 +253,16 @@ def read_settings(r: Reader) -> dict:
     threshold = r.decimal("seuil_rav", required=True)
     if "seuil_rav" not in r.errors and not Decimal(0) < threshold <= Decimal(100):
         r.errors["seuil_rav"] = "Seuil entre 0 et 100 € par jour."
+    answer_days = r.integer("delai_reponse_jours", default=DEFAULT_SETTINGS["answer_days"], low=1, high=60)
+    charter = r.text("charte_relogement", max_length=MAX_CHARTER_LENGTH, multiline=True)
     return {
         "objection_window_hours": hours,
         "working_days_only": working_days,
         "max_proposals": int(offers or 3),
         "rav_convention": convention,
         "rav_threshold": str(threshold.quantize(Decimal("0.01"))) if "seuil_rav" not in r.errors else "6.00",
+        "answer_days": answer_days or DEFAULT_SETTINGS["answer_days"],
+        "charter_text": charter.strip() or DEFAULT_CHARTER_TEXT,
     }
 
 

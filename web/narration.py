@@ -223,7 +223,7 @@ def _(fact: pr.ProposalAccepted, n: Narration) -> tuple[str, Details]:
 
 @_describe.register
 def _(fact: pr.ProposalRefused, n: Narration) -> tuple[str, Details]:
-    d = [("Motif", REFUSAL_MOTIVES.get(fact.motive_code, fact.motive_code))]
+    d = [("Motif", REFUSAL_MOTIVES.get(fact.motive_code, fact.motive_code)), ("Le", _fmt_date(fact.refused_on))]
     if n.identity and fact.motive_text:
         d.append(("Précision", fact.motive_text))
     return "Proposition refusée par le ménage", d
@@ -236,10 +236,13 @@ def _(fact: pr.ProposalWithdrawn, n: Narration) -> tuple[str, Details]:
 
 @_describe.register
 def _(fact: pr.CaleolDecided, n: Narration) -> tuple[str, Details]:
-    return "Décision de la CALEOL", [
-        ("Décision", CALEOL_DECISIONS.get(fact.decision, fact.decision)),
-        ("Le", _fmt_date(fact.decided_on)),
-    ]
+    d = [("Décision", CALEOL_DECISIONS.get(fact.decision, fact.decision)), ("Le", _fmt_date(fact.decided_on))]
+    # The commission's comment belongs to the proposal's shared record, as the objections'
+    # motives and the arbitrations' reasons do (the household's own words, a refusal's
+    # precision, stay with those who follow it).
+    if fact.comment:
+        d.append(("Commentaire", fact.comment))
+    return "Décision de la CALEOL", d
 
 
 @_describe.register

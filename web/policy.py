@@ -114,6 +114,11 @@ RULES: dict[str, tuple[str, Rule]] = {
         "sans identité ; chaque téléchargement est inscrit au journal des accès)",
         lambda p, r: p.role == AUDITEUR or (p.role in ACTING_ROLES and p.org == r.pilot_org),
     ),
+    "anru.export": (
+        "utilisateurs de l'organisation pilote du projet, auditeurs (export ANRU, une ligne par "
+        "ménage avec ses montants exacts, pseudonymisé ; chaque export est inscrit au journal des accès)",
+        lambda p, r: p.role == AUDITEUR or (p.role in ACTING_ROLES and p.org == r.pilot_org),
+    ),
     "notifications.view": (
         "tout utilisateur connecté : la boîte de son organisation (lu / non lu par utilisateur)",
         lambda p, r: True,
@@ -184,6 +189,12 @@ RULES: dict[str, tuple[str, Rule]] = {
         "chargé(e)s de relogement qui suivent le ménage (visite, acceptation, refus)",
         lambda p, r: _officer(p) and _follows(p, r),
     ),
+    "proposal.letter": (
+        "ceux qui voient l'identité du ménage (chargé(e)s de relogement de son bailleur, de "
+        "l'organisation qui le suit, de la MOUS du projet) : le courrier porte son nom et son "
+        "adresse ; chaque courrier produit est inscrit au journal des accès",
+        _identity,
+    ),
     "proposal.withdraw": (
         "chargé(e)s de relogement de l'auteur de la proposition ou du bailleur du logement",
         lambda p, r: _officer(p) and p.org in (r.proposal_officer, r.owner_org),
@@ -229,6 +240,8 @@ MESSAGES = {
     "household.identity": "L'identité du ménage est réservée à ceux qui le suivent.",
     "history.asof": "La consultation de l'historique à une date passée est réservée aux auditeurs.",
     "open_data.export": "Le jeu de données ouvert est réservé au pilote du projet et aux auditeurs.",
+    "anru.export": "L'export ANRU est réservé au pilote du projet et aux auditeurs.",
+    "proposal.letter": "Le courrier de proposition porte l'identité du ménage : il est réservé à ceux qui le suivent.",
     "accounts.manage": "La gestion des comptes est réservée aux administrateurs.",
     "access_log.view": "Le journal des accès est réservé aux administrateurs et aux auditeurs.",
     "privacy.erase": "L'effacement des données personnelles est réservé aux administrateurs.",

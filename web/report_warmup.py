@@ -22,7 +22,10 @@ def register_reports(app: Flask, relocation: Any, read_engine: Any, config: Mapp
     testing = bool(config.get("TESTING"))
     reports = Reports(
         read_engine,
-        wait_seconds=float(app.config.get("RELOGEMENT_REPORT_WAIT_SECONDS", 0.8)),
+        # A click on "PDF" waits this long for the file, so that the first one of a
+        # programme of a few hundred households downloads at once; a larger one shows
+        # the "en préparation" page, which downloads it by itself when ready.
+        wait_seconds=float(app.config.get("RELOGEMENT_REPORT_WAIT_SECONDS", 6)),
         reader=lambda: app.extensions["relogement.readmodels"].reader,
         last_position=lambda: app.extensions["relogement.readmodels"].last_position(),
         # Live dashboards are recomputed at most this often (labelled with their position

@@ -81,7 +81,7 @@ class Reports:
         self,
         db: Any,
         workers: int = 1,
-        wait_seconds: float = 0.8,
+        wait_seconds: float = 6.0,
         reader: Callable[[], Any] | None = None,
         last_position: Callable[[], int] | None = None,
         refresh_seconds: float = 0.0,
@@ -240,8 +240,9 @@ class Reports:
     def chart(self, key: tuple) -> str:
         return self.cache.get(("graphique",) + key, lambda: ro.chart_data_uri(self.report(key)))
 
-    def file(self, key: tuple, fmt: str) -> bytes | None:
-        """The PDF/XLSX bytes if ready; else start producing them and return None."""
+    def file(self, key: tuple, fmt: str, wait: float | None = None) -> bytes | None:
+        """The PDF/XLSX bytes if ready within ``wait`` seconds (default ``wait_seconds``);
+        else start producing them and return None."""
         ident = (fmt,) + key
         ready = self.files.peek(ident)
         if ready is not None:
@@ -253,7 +254,7 @@ class Reports:
                 self._jobs[ident] = job
         try:
             # Small reports are ready in well under a second: answer at once.
-            return job.result(timeout=self.wait_seconds)
+            return job.result(timeout=self.wait_seconds if wait is None else wait)
         except TimeoutError:
             return None
 

@@ -248,6 +248,8 @@ def household_view(
         before = situation["before"]
         situ = {
             "ages": list(situation["ages"]),
+            # When these ages were recorded (registration or update): forms age them to today.
+            "recorded_at": situation.get("updated_at"),
             "resources_cents": situation["resources_cents"],
             "apl_cents": situation["apl_cents"],
             "income_quartile": situation["income_quartile"],

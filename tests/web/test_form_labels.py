@@ -119,7 +119,9 @@ def test_accounts_form_lists_every_error_at_once(world, client_for):
     admin = client_for("admin")
     page = admin.get("/admin/comptes")
     assert page.status_code == 200
-    assert '<div class="table-scroll"><table>' in page.text
+    # The scroll box is a focusable, named region (issue 23, point 19: RGAA / axe
+    # scrollable-region-focusable): the same box, with its accessibility attributes.
+    assert '<div class="table-scroll" tabindex="0" role="region" aria-label="Comptes des utilisateurs"><table>' in page.text
 
     bad = admin.post("/admin/comptes", {
         "identifiant": "nouveau compte!", "nom_affiche": "Agent Nouveau",

@@ -51,6 +51,8 @@ GETS = [
     ("/menages/{household}/souhaits", FOLLOWS),
     ("/menages/{household}/identite", FOLLOWS),
     ("/menages/{household}/proposer", FOLLOWS),
+    ("/menages/{household}/proposer?offre={offer2}", FOLLOWS),
+    ("/menages/{household}/proposer/apercu?offre={offer2}&apl_estimee=100", FOLLOWS),
     ("/menages/{household}/visite", FOLLOWS),
     ("/menages/{household}/sortie", FOLLOWS),
     ("/menages/{relocated}/suivi", FOLLOWS),
@@ -58,9 +60,14 @@ GETS = [
     ("/projets/{project}", READERS),
     ("/projets/nouveau", CREATE_PROJECT),
     ("/projets/{project}/donnees-ouvertes.zip", {"mel.partenaire", "anru.auditeur"}),  # pilot, auditors
+    ("/projets/{project}/export-anru", {"mel.partenaire", "anru.auditeur"}),  # pilot, auditors
+    ("/projets/{project}/export-anru/telecharger?format=csv", {"mel.partenaire", "anru.auditeur"}),
+    ("/projets/{project}/export-anru/telecharger?format=xlsx&au=02/03/2026", {"mel.partenaire", "anru.auditeur"}),
     ("/propositions", ALL),
     ("/propositions/{proposal}", READERS),
     ("/propositions/{proposal}/delai", READERS),
+    ("/propositions/{proposal}/courrier.docx", IDENTITY),
+    ("/propositions/{proposal}/courrier.pdf", IDENTITY),
     ("/reste-a-vivre", READERS),
     ("/reste-a-vivre?convention=uc&liste=sous_seuil", READERS),
     ("/rapport-semestriel", READERS),

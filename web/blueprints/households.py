@@ -6,7 +6,7 @@ from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import login_required
 
 from relogement.platform.values import TYPOLOGIES
-from relogement.web import residence_reads
+from relogement.web import proposal_form, residence_reads
 from relogement.web.blueprints._common import chosen_projects, run_form
 from relogement.web.context import (
     actor,
@@ -76,8 +76,6 @@ def index():
         "statuses": STATUSES,
         "projects": projects,
         "can_register": can_register,
-        # Lists show the quartier's name (its code in a tooltip).
-        "quartier_names": {q["code"]: q["name"] for p in projects for q in p.quartiers},
     }
     code = 400 if r.errors else 200
     if request.htmx and request.htmx.target == "menages-resultats":
@@ -298,47 +296,40 @@ def personal(household_id: str):
     )
 
 
-@bp.route("/<household_id>/proposer", methods=["GET", "POST"])
-@login_required
-def propose(household_id: str):
-    household = _household(household_id, purpose="proposition d'un logement")
+def _proposable(household_id: str, purpose: str | None):
+    """The household an officer who follows it may make a proposal to (409 once ended)."""
+    if purpose is None:  # the preview shows no identity: nothing to read, nothing to log
+        resource = readmodels().household_resource(parse_id(household_id))
+        if resource is None:
+            abort(404, description="Ménage introuvable.")
+        require("household.view", resource)
+        household = household_view(parse_id(household_id), None, None)
+    else:
+        household = _household(household_id, purpose=purpose)
     require("proposal.make", household.resource)
     if household.erased or household.status in ENDED:
         why = "a été effacé" if household.erased else {
             "Relogé": "est déjà relogé", "Sorti du dispositif": "est sorti du dispositif"
         }[household.status]
         abort(409, description=f"Ce ménage {why} : aucune proposition ne peut plus lui être faite.")
-    offers = _offers_for(household)
-    form = request.form if request.method == "POST" else {"offre": request.args.get("offre", "")}
-    context = {"household": household, "offers": offers, "form": form,
-               "residence_warnings": residence_reads.offer_warnings(household, offers, form)}
-    if request.method == "GET":
-        return render_template("households/propose.html", errors={}, **context)
+    return household
 
-    def command():
-        r = Reader(request.form)
-        offer_id = r.choice(
-            "offre", {str(o.id): o.reference for o in offers},
-            invalid="Cette offre n'est plus disponible (proposée entre-temps, louée ou retirée) : choisissez-en une autre.",
-        )
-        apl = r.cents("apl_estimee", required=True)
-        r.check()
-        if context["residence_warnings"] and request.form.get("malgre_avertissement") != "oui":
-            from relogement.web.parsing import FormErrors  # a warning, not a ban: confirm it
 
-            raise FormErrors({"offre": "Cette proposition va à l'encontre d'un objectif de la résidence : "
-                                       "lisez l'avertissement, puis confirmez ou choisissez une autre offre."})
-        from uuid import UUID
+@bp.route("/<household_id>/proposer", methods=["GET", "POST"])
+@login_required
+def propose(household_id: str):
+    """The proposal form (``?offre=`` preselects an offer), its preview and sending it
+    (web/proposal_form.py)."""
+    household = _proposable(household_id, "proposition d'un logement")
+    return proposal_form.propose(household, _offers_for(household))
 
-        return relocation().make_proposal(household.id, UUID(offer_id), apl, actor())
 
-    return run_form(
-        command,
-        lambda pid: url_for("proposals.detail", proposal_id=pid),
-        "households/propose.html",
-        "Proposition faite : les partenaires ont le délai d'opposition pour réagir.",
-        **context,
-    )
+@bp.route("/<household_id>/proposer/apercu")
+@login_required
+def propose_preview(household_id: str):
+    """The indicators and warnings the proposal would carry, as the officer types: records nothing."""
+    household = _proposable(household_id, None)
+    return proposal_form.preview(household, _offers_for(household))
 
 
 @bp.route("/<household_id>/visite", methods=["GET", "POST"])
@@ -390,6 +381,27 @@ DEPARTURE_REASONS = {
 }
 
 
+def _ages_today(household) -> tuple[int, ...]:
+    """The occupants' ages today: the latest recorded ones (the last follow-up's, else the
+    situation's), aged by the years since they were recorded (platform.ages)."""
+    from datetime import UTC
+
+    from relogement.platform.ages import ages_today
+    from relogement.platform.deadline import PARIS
+
+    if not household.situation:
+        return ()
+    ages, recorded = household.ages, household.situation.get("recorded_at")
+    if recorded is not None and recorded.tzinfo is None:  # SQLite gives naive UTC
+        recorded = recorded.replace(tzinfo=UTC)
+    recorded_on = recorded.astimezone(PARIS).date() if recorded else viewpoint().day
+    for f in readmodels().follow_ups_of(household.id, viewpoint().position):
+        measured = (f.get("indicators") or {}).get("after", {}).get("inputs", {}).get("ages")
+        if measured and f["measured_on"] >= recorded_on:
+            ages, recorded_on = tuple(measured), f["measured_on"]
+    return ages_today(ages, recorded_on, viewpoint().day)
+
+
 @bp.route("/<household_id>/suivi", methods=["GET", "POST"])
 @login_required
 def follow_up(household_id: str):
@@ -402,7 +414,7 @@ def follow_up(household_id: str):
         from relogement.web.filters import number
 
         form = {
-            "ages": "; ".join(str(a) for a in household.ages),
+            "ages": "; ".join(str(a) for a in _ages_today(household)),
             "ressources": number(household.situation["resources_cents"] / 100) if household.situation else "",
         }
         if lease:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, render_template, request
+from flask import Blueprint, Response, abort, current_app, flash, render_template, request
 from flask_login import login_required
 
 from relogement.web.context import actor, can, forbid_in_past, principal, readmodels, relocation
@@ -59,6 +59,25 @@ def upload(kind: str):
             "success",
         )
     return render_template("imports/index.html", report=report, kind=kind, filename=upload.filename, **context), (200 if report.ok else 422)
+
+
+@bp.errorhandler(413)
+def too_large(error):  # noqa: ANN001, ANN201 - werkzeug's RequestEntityTooLarge
+    """A file over ``MAX_CONTENT_LENGTH``: said on the import page itself, not on an error
+    page. Werkzeug refuses the body before the form is read (CSRF token included), so
+    nothing was imported."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    size = f"{limit / (1024 * 1024):.0f} Mo"
+    allowed = {k: bool(_projects(k)) for k in KINDS}
+    message = (
+        f"Le fichier envoyé dépasse la taille maximale de {size} : rien n'a été importé. "
+        "Découpez-le en plusieurs fichiers (2 000 lignes au plus chacun) ou enregistrez-le en CSV, plus léger."
+    )
+    kind = (request.view_args or {}).get("kind")
+    return render_template(
+        "imports/index.html", allowed=allowed, columns=KINDS, labels=LABELS, report=None,
+        kind=kind if kind in KINDS else None, error=message,
+    ), 413
 
 
 @bp.route("/modele/<kind>.<fmt>")

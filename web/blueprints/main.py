@@ -280,7 +280,8 @@ def semestrial_report_file(fmt: str):
     from relogement.web.reports import file_name
 
     key = reports().report_key(project.id, year, half, quartier, convention)
-    data = reports().file(key, fmt)
+    # The waiting page's polls answer within a second; a click waits longer (reports.py).
+    data = reports().file(key, fmt, wait=min(reports().wait_seconds, 1.0) if request.htmx else None)
     url = request.full_path.rstrip("?")
     if data is None and reports().failed(key, fmt):
         abort(503, description="La production du fichier a échoué ; réessayez dans un instant.")

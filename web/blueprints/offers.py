@@ -83,7 +83,6 @@ def board():
         "bailleurs": readmodels().offer_bailleurs(vp.position),
         "typologies": TYPOLOGIES,
         "can_publish": bool(_publishable_projects()),
-        "quartier_names": {q["code"]: q["name"] for p in projects for q in p.quartiers},
         "day": vp.day,
         "projects": projects,
     }

@@ -9,9 +9,19 @@ from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import login_required
 
 from relogement.platform.errors import DomainError, InvalidValue
+from relogement.platform.project import DEFAULT_CHARTER_TEXT, DEFAULT_SETTINGS
 from relogement.platform.values import ORGANISATION_KINDS
 from relogement.web.blueprints._common import run_form
-from relogement.web.context import actor, can, parse_id, readmodels, relocation, require, viewpoint
+from relogement.web.context import (
+    PARIS,
+    actor,
+    can,
+    parse_id,
+    readmodels,
+    relocation,
+    require,
+    viewpoint,
+)
 from relogement.web.form_values import (
     OPERATION_KINDS,
     RAV_CONVENTIONS,
@@ -34,6 +44,8 @@ def _settings_form(settings: dict) -> dict:
         "offres_max": str(settings["max_proposals"]),
         "convention_rav": settings["rav_convention"],
         "seuil_rav": number(settings["rav_threshold"], 2),
+        "delai_reponse_jours": str(settings.get("answer_days") or DEFAULT_SETTINGS["answer_days"]),
+        "charte_relogement": settings.get("charter_text") or DEFAULT_CHARTER_TEXT,
     }
 
 
@@ -63,6 +75,7 @@ def _detail_context(project) -> dict:  # noqa: ANN001
     return {
         "project": project, "partners": partners, "candidates": candidates, "manage": manage,
         "open_data": can("open_data.export", project_resource(project)),
+        "anru_export": can("anru.export", project_resource(project)),
         "kinds": ORGANISATION_KINDS, "operation_kinds": OPERATION_KINDS, "conventions": RAV_CONVENTIONS,
     }
 
@@ -104,11 +117,113 @@ def open_data(project_id: str):
     )
 
 
+ANRU_FORMATS = {"xlsx": "XLSX : synthèse, ménages, conventions", "csv": "CSV : ménages (séparateur « ; »)"}
+
+
+def _anru_form(project, args) -> tuple[dict, dict]:  # noqa: ANN001
+    """The export's options read from the query string, as the CLI takes them: format,
+    bailleur of origin (code), as-of day (jj/mm/aaaa). Returns (options, French errors)."""
+    from relogement.web.parsing import parse_date
+
+    errors: dict[str, str] = {}
+    fmt = args.get("format", "xlsx")
+    if fmt not in ANRU_FORMATS:
+        errors["format"] = "Format attendu : XLSX ou CSV."
+    bailleurs = _anru_bailleurs(project)
+    code = args.get("bailleur", "").strip()
+    org = None
+    if code:
+        org = next((o for o in bailleurs if o.code == code), None)
+        if org is None:
+            errors["bailleur"] = f"Bailleur inconnu dans ce projet : « {code} »."
+    day = None
+    text = args.get("au", "").strip()
+    if text:
+        try:
+            day = parse_date(text)
+        except ValueError as error:
+            errors["au"] = str(error)
+        else:
+            vp = viewpoint()
+            if day > vp.at.astimezone(PARIS).date():
+                limit = "la date consultée" if not vp.live else "aujourd'hui"
+                errors["au"] = f"Date à venir « {text} » : l'export décrit un état passé, au plus tard {limit}."
+    return {"format": fmt, "org": org, "day": day}, errors
+
+
+def _anru_bailleurs(project) -> list:  # noqa: ANN001
+    position = viewpoint().position
+    return [o for o in readmodels().organisations(position) if o.id in project.partners and o.kind == "bailleur"]
+
+
+@bp.route("/<project_id>/export-anru")
+@login_required
+def anru(project_id: str):
+    """The ANRU export's options (those of ``relogement export anru``): project, bailleur
+    of origin, as-of day, XLSX or CSV; the form downloads the file."""
+    project = _project(project_id)
+    require("anru.export", project_resource(project))
+    _, errors = _anru_form(project, request.args)
+    return render_template(
+        "projects/anru_export.html", project=project, bailleurs=_anru_bailleurs(project),
+        formats=ANRU_FORMATS, form=request.args, errors=errors if request.args else {},
+    ), (422 if errors and request.args else 200)
+
+
+@bp.route("/<project_id>/export-anru/telecharger")
+@login_required
+def anru_file(project_id: str):
+    """The ANRU export as a file, at the chosen day's end (or the page's position). It
+    holds exact amounts per household (pseudonymised): each download is written to the
+    access log for the households it describes."""
+    from flask import Response
+
+    from relogement.projections import anru_export
+    from relogement.web.context import audit_identity
+
+    project = _project(project_id)
+    require("anru.export", project_resource(project))
+    options, errors = _anru_form(project, request.args)
+    if errors:
+        return render_template(
+            "projects/anru_export.html", project=project, bailleurs=_anru_bailleurs(project),
+            formats=ANRU_FORMATS, form=request.args, errors=errors,
+        ), 422
+    db = readmodels().db
+    day = options["day"]
+    position = anru_export.position_at_end_of(db, day) if day else readmodels().position(viewpoint().position)
+    org = options["org"]
+    try:
+        data = anru_export.anru_data(db, project.id, org.id if org else None, position, as_of=day)
+    except LookupError:
+        abort(404, description="Ce projet n'existait pas encore à cette date.")
+    fmt = options["format"]
+    if fmt == "csv":
+        content, mimetype = anru_export.anru_csv(db, project.id, data=data), "text/csv; charset=utf-8"
+    else:
+        content = anru_export.anru_export(db, project.id, data=data)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    audit_identity(data["household_ids"], "export ANRU")
+    when = day or data["instant"].astimezone(PARIS).date()
+    scope = f"-{org.code}" if org else ""
+    return Response(
+        content,
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": f'attachment; filename="export-anru-{project.code}{scope}-{when:%Y-%m-%d}.{fmt}"',
+            "X-Position": str(data["position"]),
+        },
+    )
+
+
 @bp.route("/nouveau", methods=["GET", "POST"])
 @login_required
 def create():
     require("project.create")
-    defaults = {"delai_heures": "48", "offres_max": "3", "convention_rav": "personne", "seuil_rav": "6,00"}
+    defaults = {
+        "delai_heures": "48", "offres_max": "3", "convention_rav": "personne", "seuil_rav": "6,00",
+        "delai_reponse_jours": str(DEFAULT_SETTINGS["answer_days"]), "charte_relogement": DEFAULT_CHARTER_TEXT,
+    }
     form = request.form if request.method == "POST" else defaults
     context = {"form": form, "operation_kinds": OPERATION_KINDS, "conventions": RAV_CONVENTIONS}
     if request.method == "GET":

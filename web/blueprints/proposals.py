@@ -107,6 +107,60 @@ def countdown(proposal_id: str):
     return html, (200 if proposal.window_open and proposal.live else HTMX_STOP_POLLING)
 
 
+LETTER_TYPES = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pdf": "application/pdf",
+}
+
+
+@bp.route("/<proposal_id>/courrier.<fmt>")
+@login_required
+def letter(proposal_id: str, fmt: str):
+    """The proposal letter to the household, as an editable DOCX or a PDF. It carries the
+    household's name and address: only those who may see its identity produce it, and each
+    one is written to the access log (purpose « courrier de proposition »)."""
+    from flask import Response
+
+    from relogement.platform.project import with_defaults
+    from relogement.projections.proposal_letter import letter_content, render_docx, render_pdf
+
+    if fmt not in LETTER_TYPES:
+        abort(404)
+    proposal = _proposal(proposal_id)
+    require("proposal.letter", proposal.resource)
+    vp = viewpoint()
+    household = household_view(proposal.household_id, vp.position, "courrier de proposition")
+    if household is None or household.erased or not household.identified:
+        abort(409, description="Les données personnelles de ce ménage ont été effacées : aucun courrier ne peut être produit.")
+    project = readmodels().project(proposal.project_id, vp.position)
+    settings = with_defaults(project.settings)
+    content = letter_content(proposal, household, project, settings, _officer_contact(proposal), vp.at, vp.day)
+    data = render_docx(content) if fmt == "docx" else render_pdf(content)
+    return Response(
+        data, mimetype=LETTER_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{content.file_stem}.{fmt}"'},
+    )
+
+
+def _officer_contact(proposal) -> dict:
+    """Who the household writes to: the officer who made the proposal (their account's
+    name), else the officer producing the letter; the login is shown when it is an e-mail
+    address (accounts hold no telephone: the DOCX is there to be completed)."""
+    from flask_login import current_user
+
+    from relogement.web.context import accounts
+
+    account = accounts().by_login(proposal.by_user) if proposal.by_user else None
+    if account is None:
+        account = current_user
+    organisation = readmodels().organisation(account.org_id)
+    return {
+        "name": account.display_name,
+        "organisation": organisation.name if organisation else proposal.officer_name,
+        "contact": account.login if "@" in account.login else "",
+    }
+
+
 def _act(proposal_id: str, action: str, command, message: str, resource=None):
     """Check the policy, run one use case, re-render the page with errors if it fails."""
     proposal = _proposal(proposal_id)
@@ -199,10 +253,11 @@ def refuse(proposal_id: str):
         r = Reader(request.form)
         code = r.choice("motif_refus", REFUSAL_MOTIVES)
         text = r.text("precision_refus", max_length=2000)
+        day = r.day("date_refus")  # None: today (Paris), as the acceptance
         if code == "autre" and not text:
             r.errors["precision_refus"] = "Motif « autre » : précisez le motif du refus."
         r.check()
-        relocation().refuse_proposal(p.id, code, text, actor())
+        relocation().refuse_proposal(p.id, code, text, actor(), refused_on=day)
 
     return _act(proposal_id, "proposal.answer", command, "Refus du ménage enregistré ; le logement est de nouveau disponible.")
 
