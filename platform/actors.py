@@ -55,4 +55,5 @@ class NewOffer:
     reservataire: str = ""
     reference: str | None = None
     available_until: date | None = None  # last day reserved for the relocations
+    create_residence: bool = False  # its residence code is unknown: create the residence
 

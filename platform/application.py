@@ -50,6 +50,7 @@ from relogement.platform.project import Project
 from relogement.platform.project_commands import ProjectCommands
 from relogement.platform.proposal import Proposal
 from relogement.platform.proposal_commands import ProposalCommands
+from relogement.platform.residence_commands import ResidenceCommands
 from relogement.platform.sealing import SealingMapper
 
 # The use cases' public names, importable from here as before the split.
@@ -86,7 +87,8 @@ MAX_ATTEMPTS = 8
 
 
 class RelocationApp(
-    ProjectCommands, HouseholdCommands, OfferCommands, ProposalCommands, Application[UUID]
+    ProjectCommands, HouseholdCommands, OfferCommands, ProposalCommands, ResidenceCommands,
+    Application[UUID],
 ):
     name = "Relogement"
     log_section_size = 10_000  # lets readers fetch large pages of the notification log

@@ -23,6 +23,7 @@ from relogement.platform.command_checks import (
 from relogement.platform.errors import DomainError, InvalidValue
 from relogement.platform.household import Household
 from relogement.platform.project import Project
+from relogement.platform.residence import residence_id
 from relogement.platform.values import Dwelling, PersonalData, Situation, Wishes
 
 
@@ -105,9 +106,11 @@ class HouseholdCommands:
             resources_cents=situation.resources_cents,
             apl_cents=situation.apl_cents,
             income_quartile=situation.income_quartile,
+            adults_in_work=situation.adults_in_work,
             dwelling=dwelling,
         )
         prefix = self.readable_prefix(row.bailleur_org, "menage", now())
+        self._check_residence_known(project.id, row.bailleur_org, dwelling.residence)
         reference, household_id = self._claim_reference(
             project, "menage", row.reference, prefix, taken, owner=row.bailleur_org
         )
@@ -125,6 +128,16 @@ class HouseholdCommands:
             **actor.by,
         )
 
+
+    def _check_residence_known(self, project_id: UUID, bailleur_org: UUID, code: str) -> None:
+        """The current dwelling's residence (the building being emptied) is one the
+        household's bailleur has registered (Résidences, or its occupancy import)."""
+        if code.strip() and not self._exists(residence_id(project_id, bailleur_org, code)):
+            raise InvalidValue(
+                "residence",
+                f"Résidence « {code.strip()} » inconnue pour le bailleur du ménage : "
+                "enregistrez-la d'abord (Résidences) ou corrigez le code.",
+            )
 
     def _household_command(
         self, household_id: UUID, actor: Actor, command: Callable[[Household], None]
@@ -151,8 +164,10 @@ class HouseholdCommands:
                 resources_cents=situation.resources_cents,
                 apl_cents=situation.apl_cents,
                 income_quartile=situation.income_quartile,
+                adults_in_work=situation.adults_in_work,
                 dwelling=merged,
             )
+            self._check_residence_known(household.project_id, household.bailleur_org, merged.residence)
             household.update_situation(situation_.to_dict(), **actor.by)
 
         self._household_command(household_id, actor, command)

@@ -42,9 +42,14 @@ class OfferCommands:
                 row.dwelling.check_offered(_paris_day(at).year)
                 _check_available_until(row.available_until, _paris_day(at))
             dwellings = [project_quartier(project.quartiers, row.dwelling) for row in rows]
-            offers = []
+            offers: list = []
+            residences: dict = {}
             taken: set[UUID] = set()
             for row, dwelling in zip(rows, dwellings, strict=True):
+                # An unknown residence code asks first (create_residence: the confirmation).
+                new = self._residence_of(project, actor.org, dwelling, row.create_residence, actor.by)
+                if new is not None and new.id not in residences:
+                    residences[new.id] = new
                 prefix = self.readable_prefix(actor.org, "offre", at)
                 reference, offer_id = self._claim_reference(
                     project, "offre", row.reference, prefix, taken, owner=actor.org
@@ -62,22 +67,24 @@ class OfferCommands:
                         **actor.by,
                     )
                 )
-            self.save(*offers)
+            self.save(*residences.values(), *offers)
             return [o.id for o in offers]
 
         return self._run(use_case)
 
     def update_offer(
         self, offer_id: UUID, dwelling: Dwelling, actor: Actor, reservataire: str = "",
-        available_until: date | None = None,
+        available_until: date | None = None, create_residence: bool = False,
     ) -> None:
         def use_case(at: datetime) -> None:
             offer = self.offer(offer_id)
             dwelling.check_offered(_paris_day(at).year)
             _check_available_until(available_until, _paris_day(at))
-            offered = project_quartier(self.project(offer.project_id).quartiers, dwelling)
+            project = self.project(offer.project_id)
+            offered = project_quartier(project.quartiers, dwelling)
             offer.update(offered.to_dict(), reservataire.strip(), available_until=available_until, **actor.by)
-            self.save(offer)
+            new = self._residence_of(project, offer.bailleur_org, offered, create_residence, actor.by)
+            self.save(*([new] if new is not None else []), offer)
 
         self._run(use_case)
 

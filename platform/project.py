@@ -10,6 +10,7 @@ from eventsourcing.domain import Aggregate, event
 from relogement.events import project as facts
 from relogement.platform.errors import DomainError, InvalidValue
 from relogement.platform.matching import check_weights
+from relogement.platform.peuplement import check_thresholds
 from relogement.platform.values import check_text, check_texts
 
 # The help and indemnities most NPNRU relocation charters promise (the pilot adapts it):
@@ -109,6 +110,8 @@ def validate_settings(settings: dict) -> dict:
             "charter_text", f"Le texte de la charte fait au plus {MAX_CHARTER_LENGTH} caractères."
         )
     check_text("charter_text", charter, label="charte de relogement", multiline=True)
+    if "peuplement" in merged:  # residences' class thresholds (platform/peuplement.py)
+        merged["peuplement"] = check_thresholds(merged["peuplement"] or {})
     return merged
 
 

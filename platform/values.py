@@ -282,6 +282,9 @@ class Dwelling:
     heating: str = ""
     energy_cost_min_euros: int | None = None
     energy_cost_max_euros: int | None = None
+    # The bailleur's code of the residence the dwelling is in ("": not given). Stored only
+    # when given, so dwellings recorded before residences existed read the same.
+    residence: str = ""
 
     def __post_init__(self) -> None:
         def year() -> None:
@@ -307,7 +310,7 @@ class Dwelling:
             return lambda: object.__setattr__(self, name, check(getattr(self, name)))
 
         raise_all(_problems(
-            *(lambda name=name: check_text(name, getattr(self, name)) for name in ("quartier", "commune", "address")),
+            *(lambda name=name: check_text(name, getattr(self, name)) for name in ("quartier", "commune", "address", "residence")),
             setter("typology", _typology),
             setter("surface_m2", _surface),
             *(lambda name=name: _cents(name, getattr(self, name))
@@ -328,7 +331,11 @@ class Dwelling:
         return offered_problems(self.rent_cents, int(self.floor), int(self.construction_year), current_year)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        data["residence"] = data["residence"].strip()
+        if not data["residence"]:
+            del data["residence"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> Dwelling:
@@ -349,6 +356,9 @@ class Situation:
     apl_cents: int
     dwelling: Dwelling
     income_quartile: int | None = None
+    # Adults of the household in work (None: not recorded); read by the residences'
+    # "no adult in work" figure and the "priorité aux ménages en emploi" objective.
+    adults_in_work: int | None = None
 
     def __post_init__(self) -> None:
         ages = tuple(int(a) for a in self.ages)
@@ -375,8 +385,15 @@ class Situation:
             if self.income_quartile is not None and self.income_quartile not in (1, 2, 3, 4):
                 raise InvalidValue("income_quartile", "Le quartile de revenus va de 1 à 4.")
 
+        def in_work() -> None:
+            if self.adults_in_work is not None and not 0 <= self.adults_in_work <= self.adults:
+                raise InvalidValue(
+                    "adults_in_work",
+                    f"Adultes en emploi : de 0 au nombre d'adultes du ménage ({self.adults}).",
+                )
+
         raise_all(_problems(
-            composition, address,
+            composition, address, in_work,
             lambda: _cents("resources_cents", self.resources_cents),
             lambda: _cents("apl_cents", self.apl_cents),
             quartile,
@@ -409,6 +426,8 @@ class Situation:
             # No "address" key at all: the clear parts of household events refuse it
             # (events.base.ClearOfIdentity).
             "dwelling": {k: v for k, v in self.dwelling.to_dict().items() if k != "address"},
+            # Only when recorded: situations stored before it read the same.
+            **({} if self.adults_in_work is None else {"adults_in_work": self.adults_in_work}),
         }
 
     @classmethod
@@ -418,6 +437,7 @@ class Situation:
             resources_cents=data["resources_cents"],
             apl_cents=data["apl_cents"],
             income_quartile=data.get("income_quartile"),
+            adults_in_work=data.get("adults_in_work"),
             # Events stored before the identity guard may still carry the address.
             dwelling=Dwelling.from_dict({**data["dwelling"], "address": ""}),
         )

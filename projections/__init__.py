@@ -26,8 +26,12 @@ def projectors() -> list[Any]:
     """Fresh instances of every projector owned by the read models."""
     from relogement.projections import deadlines, notices
     from relogement.projections.operational import OperationalProjector
+    from relogement.projections.residence_models import ResidenceProjector
 
-    return [OperationalProjector(), *(cls() for cls in deadlines.PROJECTORS + notices.PROJECTORS)]
+    return [
+        OperationalProjector(), ResidenceProjector(),
+        *(cls() for cls in deadlines.PROJECTORS + notices.PROJECTORS),
+    ]
 
 
 def build_runner(

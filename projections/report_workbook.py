@@ -229,6 +229,18 @@ def render(report: dict, state_line: str, pin_zip: Any) -> bytes:
         ("inscrit_le", "Inscrit le", "date"), ("propositions", "Propositions", "int"),
         ("refus", "Refus", "int"), ("derniere_offre_legale", "Dernière offre légale atteinte", None),
     ])
+    if report.get("residences"):  # one row per residence sheet, secrecy applied
+        from openpyxl.styles import Font
+
+        from relogement.projections.residence_sheets import xlsx_rows
+
+        header, rows = xlsx_rows(report["residences"], report["noms_organisations"])
+        sheet = wb.create_sheet("Résidences")
+        sheet.append(header)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            sheet.append(row)
     buffer = io.BytesIO()
     keep_text(wb)  # a reference or a name typed as "=…" stays text
     wb.save(buffer)

@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 
 from relogement.platform import indicators as formulas
 from relogement.projections import queries as q
-from relogement.projections import residual_income
+from relogement.projections import residence_sheets, residual_income
 from relogement.projections.queries import REFUSAL_LABELS
 from relogement.projections.summary_statistics import evolutions, mean, rate
 
@@ -350,4 +350,9 @@ def build(
                   "cumul": len(refused), "cumul_motifs": motives(refused)},
         "dossiers_ouverts": open_cases,
         "quotas": quotas,
+        # Residence sheets: relocations "of the semester" by lease date within it.
+        "residences": residence_sheets.report_sheets(
+            db, UUID(str(project_id)).hex, position, project["settings"], (sem.first_day, sem.last_day)
+        ),
+        "noms_organisations": names,
     }

@@ -38,6 +38,7 @@ from relogement.simulation.reference import (
     SURFACES,
     TARGETS,
 )
+from relogement.simulation.residences import DemoResidences
 from relogement.simulation.timed_actions import _TimedActions
 
 
@@ -143,6 +144,8 @@ class _Generator(_TimedActions):
                 app.add_partner(self.project_id, self.orgs[code], mel)
         for code, *_ in BAILLEURS:
             app.add_partner(self.project_id, self.orgs[code], mel)
+        self.residences = DemoResidences(self, self.seed)
+        self.residences.create()
 
     # -- planning ----------------------------------------------------------------------
     def plan(self) -> None:
@@ -201,7 +204,9 @@ class _Generator(_TimedActions):
             floor=rng.randint(0, 12), lift=rng.random() < 0.5,
             **demo_energy(built, Decimal(surface), False, rent),
         )
-        situation = Situation(ages, resources, apl, dwelling, income_quartile=quartile)
+        dwelling = self.residences.home(bailleur, origin[0], dwelling)
+        situation = Situation(ages, resources, apl, dwelling, income_quartile=quartile,
+                              adults_in_work=self.residences.adults_in_work(ages, quartile))
         household = _Household(
             index=index, reference="", bailleur=bailleur, officer=officer,
             officer_user=f"{rng.choice(STAFF)}@{officer.lower()}", origin=origin,
@@ -335,6 +340,7 @@ class _Generator(_TimedActions):
             ["", "État", "Action Logement", "Ville"], [45, 25, 20, 10]
         )[0]
         return self.app.publish_offer(
-            self.project_id, dwelling, self.actor(bailleur), reservataire=reservataire,
+            self.project_id, self.residences.offered(bailleur, dwelling), self.actor(bailleur),
+            reservataire=reservataire,
             reference=f"{bailleur}-{series[1]}-{self.offer_seq[series]:05d}",
         )

@@ -53,6 +53,7 @@ def create_app(config: Mapping[str, Any] | None, services: Any) -> Flask:
         offers,
         projects,
         proposals,
+        residences,
         worklist,
     )
 
@@ -94,7 +95,7 @@ def create_app(config: Mapping[str, Any] | None, services: Any) -> Flask:
     app.view_functions["auth.login"] = auth.limit_failed_logins(
         limiter, app.view_functions["auth.login"]
     )
-    for blueprint in (main, offers, households, matching, proposals, projects, imports, admin, notifications, worklist):
+    for blueprint in (main, offers, households, matching, proposals, projects, imports, admin, notifications, worklist, residences):
         app.register_blueprint(blueprint.bp)
     app.register_blueprint(health.bp)  # /sante: no login, no rate limit
     poll = poll_seconds(config)

@@ -6,6 +6,8 @@ form field a domain ``InvalidValue`` is about (domain names → form names).
 
 from __future__ import annotations
 
+from relogement.platform.peuplement import THRESHOLD_LABELS
+
 DOMAIN_FIELDS = {
     "typology": "typologie",
     "surface_m2": "surface",
@@ -26,6 +28,7 @@ DOMAIN_FIELDS = {
     "heating": "chauffage",
     "energy_cost_min_euros": "energie_min",
     "income_quartile": "quartile",
+    "adults_in_work": "adultes_en_emploi",
     "name": "nom",
     "phone": "telephone",
     "communes": "souhait_communes",
@@ -190,7 +193,23 @@ FIELD_LABELS = {
     "liste": "Ménages",
     "fichier": "Fichier",
     "page": "Page",
+    # residences (web/blueprints/residences.py)
+    "residence": "Code de la résidence",
+    "creer_residence": "Créer la résidence",
+    "creer_residences": "Créer les résidences inconnues",
+    "adultes_en_emploi": "Adultes en emploi",
+    "classe": "Classe",
+    "texte": "Note",
+    "max_premier_quartile": "Au plus N ménages du premier quartile",
+    "priorite_emploi": "Priorité aux ménages en emploi",
+    "part_indicateur": "Indicateur",
+    "part_max": "Part maximale",
+    "logements": "Nombre de logements",
+    "malgre_avertissement": "Proposer malgré l'avertissement",
 }
+
+
+FIELD_LABELS.update(THRESHOLD_LABELS)  # the residences' class thresholds (per project)
 
 
 def field_label(name: str) -> str:

@@ -164,6 +164,23 @@ def proposals_label(item: tuple[str, int]) -> tuple[str, int]:
     return words.get(key, f"{key} propositions"), count
 
 
+def secret_count(count: int) -> str:
+    """A count of households under statistical secrecy (« < 5 »)."""
+    from relogement.platform.peuplement import secret_count as secret
+
+    return secret(count)
+
+
+def secret_share(share: str, households: int) -> str:
+    """A stored survey share (%) of ``households``, « < 5 » when it counts under 5 of them."""
+    from decimal import Decimal
+
+    from relogement.platform.peuplement import secret_share as secret
+
+    value = Decimal(str(share))
+    return secret(value, value * households / 100 if households >= 5 else 0)
+
+
 def source_text(source: str) -> str:
     from relogement.projections.report_workbook import source_text as plain
 
@@ -188,6 +205,8 @@ def matching_criteria() -> list[tuple[str, str, int]]:
 def register_filters(app: Flask) -> None:
     app.jinja_env.globals["matching_criteria"] = matching_criteria
     for name, fn in {
+        "secret_count": secret_count,
+        "secret_share": secret_share,
         "euros": euros,
         "number": number,
         "signed": signed,

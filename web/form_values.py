@@ -61,6 +61,7 @@ def read_dwelling(
     energy = read_energy(r)
     # No check here: the value's own rules run on what parsed, so format, plausibility
     # and domain errors show together (Reader.domain keeps each field's first error).
+    residence = r.text("residence", max_length=30)
     dwelling = r.domain(
         lambda: Dwelling(
             typology=typology,
@@ -79,6 +80,7 @@ def read_dwelling(
             lift=lift,
             accessible=accessible,
             **energy,
+            residence=residence,
         )
     )
     if current_year is not None:  # checked on what parsed, even if the dwelling did not
@@ -122,7 +124,11 @@ def read_situation(data: Mapping[str, Any]) -> Situation:
     annex = r.cents("annexes")
     commune = r.text("commune", max_length=120)
     energy = read_energy(r)
-    dwelling = r.domain(lambda: Dwelling(typology, surface, rent, charges, annex_rent_cents=annex, commune=commune, **energy))
+    residence = r.text("residence", max_length=30)
+    in_work = r.optional_int("adultes_en_emploi", 0, 20)
+    dwelling = r.domain(lambda: Dwelling(
+        typology, surface, rent, charges, annex_rent_cents=annex, commune=commune, residence=residence, **energy
+    ))
     # The composition and amounts are checked even if the dwelling is not (all at once).
     situation = r.domain(
         lambda: Situation(
@@ -130,6 +136,7 @@ def read_situation(data: Mapping[str, Any]) -> Situation:
             resources_cents=resources,
             apl_cents=apl,
             income_quartile=quartile,
+            adults_in_work=in_work,
             dwelling=dwelling or Dwelling("T1", Decimal(1), 0, 0),
         )
     )

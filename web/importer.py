@@ -23,6 +23,7 @@ from relogement.platform.deadline import PARIS
 from relogement.platform.errors import DomainError
 from relogement.projections.queries.identity_twins import Person
 from relogement.projections.queries.identity_twins import keys as identity_keys
+from relogement.projections.residence_figures import residence_codes
 from relogement.projections.spreadsheet_safety import csv_text, keep_text
 from relogement.projections.views import ProjectView
 from relogement.web.duplicates import CONFIRM, twin_warning, twins_in_project
@@ -54,6 +55,10 @@ HOUSEHOLD_COLUMNS: list[tuple[str, bool, str, str]] = [
     ("chauffage", False, "Chauffage : collectif, individuel_gaz, individuel_electricite ou individuel_autre", "collectif"),
     ("energie_min", False, "DPE : coût annuel estimé de l'énergie, borne basse (€/an)", ""),
     ("energie_max", False, "DPE : coût annuel estimé de l'énergie, borne haute (€/an)", ""),
+    # Residence examples stay empty: the example row must import as it is (a code names a
+    # residence already registered).
+    ("residence", False, "Code de la résidence du logement actuel chez le bailleur, déjà enregistrée (ex. LMH-MDT)", ""),
+    ("adultes_en_emploi", False, "Nombre d'adultes du ménage en emploi", "1"),
     ("souhait_communes", False, "Communes souhaitées, séparées par « | »", "Lille | Lomme"),
     ("souhait_typologies", False, "Typologies souhaitées, séparées par « | »", "T3 | T4"),
     ("droit_au_retour", False, "Souhaite revenir dans le quartier rénové (oui/non)", "non"),
@@ -84,6 +89,7 @@ OFFER_COLUMNS: list[tuple[str, bool, str, str]] = [
     ("energie_min", False, "DPE : coût annuel estimé de l'énergie, borne basse (€/an)", "1100"),
     ("energie_max", False, "DPE : coût annuel estimé de l'énergie, borne haute (€/an)", "1500"),
     ("disponible_jusqu_au", False, "Réservé au relogement jusqu'au (jj/mm/aaaa, facultatif)", ""),
+    ("residence", False, "Code de la résidence chez le bailleur, ex. VCL-LOM-01 (inconnue : cochez « créer les résidences inconnues »)", ""),
 ]
 
 KINDS = {"menages": HOUSEHOLD_COLUMNS, "offres": OFFER_COLUMNS}
@@ -127,6 +133,17 @@ class Importer:
         # The clock's Paris year: an offer's construction year is checked row by row.
         self._today = app.clock().astimezone(PARIS).date()
         self._year = self._today.year
+        # Offers naming an unknown residence: created (the import page's box) or refused.
+        self.create_residences = False
+        self._residences: dict[UUID, set[str]] = {}
+
+    def _unknown_residence(self, bailleur: UUID | None, code: str) -> bool:
+        """A residence code the bailleur has not registered in the project."""
+        if not code or bailleur is None:
+            return False
+        if bailleur not in self._residences:
+            self._residences[bailleur] = residence_codes(self.readmodels.reader, self.project.id.hex, bailleur.hex)
+        return code.strip().upper() not in self._residences[bailleur]
 
     def run(self, kind: str, filename: str, content: bytes) -> ImportReport:
         report = ImportReport(kind)
@@ -196,6 +213,9 @@ class Importer:
                     parsed[part] = read(row)
                 except FormErrors as error:
                     errors.update(error.errors)
+            if "situation" in parsed and self._unknown_residence(bailleur, parsed["situation"].dwelling.residence):
+                errors["residence"] = (f"Résidence « {parsed['situation'].dwelling.residence} » inconnue pour ce "
+                                       "bailleur : enregistrez-la d'abord (Résidences).")
             if reference in existing and not errors:
                 if existing[reference] != bailleur:
                     errors["reference"] = f"La référence « {reference} » est déjà celle d'un ménage d'un autre bailleur."
@@ -276,6 +296,9 @@ class Importer:
                 )
             except FormErrors as error:
                 errors.update(error.errors)
+            if dwelling is not None and not self.create_residences and self._unknown_residence(self.actor.org, dwelling.residence):
+                errors["residence"] = (f"Résidence « {dwelling.residence} » inconnue : cochez « créer les "
+                                       "résidences inconnues » ou corrigez le code.")
             if reference in existing and not errors:
                 if existing[reference].bailleur_id != self.actor.org:
                     errors["reference"] = f"La référence « {reference} » est déjà celle d'un logement d'un autre bailleur."
@@ -285,7 +308,8 @@ class Importer:
             if errors:
                 report.errors.extend((line, col, msg) for col, msg in sorted(errors.items()))
                 continue
-            planned.append((line, reference, NewOffer(dwelling, reservataire, reference, until)))
+            planned.append((line, reference, NewOffer(dwelling, reservataire, reference, until,
+                                                      create_residence=self.create_residences)))
         return planned
 
 

@@ -149,6 +149,33 @@ RULES: dict[str, tuple[str, Rule]] = {
         "chargé(e)s de relogement du bailleur propriétaire de l'offre",
         lambda p, r: _officer(p) and p.org == r.owner_org,
     ),
+    # -- residences (peuplement) ---------------------------------------------
+    "residence.view": (
+        "tout partenaire du projet, auditeurs, administrateurs (chiffres soumis au secret "
+        "statistique : moins de 5 ménages affiché « < 5 »)",
+        _reader,
+    ),
+    "residence.import": (
+        "chargé(e)s de relogement d'un bailleur partenaire : ses résidences et l'enquête "
+        "d'occupation (OPS) de son parc",
+        lambda p, r: _officer(p) and p.org_kind == "bailleur" and _partner(p, r),
+    ),
+    "residence.objectives": (
+        "le groupe de suivi : utilisateurs du pilote du projet, de l'EPCI ou de la ville "
+        "partenaires (objectifs de rééquilibrage par résidence)",
+        lambda p, r: p.role in ACTING_ROLES and _partner(p, r)
+        and (p.org == r.pilot_org or p.org_kind in ("epci", "ville")),
+    ),
+    "residence.note": (
+        "le bailleur de la résidence et la ville partenaire (note qualitative courte, en termes "
+        "objectifs)",
+        lambda p, r: p.role in ACTING_ROLES and _partner(p, r)
+        and (p.org == r.owner_org or p.org_kind == "ville"),
+    ),
+    "residence.thresholds": (
+        "le pilote du projet (seuils de classement des résidences)",
+        lambda p, r: p.role in ACTING_ROLES and p.org == r.pilot_org,
+    ),
     # -- households ---------------------------------------------------------
     "household.register": (
         "chargé(e)s de relogement d'un bailleur ou de la MOUS partenaire",

@@ -21,6 +21,7 @@ from relogement.platform.command_checks import _check_aid
 from relogement.platform.errors import DomainError, InvalidValue
 from relogement.platform.proposal_preview import warnings_token
 from relogement.platform.simulated_aid import AID_USED, SIMULATED, TYPED
+from relogement.web import residence_reads
 from relogement.web.aid_views import offer_aids
 from relogement.web.blueprints._common import run_form
 from relogement.web.context import actor, relocation
@@ -77,6 +78,8 @@ def preview_context(
         "offer": offer, "aid_cents": aid, "aid_typed": bool((values.get("apl_estimee") or "").strip()),
         "preview": None, "warnings": [], "confirm_token": "", "preview_errors": dict(r.errors),
         "form": values, **sim,
+        # The groupe de suivi's objectives for the offer's residence (issue 22).
+        "residence_warnings": residence_reads.offer_warnings(household, offers, values) if offer else [],
     }
     if offer is None or r.errors:
         return context
@@ -141,6 +144,9 @@ def propose(household: Any, offers: list):
         typed = (request.form.get("apl_estimee") or "").strip()
         if _aid_used(request.form) == SIMULATED and simulated is None:
             raise FormErrors({"aide_retenue": "Simulation indisponible : l'aide simulée ne peut pas être retenue ; saisissez votre estimation."})
+        if context["residence_warnings"] and request.form.get("malgre_avertissement") != "oui":
+            raise FormErrors({"offre": "Cette proposition va à l'encontre d'un objectif de la résidence : "
+                                       "lisez l'avertissement, puis confirmez ou choisissez une autre offre."})
         return relocation().make_proposal(
             household.id, offer.id, aid if (typed or used == TYPED) else None, actor(),
             simulated=simulated, aid_used=used,

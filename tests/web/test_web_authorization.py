@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import pytest
 
+from relogement.platform.residence_commands import NewResidence
 from relogement.simulation import sample
 from relogement.web.demo_accounts import create_demo_accounts
 from tests.web.conftest import HIDDEN
@@ -85,6 +86,13 @@ GETS = [
     ("/import", {"lmh.charge", "vcl.charge", "mous.charge"}),
     ("/import/modele/menages.csv", ALL),
     ("/import/modele/offres.xlsx", ALL),
+    ("/residences", READERS),
+    ("/residences/export.xlsx", READERS),
+    ("/residences/{residence}", READERS),
+    ("/residences/nouvelle", {"lmh.charge", "vcl.charge"}),
+    ("/residences/import", {"lmh.charge", "vcl.charge"}),
+    ("/residences/modele.csv", ALL),
+    ("/residences/seuils", {"mel.partenaire"}),
     ("/admin/comptes", {"admin"}),
     ("/admin/organisations", {"admin"}),
     ("/admin/donnees-personnelles", {"admin"}),
@@ -126,6 +134,11 @@ POSTS = [
     ("/import/menages", {}, {"lmh.charge", "vcl.charge", "mous.charge"}),
     ("/import/offres", {}, {"lmh.charge", "vcl.charge"}),
     ("/historique/date", {"au": "pas une date"}, {"anru.auditeur"}),
+    ("/residences/{residence}/objectifs", {"max_premier_quartile": "x"}, {"mel.partenaire", "vls.partenaire"}),
+    ("/residences/{residence}/note", {"texte": LONG}, {"lmh.charge", "vls.partenaire"}),
+    ("/residences/nouvelle", {}, {"lmh.charge", "vcl.charge"}),
+    ("/residences/import", {}, {"lmh.charge", "vcl.charge"}),
+    ("/residences/seuils", {"fragile_under_60": "x"}, {"mel.partenaire"}),
     ("/admin/comptes", {}, {"admin"}),
     ("/admin/comptes/1/actif", {"actif": "?"}, {"admin"}),  # enable / disable an account
     ("/admin/organisations", {}, {"admin"}),
@@ -158,8 +171,10 @@ def scenario(world, clock):
     app.sign_lease(lease, 49_500, 9_550, 25_000, day, day, w.actor("LMH"))
     proposal = app.make_proposal(world.ids["household"], world.ids["offer"], 25_000, w.actor("VCL"))
     objection = app.raise_objection(proposal, "Peuplement à équilibrer", w.actor("VLS"))
+    residence = app.register_residence(w.project_id, NewResidence("LMH-R1", "Résidence test"), w.actor("LMH"))
     return {
         **world.ids, "proposal": proposal, "objection": objection, "project": w.project_id,
+        "residence": residence.hex,
         "relocated": relocated, "_app": app, "_outsider": outsider,
     }
 

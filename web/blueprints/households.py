@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from relogement.platform.values import TYPOLOGIES
 from relogement.projections.queries.identity_twins import Person
-from relogement.web import proposal_form
+from relogement.web import proposal_form, residence_reads
 from relogement.web.blueprints._common import chosen_projects, run_form
 from relogement.web.context import (
     actor,
@@ -238,6 +238,7 @@ def situation(household_id: str):
             "annexes": number(d.get("annex_rent_cents", 0) / 100),
             "commune": d["commune"],
             **energy_form(d),
+            **residence_reads.situation_form(household.id),
         }
         return render_template("households/situation.html", household=household, form=form, errors={}, typologies=TYPOLOGIES)
 

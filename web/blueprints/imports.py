@@ -59,6 +59,7 @@ def upload(kind: str):
         return render_template("imports/index.html", report=None, kind=kind,
                                error="Choisissez un fichier .csv ou .xlsx.", **context), 422
     importer = Importer(relocation(), readmodels(), project, actor(), principal().org_kind)
+    importer.create_residences = request.form.get("creer_residences") in ("oui", "on")
     report = importer.run(kind, upload.filename, upload.read())
     # The duplicate check compared identities: the households it names are logged.
     audit_identity(report.twins_named, f"{PURPOSE} (import)")

@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import login_required
 
+from relogement.platform.actors import NewOffer
 from relogement.platform.deadline import PARIS
 from relogement.platform.quartier_match import match_quartier
 from relogement.platform.values import TYPOLOGIES
+from relogement.web import residence_reads
 from relogement.web.blueprints._common import chosen_projects, run_form
 from relogement.web.context import (
     actor,
@@ -121,9 +123,9 @@ def publish():
 
     def command():
         dwelling, reservataire, until = _read_offer(project)
-        return relocation().publish_offer(
-            project.id, dwelling, actor(), reservataire=reservataire, available_until=until
-        )
+        # An unknown residence code asks first: the form comes back with the box to tick.
+        row = NewOffer(dwelling, reservataire, None, until, create_residence=_create_residence())
+        return relocation().publish_offers(project.id, [row], actor())[0]
 
     return run_form(
         command,
@@ -163,9 +165,10 @@ def detail(offer_id: str):
             if can("proposal.make", h.resource) and not h.erased
         ]
     timeline = readmodels().timeline(relocation(), [offer.id], identity=False, position=vp.position)
+    project = readmodels().project(offer.project_id, vp.position)
     return render_template(
         "offers/detail.html", offer=offer, proposal=proposal, households=households, timeline=timeline,
-        day=vp.day, project=readmodels().project(offer.project_id, vp.position),
+        day=vp.day, project=project, residence=residence_reads.offer_sheet(offer.id, project, vp.position),
     )
 
 
@@ -194,7 +197,10 @@ def edit(offer_id: str):
 
     def command():
         dwelling, reservataire, until = _read_offer(project)
-        relocation().update_offer(offer.id, dwelling, actor(), reservataire=reservataire, available_until=until)
+        relocation().update_offer(
+            offer.id, dwelling, actor(), reservataire=reservataire, available_until=until,
+            create_residence=_create_residence(),
+        )
         return offer.id
 
     return run_form(
@@ -238,6 +244,10 @@ def _read_offer(project):
     return read_offer(request.form, today.year, today=today, quartiers=project.quartiers)
 
 
+def _create_residence() -> bool:
+    return request.form.get("creer_residence") in ("oui", "on")
+
+
 def _dwelling_form(offer, project) -> dict:
     from relogement.web.filters import number
     from relogement.web.form_values import energy_form
@@ -263,6 +273,7 @@ def _dwelling_form(offer, project) -> dict:
         "accessible": "oui" if d["accessible"] else "",
         **energy_form(d),
         "reservataire": offer.reservataire,
+        "residence": (residence_reads.link(offer.id) or {}).get("residence_code", ""),
         # ISO: the value a date input shows (it sends it back the same way).
         "disponible_jusqu_au": offer.available_until.isoformat() if offer.available_until else "",
     }
