@@ -159,6 +159,7 @@ class HouseholdHandlers(Handlers):
                 "last_proposal_at": utc(e.timestamp),
             },
         )
+        self._considered(e.originator_id, e.offer_id, {"proposed": True})
 
     def _officer_assigned(self, e: Any) -> None:
         self._put(
@@ -169,7 +170,6 @@ class HouseholdHandlers(Handlers):
                 "assigned_officer_org": e.officer_org.hex if e.officer and e.officer_org else None,
             },
         )
-        self._considered(e.originator_id, e.offer_id, {"proposed": True})
 
     def _household_relocated(self, e: Any) -> None:
         self._put(
