@@ -73,7 +73,6 @@ DEFAULT_THRESHOLDS: dict[str, int] = {
     "single_parent": 25,
     "no_adult_in_work": 40,
     "over_occupation": 10,
-    "balance_weight": 1,  # weight of "équilibre de la résidence" in the ranking of offers
 }
 THRESHOLD_LABELS = {
     "fragile_under_60": "Fragile : part sous 60 % des plafonds PLUS à partir de (%)",
@@ -86,7 +85,6 @@ THRESHOLD_LABELS = {
     "single_parent": "Signal : familles monoparentales à partir de (%)",
     "no_adult_in_work": "Signal : ménages sans adulte en emploi à partir de (%)",
     "over_occupation": "Signal : sur-occupation à partir de (%)",
-    "balance_weight": "Poids du critère « équilibre de la résidence » dans le classement des offres",
 }
 SIGNALS = ("aid_derogation", "single_parent", "no_adult_in_work", "over_occupation")
 SIGNAL_FIGURE = {
