@@ -43,7 +43,26 @@ def judge(h: matching.HouseholdProfile, o: matching.OfferProfile) -> tuple[Fract
     state = o.extra.get(RESIDENCE_STATE)
     if state is None or _unqualified(state):
         return Fraction(1, 2), NEUTRAL_TEXT
-    who = candidate(h, o)
+    # A pool of 2,000 offers spans a few dozen residences: the judgement depends on the
+    # offer only through its residence and whether the household would be over-occupied,
+    # so it is worked out once per (household, residence, over-occupation).
+    key = (id(state), h.id, h.ages, h.resources_cents, h.apl_cents, h.income_quartile, h.adults_in_work,
+           h.plus_ceiling_cents_year, peuplement.over_occupied(len(h.ages), o.surface_m2))
+    found = _JUDGED.get(key)
+    if found is not None and found[0] is state:
+        return found[1]
+    if len(_JUDGED) >= _JUDGED_MAX:
+        _JUDGED.clear()
+    result = _judge(state, candidate(h, o))
+    _JUDGED[key] = (state, result)  # the state kept alive: its id is not reused meanwhile
+    return result
+
+
+_JUDGED: dict[tuple, tuple[peuplement.ResidenceState, tuple[Fraction, str]]] = {}
+_JUDGED_MAX = 100_000
+
+
+def _judge(state: peuplement.ResidenceState, who: peuplement.Profile) -> tuple[Fraction, str]:
     share = peuplement.balance_score(state, who)
     klass = peuplement.CLASS_LABELS.get(state.klass or "", "non qualifiée")
     where = f"{state.name} (résidence {klass})"
