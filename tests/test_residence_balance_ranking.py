@@ -95,3 +95,9 @@ def test_households_ranked_for_an_offer_weigh_the_residence(scene):
                                  lambda *_: True)
         scores[name] = [x.match.score for x in page.items]
     assert scores == {"A": [95], "B": [105]}
+
+
+def test_settings_stored_with_the_retired_balance_weight_still_read_and_change():
+    old = {"peuplement": {"balance_weight": 3, "single_parent": 30}}
+    assert "balance_weight" not in pp.thresholds(old) and pp.thresholds(old)["single_parent"] == 30
+    assert pp.check_thresholds(old["peuplement"]) == {"single_parent": 30}
