@@ -425,6 +425,7 @@ _MOTIVE_OF = {
     "ascenseur": "accessibilite", "accessibilite": "accessibilite", "reservation_echue": "reservation",
     "commune": "localisation", "retour": "localisation", "typologie": "typologie",
     "sous_occupation": "typologie", "taux_effort": "loyer", "reste_a_vivre": "loyer",
+    "equilibre_residence": "autre",  # the residence's balance is not the household's wish
 }
 
 

@@ -25,6 +25,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from relogement.platform import matching as m
 from relogement.platform import peuplement as pp
 from relogement.platform import residence_balance as rb
 from relogement.platform.residence_commands import NewResidence, SurveyRow
@@ -72,6 +73,8 @@ def test_residence_objective_reached_ranks_the_other_offer_first(scene):
     assert "critère neutre" in line_b.text
     assert line_a.text.startswith("Les Tilleuls (résidence à surveiller) : ")
     assert "au plus 0 ménages du premier quartile relogés" in line_a.text
+    # Setting A aside: its weakest criterion is the residence's balance, not a wish.
+    assert m.suggested_motive(ranked[1][1]) == "autre"
 
 
 def test_default_weight_zero_leaves_the_ranking_as_it_was(scene):
