@@ -147,6 +147,10 @@ class HouseholdProfile:
     qpv: bool
     commune: str
     wishes: Mapping = field(default_factory=dict)
+    # For "équilibre de la résidence" (platform/residence_balance.py); None: not recorded.
+    income_quartile: int | None = None
+    adults_in_work: int | None = None
+    plus_ceiling_cents_year: int | None = None
 
     @property
     def persons(self) -> int:
@@ -382,6 +386,8 @@ def assess(p: Prepared, o: OfferProfile, aid_cents: int, s: MatchSettings, lines
         if explain:
             add(code, wt if ok else 0, text)
     for code, criterion in EXTRA_CRITERIA.items():
+        if not w.get(code):
+            continue  # weight 0: the criterion is off (neither scored nor explained)
         share, text = criterion.judge(h, o)
         earned = int(w.get(code, 0) * Fraction(share))
         score += earned
@@ -419,6 +425,7 @@ _MOTIVE_OF = {
     "ascenseur": "accessibilite", "accessibilite": "accessibilite", "reservation_echue": "reservation",
     "commune": "localisation", "retour": "localisation", "typologie": "typologie",
     "sous_occupation": "typologie", "taux_effort": "loyer", "reste_a_vivre": "loyer",
+    "equilibre_residence": "autre",  # the residence's balance is not the household's wish
 }
 
 
@@ -457,3 +464,7 @@ def rank_households(prepared: Iterable[Prepared], o: OfferProfile, aid_of: Calla
         out.append((sort_key(limits, score, rac, p.h.reference), p))
     out.sort(key=lambda item: item[0])
     return out
+
+
+# Registered here so that "équilibre de la résidence" is known wherever weights are read.
+from relogement.platform import residence_balance as _residence_balance  # noqa: E402,F401

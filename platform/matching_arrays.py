@@ -123,7 +123,9 @@ def rank_offers(p: Prepared, cols: OfferColumns, aid_cents: np.ndarray | int, s:
     own = cols.bailleurs.get(h.bailleur, -1)
     score += w["inter_bailleur"] * (cols.bailleur != own)
     for code, criterion in EXTRA_CRITERIA.items():
-        score += np.array([int(w.get(code, 0) * Fraction(criterion.judge(h, o)[0])) for o in cols.offers],
+        if not w.get(code):
+            continue
+        score += np.array([int(w[code] * Fraction(criterion.judge(h, o)[0])) for o in cols.offers],
                           dtype=np.int64)
     order = _order([limits > 0, limits, -score, rac, cols.reference_rank])
     return order, limits, score, rac
@@ -206,7 +208,9 @@ def rank_households(cols: HouseholdColumns, o: OfferProfile, aid_cents: np.ndarr
         score += w["neuf"]
     score += w["inter_bailleur"] * (cols.bailleur != o.bailleur)
     for code, criterion in EXTRA_CRITERIA.items():
-        score += np.array([int(w.get(code, 0) * Fraction(criterion.judge(p.h, o)[0])) for p in cols.prepared],
+        if not w.get(code):
+            continue
+        score += np.array([int(w[code] * Fraction(criterion.judge(p.h, o)[0])) for p in cols.prepared],
                           dtype=np.int64)
     score = score.astype(np.int64)
     order = _order([limits > 0, limits, -score, rac, cols.reference_rank])

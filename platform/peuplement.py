@@ -73,7 +73,6 @@ DEFAULT_THRESHOLDS: dict[str, int] = {
     "single_parent": 25,
     "no_adult_in_work": 40,
     "over_occupation": 10,
-    "balance_weight": 1,  # weight of "équilibre de la résidence" in the ranking of offers
 }
 THRESHOLD_LABELS = {
     "fragile_under_60": "Fragile : part sous 60 % des plafonds PLUS à partir de (%)",
@@ -86,8 +85,10 @@ THRESHOLD_LABELS = {
     "single_parent": "Signal : familles monoparentales à partir de (%)",
     "no_adult_in_work": "Signal : ménages sans adulte en emploi à partir de (%)",
     "over_occupation": "Signal : sur-occupation à partir de (%)",
-    "balance_weight": "Poids du critère « équilibre de la résidence » dans le classement des offres",
 }
+# Keys once among the thresholds: "balance_weight" is now the ranking weight
+# ``matching_weights["equilibre_residence"]`` (platform/residence_balance.py).
+RETIRED_THRESHOLDS = frozenset({"balance_weight"})
 SIGNALS = ("aid_derogation", "single_parent", "no_adult_in_work", "over_occupation")
 SIGNAL_FIGURE = {
     "aid_derogation": "housing_aid", "single_parent": "single_parent",
@@ -120,6 +121,8 @@ def check_thresholds(values: Mapping) -> dict[str, int]:
     """Thresholds typed by the pilot: known keys, whole percentages from 0 to 100."""
     clean: dict[str, int] = {}
     for key, value in values.items():
+        if key in RETIRED_THRESHOLDS:
+            continue  # stored by older settings: dropped, so changing them still works
         if key not in DEFAULT_THRESHOLDS:
             raise InvalidValue("peuplement", f"Seuil inconnu « {key} ».")
         try:

@@ -176,6 +176,17 @@ def residence_balances(
     return list(result.values())
 
 
+def project_links(db: Db, project_id: str, position: int | None) -> dict[str, dict[str, Any]]:
+    """Every residence link of the project as of ``position`` (offers and households), by
+    offer or household id: one query for a whole pool (the ranking's columns)."""
+    with connect(db) as conn:
+        rows = _rows(conn, _select(
+            residence_links, position, residence_links.c.project_id == project_id,
+            columns=[residence_links.c.link_id, residence_links.c.kind, residence_links.c.residence_id,
+                     residence_links.c.adults_in_work]))
+    return {r["link_id"]: r for r in rows}
+
+
 def residence_surveys_of(db: Db, residence_id: str, position: int | None) -> list[dict[str, Any]]:
     """Every survey year of a residence as of ``position``, latest first."""
     with connect(db) as conn:

@@ -136,8 +136,10 @@ class _Generator(_TimedActions):
             self.operations[code] = ops
             operations += ops
         mel = self.actor("MEL", "chef.projet@mel")
+        # The demo's groupe de suivi weighs « équilibre de la résidence » in the ranking.
         self.project_id = app.create_project(
-            "NPNRU Métropole Européenne de Lille (démo)", "MEL", quartiers, operations, mel
+            "NPNRU Métropole Européenne de Lille (démo)", "MEL", quartiers, operations, mel,
+            settings={"matching_weights": {"equilibre_residence": 10}},
         )
         for code, _, kind in PARTNERS:
             if code != "MEL" and kind != "audit":  # auditors read, they are not partners

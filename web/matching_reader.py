@@ -19,14 +19,17 @@ import numpy as np
 
 from relogement.platform import matching as m
 from relogement.platform import matching_arrays as ma
+from relogement.platform import peuplement as pp
+from relogement.platform import residence_balance as rb
 from relogement.platform.aid_estimate import AidProvider, TypedAid, uniform
+from relogement.projections import residence_figures as rf
 from relogement.projections.queries import matching as mq
 from relogement.web.cache import Cache
 
 PAGE_SIZE = 10
 
 
-def offer_profile(row: dict) -> m.OfferProfile:
+def offer_profile(row: dict, residence_state: pp.ResidenceState | None = None) -> m.OfferProfile:
     return m.OfferProfile(
         id=row["offer_id"], reference=row["reference"], bailleur=row["bailleur_org"], commune=row["commune"],
         quartier=row["quartier"], qpv=bool(row["qpv"]), typology=row["typology"],
@@ -35,17 +38,22 @@ def offer_profile(row: dict) -> m.OfferProfile:
         construction_year=int(row["construction_year"]), individual=bool(row["individual"]),
         floor=int(row["floor"]), lift=bool(row["lift"]), accessible=bool(row["accessible"]),
         available_until=row["available_until"],
+        extra={} if residence_state is None else {rb.RESIDENCE_STATE: residence_state},
     )
 
 
-def household_profile(row: dict) -> m.HouseholdProfile:
+def household_profile(row: dict, adults_in_work: int | None = None) -> m.HouseholdProfile:
+    ages = tuple(int(a) for a in row["ages"])
+    adults = sum(1 for a in ages if a >= 18)
     return m.HouseholdProfile(
         id=row["household_id"], reference=row["reference"], quartier=row["quartier"], bailleur=row["bailleur_org"],
         ages=tuple(int(a) for a in row["ages"]), resources_cents=int(row["resources_cents"]),
         apl_cents=int(row["apl_cents"]), rent_cents=int(row["rent_cents"]),
         annex_rent_cents=int(row["annex_rent_cents"] or 0), charges_cents=int(row["charges_cents"]),
         typology=row["typology"], surface_m2=Decimal(str(row["surface_m2"])), qpv=bool(row["qpv"]),
-        commune=row["commune"], wishes=row["wishes"] or {},
+        commune=row["commune"], wishes=row["wishes"] or {}, income_quartile=row.get("income_quartile"),
+        adults_in_work=adults_in_work,
+        plus_ceiling_cents_year=rf.plus_ceiling_cents(adults, len(ages) - adults, None),
     )
 
 
@@ -78,12 +86,50 @@ def _caches(readmodels: Any) -> Cache:
     return cache
 
 
-def offer_columns(readmodels: Any, project_id: UUID, position: int, today: date) -> ma.OfferColumns:
+def _balance_on(settings: Any) -> bool:
+    return bool(settings is not None and settings.get("matching_weights", {}).get(rb.CODE))
+
+
+@dataclass(frozen=True)
+class Residences:
+    """The residences as the criterion « équilibre de la résidence » reads them: each
+    offer's residence state and each household's adults in work (once per position)."""
+
+    by_offer: dict[str, pp.ResidenceState]
+    adults_in_work: dict[str, int | None]
+
+
+def residences(readmodels: Any, project_id: UUID, position: int, settings: Any) -> Residences:
+    """Built only when the project weighs the criterion (else empty: it is not scored)."""
+    if not _balance_on(settings):
+        return Residences({}, {})
+
+    def compute() -> Residences:
+        states = {b.row["residence_id"]: b.state()
+                  for b in rf.residence_balances(readmodels.reader, project_id.hex, position, settings)}
+        links = rf.project_links(readmodels.reader, project_id.hex, position)
+        return Residences(
+            {k: states[r["residence_id"]] for k, r in links.items() if r["kind"] == "offre"
+             and r["residence_id"] in states},
+            {k: r["adults_in_work"] for k, r in links.items() if r["kind"] != "offre"},
+        )
+
+    rules = tuple(sorted(pp.thresholds(settings).items()))
+    return _caches(readmodels).get(("residences", project_id, position, rules), compute)
+
+
+def offer_columns(readmodels: Any, project_id: UUID, position: int, today: date,
+                  settings: Any = None) -> ma.OfferColumns:
+    """The pool's offers as columns; with ``settings`` weighing « équilibre de la
+    résidence », each offer carries its residence's state."""
+    res = residences(readmodels, project_id, position, settings)
+
     def compute() -> ma.OfferColumns:
         rows = mq.offer_pool(readmodels.reader, project_id, position)
-        return ma.OfferColumns([offer_profile(r) for r in rows], today)
+        return ma.OfferColumns([offer_profile(r, res.by_offer.get(r["offer_id"])) for r in rows], today)
 
-    return _caches(readmodels).get(("offers", project_id, position, today), compute)
+    rules = tuple(sorted(pp.thresholds(settings).items())) if _balance_on(settings) else None
+    return _caches(readmodels).get(("offers", project_id, position, today, rules), compute)
 
 
 @dataclass(frozen=True)
@@ -98,11 +144,14 @@ class HouseholdPool:
     index: dict[str, int]
 
 
-def household_columns(readmodels: Any, project_id: UUID, position: int, s: m.MatchSettings) -> HouseholdPool:
+def household_columns(readmodels: Any, project_id: UUID, position: int, s: m.MatchSettings,
+                      settings: Any = None) -> HouseholdPool:
     """The project's households still to relocate, as columns (once per position)."""
+    in_work = residences(readmodels, project_id, position, settings).adults_in_work
+
     def compute() -> HouseholdPool:
         rows = sorted(mq.household_pool(readmodels.reader, project_id, position), key=lambda r: r["reference"])
-        cols = ma.HouseholdColumns([household_profile(r) for r in rows], s)
+        cols = ma.HouseholdColumns([household_profile(r, in_work.get(r["household_id"])) for r in rows], s)
         codes: dict[tuple[str, str], int] = {}
         pair_code = np.array([codes.setdefault((r["bailleur_org"], r["officer_org"]), len(codes)) for r in rows],
                              dtype=np.int64)
@@ -139,9 +188,12 @@ def offers_for(readmodels: Any, project: Any, household_id: UUID, position: int,
     rows = mq.household_pool(readmodels.reader, project.id, position, household_id=household_id)
     if not rows:
         return None
-    h = household_profile(rows[0])
+    in_work = None
+    if _balance_on(project.settings):
+        in_work = (rf.link_of(readmodels.reader, household_id.hex, position) or {}).get("adults_in_work")
+    h = household_profile(rows[0], in_work)
     p = m.Prepared(h, s)
-    cols = offer_columns(readmodels, project.id, position, today)
+    cols = offer_columns(readmodels, project.id, position, today, project.settings)
     estimates = (provider or TypedAid()).estimate(h, cols.offers)
     one = uniform(estimates)
     aids = one.cents if one is not None else np.array([estimates[o.id].cents for o in cols.offers], dtype=np.int64)
@@ -168,9 +220,10 @@ def households_for(readmodels: Any, project: Any, offer_row: dict, position: int
     """The project's households still to relocate for one offer, best first, among those
     ``may_see(bailleur hex, officer hex)`` allows (their exact situation is used)."""
     s = m.MatchSettings.of_project(project.settings, today)
-    pool = household_columns(readmodels, project.id, position, s)
+    pool = household_columns(readmodels, project.id, position, s, project.settings)
     cols = pool.cols
-    o = offer_profile(offer_row)
+    res = residences(readmodels, project.id, position, project.settings)
+    o = offer_profile(offer_row, res.by_offer.get(offer_row["offer_id"]))
     order, limits, _, _ = ma.rank_households(cols, o, cols.apl, s)
     aside = _set_aside(readmodels, project.id, position)[1].get(o.id, {})
     # Who may see which households is asked to the policy once per (bailleur, officer) pair.

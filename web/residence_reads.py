@@ -84,9 +84,11 @@ def proposal_warnings(household: Any, offer_id: UUID, apl_cents: int, settings: 
 
 
 def balance_score(household: Any, offer_id: UUID, apl_cents: int, settings: dict) -> Any:
-    """The ranking criterion « équilibre de la résidence » (a Fraction from 0 to 1) of an offer
-    for a household, for the ranking of offers; its weight is the project's
-    ``peuplement.thresholds(settings)["balance_weight"]``. Neutral 1/2 without a residence."""
+    """« Équilibre de la résidence » (a Fraction from 0 to 1) of one offer for one household.
+    The ranking of offers does not call this (one query per offer): it judges the whole
+    pool with ``platform.residence_balance`` from states built once per read position
+    (``web.matching_reader.residences``); its weight is the project's
+    ``matching_weights["equilibre_residence"]``. Neutral 1/2 without a residence."""
     from fractions import Fraction
 
     from relogement.platform import peuplement as pp

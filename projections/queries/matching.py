@@ -28,7 +28,8 @@ HOUSEHOLD_COLUMNS = (
     "household_id", "reference", "quartier", "bailleur_org", "officer_org", "typology", "surface_m2",
     "qpv", "commune", "wishes", "status",
 )
-SITUATION_COLUMNS = ("ages", "resources_cents", "apl_cents", "rent_cents", "annex_rent_cents", "charges_cents")
+SITUATION_COLUMNS = ("ages", "resources_cents", "apl_cents", "rent_cents", "annex_rent_cents", "charges_cents",
+                     "income_quartile")
 
 
 def household_pool(db: Db, project_id: UUID | str, position: int | None = None,

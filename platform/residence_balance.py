@@ -1,0 +1,80 @@
+"""The ranking criterion « équilibre de la résidence » (issue 22): how well relocating a
+household into an offered dwelling fits the population balance of the dwelling's
+residence and the groupe de suivi's objectives for it.
+
+Registered with :func:`matching.register_criterion` (imported at the bottom of
+``matching``, so the code is known before any weights are checked). Its default weight is
+0: the criterion counts only once the project's settings give it a weight.
+
+The offer carries its residence as it stands at the read position, in
+``OfferProfile.extra[RESIDENCE_STATE]`` (a ``peuplement.ResidenceState``, built once per
+position by the reader); the household's profile in that dwelling is taken with its
+current housing aid carried over (as the ranking's default aid estimate does).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from relogement.platform import matching, peuplement
+
+CODE = "equilibre_residence"
+LABEL = "Équilibre de la résidence"
+RESIDENCE_STATE = "residence_state"
+NEUTRAL_TEXT = "Résidence non renseignée ou sans qualification : critère neutre."
+
+
+def candidate(h: matching.HouseholdProfile, o: matching.OfferProfile) -> peuplement.Profile:
+    """The household's profile once in the offered dwelling."""
+    return peuplement.profile(
+        ages=h.ages, resources_cents=h.resources_cents, apl_cents=h.apl_cents,
+        income_quartile=h.income_quartile, adults_in_work=h.adults_in_work,
+        surface_m2=o.surface_m2, plus_ceiling_cents_year=h.plus_ceiling_cents_year,
+    )
+
+
+def _unqualified(state: peuplement.ResidenceState) -> bool:
+    # Neither a survey (no class) nor an objective: nothing to judge the move against.
+    return state.klass is None and not state.objectives
+
+
+def judge(h: matching.HouseholdProfile, o: matching.OfferProfile) -> tuple[Fraction, str]:
+    """(share of the weight earned, French line) for household ``h`` in offer ``o``."""
+    state = o.extra.get(RESIDENCE_STATE)
+    if state is None or _unqualified(state):
+        return Fraction(1, 2), NEUTRAL_TEXT
+    # A pool of 2,000 offers spans a few dozen residences: the judgement depends on the
+    # offer only through its residence and whether the household would be over-occupied,
+    # so it is worked out once per (household, residence, over-occupation).
+    key = (id(state), h.id, h.ages, h.resources_cents, h.apl_cents, h.income_quartile, h.adults_in_work,
+           h.plus_ceiling_cents_year, peuplement.over_occupied(len(h.ages), o.surface_m2))
+    found = _JUDGED.get(key)
+    if found is not None and found[0] is state:
+        return found[1]
+    if len(_JUDGED) >= _JUDGED_MAX:
+        _JUDGED.clear()
+    result = _judge(state, candidate(h, o))
+    _JUDGED[key] = (state, result)  # the state kept alive: its id is not reused meanwhile
+    return result
+
+
+_JUDGED: dict[tuple, tuple[peuplement.ResidenceState, tuple[Fraction, str]]] = {}
+_JUDGED_MAX = 100_000
+
+
+def _judge(state: peuplement.ResidenceState, who: peuplement.Profile) -> tuple[Fraction, str]:
+    share = peuplement.balance_score(state, who)
+    klass = peuplement.CLASS_LABELS.get(state.klass or "", "non qualifiée")
+    where = f"{state.name} (résidence {klass})"
+    warnings = peuplement.residence_warnings(state, who)
+    if warnings:
+        # Each warning starts with the residence's name: keep what follows it.
+        reasons = [w.removeprefix(f"{state.name} : ").removeprefix(f"{state.name}, ") for w in warnings]
+        return share, f"{where} : " + " ; ".join(r.rstrip(".") for r in reasons) + "."
+    if share > Fraction(1, 2):
+        return share, (f"{where} : conforme aux objectifs de la résidence ; un ménage en emploi, "
+                       "hors premier quartile, y rééquilibre le peuplement.")
+    return share, f"{where} : conforme aux objectifs de la résidence."
+
+
+matching.register_criterion(matching.ExtraCriterion(CODE, LABEL, 0, judge))
