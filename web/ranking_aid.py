@@ -57,7 +57,10 @@ class Simulated(Mapping[str, AidEstimate]):
 
 
 class SimulatedAid:
-    """The ranking's aid: typed, else simulated (one batch), else carried over."""
+    """The ranking's aid: typed, else simulated (one batch), else carried over.
+
+    ``month``: the legislation simulated, the month of the ranking's day (the viewpoint's:
+    a ranking read as of a past day simulates that month's law)."""
 
     def __init__(self, simulator: AidSimulator | None, month: date, typed_cents: int | None = None) -> None:
         self.simulator, self.month, self.typed_cents = simulator, month.replace(day=1), typed_cents
