@@ -38,7 +38,7 @@ UNAVAILABLE = (
 def _offer_and_aid(values: Mapping[str, str], offers: list, *, aid_required: bool) -> tuple[Any, int, Reader]:
     """The chosen offer (None if none or unknown) and the aid estimate in cents, read
     from ``values``; the reader holds the errors in French. The estimate is required only
-    when it is the aid used (``aide_retenue`` = "saisie", the default)."""
+    when it is the aid used (``aide_retenue`` = "saisie", or an estimate typed)."""
     r = Reader(values)
     chosen = r.choice("offre", {str(o.id): o.reference for o in offers}, required=aid_required, invalid=UNAVAILABLE)
     aid = r.cents("apl_estimee", required=aid_required and _aid_used(values) == TYPED)
@@ -47,8 +47,12 @@ def _offer_and_aid(values: Mapping[str, str], offers: list, *, aid_required: boo
 
 
 def _aid_used(values: Mapping[str, str]) -> str:
+    """The aid the officer chose; unchosen: the estimate typed, else the simulated aid
+    (which falls back to the typed one when no simulation is available)."""
     used = (values.get("aide_retenue") or "").strip()
-    return used if used in AID_USED else TYPED
+    if used in AID_USED:
+        return used
+    return TYPED if (values.get("apl_estimee") or "").strip() else SIMULATED
 
 
 def _simulated(household: Any, offer: Any, values: Mapping[str, str], estimates: Estimates | None = None) -> dict:

@@ -200,3 +200,15 @@ def test_project_form_lists_every_bad_line(world, client_for):
     message = field_error(bad, "quartiers")
     assert "igne 1 : 4 éléments attendus" in message and "Quartier RS-BAR : QPV « peut-être » ?" in message
     assert "euil entre 0 et 100 € par jour" in field_error(bad, "seuil_rav")
+
+
+def test_visit_form_every_error_at_once(world, client_for):
+    """The visit form: no offer chosen and a visit dated before the household's
+    registration (a use-case rule) come back together, and nothing is recorded."""
+    vcl = client_for("vcl.charge")
+    before = _count(world)
+    r = vcl.post(f"/menages/{world.ids['household']}/visite", {"offre": "", "date_visite": "01/01/2020"})
+    assert r.status_code == 422
+    assert "obligatoire" in field_error(r, "offre")
+    assert "précède l'inscription du ménage" in field_error(r, "date_visite")
+    assert _count(world) == before

@@ -101,3 +101,25 @@ def test_energy_inclusive_cost_on_the_pages(web_app, world, client_for):
     assert "Coût du logement énergie comprise" in page and "438,33\u00a0€" in page
     assert "dont énergie estimée : 108\u00a0€/mois, DPE D" in page
     assert "énergie non estimée" in page  # the current dwelling's heating is unknown
+
+
+def test_unchosen_aid_defaults_to_the_simulated_one(web_app, world, client_for, simulation_url):
+    """No estimate typed and no choice made: the proposal uses the simulated aid (the form
+    shows it checked); service down, the same post asks for the officer's estimate and
+    records nothing."""
+    _use(web_app, simulation_url)
+    vcl = client_for("vcl.charge")
+    household, offer = world.ids["household"], world.ids["offer"]
+    form = vcl.get(f"/menages/{household}/proposer?offre={offer}").text
+    assert re.search(r'value="simulee"\s+checked', form), form
+    _use(web_app, "http://127.0.0.1:9")
+    count = web_app.extensions["relogement"].recorder.max_notification_id()
+    r = vcl.post(f"/menages/{household}/proposer", {"offre": str(offer)})
+    assert r.status_code in (400, 422) and "saisissez votre estimation" in r.text
+    assert web_app.extensions["relogement"].recorder.max_notification_id() == count
+    _use(web_app, simulation_url)
+    r = vcl.post(f"/menages/{household}/proposer", {"offre": str(offer)})
+    assert r.status_code == 302, r.text
+    made = web_app.extensions["relogement"].history(__import__("uuid").UUID(PROPOSAL.search(r.headers["Location"]).group(1)))[0]
+    assert made.aid["used"] == "simulee" and made.aid["officer_cents"] is None
+    assert made.indicators["after"]["inputs"]["apl_cents"] == made.aid["simulated"]["amount_cents"]

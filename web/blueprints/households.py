@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from relogement.platform.command_checks import _check_timeline
+from relogement.platform.deadline import PARIS
 from relogement.platform.values import TYPOLOGIES
 from relogement.projections.queries.identity_twins import Person
 from relogement.web import proposal_form, residence_reads
@@ -365,6 +367,10 @@ def visit(household_id: str):
         offer_id = r.choice("offre", {str(k): o.reference for k, o in offers.items()})
         visited_on = r.day("date_visite", required=True)
         outcome = r.text("compte_rendu", max_length=2000, multiline=True)
+        if visited_on:  # the use case's timeline rule too: every error in one answer
+            today = relocation().clock().astimezone(PARIS).date()
+            since = household.registered_at.astimezone(PARIS).date()
+            r.domain(lambda: _check_timeline("visited_on", visited_on, since, "l'inscription du ménage", today))
         r.check()
         from uuid import UUID
 
@@ -400,7 +406,6 @@ def _ages_today(household) -> tuple[int, ...]:
     from datetime import UTC
 
     from relogement.platform.ages import ages_today
-    from relogement.platform.deadline import PARIS
 
     if not household.situation:
         return ()
