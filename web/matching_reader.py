@@ -76,6 +76,7 @@ class RankingPage:
     set_aside: list[tuple[Any, dict]]  # (profile, set-aside row)
     settings: m.MatchSettings
     aid_source: str
+    simulated: Any = None  # the simulated aids beside the figures used (issue 21), if any
 
 
 def _caches(readmodels: Any) -> Cache:
@@ -211,8 +212,9 @@ def offers_for(readmodels: Any, project: Any, household_id: UUID, position: int,
     ]
     eligible = int(np.count_nonzero(limits[order] == 0))
     set_aside = [(cols.offers[index[oid]], row) for oid, row in aside.items() if oid in index]
-    source = one.source if one is not None else "estimation par logement"
-    return RankingPage(items, number, pages, len(order), eligible, set_aside, s, source)
+    source = one.source if one is not None else getattr(estimates, "source", "estimation par logement")
+    return RankingPage(items, number, pages, len(order), eligible, set_aside, s, source,
+                       getattr(estimates, "simulated", None))
 
 
 def households_for(readmodels: Any, project: Any, offer_row: dict, position: int, today: date, page: int,

@@ -11,6 +11,8 @@ from flask_login import login_required
 from relogement.platform import matching as m
 from relogement.platform.values import SET_ASIDE_MOTIVES
 from relogement.web import matching_reader as mr
+from relogement.web import ranking_aid
+from relogement.web.aid_views import simulator
 from relogement.web.blueprints._common import run_form
 from relogement.web.context import (
     actor,
@@ -48,7 +50,8 @@ def _context(household, page_number: int, typed_aid: int | None) -> dict:
     project = readmodels().project(household.project_id, vp.position)
     page = None
     if household.status_code not in ENDED and not household.erased:
-        provider = mr.TypedAid(typed_aid)
+        # Typed, else simulated (one batch for every offer), else the current aid carried over.
+        provider = ranking_aid.SimulatedAid(simulator(), vp.day, typed_aid)
         page = mr.offers_for(readmodels(), project, household.id, readmodels().position(vp.position), vp.day,
                              page_number, provider)
     return {
@@ -57,6 +60,8 @@ def _context(household, page_number: int, typed_aid: int | None) -> dict:
         "can_act": vp.live and can("offer.set_aside", household.resource),
         "can_propose": vp.live and can("proposal.make", household.resource),
         "typed_aid": typed_aid, "org_name": readmodels().org_name, "occupancy_article": m.ARTICLE,
+        "simulation": ranking_aid.simulation_note(page.simulated) if page else None,
+        "simulated_label": ranking_aid.row_label, "simulated_source": ranking_aid.SIMULATED_SOURCE,
     }
 
 

@@ -1,0 +1,108 @@
+"""The simulated housing aid on the offer ranking ("Logements adaptés", issue 21).
+
+:class:`SimulatedAid` is an :class:`~relogement.platform.aid_estimate.AidProvider`: it asks
+the simulation service for every offer of the ranking in ONE batched call (the HTTP client
+of :mod:`relogement.housing_aid.client`; the web workers never load OpenFisca) and gives
+each offer the aid its figures after the move use:
+
+1. the aid the officer typed on the ranking page, if any (the same for every offer);
+2. else the simulated aid of that offer, when the service gave one;
+3. else the household's current aid, carried over.
+
+Whatever is used, the simulated figures travel with the estimates (``.simulated``) so each
+row shows "APL simulée : X €" beside the figure used. The client caches each figure by
+its inputs (household composition and resources, the dwelling's rent, charges, typology,
+commune, the month), so a ranking read again at the same position asks the service
+nothing, and any change of those figures is a new key. When the service is down or slow
+the ranking uses the fallback and says "simulation indisponible" (the client then waits
+30 s before asking again, so no page waits for the timeout twice in a row).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from relogement.housing_aid.client import UNAVAILABLE, AidSimulator, Estimates, aid_estimates
+from relogement.platform.aid_estimate import AidEstimate, TypedAid
+from relogement.platform.simulated_aid import AID_USED, SIMULATED, ZONES
+
+if TYPE_CHECKING:
+    from relogement.platform.matching import HouseholdProfile, OfferProfile
+
+CARRIED = "aide actuelle du ménage, reportée (estimation)"
+SIMULATED_SOURCE = AID_USED[SIMULATED]  # "aide simulée (OpenFisca-France)"
+
+
+class Simulated(Mapping[str, AidEstimate]):
+    """The estimates used (offer id → estimate), with the simulation beside them."""
+
+    def __init__(self, used: Mapping[str, AidEstimate], simulated: Estimates, source: str) -> None:
+        self._used, self.simulated, self.source = used, simulated, source
+
+    def __getitem__(self, key: str) -> AidEstimate:
+        return self._used[key]
+
+    @property
+    def uniform(self) -> AidEstimate | None:
+        # The officer's figure or the carried-over aid is one figure for all (no column).
+        return getattr(self._used, "uniform", None)
+
+    def __iter__(self):
+        return iter(self._used)
+
+    def __len__(self) -> int:
+        return len(self._used)
+
+
+class SimulatedAid:
+    """The ranking's aid: typed, else simulated (one batch), else carried over.
+
+    ``month``: the legislation simulated, the month of the ranking's day (the viewpoint's:
+    a ranking read as of a past day simulates that month's law)."""
+
+    def __init__(self, simulator: AidSimulator | None, month: date, typed_cents: int | None = None) -> None:
+        self.simulator, self.month, self.typed_cents = simulator, month.replace(day=1), typed_cents
+
+    def estimate(self, household: HouseholdProfile, offers: Sequence[OfferProfile]) -> Simulated:
+        situation = {"ages": list(household.ages), "resources_cents": household.resources_cents}
+        dwellings = [(o.id, {"rent_cents": o.rent_cents, "charges_cents": o.charges_cents,
+                             "typology": o.typology, "commune": o.commune}) for o in offers]
+        simulated = aid_estimates(self.simulator, situation, dwellings, self.month)
+        fallback = TypedAid(self.typed_cents).estimate(household, offers)
+        if self.typed_cents is not None or not simulated.aids:
+            return Simulated(fallback, simulated, fallback[offers[0].id].source if offers else CARRIED)
+        used = {o.id: AidEstimate(aid.amount_cents, SIMULATED_SOURCE) if (aid := simulated.get(o.id))
+                else fallback[o.id] for o in offers}
+        source = SIMULATED_SOURCE if len(simulated.aids) == len(offers) else (
+            f"{SIMULATED_SOURCE}, sinon {CARRIED}")
+        return Simulated(used, simulated, source)
+
+
+def simulation_note(estimates: Estimates | None) -> dict[str, Any] | None:
+    """What the page says once about the simulation: its model, version, legislation date
+    and zone(s); or that it is unavailable. None when nothing was simulated (no offers)."""
+    if estimates is None:
+        return None
+    if not estimates.aids:
+        return {"available": False} if not estimates.available or estimates.reasons else None
+    first = next(iter(estimates.aids.values()))
+    zones = sorted({ZONES.get(a.zone or "", "zone inconnue") for a in estimates.aids.values()})
+    return {
+        "available": estimates.available, "model": first.model, "model_version": first.model_version,
+        "legislation_date": first.legislation_date, "zones": ", ".join(zones),
+    }
+
+
+def row_label(estimates: Estimates | None, offer_id: str) -> str:
+    """"APL simulée : 312 €" for one offer of the ranking (whole euros, as on the proposal
+    form), or why there is none ("APL simulée : simulation indisponible")."""
+    if estimates is None:
+        return ""
+    aid = estimates.get(offer_id)
+    if aid is None:
+        reason = estimates.reasons.get(offer_id, "")
+        return f"APL simulée : {'simulation indisponible' if not reason or reason == UNAVAILABLE else reason}"
+    amount = f"{aid.amount_cents / 100:,.0f}".replace(",", "\u202f")
+    return f"APL simulée : {amount} €"
