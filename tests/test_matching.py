@@ -109,7 +109,11 @@ def test_figures_after_are_the_proposals(scene):
     a = next(i.match for i in typed.items if i.match.offer.id == offers["A"].hex)
     assert a.aid.cents == 25_000 and "saisie" in a.aid.source
     proposal = app.make_proposal(h1, offers["A"], 25_000, world.actor("LMH"))
-    assert app.proposal(proposal).indicators == a.indicators  # same formulas, same record
+    stored = app.proposal(proposal).indicators
+    # Same formulas, same record; the proposal adds its energy-inclusive cost (issue 21),
+    # which the ranking does not show (the current dwelling's energy is not in its pool).
+    assert {k: v for k, v in stored.items() if k != "energy"} == a.indicators
+    assert "energy" in stored
 
 
 def test_offer_set_aside_then_counted(scene):
