@@ -45,7 +45,11 @@ EXCLUDED = frozenset({"personal", "by_user", "motive_text", "comment", "motive",
                       "originator_id", "originator_version", "pilot_org_name",
                       # Issue 21's simulated aid and energy records are not in the open dataset
                       # yet (their inputs would need their own schema); the aid used is, as before.
-                      "aid", "energy", "rav_cost", "energy_rise_threshold"})
+                      "aid", "energy", "rav_cost", "energy_rise_threshold",
+                      # Issue 22: a residence code pinpoints a building, finer than the
+                      # quartier; residences are published only as aggregates with the
+                      # statistical secrecy of their sheets.
+                      "residence"})
 
 # (table, event class, description FR, description EN, aggregate id column)
 FACTS: list[tuple[str, type, str, str, str]] = [

@@ -110,7 +110,8 @@ FIELDS: dict[str, Field] = {
            ("retour", "droit au retour", "right to return"), ("sous_occupation", "pas de sous-occupation", "no under-occupation"),
            ("taux_effort", "taux d'effort après", "effort rate after"), ("reste_a_vivre", "reste-à-vivre après", "reste-à-vivre after"),
            ("hors_qpv", "QPV vers hors QPV", "QPV to outside QPV"), ("neuf", "neuf ou moins de 5 ans", "new or under 5 years"),
-           ("inter_bailleur", "inter-bailleur", "inter-landlord"))},
+           ("inter_bailleur", "inter-bailleur", "inter-landlord"),
+           ("equilibre_residence", "équilibre de la résidence", "balance of the residence"))},
     # -- situation of a household and dwellings ---------------------------------------
     "persons": ("integer", "Nombre de personnes du ménage.", "Number of persons in the household.", None, None, None),
     "adults": ("integer", "Adultes (18 ans ou plus).", "Adults (18 or older).", None, None, None),
@@ -118,6 +119,7 @@ FIELDS: dict[str, Field] = {
     "resources_euros": ("number", "Ressources mensuelles de tous les occupants.", "Monthly resources of all occupants.", "€/mois", None, None),
     "apl_euros": ("number", "Aide au logement (APL ou AL).", "Housing aid (APL or AL).", "€/mois", None, None),
     "income_quartile": ("integer", "Quartile de revenus (1 à 4).", "Income quartile (1 to 4).", None, None, None),
+    "adults_in_work": ("integer", "Adultes du ménage en emploi (vide : non renseigné).", "Adults of the household in work (empty: not recorded).", None, None, None),
     "typology": ("string", "Typologie du logement.", "Dwelling typology.", None, TYPOLOGIES, None),
     "surface_m2": ("number", "Surface habitable.", "Living area.", "m²", None, None),
     "rent_euros": ("number", "Loyer principal.", "Main rent.", "€/mois", None, None),
