@@ -49,6 +49,8 @@ def run_scenario(app, clock) -> dict:
     app.withdraw_offer(o3, "Vendu", vcl)
 
     app.record_visit(martin, o1, date(2026, 3, 2), "Intéressée", lmh)
+    app.assign_officer(martin, "agent.lmh", world.orgs["LMH"], lmh)
+    app.set_offer_aside(benali, o1, "sur_occupation", vcl)
     p1 = app.make_proposal(martin, o1, 20_000, lmh)
     p2 = app.make_proposal(martin, o2, 15_000, lmh)  # two live proposals
     obj = app.raise_objection(p1, "Typologie", world.actor("VLS"))

@@ -353,7 +353,11 @@ def test_no_500_on_odd_query_strings(world, client_for):
 
     app = world.app.extensions["relogement"]
     proposal = app.make_proposal(world.ids["household"], world.ids["offer"], 25_000, world.world.actor("VCL"))
-    ids = {**world.ids, "proposal": proposal, "project": world.world.project_id,
+    from relogement.platform.residence_commands import NewResidence
+
+    residence = app.register_residence(world.world.project_id, NewResidence("LMH-R1", "Résidence test"),
+                                       world.world.actor("LMH"))
+    ids = {**world.ids, "proposal": proposal, "project": world.world.project_id, "residence": residence.hex,
            "relocated": world.ids["household"]}  # (not relocated: its follow-up form is a 409)
     odd = ("page=%00", "page=99999999999", "projet=%FF", "projet=" + "9" * 40, "semestre=..%2F..",
            "quartier=%3Cscript%3E", "seuil=1e999", "seuil=NaN", "baisse=-0", "convention=",
