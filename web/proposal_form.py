@@ -47,12 +47,13 @@ def _offer_and_aid(values: Mapping[str, str], offers: list, *, aid_required: boo
 
 
 def _aid_used(values: Mapping[str, str]) -> str:
-    """The aid the officer chose; unchosen: the estimate typed, else the simulated aid
-    (which falls back to the typed one when no simulation is available)."""
+    """The aid the officer chose; unchosen: the estimate typed, else (an offer chosen) the
+    simulated aid, which falls back to the typed one when no simulation is available."""
     used = (values.get("aide_retenue") or "").strip()
     if used in AID_USED:
         return used
-    return TYPED if (values.get("apl_estimee") or "").strip() else SIMULATED
+    typed, offer = ((values.get(k) or "").strip() for k in ("apl_estimee", "offre"))
+    return TYPED if typed or not offer else SIMULATED
 
 
 def _simulated(household: Any, offer: Any, values: Mapping[str, str], estimates: Estimates | None = None) -> dict:
