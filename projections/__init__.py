@@ -25,11 +25,12 @@ RUNNER_NAME = "read_models"
 def projectors() -> list[Any]:
     """Fresh instances of every projector owned by the read models."""
     from relogement.projections import deadlines, notices
+    from relogement.projections.dashboard_snapshots import SnapshotTable
     from relogement.projections.operational import OperationalProjector
     from relogement.projections.residence_models import ResidenceProjector
 
     return [
-        OperationalProjector(), ResidenceProjector(),
+        OperationalProjector(), ResidenceProjector(), SnapshotTable(),
         *(cls() for cls in deadlines.PROJECTORS + notices.PROJECTORS),
     ]
 
