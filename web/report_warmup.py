@@ -14,7 +14,6 @@ from typing import Any
 from flask import Flask
 
 from relogement.web.reports import Reports
-from relogement.web.settings import setting
 
 
 def register_reports(app: Flask, relocation: Any, read_engine: Any, config: Mapping[str, Any]) -> Callable[[int | None], None]:
@@ -28,11 +27,6 @@ def register_reports(app: Flask, relocation: Any, read_engine: Any, config: Mapp
         wait_seconds=float(app.config.get("RELOGEMENT_REPORT_WAIT_SECONDS", 6)),
         reader=lambda: app.extensions["relogement.readmodels"].reader,
         last_position=lambda: app.extensions["relogement.readmodels"].last_position(),
-        # Live dashboards are recomputed at most this often (labelled with their position
-        # meanwhile); tests see every event at once.
-        refresh_seconds=float(
-            setting(config, "RELOGEMENT_DASHBOARD_REFRESH_SECONDS", "0" if testing else "30")
-        ),
     )
     app.extensions["relogement.reports"] = reports
     relocation.on_close(reports.close)

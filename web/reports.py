@@ -3,9 +3,14 @@
 The figures are computed by :mod:`relogement.projections` (dashboard, residual_income,
 semester_report, report_output) from the versioned read models, always **at a position**: the
 live page reads at the last applied position, an auditor at ``position_at(instant)``.
-A result at a given position (and, for the dashboard, a given minute: its "awaiting the
-deadline" count depends on the clock) never changes, so it is cached here: the first
-reader after a new event pays the computation, the next ones get it at once.
+A result at a given position (and, for the dashboard, a given count of objection windows
+over: its "awaiting the deadline" count depends on the clock) never changes, so it is
+cached here.
+
+The dashboard is never late: each page shows it at the read models' position. It costs
+what changed since the last one shown, not the programme: the process keeps each
+project's tallies and moves them event by event
+(:class:`relogement.projections.dashboard.DashboardStates`).
 
 PDF rendering (WeasyPrint) takes seconds for a large programme: files are produced by
 a small background worker and cached by position, and the page shows "en préparation"
@@ -84,24 +89,20 @@ class Reports:
         wait_seconds: float = 6.0,
         reader: Callable[[], Any] | None = None,
         last_position: Callable[[], int] | None = None,
-        refresh_seconds: float = 0.0,
     ) -> None:
         self.db = db
         # The per-request lookups (position, windows over) go through the page's own
         # connection when there is one; computations in the background use the engine.
         self._reader = reader or (lambda: db)
         self._last_position = last_position or (lambda: q.current_position(self._reader()))
-        # The live dashboard is computed again at most every ``refresh_seconds`` (0: at every
-        # new event); meanwhile the last one is shown, with the position it was computed at.
-        self.refresh_seconds = refresh_seconds
-        self._live: dict[UUID, tuple[tuple, datetime]] = {}  # project -> (key, computed at)
+        self.states = dashboard_module.DashboardStates(db)
         self.wait_seconds = wait_seconds  # how long a request waits for a file before "en préparation"
         self.cache = Cache(64)
         self.files = Cache(16)
         self._jobs: dict[tuple, Future] = {}
         self._jobs_lock = threading.Lock()
         self._warmed: int | None = None
-        self._warmed_at: datetime | None = None
+        self._warming = False  # a warm-up job is queued or running
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rapports")
 
     def close(self) -> None:
@@ -129,35 +130,15 @@ class Reports:
     def dashboard_for(self, key: tuple, at: datetime) -> dict:
         """The dashboard named by ``dashboard_key(…)`` (computed at most once per key)."""
         _, project_id, pos, _ = key
-        return self.cache.get(
-            key, lambda: dashboard_module.dashboard(self.db, project_id, position=pos, instant=at)
-        )
+        return self.cache.get(key, lambda: self.states.dashboard(project_id, pos, at))
 
     def dashboard_view(
         self, project_id: UUID, position: int | None, at: datetime
     ) -> tuple[tuple, dict, datetime]:
-        """(key, figures, the instant they describe) of the dashboard a page shows.
-
-        As of a past position: exactly that position's. Live: the current one, except that
-        within ``refresh_seconds`` of the last live computation that one is shown (its page
-        states the position it was computed at). Each dashboard costs seconds of CPU: under
-        a stream of commands, computing it at every event kept every worker busy (p95 of
-        all pages × 6 with one command every 5 s).
-        """
-        if position is None and self.refresh_seconds > 0:
-            last = self._live.get(project_id)
-            if last is not None and self._within_refresh(last[1], at):
-                figures = self.cache.peek(last[0])
-                if figures is not None:
-                    return last[0], figures, last[1]
+        """(key, figures, the instant they describe) of the dashboard a page shows: as of
+        ``position``, or live at the read models' position (never an older one)."""
         key = self.dashboard_key(project_id, position, at)
-        figures = self.dashboard_for(key, at)
-        if position is None:
-            self._live[project_id] = (key, at)
-        return key, figures, at
-
-    def _within_refresh(self, since: datetime, at: datetime) -> bool:
-        return timedelta(0) <= at - since < timedelta(seconds=self.refresh_seconds)
+        return key, self.dashboard_for(key, at), at
 
     def dashboard_key(self, project_id: UUID, position: int | None, at: datetime) -> tuple:
         """What names the dashboard's content: project, position, windows over at ``at``."""
@@ -166,36 +147,46 @@ class Reports:
         return ("dashboard", project_id, pos, self._deadlines_passed(project_id, position, at))
 
     def warm(self, project_ids: Callable[[], list[UUID]], at: datetime, position: int | None = None) -> None:
-        """Compute the live dashboard and reste-à-vivre in the background (after a
-        command or new events), so the next reader finds them ready.
+        """Compute the live dashboard, reste-à-vivre and default report in the background
+        (after a command or new events), so the next reader finds them ready.
 
         Called before every request: at an unchanged position it costs one indexed MAX.
+        One job at a time: events arriving while it runs are taken by the next one, which
+        starts from the position reached then (a stream of commands costs one computation
+        at a time, not one per event).
         """
         pos = self.position(position)
         with self._jobs_lock:
-            if self._warmed == pos:
+            if self._warmed == pos or self._warming:
                 return
-            if self.refresh_seconds > 0 and self._warmed_at is not None and self._within_refresh(self._warmed_at, at):
-                return  # warmed recently: the pages show the last live figures meanwhile
-            self._warmed, self._warmed_at = pos, at
+            self._warmed, self._warming = pos, True
         ids = project_ids()
 
         def work() -> None:
-            for project_id in ids:
-                try:
-                    self.dashboard_view(project_id, None, at)
-                    # The pages' defaults: the project's convention, the last semester over.
-                    project = q.get_project(self.db, project_id)
-                    convention = residual_income.project_convention(project)
-                    self.suivi(project_id, pos, at, convention=convention, threshold=None,
-                               fall=Decimal("1"), quartier=None)
-                    done = [c for c in semesters(project["created_at"], at) if c.ended] if project else []
-                    if done:
-                        self.report(self.report_key(project_id, done[0].year, done[0].half, None, convention))
-                except Exception:  # noqa: BLE001 - a warm-up only; the page computes it again
-                    log.exception("préchargement du tableau de bord")
+            try:
+                for project_id in ids:
+                    self._warm_project(project_id, pos, at)
+            finally:
+                with self._jobs_lock:
+                    self._warming = False
+                if self.position(None) != pos:  # events came meanwhile: warm the last one
+                    self.warm(project_ids, at)
 
         self._pool.submit(work)
+
+    def _warm_project(self, project_id: UUID, pos: int, at: datetime) -> None:
+        try:
+            self.dashboard_view(project_id, None, at)
+            # The pages' defaults: the project's convention, the last semester over.
+            project = q.get_project(self.db, project_id)
+            convention = residual_income.project_convention(project)
+            self.suivi(project_id, pos, at, convention=convention, threshold=None,
+                       fall=Decimal("1"), quartier=None)
+            done = [c for c in semesters(project["created_at"], at) if c.ended] if project else []
+            if done:
+                self.report(self.report_key(project_id, done[0].year, done[0].half, None, convention))
+        except Exception:  # noqa: BLE001 - a warm-up only; the page computes it again
+            log.exception("préchargement du tableau de bord")
 
     # -- reste-à-vivre ----------------------------------------------------------
     def suivi(

@@ -1,8 +1,7 @@
 """The Flask settings: defaults, then the ``config`` mapping (tests), then the proxy fix.
 
-Environment: RELOGEMENT_SECURE_COOKIES, RELOGEMENT_POLL_SECONDS, RELOGEMENT_TRUSTED_PROXIES,
-RELOGEMENT_DASHBOARD_REFRESH_SECONDS (the services' own settings are read by
-``relogement.runtime.bootstrap``).
+Environment: RELOGEMENT_SECURE_COOKIES, RELOGEMENT_POLL_SECONDS, RELOGEMENT_TRUSTED_PROXIES
+(the services' own settings are read by ``relogement.runtime.bootstrap``).
 """
 
 from __future__ import annotations

@@ -426,9 +426,10 @@ def test_rows_shared_across_readers_never_carry_identity_and_follow_the_position
     assert "Loyer trop élevé pour ce ménage" in partner.get(f"/propositions/{proposal}").text
 
 
-def test_live_dashboard_refreshed_at_most_every_interval_and_labelled(database_url, clock, tmp_path):
-    """In production a live dashboard is recomputed at most every N seconds; meanwhile the
-    last one is shown with the position and instant it describes (never unlabelled)."""
+def test_live_dashboard_shows_every_event_at_once_and_labelled(database_url, clock, tmp_path):
+    """Zero lag (issue 19): the live dashboard is the read models' position, right after
+    each event, in production as in tests (the refresh interval and its setting are gone:
+    an old setting left in a configuration changes nothing)."""
     from relogement.runtime import create_app
     from relogement.simulation import sample
     from relogement.web.demo_accounts import create_demo_accounts
@@ -454,9 +455,9 @@ def test_live_dashboard_refreshed_at_most_every_interval_and_labelled(database_u
         first = shown()
         assert first == relocation.recorder.max_notification_id()
         sample.register(w, bailleur="VCL", name="Famille Martin")
-        clock.advance(seconds=30)
-        assert shown() == first  # within the interval: the last figures, labelled as such
-        clock.advance(seconds=31)
+        clock.advance(seconds=1)
         assert shown() == relocation.recorder.max_notification_id() > first
+        sample.register(w, bailleur="VCL", name="Famille Bernard")
+        assert shown() == relocation.recorder.max_notification_id() > first + 1
     finally:
         app.extensions["relogement"].close()
