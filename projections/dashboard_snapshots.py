@@ -28,7 +28,7 @@ from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import BigInteger, Column, DateTime, LargeBinary, String, Table, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from relogement.projections.dashboard_state import ProjectTallies
 from relogement.projections.dashboard_tally import Tally
@@ -107,14 +107,15 @@ def from_bytes(project_id: str, data: bytes) -> ProjectTallies:
 
 
 def save(db: Db, state: ProjectTallies) -> bool:
-    """Store ``state`` (False if one is already stored at its position)."""
+    """Store ``state`` (False if one is already stored at its position, or if the database
+    is busy: a stored state only saves time, a page never waits or fails for one)."""
     row = {"project_id": state.project_id, "format": FORMAT, "position": state.position,
            "data": to_bytes(state), "stored_at": datetime.now(tz=UTC)}
     try:
         with connect(db) as conn:
             conn.execute(snapshots.insert().values(**row))
             conn.commit()
-    except IntegrityError:
+    except (IntegrityError, OperationalError):
         return False
     return True
 
@@ -142,3 +143,24 @@ def nearest(db: Db, project_id: str, position: int) -> ProjectTallies | None:
         return from_bytes(pid, data)
     except (pickle.UnpicklingError, KeyError, TypeError, ValueError, EOFError):
         return None  # unreadable: computed again from the rows
+
+
+def store_history(db: Any, project_id: str, every: int = EVERY, until: int | None = None) -> int:
+    """Store a state every ``every`` events of the history not yet covered (an as-of page
+    then starts at most ``every // 2`` events away). Walks forward from the first event,
+    each step reading only the households changed in it. Returns how many were stored."""
+    from relogement.projections.queries.base import current_position
+
+    pid = _hex(project_id)
+    last = current_position(db) if until is None else until
+    with connect(db) as conn:
+        have = set(conn.execute(select(snapshots.c.position).where(
+            snapshots.c.project_id == pid, snapshots.c.format == FORMAT)).scalars())
+    state = ProjectTallies(pid)
+    written = 0
+    for position in range(every, last + 1, every):
+        if any(abs(position - h) < every // 2 for h in have):
+            continue
+        state.move_to(db, position)
+        written += save(db, state)
+    return written

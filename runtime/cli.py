@@ -203,6 +203,28 @@ def projections_catch_up(ctx: click.Context) -> None:
 
 
 @projections_group.command(
+    "tableaux-de-bord",
+    help="Enregistre l'état du tableau de bord de chaque projet tous les 500 événements de "
+    "l'historique (les pages « à une date » partent de l'état enregistré le plus proche).",
+)
+@click.pass_context
+def projections_dashboard_states(ctx: click.Context) -> None:
+    from relogement.projections import build_runner, dashboard_snapshots
+    from relogement.projections.queries import organisations
+
+    app = _app(ctx.obj["database"])
+    runner = build_runner(app)
+    try:
+        runner.catch_up()
+        for project in organisations.list_projects(runner.engine):
+            written = dashboard_snapshots.store_history(runner.engine, project["project_id"])
+            click.echo(f"{project['code']} : {written} état(s) enregistré(s)")
+    finally:
+        runner.close()
+        app.close()
+
+
+@projections_group.command(
     "status", help="Position des vues, retard sur les événements enregistrés, dernière erreur."
 )
 @click.pass_context

@@ -98,3 +98,38 @@ def test_tallies_equal_todays_dashboard_at_every_position(fresh_url_factory, ops
     finally:
         runner.close()
         app.close()
+
+
+def test_stored_history_lets_as_of_pages_start_nearby(database_url):
+    """``store_history`` stores a state every N events; a new process asked an as-of
+    dashboard starts from the nearest one, reads only what changed since, and shows the
+    same figures as today's computation."""
+    from conftest import FakeClock
+
+    from relogement.projections import build_runner
+    from relogement.runtime.application import RelocationApp
+    from relogement.simulation import sample
+
+    clock = FakeClock()
+    app = RelocationApp(database_url, clock=clock)
+    runner = build_runner(app)
+    try:
+        world = sample.build_world(app)
+        for i in range(4):
+            sample.register(world, bailleur=("LMH", "VCL")[i % 2], name=f"Famille {i}")
+            clock.advance(minutes=5)
+        runner.catch_up()
+        engine, project = runner.engine, world.project_id
+        last = q.current_position(engine)
+        assert stored.store_history(engine, project, every=5) == last // 5
+        assert stored.store_history(engine, project, every=5) == 0  # already covered
+        for position in (1, last // 2, last):
+            start = stored.nearest(engine, project, position)
+            assert start is not None and abs(start.position - position) <= 5
+            states = dash.DashboardStates(engine, store=False)
+            instant = q.instant_of(engine, position)
+            assert states.dashboard(project, position, instant) == dashboard_today(
+                engine, project, position=position, instant=instant)
+    finally:
+        runner.close()
+        app.close()

@@ -32,6 +32,7 @@ RUN: dict[str, list[list[str]] | str] = {
     "relogement replay": [["replay"]],
     "relogement projections rebuild|catch-up": [["projections", "rebuild"], ["projections", "catch-up"]],
     "relogement projections status": [["projections", "status"]],
+    "relogement projections tableaux-de-bord": [["projections", "tableaux-de-bord"]],
     "relogement export anru --project MEL -o anru.xlsx [--as-of 30/06/2026]": [
         ["export", "anru", "--project", "MEL", "-o", "{tmp}/anru.xlsx"],
         ["export", "anru", "--project", "MEL", "-o", "{tmp}/anru.xlsx", "--as-of", "30/06/2026"],
