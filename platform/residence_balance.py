@@ -77,4 +77,19 @@ def _judge(state: peuplement.ResidenceState, who: peuplement.Profile) -> tuple[F
     return share, f"{where} : conforme aux objectifs de la résidence."
 
 
-matching.register_criterion(matching.ExtraCriterion(CODE, LABEL, 0, judge))
+def offer_group(o: matching.OfferProfile) -> int | None:
+    """What of the offer the judgement reads, besides over-occupation: its residence's
+    state (by identity: one per read position), or None when the criterion is neutral."""
+    state = o.extra.get(RESIDENCE_STATE)
+    return None if state is None or _unqualified(state) else id(state)
+
+
+def household_group(h: matching.HouseholdProfile) -> tuple:
+    """What of the household the judgement reads, besides over-occupation (``candidate``)."""
+    return (h.ages, h.resources_cents, h.apl_cents, h.income_quartile, h.adults_in_work, h.plus_ceiling_cents_year)
+
+
+# Over-occupation in ``candidate`` is peuplement's norm, the occupancy rule's for a
+# household of one person or more (every ranked household): the pool rankings judge one
+# offer per (residence, over-occupied) and one household per (group, over-occupied).
+matching.register_criterion(matching.ExtraCriterion(CODE, LABEL, 0, judge, offer_group, household_group))
