@@ -43,23 +43,33 @@ def judge(h: matching.HouseholdProfile, o: matching.OfferProfile) -> tuple[Fract
     state = o.extra.get(RESIDENCE_STATE)
     if state is None or _unqualified(state):
         return Fraction(1, 2), NEUTRAL_TEXT
-    # A pool of 2,000 offers spans a few dozen residences: the judgement depends on the
-    # offer only through its residence and whether the household would be over-occupied,
-    # so it is worked out once per (household, residence, over-occupation).
-    key = (id(state), h.id, h.ages, h.resources_cents, h.apl_cents, h.income_quartile, h.adults_in_work,
-           h.plus_ceiling_cents_year, peuplement.over_occupied(len(h.ages), o.surface_m2))
+    # A pool of 2,000 offers spans a few dozen residences, and households share a few
+    # dozen profiles: the judgement depends on the offer only through its residence, on
+    # the household only through its profile in the dwelling (which reads the dwelling only
+    # through over-occupation), so each is worked out once.
+    who_key = (household_group(h), peuplement.over_occupied(len(h.ages), o.surface_m2))
+    who = _CANDIDATES.get(who_key)
+    if who is None:
+        who = _remember(_CANDIDATES, who_key, candidate(h, o))
+    key = (id(state), who)
     found = _JUDGED.get(key)
     if found is not None and found[0] is state:
         return found[1]
-    if len(_JUDGED) >= _JUDGED_MAX:
-        _JUDGED.clear()
-    result = _judge(state, candidate(h, o))
-    _JUDGED[key] = (state, result)  # the state kept alive: its id is not reused meanwhile
+    result = _judge(state, who)
+    _remember(_JUDGED, key, (state, result))  # the state kept alive: its id is not reused meanwhile
     return result
 
 
+def _remember(memo: dict, key: tuple, value):
+    if len(memo) >= _MEMO_MAX:
+        memo.clear()
+    memo[key] = value
+    return value
+
+
+_CANDIDATES: dict[tuple, peuplement.Profile] = {}
 _JUDGED: dict[tuple, tuple[peuplement.ResidenceState, tuple[Fraction, str]]] = {}
-_JUDGED_MAX = 100_000
+_MEMO_MAX = 100_000
 
 
 def _judge(state: peuplement.ResidenceState, who: peuplement.Profile) -> tuple[Fraction, str]:

@@ -11,6 +11,7 @@ import random
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -47,6 +48,10 @@ def _state(rng: random.Random, i: int) -> pp.ResidenceState:
 def _pool(seed: int) -> tuple[list[m.OfferProfile], list[m.HouseholdProfile]]:
     rng = random.Random(seed)
     states = [_state(rng, i) for i in range(8)]
+    # Over-occupation tips this one: 5 % of 20 households, at most 8 % (2 of 21 is 9.5 %).
+    states[0] = replace(states[0], households=20, shares={**states[0].shares, "over_occupation": Decimal(5)},
+                        moved_in=(), moved_out=(),
+                        objectives=({"kind": "max_share", "figure": "over_occupation", "percent": "8"},))
     # Surfaces at, just under and over the occupancy thresholds (9, 16, 25 … 70 m²).
     surfaces = [Decimal(t) + d for t in (9, 16, 25, 34, 43, 52, 61, 70) for d in (Decimal("-0.01"), 0, Decimal("0.5"))]
     offers = [m.OfferProfile(
@@ -82,6 +87,8 @@ def test_grouped_balance_equals_the_rule_pair_by_pair(seed):
             p, offers, {o.id: AidEstimate(h.apl_cents, "") for o in offers}, s)]
         judged |= {rb.judge(h, o)[0] for o in offers}
     assert len(judged) >= 3  # the criterion does tell the offers apart
+    assert any(rb.judge(h, o) != rb.judge(h, replace(o, surface_m2=Decimal(70))) for h in households for o in offers
+               if getattr(o.extra.get(rb.RESIDENCE_STATE), "name", "") == "Résidence 0")  # over-occupation counts
     hcols = ma.HouseholdColumns(households, s)
     for o in offers[:80]:
         order, limits, score, rac = ma.rank_households(hcols, o, hcols.apl, s)
@@ -111,3 +118,15 @@ def test_an_empty_pool_ranks_nothing():
     _, households = _pool(5)
     order, limits, score, rac = ma.rank_offers(m.Prepared(households[0], s), ma.OfferColumns([], TODAY), 0, s)
     assert len(order) == len(limits) == len(score) == len(rac) == 0
+
+
+def test_the_remembered_judgement_equals_the_rule():
+    # judge() remembers by (residence, the household's profile in the dwelling): every pair
+    # of a random pool gets what the rule gives when worked out afresh.
+    offers, households = _pool(6)
+    for h in households:
+        for o in offers[::7]:
+            state = o.extra.get(rb.RESIDENCE_STATE)
+            fresh = (rb.NEUTRAL_TEXT if state is None or (state.klass is None and not state.objectives)
+                     else rb._judge(state, rb.candidate(h, o)))
+            assert rb.judge(h, o) == (fresh if isinstance(fresh, tuple) else (Fraction(1, 2), fresh))
