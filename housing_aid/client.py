@@ -60,7 +60,8 @@ class AidSimulator:
         self.url = url.rstrip("/")
         self.timeout = timeout
         self._down_until = 0.0
-        self._cache: OrderedDict[str, SimulatedAid] = OrderedDict()
+        self._cache: OrderedDict[tuple, dict[tuple, SimulatedAid]] = OrderedDict()
+        self._size = 0  # figures cached, all households together
         self._lock = threading.Lock()
 
     # -- the call -----------------------------------------------------------
@@ -91,51 +92,64 @@ class AidSimulator:
         month = month.replace(day=1)
         ages = tuple(ages)
         result = Estimates()
-        todo: dict[str, tuple[tuple, tuple]] = {}
         household = (self.url, month, ages, resources_cents)
-        cache, aids, reasons = self._cache, result.aids, result.reasons
-        with self._lock:  # one lock for the batch: a ranking looks up every offer of its pool
+        with self._lock:
+            figures = self._cache.get(household)
+            if figures is not None:
+                self._cache.move_to_end(household)
+                figures = dict(figures)  # a copy: the lookups below need no lock
+        if figures:
+            aids = result.aids
+            todo = []
             for key, dwelling in dwellings:
-                if dwelling[4] is None:  # no INSEE code: nothing to simulate
-                    reasons[key] = UNKNOWN_COMMUNE
-                    continue
-                cache_key = household + dwelling
-                cached = cache.get(cache_key)
+                cached = figures.get(dwelling)
                 if cached is not None:
-                    cache.move_to_end(cache_key)
                     aids[key] = cached
                 else:
-                    todo[key] = (cache_key, dwelling)
+                    todo.append((key, dwelling))
+        else:
+            todo = dwellings if isinstance(dwellings, list) else list(dwellings)
+        unknown = [key for key, dwelling in todo if dwelling[4] is None]  # no INSEE code: not simulated
+        if unknown:
+            result.reasons.update(dict.fromkeys(unknown, UNKNOWN_COMMUNE))
+            todo = [(key, dwelling) for key, dwelling in todo if dwelling[4] is not None]
         if not todo:
             return result
         if not self.available():
             # Failed recently: the figures not cached are "indisponible", nothing is built.
-            return self._unavailable(result, todo)
+            return self._unavailable(result, (key for key, _ in todo))
         batch = sit.empty()
-        names = {key: f"c{i}" for i, key in enumerate(todo)}
-        cases = {key: sit.inputs_of(list(ages), resources_cents, _dwelling(dwelling))
-                 for key, (_, dwelling) in todo.items()}
+        names = {key: f"c{i}" for i, (key, _) in enumerate(todo)}
+        cases = {key: sit.inputs_of(list(ages), resources_cents, _dwelling(dwelling)) for key, dwelling in todo}
         for key, inputs in cases.items():
             sit.add_case(batch, names[key], inputs, month)
         try:
             answer, model_version = self._post(batch)
-            for key, (cache_key, _) in todo.items():
+            new = {}
+            for key, dwelling in todo:
                 cents, zone = sit.read_case(answer, names[key], month)
-                aid = SimulatedAid(
+                new[dwelling] = result.aids[key] = SimulatedAid(
                     amount_cents=cents, model=MODEL, model_version=model_version or "inconnue",
                     legislation_date=month, zone=zone, inputs=cases[key],
                 )
-                result.aids[key] = aid
-                with self._lock:
-                    self._cache[cache_key] = aid
-                    while len(self._cache) > CACHE_SIZE:
-                        self._cache.popitem(last=False)
         except (OSError, ValueError, KeyError, TypeError, urllib.error.URLError) as error:
             # Down, slow (timeout), or an answer that is not the contract's: no figure.
             log.warning("simulation service unavailable: %s", type(error).__name__)
             self._down_until = time.monotonic() + RETRY_AFTER_SECONDS
-            return self._unavailable(result, todo)
+            return self._unavailable(result, (key for key, _ in todo))
+        self._remember(household, new)
         return result
+
+    def _remember(self, household: tuple, new: dict[tuple, SimulatedAid]) -> None:
+        # By household (URL, month, ages, resources), then by dwelling; the households read
+        # least recently are forgotten first, beyond CACHE_SIZE figures in all.
+        with self._lock:
+            figures = self._cache.setdefault(household, {})
+            self._size += len(new) - len(figures.keys() & new.keys())
+            figures.update(new)
+            self._cache.move_to_end(household)
+            while self._size > CACHE_SIZE and len(self._cache) > 1:
+                self._size -= len(self._cache.popitem(last=False)[1])
 
     @staticmethod
     def _unavailable(result: Estimates, todo: Iterable[str]) -> Estimates:
