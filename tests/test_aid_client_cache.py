@@ -105,3 +105,20 @@ def test_a_pool_is_keyed_once():
     assert keys == [(o.id, c.dwelling_key({"rent_cents": o.rent_cents, "charges_cents": 9_000, "typology": "T3",
                                            "commune": "Lille"})) for o in offers]
     assert ranking_aid.dwelling_keys(list(offers)) == keys  # a list is keyed each time (it may change)
+
+
+def test_the_ranking_column_is_each_offer_estimate():
+    simulator, _ = _simulator()
+    offers = tuple(OfferProfile(f"o{i}", f"R{i}", "b", commune, "Q", False, "T3", 60, 40_000 + 1_000 * i, 0, 9_000,
+                                2000, False, 1, True, False)
+                   for i, commune in enumerate(["Lille", "Nulle-Part-sur-Mer", "Lomme"]))
+    household = type("H", (), {"ages": (40,), "resources_cents": 100_000, "apl_cents": 21_000})()
+    ranked = ranking_aid.SimulatedAid(simulator, MONTH).estimate(household, offers)
+    # 100 € + rent over 400 €; the unknown commune keeps the household's current aid.
+    assert [(ranked[o.id].cents, ranked[o.id].source) for o in offers] == [
+        (10_000, ranking_aid.SIMULATED_SOURCE), (21_000, ranking_aid.CARRIED), (12_000, ranking_aid.SIMULATED_SOURCE)]
+    assert ranked.cents.tolist() == [ranked[o.id].cents for o in offers] and ranked.uniform is None
+    assert ranked.source == f"{ranking_aid.SIMULATED_SOURCE}, sinon {ranking_aid.CARRIED}"
+    assert list(ranked) == [o.id for o in offers] and len(ranked) == 3
+    typed = ranking_aid.SimulatedAid(simulator, MONTH, typed_cents=30_000).estimate(household, offers)
+    assert typed.uniform.cents == 30_000 and typed.cents is None and typed.simulated.aids["o0"].amount_cents == 10_000

@@ -25,6 +25,8 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from relogement.housing_aid.client import (
     UNAVAILABLE,
     AidSimulator,
@@ -43,10 +45,14 @@ SIMULATED_SOURCE = AID_USED[SIMULATED]  # "aide simulée (OpenFisca-France)"
 
 
 class Simulated(Mapping[str, AidEstimate]):
-    """The estimates used (offer id → estimate), with the simulation beside them."""
+    """The estimates used (offer id → estimate), with the simulation beside them.
 
-    def __init__(self, used: Mapping[str, AidEstimate], simulated: Estimates, source: str) -> None:
-        self._used, self.simulated, self.source = used, simulated, source
+    ``cents``: the aid used per offer, in the offers' order (the ranking's column), when
+    it is not one figure for all."""
+
+    def __init__(self, used: Mapping[str, AidEstimate], simulated: Estimates, source: str,
+                 cents: np.ndarray | None = None) -> None:
+        self._used, self.simulated, self.source, self.cents = used, simulated, source, cents
 
     def __getitem__(self, key: str) -> AidEstimate:
         return self._used[key]
@@ -61,6 +67,26 @@ class Simulated(Mapping[str, AidEstimate]):
 
     def __len__(self) -> int:
         return len(self._used)
+
+
+class _Used(Mapping[str, AidEstimate]):
+    """The simulated aid of each offer that has one, else the fallback's; each estimate
+    made when read (a page reads ten of two thousand)."""
+
+    def __init__(self, keys: Sequence[str], simulated: Estimates, fallback: Mapping[str, AidEstimate]) -> None:
+        self._keys, self._simulated, self._fallback = keys, simulated, fallback
+
+    def __getitem__(self, key: str) -> AidEstimate:
+        aid = self._simulated.get(key)
+        if aid:
+            return AidEstimate(aid.amount_cents, SIMULATED_SOURCE)
+        return self._fallback[key]
+
+    def __iter__(self):
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
 
 
 class SimulatedAid:
@@ -78,11 +104,12 @@ class SimulatedAid:
         fallback = TypedAid(self.typed_cents).estimate(household, offers)
         if self.typed_cents is not None or not simulated.aids:
             return Simulated(fallback, simulated, fallback[offers[0].id].source if offers else CARRIED)
-        used = {o.id: AidEstimate(aid.amount_cents, SIMULATED_SOURCE) if (aid := simulated.get(o.id))
-                else fallback[o.id] for o in offers}
+        keys = [o.id for o in offers]
+        carried, aids = fallback[keys[0]].cents, simulated.aids
+        cents = np.array([aid.amount_cents if (aid := aids.get(k)) else carried for k in keys], dtype=np.int64)
         source = SIMULATED_SOURCE if len(simulated.aids) == len(offers) else (
             f"{SIMULATED_SOURCE}, sinon {CARRIED}")
-        return Simulated(used, simulated, source)
+        return Simulated(_Used(keys, simulated, fallback), simulated, source, cents)
 
 
 def dwelling_keys(offers: Sequence[OfferProfile]) -> Sequence[tuple[str, tuple]]:
