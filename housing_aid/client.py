@@ -10,7 +10,9 @@ caller goes on without the figure; after a failure the service is not asked agai
 
 Figures are cached by their inputs (the household's composition and resources, the
 dwelling's rent, charges, typology and commune, the month): a change of any of them is a
-new key, so the cache never serves a figure whose inputs changed.
+new key, so the cache never serves a figure whose inputs changed. The keys are tuples
+(:func:`dwelling_key`), so a ranking of two thousand offers looks them up in about a
+millisecond, and builds a situation only for the figures it sends.
 """
 
 from __future__ import annotations
@@ -22,11 +24,12 @@ import time
 import urllib.error
 import urllib.request
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 from relogement.housing_aid import situation as sit
+from relogement.housing_aid.communes import insee_code
 from relogement.platform.simulated_aid import SimulatedAid
 
 log = logging.getLogger("relogement.housing_aid.client")
@@ -57,7 +60,8 @@ class AidSimulator:
         self.url = url.rstrip("/")
         self.timeout = timeout
         self._down_until = 0.0
-        self._cache: OrderedDict[str, SimulatedAid] = OrderedDict()
+        self._cache: OrderedDict[tuple, dict[tuple, SimulatedAid]] = OrderedDict()
+        self._size = 0  # figures cached, all households together
         self._lock = threading.Lock()
 
     # -- the call -----------------------------------------------------------
@@ -77,57 +81,94 @@ class AidSimulator:
         self, ages: Iterable[int], resources_cents: int, dwellings: dict[str, dict], month: date
     ) -> Estimates:
         """One batched call for every dwelling (key → dwelling dict) not already cached."""
+        return self.simulate_keyed(ages, resources_cents, [(k, dwelling_key(d)) for k, d in dwellings.items()],
+                                   month)
+
+    def simulate_keyed(
+        self, ages: Iterable[int], resources_cents: int, dwellings: Iterable[tuple[str, tuple]], month: date
+    ) -> Estimates:
+        """As :meth:`simulate`, the dwellings given as (key, :func:`dwelling_key`): a ranking
+        builds its offers' keys once per pool, and each request only looks them up."""
         month = month.replace(day=1)
+        ages = tuple(ages)
         result = Estimates()
-        todo: dict[str, tuple[str, dict]] = {}
-        for key, dwelling in dwellings.items():
-            inputs = sit.inputs_of(list(ages), resources_cents, dwelling)
-            if inputs["depcom"] is None:
-                result.reasons[key] = UNKNOWN_COMMUNE
-                continue
-            cache_key = json.dumps([self.url, month.isoformat(), inputs], sort_keys=True)
-            with self._lock:
-                cached = self._cache.get(cache_key)
+        household = (self.url, month, ages, resources_cents)
+        with self._lock:
+            figures = self._cache.get(household)
+            if figures is not None:
+                self._cache.move_to_end(household)
+                figures = dict(figures)  # a copy: the lookups below need no lock
+        if figures:
+            aids = result.aids
+            todo = []
+            for key, dwelling in dwellings:
+                cached = figures.get(dwelling)
                 if cached is not None:
-                    self._cache.move_to_end(cache_key)
-            if cached is not None:
-                result.aids[key] = cached
-            else:
-                todo[key] = (cache_key, inputs)
+                    aids[key] = cached
+                else:
+                    todo.append((key, dwelling))
+        else:
+            todo = dwellings if isinstance(dwellings, list) else list(dwellings)
+        unknown = [key for key, dwelling in todo if dwelling[4] is None]  # no INSEE code: not simulated
+        if unknown:
+            result.reasons.update(dict.fromkeys(unknown, UNKNOWN_COMMUNE))
+            todo = [(key, dwelling) for key, dwelling in todo if dwelling[4] is not None]
         if not todo:
             return result
         if not self.available():
-            return self._unavailable(result, todo)
+            # Failed recently: the figures not cached are "indisponible", nothing is built.
+            return self._unavailable(result, (key for key, _ in todo))
         batch = sit.empty()
-        names = {key: f"c{i}" for i, key in enumerate(todo)}
-        for key, (_, inputs) in todo.items():
+        names = {key: f"c{i}" for i, (key, _) in enumerate(todo)}
+        cases = {key: sit.inputs_of(list(ages), resources_cents, _dwelling(dwelling)) for key, dwelling in todo}
+        for key, inputs in cases.items():
             sit.add_case(batch, names[key], inputs, month)
         try:
             answer, model_version = self._post(batch)
-            for key, (cache_key, inputs) in todo.items():
+            new = {}
+            for key, dwelling in todo:
                 cents, zone = sit.read_case(answer, names[key], month)
-                aid = SimulatedAid(
+                new[dwelling] = result.aids[key] = SimulatedAid(
                     amount_cents=cents, model=MODEL, model_version=model_version or "inconnue",
-                    legislation_date=month, zone=zone, inputs=inputs,
+                    legislation_date=month, zone=zone, inputs=cases[key],
                 )
-                result.aids[key] = aid
-                with self._lock:
-                    self._cache[cache_key] = aid
-                    while len(self._cache) > CACHE_SIZE:
-                        self._cache.popitem(last=False)
         except (OSError, ValueError, KeyError, TypeError, urllib.error.URLError) as error:
             # Down, slow (timeout), or an answer that is not the contract's: no figure.
             log.warning("simulation service unavailable: %s", type(error).__name__)
             self._down_until = time.monotonic() + RETRY_AFTER_SECONDS
-            return self._unavailable(result, todo)
+            return self._unavailable(result, (key for key, _ in todo))
+        self._remember(household, new)
         return result
 
+    def _remember(self, household: tuple, new: dict[tuple, SimulatedAid]) -> None:
+        # By household (URL, month, ages, resources), then by dwelling; the households read
+        # least recently are forgotten first, beyond CACHE_SIZE figures in all.
+        with self._lock:
+            figures = self._cache.setdefault(household, {})
+            self._size += len(new) - len(figures.keys() & new.keys())
+            figures.update(new)
+            self._cache.move_to_end(household)
+            while self._size > CACHE_SIZE and len(self._cache) > 1:
+                self._size -= len(self._cache.popitem(last=False)[1])
+
     @staticmethod
-    def _unavailable(result: Estimates, todo: dict) -> Estimates:
+    def _unavailable(result: Estimates, todo: Iterable[str]) -> Estimates:
         result.available = False
-        for key in todo:
-            result.reasons[key] = UNAVAILABLE
+        result.reasons.update(dict.fromkeys(todo, UNAVAILABLE))
         return result
+
+
+def dwelling_key(dwelling: dict) -> tuple:
+    """What the simulation reads of a dwelling, as a key: (rent, charges, typology, commune,
+    INSEE code or None). With the household's ages and resources, the month and the
+    service's URL, it keys the cached figure: any change of these figures is a new key."""
+    commune = dwelling.get("commune", "")
+    return (dwelling["rent_cents"], dwelling["charges_cents"], dwelling.get("typology", ""), commune,
+            insee_code(commune))
+
+
+def _dwelling(key: tuple) -> dict:
+    return {"rent_cents": key[0], "charges_cents": key[1], "typology": key[2], "commune": key[3]}
 
 
 def aid_estimates(
@@ -142,6 +183,15 @@ def aid_estimates(
     if simulator is None:
         return AidSimulator._unavailable(Estimates(), dwellings)
     return simulator.simulate(situation["ages"], situation["resources_cents"], dwellings, month)
+
+
+def keyed_estimates(
+    simulator: AidSimulator | None, situation: dict, offers: Sequence[tuple[str, tuple]], month: date
+) -> Estimates:
+    """As :func:`aid_estimates`, each offer given as (key, :func:`dwelling_key`)."""
+    if simulator is None:
+        return AidSimulator._unavailable(Estimates(), (key for key, _ in offers))
+    return simulator.simulate_keyed(situation["ages"], situation["resources_cents"], offers, month)
 
 
 def service_ready(url: str, timeout: float = 2.0) -> str | None:

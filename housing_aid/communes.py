@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 TABLE = Path(__file__).with_name("communes_insee.csv")
@@ -25,8 +25,11 @@ def _codes() -> dict[str, str]:
         return {_key(r["commune"]): r["code_insee"] for r in rows}
 
 
+@lru_cache(maxsize=8192)
 def insee_code(commune: str) -> str | None:
-    """The commune's INSEE code; a five-digit code is taken as given; None if unknown."""
+    """The commune's INSEE code; a five-digit code is taken as given; None if unknown.
+
+    Memoised: a ranking asks it for every offer of the pool, a few dozen communes."""
     text = commune.strip()
     if len(text) == 5 and (text.isdigit() or text[:2] in ("2A", "2B")):
         return text

@@ -23,7 +23,7 @@ reasons cannot disagree.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -69,6 +69,12 @@ class ExtraCriterion:
     label: str
     default_weight: int
     judge: Callable[[HouseholdProfile, OfferProfile], tuple[Fraction, str]]
+    # Optional, for ranking a whole pool at once (``matching_arrays``): ``judge(h, o)``
+    # depends on the offer only through ``offer_group(o)``, on the household only through
+    # ``household_group(h)``, and on both only through whether the household would be
+    # over-occupied in the dwelling (the occupancy rule); each group is then judged once.
+    offer_group: Callable[[OfferProfile], Hashable] | None = None
+    household_group: Callable[[HouseholdProfile], Hashable] | None = None
 
 
 EXTRA_CRITERIA: dict[str, ExtraCriterion] = {}

@@ -10,13 +10,16 @@ compares the same way with integer amounts (``rac > q`` ⇔ ``rac > ⌊q⌋``; `
 ``x ≥ ⌈q⌉``; a surface ``s < m`` for an integer m ⇔ ``⌊s⌋ < m``). A property test checks
 that both give the same keys (tests/test_matching.py).
 
-Registered extra criteria (``matching.EXTRA_CRITERIA``) are judged one by one here too.
+Registered extra criteria (``matching.EXTRA_CRITERIA``) are judged by the criterion's own
+rule: once per offer (or household), or, when the criterion declares what its judgement
+reads (``offer_group`` / ``household_group``), once per group and over-occupation, the
+result spread to the group's members (tests/test_matching_groups.py).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from datetime import date
 from fractions import Fraction
 
@@ -25,6 +28,7 @@ import numpy as np
 from relogement.platform import indicators
 from relogement.platform.matching import (
     EXTRA_CRITERIA,
+    ExtraCriterion,
     HouseholdProfile,
     MatchSettings,
     OfferProfile,
@@ -34,8 +38,19 @@ from relogement.platform.matching import (
 _NO_FLOOR = 1 << 30
 
 
-def _codes(values: Sequence[str], table: dict[str, int]) -> np.ndarray:
+def _codes(values: Sequence[Hashable], table: dict) -> np.ndarray:
     return np.array([table.setdefault(v, len(table)) for v in values], dtype=np.int64)
+
+
+def _earned(weight: int, share: Fraction) -> int:
+    return int(weight * Fraction(share))
+
+
+def _grouped(groups: np.ndarray, over: np.ndarray, earned_at: Callable[[int], int]) -> np.ndarray:
+    """``earned_at(i)`` for the first member i of each (group, over-occupied) class, given
+    to every member of the class."""
+    _, first, inverse = np.unique(groups * 2 + over, return_index=True, return_inverse=True)
+    return np.array([earned_at(i) for i in first.tolist()], dtype=np.int64)[inverse.reshape(-1)]
 
 
 def _order(keys: Sequence[np.ndarray]) -> np.ndarray:
@@ -47,7 +62,7 @@ class OfferColumns:
     """The offers of a pool as columns (built once per read position)."""
 
     def __init__(self, offers: Sequence[OfferProfile], today: date) -> None:
-        self.offers = list(offers)
+        self.offers = tuple(offers)  # immutable: per-pool work may be keyed by its identity
         self.communes: dict[str, int] = {}
         self.quartiers: dict[str, int] = {}
         self.bailleurs: dict[str, int] = {}
@@ -69,6 +84,14 @@ class OfferColumns:
         self.reference_rank[sorted(range(len(o)), key=lambda i: o[i].reference)] = np.arange(len(o))
         self.today = today
         self._index: dict[str, int] | None = None
+        self._groups: dict[str, np.ndarray] = {}
+
+    def groups(self, criterion: ExtraCriterion) -> np.ndarray:
+        """Each offer's ``criterion.offer_group``, as codes (built on first use)."""
+        found = self._groups.get(criterion.code)
+        if found is None:
+            found = self._groups[criterion.code] = _codes([criterion.offer_group(o) for o in self.offers], {})
+        return found
 
     def index_of(self) -> dict[str, int]:
         """offer id → its position in the pool (built on first use)."""
@@ -85,7 +108,8 @@ def rank_offers(p: Prepared, cols: OfferColumns, aid_cents: np.ndarray | int, s:
         raise ValueError("columns built for another day")
     h, w = p.h, s.weights
     rac = cols.cost - aid_cents
-    limits = (cols.surface_floor < p.min_surface).astype(np.int64)
+    over = cols.surface_floor < p.min_surface
+    limits = over.astype(np.int64)
     if p.cap_rac is not None:
         limits += rac > math.floor(p.cap_rac)
     if p.max_floor is not None:
@@ -123,12 +147,19 @@ def rank_offers(p: Prepared, cols: OfferColumns, aid_cents: np.ndarray | int, s:
     own = cols.bailleurs.get(h.bailleur, -1)
     score += w["inter_bailleur"] * (cols.bailleur != own)
     for code, criterion in EXTRA_CRITERIA.items():
-        if not w.get(code):
-            continue
-        score += np.array([int(w[code] * Fraction(criterion.judge(h, o)[0])) for o in cols.offers],
-                          dtype=np.int64)
+        if w.get(code):
+            score += _extra_for_offers(criterion, w[code], h, cols, over)
     order = _order([limits > 0, limits, -score, rac, cols.reference_rank])
     return order, limits, score, rac
+
+
+def _extra_for_offers(criterion: ExtraCriterion, weight: int, h: HouseholdProfile, cols: OfferColumns,
+                      over: np.ndarray) -> np.ndarray:
+    """The points of an extra criterion for one household in every offer of the pool."""
+    offers = cols.offers
+    if criterion.offer_group is None:
+        return np.array([_earned(weight, criterion.judge(h, o)[0]) for o in offers], dtype=np.int64)
+    return _grouped(cols.groups(criterion), over, lambda i: _earned(weight, criterion.judge(h, offers[i])[0]))
 
 
 class HouseholdColumns:
@@ -173,6 +204,15 @@ class HouseholdColumns:
         self.bailleur = np.array([p.h.bailleur for p in ps], dtype=object)
         self.reference_rank = np.empty(n, dtype=np.int64)
         self.reference_rank[sorted(range(n), key=lambda i: ps[i].h.reference)] = np.arange(n)
+        self._groups: dict[str, np.ndarray] = {}
+
+    def groups(self, criterion: ExtraCriterion) -> np.ndarray:
+        """Each household's ``criterion.household_group``, as codes (built on first use)."""
+        found = self._groups.get(criterion.code)
+        if found is None:
+            found = self._groups[criterion.code] = _codes(
+                [criterion.household_group(p.h) for p in self.prepared], {})
+        return found
 
 
 def rank_households(cols: HouseholdColumns, o: OfferProfile, aid_cents: np.ndarray, s: MatchSettings
@@ -182,7 +222,8 @@ def rank_households(cols: HouseholdColumns, o: OfferProfile, aid_cents: np.ndarr
         raise ValueError("columns built for other settings")
     w = s.weights
     rac = o.rent_cents + o.annex_rent_cents + o.charges_cents - aid_cents
-    limits = (math.floor(o.surface_m2) < cols.min_surface).astype(np.int64)
+    over = math.floor(o.surface_m2) < cols.min_surface
+    limits = over.astype(np.int64)
     limits += rac > cols.cap_floor
     if not o.lift:
         limits += o.floor > cols.max_floor
@@ -208,10 +249,17 @@ def rank_households(cols: HouseholdColumns, o: OfferProfile, aid_cents: np.ndarr
         score += w["neuf"]
     score += w["inter_bailleur"] * (cols.bailleur != o.bailleur)
     for code, criterion in EXTRA_CRITERIA.items():
-        if not w.get(code):
-            continue
-        score += np.array([int(w[code] * Fraction(criterion.judge(p.h, o)[0])) for p in cols.prepared],
-                          dtype=np.int64)
+        if w.get(code):
+            score += _extra_for_households(criterion, w[code], cols, o, over)
     score = score.astype(np.int64)
     order = _order([limits > 0, limits, -score, rac, cols.reference_rank])
     return order, limits, score, rac
+
+
+def _extra_for_households(criterion: ExtraCriterion, weight: int, cols: HouseholdColumns, o: OfferProfile,
+                          over: np.ndarray) -> np.ndarray:
+    """The points of an extra criterion for every household of ``cols`` in one offer."""
+    ps = cols.prepared
+    if criterion.household_group is None:
+        return np.array([_earned(weight, criterion.judge(p.h, o)[0]) for p in ps], dtype=np.int64)
+    return _grouped(cols.groups(criterion), over, lambda i: _earned(weight, criterion.judge(ps[i].h, o)[0]))

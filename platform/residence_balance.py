@@ -14,9 +14,12 @@ current housing aid carried over (as the ranking's default aid estimate does).
 
 from __future__ import annotations
 
+from dataclasses import replace
+from decimal import Decimal
 from fractions import Fraction
 
 from relogement.platform import matching, peuplement
+from relogement.platform.occupancy import CEILING_M2
 
 CODE = "equilibre_residence"
 LABEL = "Équilibre de la résidence"
@@ -26,10 +29,14 @@ NEUTRAL_TEXT = "Résidence non renseignée ou sans qualification : critère neut
 
 def candidate(h: matching.HouseholdProfile, o: matching.OfferProfile) -> peuplement.Profile:
     """The household's profile once in the offered dwelling."""
+    return _profile(h, o.surface_m2)
+
+
+def _profile(h: matching.HouseholdProfile, surface_m2: Decimal) -> peuplement.Profile:
     return peuplement.profile(
         ages=h.ages, resources_cents=h.resources_cents, apl_cents=h.apl_cents,
         income_quartile=h.income_quartile, adults_in_work=h.adults_in_work,
-        surface_m2=o.surface_m2, plus_ceiling_cents_year=h.plus_ceiling_cents_year,
+        surface_m2=surface_m2, plus_ceiling_cents_year=h.plus_ceiling_cents_year,
     )
 
 
@@ -43,23 +50,30 @@ def judge(h: matching.HouseholdProfile, o: matching.OfferProfile) -> tuple[Fract
     state = o.extra.get(RESIDENCE_STATE)
     if state is None or _unqualified(state):
         return Fraction(1, 2), NEUTRAL_TEXT
-    # A pool of 2,000 offers spans a few dozen residences: the judgement depends on the
-    # offer only through its residence and whether the household would be over-occupied,
-    # so it is worked out once per (household, residence, over-occupation).
-    key = (id(state), h.id, h.ages, h.resources_cents, h.apl_cents, h.income_quartile, h.adults_in_work,
-           h.plus_ceiling_cents_year, peuplement.over_occupied(len(h.ages), o.surface_m2))
+    # A pool of 2,000 offers spans a few dozen residences, and households share a few
+    # dozen profiles: the judgement depends on the offer only through its residence, on
+    # the household only through its profile in the dwelling (which reads the dwelling only
+    # through over-occupation), so each is worked out once.
+    who = household_group(h)[peuplement.over_occupied(len(h.ages), o.surface_m2)]
+    key = (id(state), who)
     found = _JUDGED.get(key)
     if found is not None and found[0] is state:
         return found[1]
-    if len(_JUDGED) >= _JUDGED_MAX:
-        _JUDGED.clear()
-    result = _judge(state, candidate(h, o))
-    _JUDGED[key] = (state, result)  # the state kept alive: its id is not reused meanwhile
+    result = _judge(state, who)
+    _remember(_JUDGED, key, (state, result))  # the state kept alive: its id is not reused meanwhile
     return result
 
 
+def _remember(memo: dict, key: tuple, value):
+    if len(memo) >= _MEMO_MAX:
+        memo.clear()
+    memo[key] = value
+    return value
+
+
+_CANDIDATES: dict[tuple, tuple[peuplement.Profile, peuplement.Profile]] = {}
 _JUDGED: dict[tuple, tuple[peuplement.ResidenceState, tuple[Fraction, str]]] = {}
-_JUDGED_MAX = 100_000
+_MEMO_MAX = 100_000
 
 
 def _judge(state: peuplement.ResidenceState, who: peuplement.Profile) -> tuple[Fraction, str]:
@@ -77,4 +91,26 @@ def _judge(state: peuplement.ResidenceState, who: peuplement.Profile) -> tuple[F
     return share, f"{where} : conforme aux objectifs de la résidence."
 
 
-matching.register_criterion(matching.ExtraCriterion(CODE, LABEL, 0, judge))
+def offer_group(o: matching.OfferProfile) -> int | None:
+    """What of the offer the judgement reads, besides over-occupation: its residence's
+    state (by identity: one per read position), or None when the criterion is neutral."""
+    state = o.extra.get(RESIDENCE_STATE)
+    return None if state is None or _unqualified(state) else id(state)
+
+
+def household_group(h: matching.HouseholdProfile) -> tuple[peuplement.Profile, peuplement.Profile]:
+    """What of the household the judgement reads: its profile in a dwelling it would not
+    over-occupy, and in one it would (``candidate`` reads the dwelling for that only).
+    Remembered by the figures it is made of; households of one profile are one group."""
+    figures = (h.ages, h.resources_cents, h.apl_cents, h.income_quartile, h.adults_in_work, h.plus_ceiling_cents_year)
+    found = _CANDIDATES.get(figures)
+    if found is None:
+        roomy = _profile(h, Decimal(CEILING_M2))  # the rule's ceiling: over-occupied by no one
+        found = _remember(_CANDIDATES, figures, (roomy, replace(roomy, over_occupation=True)))
+    return found
+
+
+# Over-occupation in ``candidate`` is peuplement's norm, the occupancy rule's for a
+# household of one person or more (every ranked household): the pool rankings judge one
+# offer per (residence, over-occupied) and one household per (group, over-occupied).
+matching.register_criterion(matching.ExtraCriterion(CODE, LABEL, 0, judge, offer_group, household_group))

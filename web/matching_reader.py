@@ -197,7 +197,9 @@ def offers_for(readmodels: Any, project: Any, household_id: UUID, position: int,
     cols = offer_columns(readmodels, project.id, position, today, project.settings)
     estimates = (provider or TypedAid()).estimate(h, cols.offers)
     one = uniform(estimates)
-    aids = one.cents if one is not None else np.array([estimates[o.id].cents for o in cols.offers], dtype=np.int64)
+    column = getattr(estimates, "cents", None)  # a provider's column of aids, in the pool's order
+    aids = one.cents if one is not None else column if column is not None else np.array(
+        [estimates[o.id].cents for o in cols.offers], dtype=np.int64)
     order, limits, _, _ = ma.rank_offers(p, cols, aids, s)
     aside = _set_aside(readmodels, project.id, position)[0].get(household_id.hex, {})
     index = cols.index_of()

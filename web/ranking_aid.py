@@ -13,7 +13,8 @@ Whatever is used, the simulated figures travel with the estimates (``.simulated`
 row shows "APL simulée : X €" beside the figure used. The client caches each figure by
 its inputs (household composition and resources, the dwelling's rent, charges, typology,
 commune, the month), so a ranking read again at the same position asks the service
-nothing, and any change of those figures is a new key. When the service is down or slow
+nothing, and any change of those figures is a new key. The offers' part of those keys is
+built once per pool (:func:`dwelling_keys`), so a request only looks its figures up. When the service is down or slow
 the ranking uses the fallback and says "simulation indisponible" (the client then waits
 30 s before asking again, so no page waits for the timeout twice in a row).
 """
@@ -24,7 +25,15 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from relogement.housing_aid.client import UNAVAILABLE, AidSimulator, Estimates, aid_estimates
+import numpy as np
+
+from relogement.housing_aid.client import (
+    UNAVAILABLE,
+    AidSimulator,
+    Estimates,
+    dwelling_key,
+    keyed_estimates,
+)
 from relogement.platform.aid_estimate import AidEstimate, TypedAid
 from relogement.platform.simulated_aid import AID_USED, SIMULATED, ZONES
 
@@ -36,10 +45,14 @@ SIMULATED_SOURCE = AID_USED[SIMULATED]  # "aide simulée (OpenFisca-France)"
 
 
 class Simulated(Mapping[str, AidEstimate]):
-    """The estimates used (offer id → estimate), with the simulation beside them."""
+    """The estimates used (offer id → estimate), with the simulation beside them.
 
-    def __init__(self, used: Mapping[str, AidEstimate], simulated: Estimates, source: str) -> None:
-        self._used, self.simulated, self.source = used, simulated, source
+    ``cents``: the aid used per offer, in the offers' order (the ranking's column), when
+    it is not one figure for all."""
+
+    def __init__(self, used: Mapping[str, AidEstimate], simulated: Estimates, source: str,
+                 cents: np.ndarray | None = None) -> None:
+        self._used, self.simulated, self.source, self.cents = used, simulated, source, cents
 
     def __getitem__(self, key: str) -> AidEstimate:
         return self._used[key]
@@ -56,6 +69,26 @@ class Simulated(Mapping[str, AidEstimate]):
         return len(self._used)
 
 
+class _Used(Mapping[str, AidEstimate]):
+    """The simulated aid of each offer that has one, else the fallback's; each estimate
+    made when read (a page reads ten of two thousand)."""
+
+    def __init__(self, keys: Sequence[str], simulated: Estimates, fallback: Mapping[str, AidEstimate]) -> None:
+        self._keys, self._simulated, self._fallback = keys, simulated, fallback
+
+    def __getitem__(self, key: str) -> AidEstimate:
+        aid = self._simulated.get(key)
+        if aid:
+            return AidEstimate(aid.amount_cents, SIMULATED_SOURCE)
+        return self._fallback[key]
+
+    def __iter__(self):
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
 class SimulatedAid:
     """The ranking's aid: typed, else simulated (one batch), else carried over.
 
@@ -66,18 +99,41 @@ class SimulatedAid:
         self.simulator, self.month, self.typed_cents = simulator, month.replace(day=1), typed_cents
 
     def estimate(self, household: HouseholdProfile, offers: Sequence[OfferProfile]) -> Simulated:
-        situation = {"ages": list(household.ages), "resources_cents": household.resources_cents}
-        dwellings = [(o.id, {"rent_cents": o.rent_cents, "charges_cents": o.charges_cents,
-                             "typology": o.typology, "commune": o.commune}) for o in offers]
-        simulated = aid_estimates(self.simulator, situation, dwellings, self.month)
+        situation = {"ages": household.ages, "resources_cents": household.resources_cents}
+        simulated = keyed_estimates(self.simulator, situation, dwelling_keys(offers), self.month)
         fallback = TypedAid(self.typed_cents).estimate(household, offers)
         if self.typed_cents is not None or not simulated.aids:
             return Simulated(fallback, simulated, fallback[offers[0].id].source if offers else CARRIED)
-        used = {o.id: AidEstimate(aid.amount_cents, SIMULATED_SOURCE) if (aid := simulated.get(o.id))
-                else fallback[o.id] for o in offers}
+        keys = [o.id for o in offers]
+        carried, aids = fallback[keys[0]].cents, simulated.aids
+        cents = np.array([aid.amount_cents if (aid := aids.get(k)) else carried for k in keys], dtype=np.int64)
         source = SIMULATED_SOURCE if len(simulated.aids) == len(offers) else (
             f"{SIMULATED_SOURCE}, sinon {CARRIED}")
-        return Simulated(used, simulated, source)
+        return Simulated(_Used(keys, simulated, fallback), simulated, source, cents)
+
+
+def dwelling_keys(offers: Sequence[OfferProfile]) -> Sequence[tuple[str, tuple]]:
+    """(offer id, the simulation's key of its dwelling) for each offer. A pool's offers (a
+    tuple, ``OfferColumns.offers``: one per read position) are keyed once, not per request."""
+    if not isinstance(offers, tuple):
+        return _keys(offers)
+    found = _KEYED.get(id(offers))
+    if found is not None and found[0] is offers:
+        return found[1]
+    keys = _keys(offers)
+    if len(_KEYED) >= _KEYED_MAX:
+        _KEYED.clear()
+    _KEYED[id(offers)] = (offers, keys)  # the pool kept alive: its id is not reused meanwhile
+    return keys
+
+
+def _keys(offers: Sequence[OfferProfile]) -> list[tuple[str, tuple]]:
+    return [(o.id, dwelling_key({"rent_cents": o.rent_cents, "charges_cents": o.charges_cents,
+                                 "typology": o.typology, "commune": o.commune})) for o in offers]
+
+
+_KEYED: dict[int, tuple[tuple, list[tuple[str, tuple]]]] = {}
+_KEYED_MAX = 32
 
 
 def simulation_note(estimates: Estimates | None) -> dict[str, Any] | None:
