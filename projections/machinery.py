@@ -223,7 +223,9 @@ def _sqlite_datetime(processor: Any, impl: Any) -> Any:
     return process
 
 
-JSON_MEMO_SIZE = 100_000
+# Objects remembered per column before the memo starts afresh: bounds its memory (a
+# national rebuild's 31 programmes interleaved reuse fewer of them, at no cost but misses).
+JSON_MEMO_SIZE = 20_000
 
 
 def _remembering(processor: Any) -> Any:
