@@ -166,9 +166,8 @@ class _InsertPlan:
     fields: list[tuple[str, Any, Any]]  # (key, scalar default, bind processor)
     getter: Any  # every field of a row at once
     processors: list[tuple[int, Any]]  # (index, bind processor) of the fields that have one
-    # The same, the JSON, date and time columns' processors remembering each object's
-    # text (``reuse_json``).
-    reusing: list[tuple[int, Any]]
+    # Indexes of the JSON, date and time columns, whose text ``bulk_insert`` may remember.
+    convertible: frozenset[int]
 
 
 # Per (dialect, Table object): two tables of one name (tests) never share a plan.
@@ -192,12 +191,9 @@ def _insert_plan(conn: Connection, table: Table) -> _InsertPlan:
             fields.append((c.key, default, processor))
         getter = itemgetter(*(key for key, _, _ in fields))
         processors = [(i, processor) for i, (_, _, processor) in enumerate(fields) if processor is not None]
-        reusing = [
-            (i, _remembering(processor) if isinstance(columns[i].type, JSON | Date | DateTime) else processor)
-            for i, processor in processors
-        ]
+        convertible = frozenset(i for i, c in enumerate(columns) if isinstance(c.type, JSON | Date | DateTime))
         plan = _INSERTS[(dialect.name, table)] = _InsertPlan(
-            quote(table.name), names, sql, fields, getter, processors, reusing
+            quote(table.name), names, sql, fields, getter, processors, convertible
         )
     return plan
 
@@ -223,21 +219,22 @@ def _sqlite_datetime(processor: Any, impl: Any) -> Any:
     return process
 
 
-# Objects remembered per column before the memo starts afresh: bounds its memory (a
-# national rebuild's 31 programmes interleaved reuse fewer of them, at no cost but misses).
-JSON_MEMO_SIZE = 20_000
+# Objects remembered per column before its memo starts afresh: bounds the memory (a
+# national rebuild's 31 interleaved programmes reuse fewer of them, at no cost but misses).
+MEMO_SIZE = 20_000
 
 
-def _remembering(processor: Any) -> Any:
+def _remembering(processor: Any, memo: dict[int, tuple[Any, Any]]) -> Any:
     """A column's processor that converts each object once (JSON, dates, instants).
 
     A versioned row's new version carries the previous one's values (the same objects:
     the household's wishes and registration instant, a proposal's indicators) and each
     was serialised again for every version. The object is kept with its text, so its id
-    cannot be reused meanwhile; callers (``BatchWriter``) never change a stored JSON
-    value in place (dates and instants cannot change).
+    cannot be reused meanwhile; the caller (``BatchWriter``) never changes a stored JSON
+    value in place (dates and instants cannot change) and owns ``memo``.
     """
-    memo: dict[int, tuple[Any, Any]] = {}
+    if len(memo) >= MEMO_SIZE:
+        memo.clear()
 
     def process(value: Any) -> Any:
         if value is None or type(value) is str:
@@ -245,8 +242,6 @@ def _remembering(processor: Any) -> Any:
         known = memo.get(id(value))
         if known is not None and known[0] is value:
             return known[1]
-        if len(memo) >= JSON_MEMO_SIZE:
-            memo.clear()
         text = processor(value)
         memo[id(value)] = (value, text)
         return text
@@ -255,20 +250,26 @@ def _remembering(processor: Any) -> Any:
 
 
 def bulk_insert(
-    conn: Connection, table: Table, rows: Sequence[dict[str, Any]], *, reuse_json: bool = False
+    conn: Connection, table: Table, rows: Sequence[dict[str, Any]], *, memo: dict | None = None
 ) -> None:
     """``conn.execute(table.insert(), rows)``, fed directly to the driver (COPY on PostgreSQL).
 
     Same values as SQLAlchemy's (each column's bind processor: JSON text, SQLite's
     datetime text; a missing key takes the column's scalar default), without building
     a parameter dictionary per row: that was a third of a rebuild's writing time.
-    ``reuse_json``: the rows' JSON values are never changed in place once inserted, so
-    each object is serialised once (see ``_remembering``).
+    ``memo`` (a dict the caller keeps between calls, for rows whose JSON values are never
+    changed in place once inserted): each JSON, date or instant object is converted once
+    (see ``_remembering``).
     """
     if not rows:
         return
     plan = _insert_plan(conn, table)
-    processors = plan.reusing if reuse_json else plan.processors
+    processors = plan.processors
+    if memo is not None:
+        processors = [
+            (i, _remembering(processor, memo.setdefault(i, {})) if i in plan.convertible else processor)
+            for i, processor in processors
+        ]
     params = []
     for row in rows:
         try:

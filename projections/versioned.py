@@ -57,6 +57,9 @@ class BatchWriter:
 
     def forget(self) -> None:
         """Drop every cached row (the tables may have changed behind our back)."""
+        # Per table: the text of the JSON, date and instant objects already inserted
+        # (machinery.bulk_insert's memo), kept as long as the rows that share them.
+        self._memos: dict[str, dict] = {name: {} for name in self.tables}
         # (table, key tuple) -> current row dict, or None when the key has no row.
         self._current: OrderedDict[tuple[str, tuple], dict[str, Any] | None] = OrderedDict()
         # Only after start_empty(): every key written since (the tables were empty).
@@ -216,7 +219,7 @@ class BatchWriter:
                 )
             rows = self._new[name]
             if rows:
-                bulk_insert(conn, table, rows, reuse_json=True)
+                bulk_insert(conn, table, rows, memo=self._memos[name])
         self.begin()
 
 

@@ -49,8 +49,9 @@ def test_shared_values_converted_once_store_what_sqlalchemy_stores(app):
                 conn.execute(reference.insert(), row)
             # Twice, in two calls, as a writer flushing two batches: the second call
             # finds every shared object already converted.
-            bulk_insert(conn, bulk, rows[:3], reuse_json=True)
-            bulk_insert(conn, bulk, rows[3:], reuse_json=True)
+            memo: dict = {}
+            bulk_insert(conn, bulk, rows[:3], memo=memo)
+            bulk_insert(conn, bulk, rows[3:], memo=memo)
         with engine.connect() as conn:
             expected = conn.execute(select(reference).order_by(reference.c.id)).all()
             assert conn.execute(select(bulk).order_by(bulk.c.id)).all() == expected
