@@ -15,10 +15,12 @@ On a store that already holds events (e.g. the 6,000-household demo programme), 
   notifications; the audit chain is durable and already sealed, so it only re-reads its
   head per batch), one transaction per batch.
 
-Each is run ``--repeat`` times; the best run counts (the others are in the JSON). The
-**replay ratio** is rebuild events/s ÷ raw-read events/s at the same page size (target
-≥ 0.5). ``--breakdown`` adds one instrumented rebuild (time in reading, decoding, each
-projector, flushing); ``--profile FILE`` one rebuild under pyinstrument (text report).
+Each is run ``--repeat`` times; the best run counts (the others are in the JSON). Two
+ratios are printed: the **replay ratio**, rebuild events/s ÷ raw-read events/s at the same
+page size, and **rebuild ÷ decoded read** (issue 19's target: ≥ 0.5). ``--breakdown`` adds
+one instrumented rebuild (time in reading, decoding, each projector, flushing);
+``--profile FILE`` one rebuild under pyinstrument (text report); ``--floor`` (SQLite) the
+cost of writing the rebuilt rows with no projector (``replay_floor.py``).
 Prints the figures and writes bench/results/replay-<db>-<time>.json.
 """
 
@@ -151,8 +153,9 @@ def main() -> None:
             result["rebuild_vs_decoded"] = round(
                 result["rebuild"]["events_per_s"] / result["decoded_read"]["events_per_s"], 3)
             result["target_replay_ratio"] = 0.5
-            print(f"replay ratio (rebuild / raw read): {result['replay_ratio']:.2f} (target >= 0.5); "
-                  f"rebuild / decoded read: {result['rebuild_vs_decoded']:.2f}")
+            result["target_rebuild_vs_decoded"] = 0.5
+            print(f"replay ratio (rebuild / raw read): {result['replay_ratio']:.2f}; "
+                  f"rebuild / decoded read: {result['rebuild_vs_decoded']:.2f} (issue 19's target >= 0.5)")
         if args.breakdown:
             result["breakdown"] = breakdown(app, args.batch_size)
             print("breakdown of one rebuild (s):")
