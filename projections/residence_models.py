@@ -21,6 +21,7 @@ from relogement.events import household as household_facts
 from relogement.events import offer as offer_facts
 from relogement.events import residence as residence_facts
 from relogement.platform.peuplement import residence_id
+from relogement.projections.dispatching import HandlerCache
 from relogement.projections.machinery import metadata, versioned_columns
 from relogement.projections.versioned import BatchWriter
 
@@ -112,7 +113,7 @@ class ResidenceProjector:
 
     def apply(self, conn: Connection, position: int, domain_event: Any) -> None:
         self._conn, self._pos = conn, position
-        self.on(domain_event)
+        _handle(self, domain_event)
 
     def _get(self, table: str, key: str) -> dict | None:
         return self.writer.get(self._conn, table, {KEYS[table][0]: key})
@@ -192,3 +193,6 @@ class ResidenceProjector:
         assert link is not None
         self._link(e.originator_id, link["project_id"], "menage", link["bailleur_org"],
                    e.situation["dwelling"], e.situation.get("adults_in_work"))
+
+
+_handle = HandlerCache(ResidenceProjector)

@@ -42,6 +42,8 @@ class BatchWriter:
         self.tables = {t.name: t for t in tables}
         self.keys = keys  # table name -> key column names
         self.max_rows = max_rows
+        # Per table: every column None (a new row's base) and the key's column names.
+        self._blank = {name: dict.fromkeys(t.c.keys()) for name, t in self.tables.items()}
         # One prepared lookup per table: building the statement per call cost as much
         # as running it.
         self._lookups = {
@@ -55,6 +57,9 @@ class BatchWriter:
 
     def forget(self) -> None:
         """Drop every cached row (the tables may have changed behind our back)."""
+        # Per table: the text of the JSON, date and instant objects already inserted
+        # (machinery.bulk_insert's memo), kept as long as the rows that share them.
+        self._memos: dict[str, dict] = {name: {} for name in self.tables}
         # (table, key tuple) -> current row dict, or None when the key has no row.
         self._current: OrderedDict[tuple[str, tuple], dict[str, Any] | None] = OrderedDict()
         # Only after start_empty(): every key written since (the tables were empty).
@@ -158,10 +163,13 @@ class BatchWriter:
         self, conn: Connection, table: str, key: dict[str, Any], values: dict[str, Any], position: int
     ) -> dict[str, Any]:
         """Make ``key`` hold ``values`` merged over its current version, from ``position`` on."""
-        ident = (table, self._key(table, key))
-        old = self.get(conn, table, key)
+        ident = (table, tuple([key[k] for k in self.keys[table]]))
+        old = self._current.get(ident, _MISSING)
+        if old is _MISSING:
+            old = self.get(conn, table, key)
         if old is not None and old["valid_from"] == position:
             old.update(values)  # same event: amend the version born here (in place)
+            self._current.move_to_end(ident)
             if ident not in self._fresh:
                 # Born at this position in an earlier batch: cannot happen, since
                 # one event is applied in one batch; keep the guard explicit.
@@ -172,10 +180,9 @@ class BatchWriter:
                 old["valid_to"] = position  # pending insert: close it in memory
             else:
                 self._close[table][ident[1]] = position
-        columns = self.tables[table].c.keys()
-        new = {c: None for c in columns}
-        if old is not None:
-            new.update(old)
+            new = old.copy()  # every column (a row read back holds them all)
+        else:
+            new = self._blank[table].copy()
         new.update(key)
         new.update(values)
         new["valid_from"] = position
@@ -212,7 +219,7 @@ class BatchWriter:
                 )
             rows = self._new[name]
             if rows:
-                bulk_insert(conn, table, rows)
+                bulk_insert(conn, table, rows, memo=self._memos[name])
         self.begin()
 
 

@@ -29,8 +29,7 @@ def now(at: datetime | None) -> datetime:
 
 def paris(value: datetime) -> str:
     """A UTC instant as French users read it: ``04/03/2026 à 10 h 00``."""
-    local = value.astimezone(PARIS)
-    return f"{local:%d/%m/%Y} à {local:%H} h {local:%M}"
+    return value.astimezone(PARIS).strftime("%d/%m/%Y à %H h %M")
 
 
 def reminder_time(made_at: datetime, deadline: datetime) -> datetime:

@@ -23,6 +23,7 @@ from relogement.events import offer as offer_facts
 from relogement.events import organisation as organisation_facts
 from relogement.events import project as project_facts
 from relogement.events import proposal as proposal_facts
+from relogement.projections.dispatching import HandlerCache
 from relogement.projections.operational.households import HouseholdHandlers
 from relogement.projections.operational.offers import OfferHandlers
 from relogement.projections.operational.projects import ProjectHandlers
@@ -34,7 +35,7 @@ class OperationalProjector(ProjectHandlers, OfferHandlers, HouseholdHandlers, Pr
 
     def apply(self, conn: Connection, position: int, domain_event: Any) -> None:
         self._conn, self._pos = conn, position
-        self.on(domain_event)
+        _handle(self, domain_event)
 
     @singledispatchmethod
     def on(self, domain_event: Any) -> None:
@@ -78,5 +79,7 @@ class OperationalProjector(ProjectHandlers, OfferHandlers, HouseholdHandlers, Pr
     on.register(proposal_facts.CaleolDecided, ProposalHandlers._caleol_decided)
     on.register(proposal_facts.LeaseSigned, ProposalHandlers._lease_signed)
 
+
+_handle = HandlerCache(OperationalProjector)
 
 __all__ = ["OperationalProjector"]

@@ -77,8 +77,7 @@ class HouseholdHandlers(Handlers):
     def _write_identity(self, household_id: UUID, personal: dict, at: datetime, **meta: Any) -> None:
         if personal.get("erased"):
             # Key destroyed (crypto-shredding): a rebuild must not resurrect a placeholder.
-            t = household_identity
-            self._conn.execute(t.delete().where(t.c.household_id == household_id.hex))
+            self._delete_identity(household_id)
             return
         values = {
             "name": personal.get("name", ""),
@@ -92,13 +91,18 @@ class HouseholdHandlers(Handlers):
             "updated_position": self._pos,
             "updated_at": at,
         }
-        t = household_identity
         if meta:
-            self._conn.execute(t.insert(), {"household_id": household_id.hex, **meta, **values})
-        else:
-            self._conn.execute(
-                t.update().where(t.c.household_id == household_id.hex).values(**values)
-            )
+            # Inserted with the batch's others (base.Handlers._insert_identities).
+            self._identities.append({"household_id": household_id.hex, **meta, **values})
+            return
+        self._insert_identities(self._conn)
+        t = household_identity
+        self._conn.execute(t.update().where(t.c.household_id == household_id.hex).values(**values))
+
+    def _delete_identity(self, household_id: UUID) -> None:
+        self._insert_identities(self._conn)
+        t = household_identity
+        self._conn.execute(t.delete().where(t.c.household_id == household_id.hex))
 
     def _situation_updated(self, e: Any) -> None:
         at = utc(e.timestamp)
@@ -110,8 +114,7 @@ class HouseholdHandlers(Handlers):
 
     def _household_erased(self, e: Any) -> None:
         # Erasure (RGPD): the read model forgets the identity; the fact stays in the journal.
-        t = household_identity
-        self._conn.execute(t.delete().where(t.c.household_id == e.originator_id.hex))
+        self._delete_identity(e.originator_id)
 
     def _wishes_recorded(self, e: Any) -> None:
         self._put(
