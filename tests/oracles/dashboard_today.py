@@ -1,55 +1,9 @@
-"""Tableau de bord du relogement: the shared dashboard, as of any position.
+"""The oracle: the dashboard as it was computed before the tallies (issue 19), kept verbatim.
 
-:func:`dashboard` reads the versioned read models (``rm_households``,
-``rm_proposals``, ``rm_objections``) filtered as of a position, so a figure as of
-position N equals what the live dashboard showed right after event N, by
-construction, without replay. Figures that depend on time (proposals still in
-their objection window) take an ``instant`` too: by default the instant of the
-position's event (as of a past position) or now (live).
-
-Figures (for the project, then per quartier, operation and bailleur of origin):
-
-- ``menages``: inscrits, a_reloger, proposition_en_cours, reloges, sortis
-  (évaporation), restant_a_reloger (à reloger + proposition en cours);
-- ``propositions``: faites, en_cours, en_attente_delai (deadline > instant),
-  bloquees (open objection), oppositions_ouvertes, refus, refus_par_motif;
-- ``destinations`` (households relocated, from the flags stored in LeaseSigned):
-  hors_qpv, qpv_vers_hors_qpv, meme_quartier (sur site), meme_commune,
-  neuf_moins_5_ans, inter_bailleur, maison_individuelle, plus_grand; each
-  ``{"nombre": n, "taux": Decimal % (2 decimals) or None}``, base = reloges with a lease;
-- ``taux_effort`` / ``reste_a_vivre_personne`` / ``reste_a_vivre_uc``: evolution
-  after − before stored in LeaseSigned: nombre, moyenne (4 decimals), hausse,
-  baisse, stable, distribution (bins);
-- ``delais``: median days from registration (Paris date) to the lease's signing date;
-- ``troisieme_proposition``: households that received their last allowed proposal
-  (rank = max, 3 by default) and those beyond it, with references;
-- ``propositions_par_menage``: distribution of the number of proposals received
-  (0, 1, 2, 3, 4+) and the mean for relocated households;
-- ``offres_examinees``: how many distinct offers each household was considered for
-  (proposed, visited or set aside "écartée"): distribution (0..4, 5+) and mean;
-- ``retours``: relocated households that had asked to return to their quartier
-  and were relocated in it.
-
-Before/after figures over the households relocated with a lease (base = leases, the
-"before" being the situation stored at signature, the "after" the lease and the
-let dwelling as of the position):
-
-- ``destinations_site``: sur_site (same quartier), hors_site, hors_commune (the let
-  dwelling's commune differs from the former dwelling's), ``{"nombre", "taux"}``;
-- ``typologies``: avant / apres counts T1..T6 and the ``matrice`` avant → apres;
-- ``surfaces``: total, mean (m², 2 decimals) and distribution before / after, mean
-  change, plus_grande / plus_petite / egale;
-- ``reste_a_charge``: total and mean (cents) before / after, per m² (euros, the
-  ratio of the totals: total reste à charge / total surface), evolution, hausse /
-  baisse / stable;
-- ``indemnites_minoration``: the ANRU rent-reduction indemnity
-  (:mod:`relogement.projections.indemnities`): eligible / not / to check, total
-  amount (cents) and per beneficiary (the relocating bailleur, i.e. the
-  household's bailleur of origin), with the scales used and their statut.
-
-``par_bailleur_accueil`` groups by receiving bailleur (the let dwelling's bailleur):
-its relocations with the same lease figures, where the households come from, and
-the proposals of its offers.
+Every figure from every row of the read models at a position, in Python loops over the
+households: slow (seconds on a large programme) and obviously right, it is what
+``tests/test_dashboard_tally.py`` and ``bench/bench_live_figures.py`` compare the tallies
+with. The figures are documented in :mod:`relogement.projections.dashboard`.
 """
 
 from __future__ import annotations
