@@ -33,6 +33,8 @@ def register_reports(app: Flask, relocation: Any, read_engine: Any, config: Mapp
         refresh_seconds=float(
             setting(config, "RELOGEMENT_DASHBOARD_REFRESH_SECONDS", "0" if testing else "30")
         ),
+        # Decides which semesters are over: their files are stored once produced.
+        clock=relocation.clock,
     )
     app.extensions["relogement.reports"] = reports
     relocation.on_close(reports.close)
