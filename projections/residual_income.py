@@ -23,13 +23,18 @@ from fractions import Fraction
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Text, cast, select
+from sqlalchemy import JSON, Text, cast, select
 
 from relogement.platform import indicators as formulas
 from relogement.projections import queries as q
 from relogement.projections.dashboard import resolve
 from relogement.projections.machinery import as_of
-from relogement.projections.read_models import follow_ups, household_situation, proposals
+from relogement.projections.read_models import (
+    follow_ups,
+    household_situation,
+    households,
+    proposals,
+)
 from relogement.projections.summary_statistics import RAV_BINS, ExactFigures, evolution_summary
 
 CONVENTION_KEYS = {"personne": "rav_person_day", "uc": "rav_uc_day"}
@@ -70,6 +75,25 @@ def report_proposals(db: q.Db, project_id: UUID | str, position: int) -> list[di
     return rows
 
 
+def report_households(
+    db: q.Db, project_id: UUID | str, position: int, *, quartier: str | None = None, columns: list | None = None
+) -> list[dict]:
+    """``list_households(db, project_id, quartier=…, position=…)`` with only ``columns``
+    (default: every column but the JSON ones, which no report reads), by reference."""
+    c = households.c
+    chosen = columns or [col for col in c if not isinstance(col.type, JSON)]
+    where = [as_of(households, position), c.project_id == q._hex(project_id)]
+    if quartier is not None:
+        where.append(c.quartier == quartier)
+    with q.connect(db) as conn:
+        rows = [dict(r) for r in conn.execute(select(*chosen).where(*where).order_by(c.reference)).mappings()]
+    for row in rows:
+        for key, value in row.items():
+            if isinstance(value, datetime):
+                row[key] = q.utc(value)
+    return rows
+
+
 def proposal_indicators(p: dict) -> dict:
     """The proposal-time indicators of a proposal (decoded once, from either kind of row)."""
     if "indicators" not in p:
@@ -82,7 +106,11 @@ def household_rows(
 ) -> list[dict]:
     """One row per household: measures (dicts as stored) before / proposed / lease / follow-up."""
     with q.connect(db) as conn:
-        hh = q.list_households(conn, project_id, quartier=quartier, position=position)
+        c = households.c
+        hh = report_households(
+            conn, project_id, position, quartier=quartier,
+            columns=[c.household_id, c.reference, c.quartier, c.operation, c.bailleur_org, c.status, c.persons],
+        )
         props = report_proposals(conn, project_id, position)
         return measure_rows(conn, project_id, position, hh, props)
 

@@ -223,7 +223,7 @@ def build(
     names = q.organisation_names(db, position=position)
     pilot_code = (q.get_organisation(db, project["pilot_org"], position=position) or {}).get("code", "")
     quartiers = {x["code"]: x for x in project["quartiers"]}
-    households = q.list_households(db, project_id, quartier=quartier, position=position)
+    households = residual_income.report_households(db, project_id, position, quartier=quartier)
     ids = {h["household_id"] for h in households}
     # Read once for the report and its reste-à-vivre part, with only what both read.
     all_proposals = residual_income.report_proposals(db, project_id, position)
