@@ -29,6 +29,7 @@ import hashlib
 import json
 import logging
 import threading
+import weakref
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -71,7 +72,7 @@ FORMATS = ("pdf", "xlsx")
 _PACKAGE = Path(__file__).resolve().parent.parent
 _SOURCES = ("projections", "platform", "events")
 _SUFFIXES = {".py", ".html", ".csv", ".css"}
-_created: set[int] = set()
+_created: weakref.WeakSet = weakref.WeakSet()  # engines whose table is known to exist
 _create_lock = threading.Lock()
 
 
@@ -112,17 +113,16 @@ def key_text(
 
 
 def _ensure(engine: Any) -> None:
-    marker = id(engine)
-    if marker in _created:
+    if engine in _created:
         return
     with _create_lock:
-        if marker in _created:
+        if engine in _created:
             return
         try:
             report_files.create(engine, checkfirst=True)
         except DBAPIError:  # created meanwhile by another process
             report_files.create(engine, checkfirst=True)
-        _created.add(marker)
+        _created.add(engine)
 
 
 def load(engine: Any, text: str) -> bytes | None:
