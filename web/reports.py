@@ -333,6 +333,12 @@ def file_name(report: dict, fmt: str) -> str:
     return f"rapport-semestriel-{scope}-{sem.year}-S{sem.half}.{fmt}"
 
 
+def key_file_name(key: tuple, fmt: str) -> str:
+    """:func:`file_name` from the report's key (a stored file is served without its figures)."""
+    _, year, half, quartier, _, _ = key
+    return f"rapport-semestriel-{quartier or 'projet'}-{year}-S{half}.{fmt}"
+
+
 def day_end(day: date) -> datetime:
     """The last instant of a Paris day, in UTC."""
     start = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=rs.PARIS)

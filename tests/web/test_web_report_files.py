@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from relogement.projections import report_files
 from relogement.projections import report_output as ro
+from relogement.projections import semester_report as rs
 from relogement.web.reports import Reports
 
 
@@ -80,7 +81,11 @@ def test_a_frozen_semester_is_produced_once_and_served_from_the_store(world, cli
                 fresh.file(other, "pdf")
     finally:
         fresh.close()
-    # Through the pages too, in the first worker (its memory emptied: from the store).
+    # Through the pages too, in the first worker (its memory emptied: from the store,
+    # without computing the report's figures).
     reports.files = type(reports.files)(16)
+    reports.cache = type(reports.cache)(64)
+    monkeypatch.setattr(rs, "build", no_render)
     again = city.get("/rapport-semestriel.pdf?semestre=2026-S1")
     assert again.status_code == 200 and again.data == pdf.data
+    assert again.headers["Content-Disposition"] == 'attachment; filename="rapport-semestriel-projet-2026-S1.pdf"'
