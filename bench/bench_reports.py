@@ -8,7 +8,10 @@ the read models (projections/), for the programme's project:
 
 - the live dashboard (``dashboard.dashboard``) and the dashboard as of an instant;
 - the semestrial report: figures (``semester_report.build``), HTML, PDF (WeasyPrint),
-  XLSX (openpyxl), each from the same figures;
+  XLSX (openpyxl), each from the same figures; the PDF read back from the store of
+  frozen semesters' files (``report_files``, the path every request takes once the
+  semester's file was produced);
+- the reste-à-vivre follow-up (``residual_income.suivi``), live;
 - the ANRU export: data (``anru_export.anru_data``), XLSX and CSV.
 
 Each is run ``--repeat`` times (best and median reported). Prints the figures and
@@ -29,7 +32,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import write_results  # noqa: E402
 
-from relogement.projections import anru_export, build_runner, dashboard  # noqa: E402
+from relogement.projections import (  # noqa: E402
+    anru_export,
+    build_runner,
+    dashboard,
+    report_files,
+    residual_income,
+)
 from relogement.projections import queries as q  # noqa: E402
 from relogement.projections import report_output as ro  # noqa: E402
 from relogement.projections import semester_report as rs  # noqa: E402
@@ -87,8 +96,14 @@ def main() -> None:
         run("semestrial report: HTML", lambda: ro.render_html(report))
         run("semestrial report: figures + HTML",
             lambda: ro.render_html(rs.build(db, project_id, args.year, args.half)))
-        run("semestrial report: PDF", lambda: ro.render_pdf(report))
+        pdf = run("semestrial report: PDF", lambda: ro.render_pdf(report))
         run("semestrial report: XLSX", lambda: ro.render_xlsx(report))
+        stored_key = report_files.key_text(
+            project_id, args.year, args.half, None, report["convention"], report["position"], "pdf"
+        )
+        report_files.store(db, stored_key, pdf)
+        run("semestrial report: PDF from the store", lambda: report_files.load(db, stored_key))
+        run("reste-à-vivre follow-up (live)", lambda: residual_income.suivi(db, project_id))
         data = run("ANRU export: data", lambda: anru_export.anru_data(db, project_id))
         run("ANRU export: XLSX", lambda: anru_export.anru_export(db, project_id, data=data))
         run("ANRU export: CSV", lambda: anru_export.anru_csv(db, project_id, data=data))

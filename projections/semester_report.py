@@ -34,7 +34,7 @@ from relogement.platform import indicators as formulas
 from relogement.projections import queries as q
 from relogement.projections import residence_sheets, residual_income
 from relogement.projections.queries import REFUSAL_LABELS
-from relogement.projections.summary_statistics import evolutions, mean, rate
+from relogement.projections.summary_statistics import ExactFigures, mean, rate
 
 PARIS = ZoneInfo("Europe/Paris")
 REFERENCE_THRESHOLDS = Path(__file__).parent / "reference" / "seuils_premier_quartile.csv"
@@ -163,8 +163,13 @@ def _energy(records: list[dict], threshold_cents: int) -> dict[str, Any]:
     }
 
 
-def _relocations(items: list[tuple[dict, dict]], key: str, energy_threshold_cents: int = 3_000) -> dict[str, Any]:
-    """Figures over (household, signed proposal) pairs."""
+def _relocations(
+    items: list[tuple[dict, dict]], key: str, energy_threshold_cents: int = 3_000,
+    figures: ExactFigures | None = None,
+) -> dict[str, Any]:
+    """Figures over (household, signed proposal) pairs (``figures``: the exact figures
+    already computed, shared by the groups a lease is in)."""
+    figures = figures or ExactFigures()
     n = len(items)
     dest = Counter(destination(p) for _, p in items)
     inter = sum(1 for _, p in items if _flags(p).get("inter_bailleur"))
@@ -172,8 +177,8 @@ def _relocations(items: list[tuple[dict, dict]], key: str, energy_threshold_cent
     comp = Counter(composition(h["persons"]) for h, _ in items)
     quart = Counter(h["income_quartile"] for h, _ in items)
     records = [p["lease_indicators"] for _, p in items]
-    _, te_signs, te = evolutions(records, "taux_effort_points")
-    _, rav_signs, rav = evolutions(records, key)
+    _, te_signs, te = figures.evolutions(records, "taux_effort_points")
+    _, rav_signs, rav = figures.evolutions(records, key)
     return {
         "nombre": n,
         "destinations": {k: {"libelle": v, "nombre": dest[k], "taux": rate(dest[k], n)} for k, v in DESTINATIONS.items()},
@@ -218,9 +223,11 @@ def build(
     names = q.organisation_names(db, position=position)
     pilot_code = (q.get_organisation(db, project["pilot_org"], position=position) or {}).get("code", "")
     quartiers = {x["code"]: x for x in project["quartiers"]}
-    households = q.list_households(db, project_id, quartier=quartier, position=position)
+    households = residual_income.report_households(db, project_id, position, quartier=quartier)
     ids = {h["household_id"] for h in households}
-    proposals = [p for p in q.list_proposals(db, project_id, position=position) if p["household_id"] in ids]
+    # Read once for the report and its reste-à-vivre part, with only what both read.
+    all_proposals = residual_income.report_proposals(db, project_id, position)
+    proposals = [p for p in all_proposals if p["household_id"] in ids]
     by_household = {h["household_id"]: h for h in households}
     signed = sorted(
         ((by_household[p["household_id"]], p) for p in proposals if p["status"] == "bail_signe"),
@@ -236,10 +243,13 @@ def build(
     # Rise of the energy-inclusive cost counted above the project's threshold (default 30 €).
     energy_threshold = int(Decimal(str((project.get("settings") or {}).get("energy_rise_threshold", "30.00"))) * 100)
     key = residual_income.CONVENTION_KEYS[convention]
+    figures = ExactFigures()  # each lease's exact figures, once for both groups
 
-    suivi = residual_income.suivi(
-        db, project_id, position=position, instant=sem.as_of_instant, convention=convention,
-        threshold=threshold, quartier=quartier,
+    # residual_income.suivi(db, project_id, position=position, instant=sem.as_of_instant,
+    # convention=convention, threshold=threshold, quartier=quartier), from what is read here.
+    suivi = residual_income.suivi_of_rows(
+        residual_income.measure_rows(db, project_id, position, households, all_proposals),
+        project, position, sem.as_of_instant, convention=convention, threshold=threshold,
     )
     fragile = [r for r in suivi["households"] if r["reference"] in set(suivi["sous_seuil"])]
 
@@ -337,8 +347,8 @@ def build(
             "reloges": status["reloge"],
             "sortis": status["sorti"],
         },
-        "semestre_relogements": _relocations(in_semester, key, energy_threshold),
-        "cumul_relogements": _relocations(signed, key, energy_threshold),
+        "semestre_relogements": _relocations(in_semester, key, energy_threshold, figures),
+        "cumul_relogements": _relocations(signed, key, energy_threshold, figures),
         "relogements": relocated_rows,
         "fragiles": {
             "seuil": suivi["seuil"],

@@ -79,6 +79,66 @@ def evolutions(records: Iterable[dict], key: str) -> tuple[list[Decimal], list[i
     return values, signs, exact
 
 
+class ExactFigures:
+    """The exact figures of stored measures, each computed once per computation.
+
+    A report reads the same measure many times (the mean, the sign, the threshold, each
+    group it falls in): :func:`relogement.platform.indicators.exact_figure` recomputes
+    the fractions from the inputs every time. This gives the same values (the same
+    functions, and :meth:`evolution` / :meth:`sign` follow ``exact_evolution`` /
+    ``evolution_sign``), each measure computed once while this object lives: make one
+    per computation (it keeps the measures it has seen).
+    """
+
+    def __init__(self) -> None:
+        self._figures: dict[tuple[int, str], tuple[dict, Any]] = {}
+
+    def figure(self, measure: dict | None, key: str) -> Any:
+        """``indicators.exact_figure(measure, key)``, or None for no measure."""
+        if not measure:
+            return None  # exact_figure of an empty measure
+        ident = (id(measure), key)
+        hit = self._figures.get(ident)
+        if hit is not None and hit[0] is measure:
+            return hit[1]
+        value = formulas.exact_figure(measure, key)
+        self._figures[ident] = (measure, value)  # the measure kept: its id stays its own
+        return value
+
+    def evolution(self, record: dict, key: str) -> Any:
+        """``indicators.exact_evolution(record, key)``."""
+        before = self.figure(record.get("before"), key)
+        after = self.figure(record.get("after"), key)
+        if isinstance(before, Fraction) and isinstance(after, Fraction):
+            return after - before
+        value = (record.get("evolution") or {}).get(key)
+        return None if value is None else Decimal(str(value))
+
+    def sign(self, record: dict, key: str) -> int | None:
+        """``indicators.evolution_sign(record, key)``."""
+        value = (record.get("evolution") or {}).get(key)
+        rounded = None if value is None else Decimal(str(value))
+        if rounded:  # a figure rounded half-up away from zero keeps the sign of the exact one
+            return (rounded > 0) - (rounded < 0)
+        before, after = self.figure(record["before"], key), self.figure(record["after"], key)
+        if before is None or after is None:
+            return None if rounded is None else 0
+        return (after > before) - (after < before)
+
+    def evolutions(self, records: Iterable[dict], key: str) -> tuple[list[Decimal], list[int], list[Any]]:
+        """:func:`evolutions`, each record's figures computed once."""
+        values: list[Decimal] = []
+        signs: list[int] = []
+        exact: list[Any] = []
+        for record in records:
+            value = _dec(record["evolution"].get(key))
+            if value is not None:
+                values.append(value)
+                signs.append(self.sign(record, key) or 0)
+                exact.append(self.evolution(record, key))
+        return values, signs, exact
+
+
 def records_summary(records: Iterable[dict], key: str, bins: tuple, unit: str) -> dict:
     """``evolution_summary`` of the evolutions ``key`` of indicator records."""
     values, signs, exact = evolutions(records, key)

@@ -27,6 +27,8 @@ def register_reports(app: Flask, relocation: Any, read_engine: Any, config: Mapp
         wait_seconds=float(app.config.get("RELOGEMENT_REPORT_WAIT_SECONDS", 6)),
         reader=lambda: app.extensions["relogement.readmodels"].reader,
         last_position=lambda: app.extensions["relogement.readmodels"].last_position(),
+        # Decides which semesters are over: their files are stored once produced.
+        clock=relocation.clock,
     )
     app.extensions["relogement.reports"] = reports
     relocation.on_close(reports.close)

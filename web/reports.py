@@ -15,6 +15,9 @@ project's tallies and moves them event by event
 PDF rendering (WeasyPrint) takes seconds for a large programme: files are produced by
 a small background worker and cached by position, and the page shows "en préparation"
 (htmx polling) until the file is ready, instead of holding a request for that long.
+Once a semester is over, its files are also stored in the read-model database
+(:mod:`relogement.projections.report_files`): produced once, then served from there by
+every worker and after every restart; a semester still running is never stored.
 """
 
 from __future__ import annotations
@@ -31,8 +34,8 @@ from uuid import UUID
 
 from relogement.projections import dashboard as dashboard_module
 from relogement.projections import queries as q
+from relogement.projections import report_files, report_queries, residual_income
 from relogement.projections import report_output as ro
-from relogement.projections import report_queries, residual_income
 from relogement.projections import semester_report as rs
 from relogement.web.cache import Cache
 
@@ -89,8 +92,10 @@ class Reports:
         wait_seconds: float = 6.0,
         reader: Callable[[], Any] | None = None,
         last_position: Callable[[], int] | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.db = db
+        self._clock = clock or (lambda: datetime.now(UTC))
         # The per-request lookups (position, windows over) go through the page's own
         # connection when there is one; computations in the background use the engine.
         self._reader = reader or (lambda: db)
@@ -99,6 +104,7 @@ class Reports:
         self.wait_seconds = wait_seconds  # how long a request waits for a file before "en préparation"
         self.cache = Cache(64)
         self.files = Cache(16)
+        self._persisted: set[tuple] = set()  # files known to be in the store
         self._jobs: dict[tuple, Future] = {}
         self._jobs_lock = threading.Lock()
         self._warmed: int | None = None
@@ -233,11 +239,21 @@ class Reports:
 
     def file(self, key: tuple, fmt: str, wait: float | None = None) -> bytes | None:
         """The PDF/XLSX bytes if ready within ``wait`` seconds (default ``wait_seconds``);
-        else start producing them and return None."""
+        else start producing them and return None.
+
+        A semester over (by the clock) is read from the store first: produced once, ever.
+        """
         ident = (fmt,) + key
         ready = self.files.peek(ident)
         if ready is not None:
+            if ident not in self._persisted:  # produced while its semester was running
+                self._store(ident, key, fmt, ready)
             return ready
+        stored = self._stored(key, fmt)
+        if stored is not None:
+            self._persisted.add(ident)
+            self.files.put(ident, stored)
+            return stored
         with self._jobs_lock:
             job = self._jobs.get(ident)
             if job is None or (job.done() and job.exception() is not None):
@@ -254,10 +270,34 @@ class Reports:
             job = self._jobs.get((fmt,) + key)
         return bool(job and job.done() and job.exception() is not None)
 
+    def frozen(self, key: tuple) -> bool:
+        """Whether the report's semester is over (its content can no longer change)."""
+        _, year, half, _, _, pos = key
+        return pos is not None and rs.Semester(year, half).end <= self._clock()
+
+    def _store_key(self, key: tuple, fmt: str) -> str | None:
+        if not self.frozen(key):
+            return None
+        project_id, year, half, quartier, convention, pos = key
+        return report_files.key_text(project_id, year, half, quartier, convention, pos, fmt)
+
+    def _stored(self, key: tuple, fmt: str) -> bytes | None:
+        text = self._store_key(key, fmt)
+        if text is None:
+            return None
+        try:
+            return report_files.load(self.db, text)
+        except Exception:  # noqa: BLE001 - the store is an optimisation: produce instead
+            log.exception("rapport semestriel %s : lecture du fichier enregistré", fmt)
+            return None
+
     def _produce(self, ident: tuple, key: tuple, fmt: str) -> bytes:
         try:
-            report = self.report(key)
-            data = ro.render_pdf(report) if fmt == "pdf" else ro.render_xlsx(report)
+            data = self._stored(key, fmt)  # stored meanwhile by another worker
+            if data is None:
+                report = self.report(key)
+                data = ro.render_pdf(report) if fmt == "pdf" else ro.render_xlsx(report)
+            self._store(ident, key, fmt, data)
         except Exception:
             log.exception("rapport semestriel %s non produit", fmt)
             raise
@@ -266,11 +306,28 @@ class Reports:
             self._jobs.pop(ident, None)
         return data
 
+    def _store(self, ident: tuple, key: tuple, fmt: str, data: bytes) -> None:
+        """Store the file if its semester is over (once per file and process)."""
+        text = self._store_key(key, fmt)
+        if text is None:
+            return
+        try:
+            report_files.store(self.db, text, data, self._clock())
+            self._persisted.add(ident)
+        except Exception:  # noqa: BLE001 - served from memory; stored by the next producer
+            log.exception("rapport semestriel %s : fichier non enregistré", fmt)
+
 
 def file_name(report: dict, fmt: str) -> str:
     sem = report["semestre"]
     scope = report["quartier"] or "projet"
     return f"rapport-semestriel-{scope}-{sem.year}-S{sem.half}.{fmt}"
+
+
+def key_file_name(key: tuple, fmt: str) -> str:
+    """:func:`file_name` from the report's key (a stored file is served without its figures)."""
+    _, year, half, quartier, _, _ = key
+    return f"rapport-semestriel-{quartier or 'projet'}-{year}-S{half}.{fmt}"
 
 
 def day_end(day: date) -> datetime:

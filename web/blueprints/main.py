@@ -282,7 +282,7 @@ def semestrial_report_file(fmt: str):
     choice = next(c for c in choices if (c.year, c.half) == (year, half))
     if not vp.live and not choice.ended:
         abort(400, description="Ce semestre n'était pas terminé à la date consultée.")
-    from relogement.web.reports import file_name
+    from relogement.web.reports import key_file_name
 
     key = reports().report_key(project.id, year, half, quartier, convention)
     # The waiting page's polls answer within a second; a click waits longer (reports.py).
@@ -300,13 +300,13 @@ def semestrial_report_file(fmt: str):
             "main/report_waiting.html", fmt=fmt.upper(), url=url, ready=False, back=back
         )
         return html, 202, {"Retry-After": "2"}
-    report = reports().report(key)
     mimetype = (
         "application/pdf" if fmt == "pdf"
         else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{file_name(report, fmt)}"'
+    # Named from the key: a file served from the store needs no figures.
+    response.headers["Content-Disposition"] = f'attachment; filename="{key_file_name(key, fmt)}"'
     return response
 
 
