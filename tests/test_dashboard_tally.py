@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from oracles.dashboard_today import dashboard as dashboard_today
-from test_projections_properties import _play, commands
+from test_projections_properties import FakeClock, _play, commands
 from test_projections_properties import fresh_url_factory as fresh_url_factory  # noqa: F401 (the fixture)
 
 from relogement.projections import dashboard as dash
@@ -104,8 +104,6 @@ def test_stored_history_lets_as_of_pages_start_nearby(database_url):
     """``store_history`` stores a state every N events; a new process asked an as-of
     dashboard starts from the nearest one, reads only what changed since, and shows the
     same figures as today's computation."""
-    from conftest import FakeClock
-
     from relogement.projections import build_runner
     from relogement.runtime.application import RelocationApp
     from relogement.simulation import sample
