@@ -60,12 +60,16 @@ def distribution(values: list[Decimal], bins: tuple, unit: str) -> list[dict]:
     return out
 
 
-def evolutions(records: Iterable[dict], key: str) -> tuple[list[Decimal], list[int], list[Any]]:
+def evolutions(
+    records: Iterable[dict], key: str, sign: Any = formulas.evolution_sign,
+    exact_evolution: Any = formulas.exact_evolution,
+) -> tuple[list[Decimal], list[int], list[Any]]:
     """The stored evolutions ``key`` of indicator records, whether each is up or down, and
     each exact (for means).
 
     The signs are exact (``indicators.evolution_sign``): a fall too small to show at
-    four decimals is still a fall.
+    four decimals is still a fall. ``sign`` / ``exact_evolution``: the same functions
+    with their figures kept (:class:`ExactFigures`).
     """
     values: list[Decimal] = []
     signs: list[int] = []
@@ -74,8 +78,8 @@ def evolutions(records: Iterable[dict], key: str) -> tuple[list[Decimal], list[i
         value = _dec(record["evolution"].get(key))
         if value is not None:
             values.append(value)
-            signs.append(formulas.evolution_sign(record, key) or 0)
-            exact.append(formulas.exact_evolution(record, key))
+            signs.append(sign(record, key) or 0)
+            exact.append(exact_evolution(record, key))
     return values, signs, exact
 
 
@@ -127,16 +131,7 @@ class ExactFigures:
 
     def evolutions(self, records: Iterable[dict], key: str) -> tuple[list[Decimal], list[int], list[Any]]:
         """:func:`evolutions`, each record's figures computed once."""
-        values: list[Decimal] = []
-        signs: list[int] = []
-        exact: list[Any] = []
-        for record in records:
-            value = _dec(record["evolution"].get(key))
-            if value is not None:
-                values.append(value)
-                signs.append(self.sign(record, key) or 0)
-                exact.append(self.evolution(record, key))
-        return values, signs, exact
+        return evolutions(records, key, self.sign, self.evolution)
 
 
 def records_summary(records: Iterable[dict], key: str, bins: tuple, unit: str) -> dict:
