@@ -181,7 +181,5 @@ class DashboardStates:
             if pid not in self._stored:
                 self._stored[pid] = stored.last_stored(self.db, pid) or 0
             if started_empty or position - self._stored[pid] >= stored.EVERY:
-                data_state = ProjectTallies(pid)
-                data_state.copy_from(state)
-                stored.save(self.db, data_state)
+                stored.save(self.db, state)
                 self._stored[pid] = max(self._stored[pid], position)

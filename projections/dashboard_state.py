@@ -62,12 +62,6 @@ class ProjectTallies:
         self.reception: dict[str, Tally] = {}
         self._lease_cache: dict[tuple, Tally] = {}
 
-    def copy_from(self, other: ProjectTallies) -> None:
-        """Take ``other``'s position and sums (a stored state)."""
-        self.position = other.position
-        self.groups = other.groups
-        self.reception = other.reception
-
     # -- moving -----------------------------------------------------------------
     def move_to(self, db: Db, position: int) -> int:
         """Hold the state as of ``position``; returns how many households were read."""
