@@ -3,15 +3,10 @@ pages work under that policy in a real browser (no violation, htmx still swaps).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-import pytest
-
 from relogement.web.security_headers import CONTENT_SECURITY_POLICY
-
-CHROMIUM = "/usr/bin/chromium"
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+from tests.web.conftest import browser_test, launch_chromium
 
 
 def _assert_headers(response, what: str) -> None:
@@ -86,11 +81,7 @@ def test_no_inline_style_is_allowed_nor_used():
     assert [str(p) for p in web.rglob("*.html") if styled.search(p.read_text(encoding="utf-8"))] == []
 
 
-@pytest.mark.browser
-@pytest.mark.skipif(
-    not Path(CHROMIUM).exists() and not IN_CI,
-    reason=f"{CHROMIUM} absent (apt-get install -y chromium); required when CI=true",
-)
+@browser_test
 def test_pages_work_under_the_policy_in_a_browser(tmp_path_factory, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
@@ -99,11 +90,7 @@ def test_pages_work_under_the_policy_in_a_browser(tmp_path_factory, tmp_path):
 
     programme = demo_programme(tmp_path_factory, "csp", seed=5)
     with served(programme, tmp_path, "csp-test") as (base, _app), sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run"],
-        )
+        browser = launch_chromium(pw)
         try:
             context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
             page = context.new_page()
