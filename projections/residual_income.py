@@ -334,6 +334,9 @@ def summarise(
     leases = [part.lease for part in parts if part.lease is not None]
     follows = [part.follow for part in parts if part.follow is not None]
     active = [part for part in parts if part.row["status"] != "sorti"]
+    # The same exact comparisons, against fractions (a fraction compared with a decimal
+    # takes the slow way, thousands of times).
+    under, beyond = Fraction(seuil), -Fraction(fall)
     return {
         "position": position,
         "instant": when,
@@ -348,14 +351,14 @@ def summarise(
             follow_evol, RAV_BINS, "€/j", [s for s, _ in follows], [e for _, e in follows]),
         # Compared exactly: 5.99995 € is under 6 € although shown as 6,0000.
         "sous_seuil_avant": sorted(
-            p.row["reference"] for p in active if p.row["avant"] is not None and p.before < seuil
+            p.row["reference"] for p in active if p.row["avant"] is not None and p.before < under
         ),
         "sous_seuil": sorted(
-            p.row["reference"] for p in active if p.row["actuel"] is not None and p.current < seuil
+            p.row["reference"] for p in active if p.row["actuel"] is not None and p.current < under
         ),
         "forte_baisse": sorted(
             p.row["reference"]
             for p in active
-            if p.row["evolution"] is not None and p.current - p.before < -fall
+            if p.row["evolution"] is not None and p.current - p.before < beyond
         ),
     }

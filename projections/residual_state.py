@@ -11,7 +11,7 @@ between (households, proposals, situations, follow-ups), as the dashboard's tall
 (:mod:`relogement.projections.dashboard_state`). Each household's figures per convention
 are kept until its row changes; a result is then the summary of held parts.
 
-States are stored (``rm_dashboard_snapshots``, format ``rav-1``) so that a new process, or
+States are stored (``rm_dashboard_snapshots``, format ``rav-`` and the code's digest) so that a new process, or
 an as-of page nearby, starts from the nearest instead of from every row. Equality with
 today's computation (kept as ``tests/oracles/residual_today.py``) is tested at every
 position of random histories, moved in random order (tests/test_residual_state.py).
@@ -19,20 +19,24 @@ position of random histories, moved in random order (tests/test_residual_state.p
 
 from __future__ import annotations
 
+import gc
 import io
 import pickle
 import threading
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from relogement.projections import queries as q
+from relogement.projections import report_files
 from relogement.projections import residual_income as ri
-from relogement.projections.dashboard_snapshots import _Unpickler, snapshots
+from relogement.projections.dashboard_snapshots import _Unpickler as StoredUnpickler
+from relogement.projections.dashboard_snapshots import snapshots
 from relogement.projections.read_models import (
     follow_ups,
     household_situation,
@@ -40,7 +44,9 @@ from relogement.projections.read_models import (
     proposals,
 )
 
-FORMAT = "rav-1"
+# The code's digest names the stored states: figures stored by another version of the
+# formulas are never read.
+FORMAT = "rav-" + report_files.code_digest()[:16]
 EVERY = 500  # events between two stored states of a project
 CHUNK = 500
 FAR = 2_000  # households to read again beyond which the state is read from every row
@@ -61,9 +67,15 @@ class SuiviState:
         self.project_id = q._hex(project_id)
         self.position: int | None = None
         self.lock = threading.Lock()
-        self.rows: dict[str, dict] = {}  # household → its row of residual_income.measure_rows
+        # convention key → household → its figures (residual_income.row_figures), in both
+        # conventions: what a result sums up, and all that is stored.
+        self.parts: dict[str, dict[str, ri.RowFigures]] = {key: {} for key in ri.CONVENTION_KEYS.values()}
         self._order: list[str] | None = None  # households by reference (None: to sort again)
-        self._parts: dict[str, dict[str, ri.RowFigures]] = {}  # convention key → household → figures
+        # A state read back keeps each convention's figures stored until one is asked
+        # (half the reading for the first page), with the rows changed since.
+        self._stored: dict[str, bytes] = {}
+        self._pending: dict[str, dict[str, dict | None]] = {}
+        self.read_back = False  # made by from_bytes
 
     # -- moving -------------------------------------------------------------------
     def move_to(self, db: q.Db, position: int) -> int:
@@ -78,22 +90,28 @@ class SuiviState:
                     self.position = position
                     return len(ids)
             if self.position is None:
-                self.rows = self._read(conn, position, None)
-                self._order, self._parts = None, {}
+                rows = self._read(conn, position, None)
+                self.parts = {key: {} for key in ri.CONVENTION_KEYS.values()}
+                self._stored, self._pending = {}, {}
+                self._replace(list(rows), rows)
                 self.position = position
-                return len(self.rows)
+                return len(rows)
             return 0
 
     def _replace(self, ids: list[str], rows: dict[str, dict]) -> None:
-        for hid in ids:
-            old = self.rows.pop(hid, None)
-            new = rows.get(hid)
-            if new is not None:
-                self.rows[hid] = new
-            if old is None or new is None or old["reference"] != new["reference"]:
-                self._order = None
-            for parts in self._parts.values():
-                parts.pop(hid, None)
+        """The figures of households ``ids`` from their ``rows`` (none: gone at this position)."""
+        for key in self._stored:
+            self._pending.setdefault(key, {}).update((hid, rows.get(hid)) for hid in ids)
+        for key, parts in self.parts.items():
+            if key in self._stored:
+                continue
+            for hid in ids:
+                old = parts.pop(hid, None)
+                new = rows.get(hid)
+                if new is not None:
+                    parts[hid] = ri.row_figures(new, key)
+                if old is None or new is None or old.row["reference"] != new["reference"]:
+                    self._order = None
 
     def _changed(self, conn: Any, low: int, high: int) -> set[str]:
         """Households with a row version born or closed in (low, high]."""
@@ -128,6 +146,21 @@ class SuiviState:
                 fups.update(more_fups)
         return {r["household_id"]: r for r in ri.assemble_rows(hh, props, situations, fups)}
 
+    def figures(self, key: str) -> dict[str, ri.RowFigures]:
+        """Household → figures in the convention of ``key`` (read back from storage if
+        still there, then the rows changed since applied)."""
+        data = self._stored.pop(key, None)
+        if data is not None:
+            parts = _load(data)
+            if type(parts) is not dict or not all(type(part) is ri.RowFigures for part in parts.values()):
+                raise ValueError("not a reste-à-vivre state")
+            for hid, row in self._pending.pop(key, {}).items():
+                parts.pop(hid, None)
+                if row is not None:
+                    parts[hid] = ri.row_figures(row, key)
+            self.parts[key] = parts
+        return self.parts[key]
+
     # -- what the page shows ----------------------------------------------------------
     def suivi(
         self,
@@ -141,19 +174,12 @@ class SuiviState:
     ) -> dict[str, Any]:
         """``residual_income.suivi`` at the held position (``project``: its row there)."""
         assert self.position is not None, "move_to first"
-        key = ri.CONVENTION_KEYS[convention]
+        parts = self.figures(ri.CONVENTION_KEYS[convention])
         if self._order is None:
-            self._order = [hid for hid, _ in sorted(self.rows.items(), key=lambda item: item[1]["reference"])]
-        parts = self._parts.setdefault(key, {})
-        chosen = []
-        for hid in self._order:
-            row = self.rows[hid]
-            if quartier is not None and row["quartier"] != quartier:
-                continue
-            part = parts.get(hid)
-            if part is None:
-                part = parts[hid] = ri.row_figures(row, key)
-            chosen.append(part)
+            self._order = [hid for hid, _ in sorted(parts.items(), key=lambda item: item[1].row["reference"])]
+        chosen = [parts[hid] for hid in self._order]
+        if quartier is not None:
+            chosen = [part for part in chosen if part.row["quartier"] == quartier]
         return ri.summarise(chosen, project, self.position, when, convention=convention,
                             threshold=threshold, fall=fall)
 
@@ -177,22 +203,84 @@ def suivi(
     state = state or SuiviState(project_id)
     with state.lock:
         state.move_to(db, position)
-        return state.suivi(project, when, convention=convention, threshold=threshold, fall=fall,
-                           quartier=quartier)
+        try:
+            return state.suivi(project, when, convention=convention, threshold=threshold, fall=fall,
+                               quartier=quartier)
+        except (pickle.UnpicklingError, ValueError, TypeError, EOFError):
+            if not state.read_back:
+                raise  # not a stored state's
+            state.position, state.read_back = None, False  # unreadable: read again from the rows
+            state.move_to(db, position)
+            return state.suivi(project, when, convention=convention, threshold=threshold, fall=fall,
+                               quartier=quartier)
 
 
 # -- stored states ------------------------------------------------------------------------
 
 
+def _fraction(numerator: int, denominator: int) -> Fraction:
+    return Fraction(numerator, denominator)
+
+
+def _figures(*fields: Any) -> ri.RowFigures:
+    return ri.RowFigures(*fields)
+
+
+class _Pickler(pickle.Pickler):
+    """Fractions as two integers, figures as their fields: read back without parsing text."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        if type(obj) is Fraction:
+            return _fraction, (obj.numerator, obj.denominator)
+        if type(obj) is ri.RowFigures:
+            return _figures, tuple(obj)
+        return NotImplemented
+
+
+class _Unpickler(StoredUnpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if module == __name__ and name in ("_fraction", "_figures"):
+            return {"_fraction": _fraction, "_figures": _figures}[name]
+        return super().find_class(module, name)
+
+
+def _dump(value: Any) -> bytes:
+    out = io.BytesIO()
+    _Pickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+    return out.getvalue()
+
+
+def _load(data: bytes) -> Any:
+    # Tens of thousands of objects at once: the collector would run many times over the
+    # ones just made (more than half of the time); none of them is garbage yet.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _Unpickler(io.BytesIO(data)).load()
+    finally:
+        if collecting:
+            gc.enable()
+
+
 def to_bytes(state: SuiviState) -> bytes:
-    return pickle.dumps({"position": state.position, "rows": state.rows}, protocol=pickle.HIGHEST_PROTOCOL)
+    """The state's figures, each convention's apart (read back only when asked)."""
+    parts = {
+        key: state._stored[key] if key in state._stored and not state._pending.get(key)
+        else _dump(state.figures(key))
+        for key in state.parts
+    }
+    return pickle.dumps({"position": state.position, "parts": parts}, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def from_bytes(project_id: str, data: bytes) -> SuiviState:
     loaded = _Unpickler(io.BytesIO(data)).load()
     state = SuiviState(project_id)
     state.position = int(loaded["position"])
-    state.rows = dict(loaded["rows"])
+    parts = loaded["parts"]
+    if sorted(parts) != sorted(state.parts) or not all(type(v) is bytes for v in parts.values()):
+        raise ValueError("not a reste-à-vivre state")
+    state._stored = dict(parts)
+    state.read_back = True
     return state
 
 
@@ -258,6 +346,18 @@ class SuiviStates:
         if self.store:
             self._keep_stored(pid, state, started_empty)
         return result
+
+    def near(self, project_id: Any, position: int, instant: datetime, **options: Any) -> dict[str, Any] | None:
+        """The follow-up at ``position`` from a state held near it (moved there), or None when
+        none is held within ``EVERY`` events (a report of a past semester: computed apart,
+        the live state left where it is)."""
+        pid = q._hex(project_id)
+        with self._lock:
+            held = [s for s in self._held.get(pid, []) if s.position is not None]
+        best = min(held, key=lambda s: abs(s.position - position), default=None)  # type: ignore[operator]
+        if best is None or abs(best.position - position) > EVERY:  # type: ignore[operator]
+            return None
+        return suivi(self.db, pid, position=position, instant=instant, state=best, **options)
 
     def advance(self, project_id: Any, position: int) -> None:
         """Move the held state closest to ``position`` there, if it is near (a warm-up after

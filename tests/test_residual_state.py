@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import pickle
 import random
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
@@ -36,12 +37,19 @@ def test_stored_states_refuse_anything_but_plain_values():
             return (print, ("owned",))
 
     with pytest.raises(pickle.UnpicklingError):
-        rstate.from_bytes("0" * 32, pickle.dumps({"position": 1, "rows": {"x": Evil()}}))
+        rstate.from_bytes("0" * 32, pickle.dumps({"position": 1, "parts": {"x": Evil()}}))
     state = rstate.SuiviState("0" * 32)
     state.position = 4
-    state.rows = {"h": {"reference": "R-1", "before": {"rav_person_day": "6.5"}}}
+    state.parts["rav_person_day"]["h"] = ri.RowFigures(
+        {"reference": "R-1", "avant": Decimal("6.5"), "suivi_le": date(2026, 1, 2)},
+        Fraction(13, 2), Decimal("7.25"), (1, Fraction(-1, 3)), None)
     back = rstate.from_bytes("0" * 32, rstate.to_bytes(state))
-    assert back.position == 4 and back.rows == state.rows
+    assert back.position == 4 and {key: back.figures(key) for key in state.parts} == state.parts
+    with pytest.raises(ValueError):
+        rstate.from_bytes("0" * 32, pickle.dumps({"position": 1, "parts": {"rav_person_day": {"h": (1, 2)}}}))
+    inner = {"rav_person_day": pickle.dumps({"h": (1, 2)}), "rav_uc_day": pickle.dumps({})}
+    with pytest.raises(ValueError):
+        rstate.from_bytes("0" * 32, pickle.dumps({"position": 1, "parts": inner})).figures("rav_person_day")
 
 
 def _options(draw: random.Random, quartiers: list[str]) -> dict:
@@ -85,8 +93,10 @@ def test_held_states_equal_todays_follow_up_at_every_position(fresh_url_factory,
         if rstate.last_stored(engine, project) is not None:
             back = rstate.nearest(engine, project, 0)
             assert back is not None
-            expected = suivi_today(engine, project, position=last, instant=clock.now)
-            assert rstate.suivi(engine, project, position=last, instant=clock.now, state=back) == expected
+            for convention in ("personne", "uc"):  # each read back when asked, then moved
+                expected = suivi_today(engine, project, position=last, instant=clock.now, convention=convention)
+                assert rstate.suivi(engine, project, position=last, instant=clock.now, state=back,
+                                    convention=convention) == expected
     finally:
         runner.close()
         app.close()
