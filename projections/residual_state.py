@@ -48,6 +48,7 @@ from relogement.projections.read_models import (
 # formulas are never read.
 FORMAT = "rav-" + report_files.code_digest()[:16]
 EVERY = 500  # events between two stored states of a project
+KEEP = 8  # stored states kept per project (the last ones)
 CHUNK = 500
 FAR = 2_000  # households to read again beyond which the state is read from every row
 _HH = [households.c[k] for k in (
@@ -284,14 +285,22 @@ def from_bytes(project_id: str, data: bytes) -> SuiviState:
     return state
 
 
-def save(db: q.Db, state: SuiviState) -> bool:
+def save(db: q.Db, state: SuiviState, keep: int = KEEP) -> bool:
     """Store ``state`` (False if one is stored at its position already, or the database is
-    busy: a stored state only saves time)."""
+    busy: a stored state only saves time), and drop the project's older ones beyond the
+    ``keep`` last (megabytes each: stored as the programme advances, they would grow with
+    its history), and any stored by another version of the code."""
     row = {"project_id": state.project_id, "format": FORMAT, "position": state.position,
            "data": to_bytes(state), "stored_at": datetime.now(tz=UTC)}
+    c = snapshots.c
     try:
         with q.connect(db) as conn:
             conn.execute(snapshots.insert().values(**row))
+            mine = (c.project_id == state.project_id, c.format.like("rav-%"))
+            kept = select(c.position).where(*mine, c.format == FORMAT).order_by(c.position.desc()).limit(keep)
+            oldest = min(conn.execute(kept).scalars(), default=None)
+            if oldest is not None:
+                conn.execute(snapshots.delete().where(*mine, (c.format != FORMAT) | (c.position < oldest)))
             conn.commit()
     except (IntegrityError, OperationalError):
         return False

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pickle
 import random
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
@@ -23,6 +23,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from oracles.residual_today import suivi as suivi_today
+from sqlalchemy import select
 from test_projections_properties import _play, commands
 from test_projections_properties import fresh_url_factory as fresh_url_factory  # noqa: F401 (the fixture)
 
@@ -97,6 +98,32 @@ def test_held_states_equal_todays_follow_up_at_every_position(fresh_url_factory,
                 expected = suivi_today(engine, project, position=last, instant=clock.now, convention=convention)
                 assert rstate.suivi(engine, project, position=last, instant=clock.now, state=back,
                                     convention=convention) == expected
+    finally:
+        runner.close()
+        app.close()
+
+
+def test_only_the_last_stored_states_are_kept(database_url):
+    from relogement.projections import build_runner
+    from relogement.runtime.application import RelocationApp
+
+    app = RelocationApp(database_url)
+    runner = build_runner(app)
+    try:
+        runner.catch_up()
+        engine, project = runner.engine, "0" * 32
+        with engine.begin() as conn:  # one stored by another version of the code
+            conn.execute(rstate.snapshots.insert().values(
+                project_id=project, format="rav-0000000000000000", position=1, data=b"x",
+                stored_at=datetime.now(UTC)))
+        state = rstate.SuiviState(project)
+        for position in range(10, 60, 10):
+            state.position = position
+            assert rstate.save(engine, state, keep=3)
+        with engine.connect() as conn:
+            left = conn.execute(select(rstate.snapshots.c.format, rstate.snapshots.c.position)).all()
+        assert sorted(left) == [(rstate.FORMAT, 30), (rstate.FORMAT, 40), (rstate.FORMAT, 50)]
+        assert rstate.nearest(engine, project, 0).position == 30
     finally:
         runner.close()
         app.close()
