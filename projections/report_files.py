@@ -68,7 +68,7 @@ report_files = Table(
     Column("stored_at", DateTime(timezone=True), nullable=False),
 )
 
-FORMATS = ("pdf", "xlsx")
+FORMATS = ("pdf", "xlsx", "figures")  # "figures": a report's figures (report_figures)
 _PACKAGE = Path(__file__).resolve().parent.parent
 _SOURCES = ("projections", "platform", "events")
 _SUFFIXES = {".py", ".html", ".csv", ".css"}

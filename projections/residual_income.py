@@ -20,7 +20,7 @@ import json
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from sqlalchemy import JSON, Text, cast, select
@@ -48,14 +48,16 @@ def _dec(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
-def report_proposals(db: q.Db, project_id: UUID | str, position: int) -> list[dict]:
+def report_proposals(
+    db: q.Db, project_id: UUID | str, position: int, *, ids: list[str] | None = None
+) -> list[dict]:
     """The project's proposals as of ``position``, with only what the reports read.
 
     As :func:`relogement.projections.queries.list_proposals` orders them (newest first),
     but the proposal-time ``indicators`` stay undecoded (``indicators_text``: one JSON
     text) until a report asks for them (:func:`proposal_indicators`): a report reads
     them for one proposal per household at most, and decoding every one of them was
-    most of a report's time.
+    most of a report's time. ``ids``: only these households' proposals.
     """
     c = proposals.c
     columns = [
@@ -63,11 +65,9 @@ def report_proposals(db: q.Db, project_id: UUID | str, position: int) -> list[di
         c.refusal_motive, c.offer_typology, c.offer_commune, c.offer_bailleur, c.lease_indicators,
         cast(c.indicators, Text).label("indicators_text"),
     ]
-    query = (
-        select(*columns)
-        .where(as_of(proposals, position), c.project_id == q._hex(project_id))
-        .order_by(c.made_at.desc(), c.rank.desc())
-    )
+    # By household alone when given: SQLite would walk the project's index otherwise.
+    which = c.household_id.in_(ids) if ids is not None else c.project_id == q._hex(project_id)
+    query = select(*columns).where(as_of(proposals, position), which).order_by(c.made_at.desc(), c.rank.desc())
     with q.connect(db) as conn:
         rows = [dict(r) for r in conn.execute(query).mappings()]
     for r in rows:
@@ -76,13 +76,16 @@ def report_proposals(db: q.Db, project_id: UUID | str, position: int) -> list[di
 
 
 def report_households(
-    db: q.Db, project_id: UUID | str, position: int, *, quartier: str | None = None, columns: list | None = None
+    db: q.Db, project_id: UUID | str, position: int, *, quartier: str | None = None, columns: list | None = None,
+    ids: list[str] | None = None,
 ) -> list[dict]:
     """``list_households(db, project_id, quartier=…, position=…)`` with only ``columns``
-    (default: every column but the JSON ones, which no report reads), by reference."""
+    (default: every column but the JSON ones, which no report reads), by reference.
+    ``ids``: only these households."""
     c = households.c
     chosen = columns or [col for col in c if not isinstance(col.type, JSON)]
-    where = [as_of(households, position), c.project_id == q._hex(project_id)]
+    which = c.household_id.in_(ids) if ids is not None else c.project_id == q._hex(project_id)
+    where = [as_of(households, position), which]
     if quartier is not None:
         where.append(c.quartier == quartier)
     with q.connect(db) as conn:
@@ -123,50 +126,68 @@ def measure_rows(
     pid = q._hex(project_id)
     hs, fu = household_situation.c, follow_ups.c
     with q.connect(db) as conn:
-        situations = {
-            r.household_id: r.before
-            for r in conn.execute(
-                select(hs.household_id, hs.before).where(as_of(household_situation, position), hs.project_id == pid)
-            )
-        }
-        fups: dict[str, list[dict]] = {}
+        situations, fups = read_measures(conn, position, hs.project_id == pid, fu.project_id == pid)
+    return assemble_rows(households, props, situations, fups)
+
+
+def read_measures(
+    conn: Any, position: int, situation_where: Any, follow_up_where: Any
+) -> tuple[dict[str, Any], dict[str, list[dict]]]:
+    """(household → its situation's "before" measure, household → its follow-ups in order),
+    as of ``position``, for the rows matching the two filters."""
+    hs, fu = household_situation.c, follow_ups.c
+    situations = {
+        r.household_id: r.before
         for r in conn.execute(
-            select(fu.household_id, fu.measured_on, fu.indicators)
-            .where(as_of(follow_ups, position), fu.project_id == pid)
-            .order_by(fu.measured_on, fu.valid_from)
-        ).mappings():
-            fups.setdefault(r["household_id"], []).append(dict(r))
+            select(hs.household_id, hs.before).where(as_of(household_situation, position), situation_where)
+        )
+    }
+    fups: dict[str, list[dict]] = {}
+    for r in conn.execute(
+        select(fu.household_id, fu.measured_on, fu.indicators)
+        .where(as_of(follow_ups, position), follow_up_where)
+        .order_by(fu.measured_on, fu.valid_from)
+    ).mappings():
+        fups.setdefault(r["household_id"], []).append(dict(r))
+    return situations, fups
+
+
+def assemble_rows(
+    households: list[dict], props: list[dict], situations: dict[str, Any], fups: dict[str, list[dict]]
+) -> list[dict]:
+    """The rows of :func:`measure_rows` from what it read (``props`` in the read model's
+    order, newest first)."""
     by_household: dict[str, list[dict]] = {}
     for p in props:
         by_household.setdefault(p["household_id"], []).append(p)
-    rows = []
-    for h in households:
-        hid = h["household_id"]
-        mine = sorted(by_household.get(hid, []), key=lambda p: p["rank"])
-        lease = next((p for p in mine if p["status"] == "bail_signe"), None)
-        proposed = lease or (mine[-1] if mine else None)
-        follow = fups.get(hid, [])
-        before = lease["lease_indicators"]["before"] if lease else situations.get(hid)
-        rows.append(
-            {
-                "household_id": hid,
-                "reference": h["reference"],
-                "quartier": h["quartier"],
-                "operation": h["operation"],
-                "bailleur_org": h["bailleur_org"],
-                "status": h["status"],
-                "persons": h["persons"],
-                "before": before,
-                "proposed": proposal_indicators(proposed)["after"] if proposed else None,
-                "proposed_rank": proposed["rank"] if proposed else None,
-                "lease": lease["lease_indicators"]["after"] if lease else None,
-                "lease_evolution": lease["lease_indicators"]["evolution"] if lease else None,
-                "lease_signed_on": lease["lease_signed_on"] if lease else None,
-                "follow_up": follow[-1]["indicators"]["after"] if follow else None,
-                "follow_up_on": follow[-1]["measured_on"] if follow else None,
-            }
-        )
-    return rows
+    return [measure_row(h, by_household.get(h["household_id"], []), situations, fups) for h in households]
+
+
+def measure_row(h: dict, props: list[dict], situations: dict[str, Any], fups: dict[str, list[dict]]) -> dict:
+    """One household's row of :func:`measure_rows` (``props``: its proposals, newest first)."""
+    hid = h["household_id"]
+    mine = sorted(props, key=lambda p: p["rank"])
+    lease = next((p for p in mine if p["status"] == "bail_signe"), None)
+    proposed = lease or (mine[-1] if mine else None)
+    follow = fups.get(hid, [])
+    before = lease["lease_indicators"]["before"] if lease else situations.get(hid)
+    return {
+        "household_id": hid,
+        "reference": h["reference"],
+        "quartier": h["quartier"],
+        "operation": h["operation"],
+        "bailleur_org": h["bailleur_org"],
+        "status": h["status"],
+        "persons": h["persons"],
+        "before": before,
+        "proposed": proposal_indicators(proposed)["after"] if proposed else None,
+        "proposed_rank": proposed["rank"] if proposed else None,
+        "lease": lease["lease_indicators"]["after"] if lease else None,
+        "lease_evolution": lease["lease_indicators"]["evolution"] if lease else None,
+        "lease_signed_on": lease["lease_signed_on"] if lease else None,
+        "follow_up": follow[-1]["indicators"]["after"] if follow else None,
+        "follow_up_on": follow[-1]["measured_on"] if follow else None,
+    }
 
 
 def project_convention(project: dict | None) -> str:
@@ -231,14 +252,25 @@ def suivi_of_rows(
     """
     convention = _convention(project, convention)
     key = CONVENTION_KEYS[convention]
-    seuil = Decimal(str(threshold if threshold is not None else project["settings"].get("rav_threshold", "6.00")))
-    fall = Decimal(str(fall))
-    out_rows = []
-    exact: dict[str, tuple[Any, Any]] = {}  # household → exact (before, current): for comparisons
-    lease_signs: list[int] = []
-    follow_signs: list[int] = []
-    lease_exact: list[Any] = []  # exact evolutions, for the means
-    follow_exact: list[Any] = []
+    return summarise(
+        [row_figures(r, key) for r in rows], project, position, when,
+        convention=convention, threshold=threshold, fall=fall,
+    )
+
+
+class RowFigures(NamedTuple):
+    """One household's part of :func:`suivi` in one convention (see :func:`row_figures`)."""
+
+    row: dict  # its row of ``households``
+    before: Any  # exact figures: before, current (the threshold and fall comparisons)
+    current: Any
+    lease: tuple[int, Any] | None  # (sign, exact evolution) at the lease
+    follow: tuple[int, Any] | None  # (sign, exact evolution) at the follow-up
+
+
+def row_figures(r: dict, key: str) -> RowFigures:
+    """One household's figures in the convention of ``key`` from its row of
+    :func:`measure_rows`: they depend on that row only (each exact figure computed once)."""
     figures = ExactFigures()
 
     def fig(measure: dict | None) -> Decimal | None:
@@ -253,38 +285,58 @@ def suivi_of_rows(
         a, b = exact_fig(after), exact_fig(before)
         return None if a is None or b is None else formulas.round_figure(Fraction(a) - Fraction(b))
 
-    for r in rows:
-        avant, propose, apres, suivi_ = fig(r["before"]), fig(r["proposed"]), fig(r["lease"]), fig(r["follow_up"])
-        actuel = suivi_ if suivi_ is not None else (apres if apres is not None else avant)
-        current = r["follow_up"] or r["lease"] or r["before"]
-        exact[r["household_id"]] = (exact_fig(r["before"]), exact_fig(current))
-        if r["lease_evolution"] is not None and r["lease_evolution"].get(key) is not None:
-            record = {"before": r["before"], "after": r["lease"], "evolution": r["lease_evolution"]}
-            lease_signs.append(figures.sign(record, key) or 0)
-            lease_exact.append(figures.evolution(record, key))
-        if suivi_ is not None and avant is not None:
-            record = {"before": r["before"], "after": r["follow_up"]}
-            follow_signs.append(figures.sign(record, key) or 0)
-            follow_exact.append(figures.evolution(record, key))
-        out_rows.append(
-            {
-                **{k: r[k] for k in ("household_id", "reference", "quartier", "operation", "bailleur_org", "status", "persons", "lease_signed_on", "follow_up_on", "proposed_rank")},
-                "status_label": q.HOUSEHOLD_STATUS_LABELS[r["status"]],
-                "avant": avant,
-                "propose": propose,
-                "apres_bail": apres,
-                "evolution_bail": _dec(r["lease_evolution"][key]) if r["lease_evolution"] else None,
-                "suivi": suivi_,
-                "actuel": actuel,
-                # None until there is an after figure (lease or follow-up): "no change
-                # yet" is not a change of 0 (averages and exports would count it).
-                "evolution": None if avant is None or (apres is None and suivi_ is None) else change(current, r["before"]),
-                "evolution_suivi": None if suivi_ is None or avant is None else change(r["follow_up"], r["before"]),
-            }
-        )
+    avant, propose, apres, suivi_ = fig(r["before"]), fig(r["proposed"]), fig(r["lease"]), fig(r["follow_up"])
+    actuel = suivi_ if suivi_ is not None else (apres if apres is not None else avant)
+    current = r["follow_up"] or r["lease"] or r["before"]
+    lease = follow = None
+    if r["lease_evolution"] is not None and r["lease_evolution"].get(key) is not None:
+        record = {"before": r["before"], "after": r["lease"], "evolution": r["lease_evolution"]}
+        lease = (figures.sign(record, key) or 0, figures.evolution(record, key))
+    if suivi_ is not None and avant is not None:
+        record = {"before": r["before"], "after": r["follow_up"]}
+        follow = (figures.sign(record, key) or 0, figures.evolution(record, key))
+    row = {
+        **{k: r[k] for k in ("household_id", "reference", "quartier", "operation", "bailleur_org", "status", "persons", "lease_signed_on", "follow_up_on", "proposed_rank")},
+        "status_label": q.HOUSEHOLD_STATUS_LABELS[r["status"]],
+        "avant": avant,
+        "propose": propose,
+        "apres_bail": apres,
+        "evolution_bail": _dec(r["lease_evolution"][key]) if r["lease_evolution"] else None,
+        "suivi": suivi_,
+        "actuel": actuel,
+        # None until there is an after figure (lease or follow-up): "no change
+        # yet" is not a change of 0 (averages and exports would count it).
+        "evolution": None if avant is None or (apres is None and suivi_ is None) else change(current, r["before"]),
+        "evolution_suivi": None if suivi_ is None or avant is None else change(r["follow_up"], r["before"]),
+    }
+    return RowFigures(row, exact_fig(r["before"]), exact_fig(current), lease, follow)
+
+
+def summarise(
+    parts: list[RowFigures],
+    project: dict,
+    position: int,
+    when: datetime,
+    *,
+    convention: str,
+    threshold: Decimal | str | None = None,
+    fall: Decimal | str = Decimal("1"),
+) -> dict[str, Any]:
+    """:func:`suivi`'s result from its households' :func:`row_figures` (in their order).
+
+    The rows are copied: a result is cached and shown, never shared with another.
+    """
+    seuil = Decimal(str(threshold if threshold is not None else project["settings"].get("rav_threshold", "6.00")))
+    fall = Decimal(str(fall))
+    out_rows = [dict(part.row) for part in parts]
     lease_evol = [r["evolution_bail"] for r in out_rows if r["evolution_bail"] is not None]
     follow_evol = [r["evolution_suivi"] for r in out_rows if r["evolution_suivi"] is not None]
-    active = [r for r in out_rows if r["status"] != "sorti"]
+    leases = [part.lease for part in parts if part.lease is not None]
+    follows = [part.follow for part in parts if part.follow is not None]
+    active = [part for part in parts if part.row["status"] != "sorti"]
+    # The same exact comparisons, against fractions (a fraction compared with a decimal
+    # takes the slow way, thousands of times).
+    under, beyond = Fraction(seuil), -Fraction(fall)
     return {
         "position": position,
         "instant": when,
@@ -293,18 +345,20 @@ def suivi_of_rows(
         "seuil": seuil,
         "baisse_forte_seuil": fall,
         "households": out_rows,
-        "apres_bail": evolution_summary(lease_evol, RAV_BINS, "€/j", lease_signs, lease_exact),
-        "au_suivi": evolution_summary(follow_evol, RAV_BINS, "€/j", follow_signs, follow_exact),
+        "apres_bail": evolution_summary(
+            lease_evol, RAV_BINS, "€/j", [s for s, _ in leases], [e for _, e in leases]),
+        "au_suivi": evolution_summary(
+            follow_evol, RAV_BINS, "€/j", [s for s, _ in follows], [e for _, e in follows]),
         # Compared exactly: 5.99995 € is under 6 € although shown as 6,0000.
         "sous_seuil_avant": sorted(
-            r["reference"] for r in active if r["avant"] is not None and exact[r["household_id"]][0] < seuil
+            p.row["reference"] for p in active if p.row["avant"] is not None and p.before < under
         ),
         "sous_seuil": sorted(
-            r["reference"] for r in active if r["actuel"] is not None and exact[r["household_id"]][1] < seuil
+            p.row["reference"] for p in active if p.row["actuel"] is not None and p.current < under
         ),
         "forte_baisse": sorted(
-            r["reference"]
-            for r in active
-            if r["evolution"] is not None and exact[r["household_id"]][1] - exact[r["household_id"]][0] < -fall
+            p.row["reference"]
+            for p in active
+            if p.row["evolution"] is not None and p.current - p.before < beyond
         ),
     }

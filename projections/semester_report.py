@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -207,10 +208,14 @@ def build(
     convention: str | None = None,
     threshold: Decimal | str | None = None,
     thresholds_path: Path | str | None = None,
+    held_suivi: Callable[..., dict[str, Any] | None] | None = None,
 ) -> dict[str, Any]:
     """Every figure of the report, as of the semester's end.
 
     ``convention``: the reste-à-vivre convention; by default the project's at that date.
+    ``held_suivi(position, instant, convention=…, threshold=…, quartier=…)``: the
+    reste-à-vivre follow-up from figures held nearby
+    (:meth:`relogement.projections.residual_state.SuiviStates.near`), or None: computed here.
     """
     sem = Semester(year, half)
     position = q.position_at(db, sem.as_of_instant)
@@ -247,10 +252,13 @@ def build(
 
     # residual_income.suivi(db, project_id, position=position, instant=sem.as_of_instant,
     # convention=convention, threshold=threshold, quartier=quartier), from what is read here.
-    suivi = residual_income.suivi_of_rows(
-        residual_income.measure_rows(db, project_id, position, households, all_proposals),
-        project, position, sem.as_of_instant, convention=convention, threshold=threshold,
-    )
+    suivi = held_suivi and held_suivi(
+        position, sem.as_of_instant, convention=convention, threshold=threshold, quartier=quartier)
+    if suivi is None:
+        suivi = residual_income.suivi_of_rows(
+            residual_income.measure_rows(db, project_id, position, households, all_proposals),
+            project, position, sem.as_of_instant, convention=convention, threshold=threshold,
+        )
     fragile = [r for r in suivi["households"] if r["reference"] in set(suivi["sous_seuil"])]
 
     refused = [p for p in proposals if p["status"] == "refusee"]

@@ -17,7 +17,13 @@ a small background worker and cached by position, and the page shows "en prépar
 (htmx polling) until the file is ready, instead of holding a request for that long.
 Once a semester is over, its files are also stored in the read-model database
 (:mod:`relogement.projections.report_files`): produced once, then served from there by
-every worker and after every restart; a semester still running is never stored.
+every worker and after every restart; a semester still running is never stored. So are
+its figures (:mod:`relogement.projections.report_figures`): the first report page of a
+process reads them instead of computing them.
+
+The reste-à-vivre is served from per-household figures held per project and moved by what
+changed (:class:`relogement.projections.residual_state.SuiviStates`): after a new event it
+costs the households that changed and the sums, and a new process starts from a stored state.
 """
 
 from __future__ import annotations
@@ -34,7 +40,13 @@ from uuid import UUID
 
 from relogement.projections import dashboard as dashboard_module
 from relogement.projections import queries as q
-from relogement.projections import report_files, report_queries, residual_income
+from relogement.projections import (
+    report_figures,
+    report_files,
+    report_queries,
+    residual_income,
+    residual_state,
+)
 from relogement.projections import report_output as ro
 from relogement.projections import semester_report as rs
 from relogement.web.cache import Cache
@@ -101,10 +113,12 @@ class Reports:
         self._reader = reader or (lambda: db)
         self._last_position = last_position or (lambda: q.current_position(self._reader()))
         self.states = dashboard_module.DashboardStates(db)
+        self.rav_states = residual_state.SuiviStates(db)
         self.wait_seconds = wait_seconds  # how long a request waits for a file before "en préparation"
         self.cache = Cache(64)
         self.files = Cache(16)
         self._persisted: set[tuple] = set()  # files known to be in the store
+        self._figures_stored: set[tuple] = set()  # report figures known to be in the store
         self._jobs: dict[tuple, Future] = {}
         self._jobs_lock = threading.Lock()
         self._warmed: int | None = None
@@ -186,10 +200,15 @@ class Reports:
         the reste-à-vivre and the default report once per process, for its first readers.
         Warming those two at every event cost each worker seconds of CPU per command, and
         every page paid for it (p95 of the lightest page 339 ms with a command every 5 s):
-        after the first time, their pages compute them when they are read."""
+        after the first time, their pages compute them when they are read; the
+        reste-à-vivre's held rows still follow each event (what it changed), so its page
+        only sums the households' figures."""
         try:
             self.dashboard_view(project_id, None, at)
             if project_id in self._warmed_projects:
+                # The reste-à-vivre rows follow too (what the event changed, milliseconds);
+                # its figures are summed when the page is read.
+                self.rav_states.advance(project_id, pos)
                 return
             self._warmed_projects.add(project_id)
             # The pages' defaults: the project's convention, the last semester over.
@@ -219,9 +238,8 @@ class Reports:
         key = ("rav", project_id, pos, convention, threshold, Decimal(fall), quartier)
         return self.cache.get(
             key,
-            lambda: residual_income.suivi(
-                self.db, project_id, position=pos, instant=at, convention=convention,
-                threshold=threshold, fall=fall, quartier=quartier,
+            lambda: self.rav_states.suivi(
+                project_id, pos, at, convention=convention, threshold=threshold, fall=fall, quartier=quartier,
             ),
         )
 
@@ -237,11 +255,41 @@ class Reports:
         return (project_id, year, half, quartier, convention, pos)
 
     def report(self, key: tuple) -> dict:
-        project_id, year, half, quartier, convention, _ = key
-        return self.cache.get(
-            ("rapport",) + key,
-            lambda: rs.build(self.db, project_id, year, half, quartier=quartier, convention=convention),
+        figures = self.cache.get(("rapport",) + key, lambda: self._report_figures(key))
+        if key not in self._figures_stored:  # computed while its semester was running
+            self._store_figures(key, figures)
+        return figures
+
+    def _report_figures(self, key: tuple) -> dict:
+        """A semester over: its figures read from the store if they are there, else computed
+        and stored (every worker and restart then reads them: milliseconds, not seconds)."""
+        project_id, year, half, quartier, convention, pos = key
+        text = self._store_key(key, "figures")
+        if text is not None:
+            try:
+                stored = report_figures.load(self.db, project_id, pos, text)
+            except Exception:  # noqa: BLE001 - the store is an optimisation: compute instead
+                log.exception("rapport semestriel : chiffres enregistrés illisibles")
+                stored = None
+            if stored is not None:
+                self._figures_stored.add(key)
+                return stored
+        figures = rs.build(
+            self.db, project_id, year, half, quartier=quartier, convention=convention,
+            # The semester running: its reste-à-vivre from the live figures held nearby.
+            held_suivi=lambda *args, **options: self.rav_states.near(project_id, *args, **options),
         )
+        self._store_figures(key, figures)
+        return figures
+
+    def _store_figures(self, key: tuple, figures: dict) -> None:
+        """Store the figures if their semester is over (once per key and process)."""
+        text = self._store_key(key, "figures")
+        if text is None:
+            return
+        project_id, *_, pos = key
+        report_figures.store(self.db, project_id, pos, text, figures, self._clock())
+        self._figures_stored.add(key)
 
     def chart(self, key: tuple) -> str:
         return self.cache.get(("graphique",) + key, lambda: ro.chart_data_uri(self.report(key)))

@@ -1,0 +1,129 @@
+"""The reste-à-vivre follow-up from held states equals today's computation (issue 19).
+
+``tests/oracles/residual_today.py`` is the follow-up as it was computed before the held
+states (every figure from every row, at each request). On random valid histories (the
+command sequences of test_projections_properties.py), at every position, on both
+databases, in both conventions, with and without a quartier, threshold and fall:
+- a follow-up computed from a fresh state,
+- a state moved back and forth between positions in random order (what a web process does),
+- the per-process states (:class:`SuiviStates`: held, stored, read back),
+- ``residual_income.suivi`` itself,
+all equal the oracle, figure for figure.
+"""
+
+from __future__ import annotations
+
+import pickle
+import random
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from oracles.residual_today import suivi as suivi_today
+from sqlalchemy import select
+from test_projections_properties import _play, commands
+from test_projections_properties import fresh_url_factory as fresh_url_factory  # noqa: F401 (the fixture)
+
+from relogement.projections import queries as q
+from relogement.projections import residual_income as ri
+from relogement.projections import residual_state as rstate
+
+
+def test_stored_states_refuse_anything_but_plain_values():
+    class Evil:
+        def __reduce__(self):
+            return (print, ("owned",))
+
+    with pytest.raises(pickle.UnpicklingError):
+        rstate.from_bytes("0" * 32, pickle.dumps({"position": 1, "parts": {"x": Evil()}}))
+    state = rstate.SuiviState("0" * 32)
+    state.position = 4
+    state.parts["rav_person_day"]["h"] = ri.RowFigures(
+        {"reference": "R-1", "avant": Decimal("6.5"), "suivi_le": date(2026, 1, 2)},
+        Fraction(13, 2), Decimal("7.25"), (1, Fraction(-1, 3)), None)
+    back = rstate.from_bytes("0" * 32, rstate.to_bytes(state))
+    assert back.position == 4 and {key: back.figures(key) for key in state.parts} == state.parts
+    with pytest.raises(ValueError):
+        rstate.from_bytes("0" * 32, pickle.dumps({"position": 1, "parts": {"rav_person_day": {"h": (1, 2)}}}))
+    inner = {"rav_person_day": pickle.dumps({"h": (1, 2)}), "rav_uc_day": pickle.dumps({})}
+    with pytest.raises(ValueError):
+        rstate.from_bytes("0" * 32, pickle.dumps({"position": 1, "parts": inner})).figures("rav_person_day")
+
+
+def _options(draw: random.Random, quartiers: list[str]) -> dict:
+    return {
+        "convention": draw.choice((None, "personne", "uc")),
+        "threshold": draw.choice((None, Decimal("0"), Decimal("6"), Decimal("12.5"), Decimal("40"))),
+        "fall": draw.choice((Decimal("1"), Decimal("0"), Decimal("0.25"), Decimal("3"))),
+        "quartier": draw.choice([None, None, *quartiers]),
+    }
+
+
+@pytest.mark.slow
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture],
+          phases=(Phase.explicit, Phase.reuse, Phase.generate))
+@given(ops=commands, seed=st.integers(0, 10_000))
+def test_held_states_equal_todays_follow_up_at_every_position(fresh_url_factory, ops, seed):
+    app, runner, driver, clock = _play(fresh_url_factory(), ops, 50)
+    try:
+        for op, a, b in ops:
+            driver.run(op, a, b)
+            clock.advance(minutes=7)
+        runner.catch_up()
+        engine, project = runner.engine, driver.world.project_id
+        last = q.current_position(engine)
+        quartiers = sorted({h["quartier"] for h in q.list_households(engine, project)})
+        positions = list(range(0, last + 1)) * 2
+        draw = random.Random(seed)
+        draw.shuffle(positions)
+        states = rstate.SuiviStates(engine, keep=2)
+        moved = rstate.SuiviState(project)
+        for position in positions:
+            instant = (q.instant_of(engine, position) or clock.now) + timedelta(hours=draw.choice((0, 1)))
+            options = _options(draw, quartiers)
+            expected = suivi_today(engine, project, position=position, instant=instant, **options)
+            assert rstate.suivi(engine, project, position=position, instant=instant, **options) == expected
+            assert rstate.suivi(engine, project, position=position, instant=instant, state=moved,
+                                **options) == expected, position
+            assert states.suivi(project, position, instant, **options) == expected, position
+            assert ri.suivi(engine, project, position=position, instant=instant, **options) == expected
+        # A stored state read back and moved to the last position: the same figures.
+        if rstate.last_stored(engine, project) is not None:
+            back = rstate.nearest(engine, project, 0)
+            assert back is not None
+            for convention in ("personne", "uc"):  # each read back when asked, then moved
+                expected = suivi_today(engine, project, position=last, instant=clock.now, convention=convention)
+                assert rstate.suivi(engine, project, position=last, instant=clock.now, state=back,
+                                    convention=convention) == expected
+    finally:
+        runner.close()
+        app.close()
+
+
+def test_only_the_last_stored_states_are_kept(database_url):
+    from relogement.projections import build_runner
+    from relogement.runtime.application import RelocationApp
+
+    app = RelocationApp(database_url)
+    runner = build_runner(app)
+    try:
+        runner.catch_up()
+        engine, project = runner.engine, "0" * 32
+        with engine.begin() as conn:  # one stored by another version of the code
+            conn.execute(rstate.snapshots.insert().values(
+                project_id=project, format="rav-0000000000000000", position=1, data=b"x",
+                stored_at=datetime.now(UTC)))
+        state = rstate.SuiviState(project)
+        for position in range(10, 60, 10):
+            state.position = position
+            assert rstate.save(engine, state, keep=3)
+        with engine.connect() as conn:
+            left = conn.execute(select(rstate.snapshots.c.format, rstate.snapshots.c.position)).all()
+        assert sorted(left) == [(rstate.FORMAT, 30), (rstate.FORMAT, 40), (rstate.FORMAT, 50)]
+        assert rstate.nearest(engine, project, 0).position == 30
+    finally:
+        runner.close()
+        app.close()
