@@ -41,6 +41,8 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=35)
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--no-profile", action="store_true", help="CPU ms only (cProfile adds its own cost)")
+    parser.add_argument("--profile-pass", default="first", choices=("first", "again"),
+                        help="the pass profiled: the first requests, or the same requests again")
     args = parser.parse_args()
     os.environ.setdefault("RELOGEMENT_SECURE_COOKIES", "0")
     _, households, offers = pools(args.database)
@@ -59,7 +61,7 @@ def main() -> None:
     chosen = [draw.choice(urls) for _ in range(args.repeat)]
     profiler = None if args.no_profile else cProfile.Profile()
     for label, batch in (("first", chosen), ("again", chosen)):
-        if profiler is not None and label == "first":
+        if profiler is not None and label == args.profile_pass:
             profiler.enable()
         cpu, wall = time.process_time(), time.perf_counter()
         for url in batch:
@@ -67,11 +69,11 @@ def main() -> None:
             assert status == 200, (url, status)
         cpu_ms = (time.process_time() - cpu) * 1000 / len(batch)
         wall_ms = (time.perf_counter() - wall) * 1000 / len(batch)
-        if profiler is not None and label == "first":
+        if profiler is not None and label == args.profile_pass:
             profiler.disable()
         print(f"{args.kind} ({label} requests): CPU {cpu_ms:.2f} ms, wall {wall_ms:.2f} ms per request "
               f"({len(batch)} requests, load {os.getloadavg()[0]:.1f}"
-              f"{', under cProfile' if profiler is not None and label == 'first' else ''})", flush=True)
+              f"{', under cProfile' if profiler is not None and label == args.profile_pass else ''})", flush=True)
     if profiler is not None:
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(args.sort).print_stats(args.top)

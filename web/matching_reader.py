@@ -8,8 +8,8 @@ from :mod:`relogement.platform.matching` (explanations) and
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -77,6 +77,18 @@ class RankingPage:
     settings: m.MatchSettings
     aid_source: str
     simulated: Any = None  # the simulated aids beside the figures used (issue 21), if any
+    # The page's fragments that depend only on the ranked rows, rendered once (``kept``):
+    # shared by the copies ``replace`` makes, as the page itself is kept by its inputs.
+    html: dict = field(default_factory=dict, compare=False, repr=False)
+
+
+def kept(ranking: RankingPage, key: Hashable, render: Callable[..., str], *args: Any) -> str:
+    """``render(*args)`` (a template macro), rendered once per ranked page and ``key``: the
+    caller passes only what the ranked page determines (its rows, settings, labels)."""
+    found = ranking.html.get(key)
+    if found is None:
+        found = ranking.html.setdefault(key, render(*args))
+    return found
 
 
 def _caches(readmodels: Any) -> Cache:
