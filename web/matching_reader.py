@@ -103,13 +103,20 @@ RANKED_PAGES = 1024  # explained pages kept per process (a page: ten rows, ≈ 1
 
 
 def _ranked(readmodels: Any) -> Cache:
-    """The pages already ranked and explained, and the households' profiles, by the exact
-    inputs the ranking reads: the read position (every event is a new one: the pools,
+    """The pages already ranked and explained, by the exact inputs the ranking reads: the read position (every event is a new one: the pools,
     the household's or offer's row, the project's settings, the offers set aside are all
     read at it), the day, the settings, the aids used and who may see what."""
     cache = readmodels.__dict__.get("_ranked_pages")
     if cache is None:
         cache = readmodels.__dict__.setdefault("_ranked_pages", Cache(RANKED_PAGES))
+    return cache
+
+
+def _profiles(readmodels: Any) -> Cache:
+    """The households' profiles read for « Logements adaptés », by read position."""
+    cache = readmodels.__dict__.get("_ranked_profiles")
+    if cache is None:
+        cache = readmodels.__dict__.setdefault("_ranked_profiles", Cache(4 * RANKED_PAGES))
     return cache
 
 
@@ -236,7 +243,7 @@ def offers_for(readmodels: Any, project: Any, household_id: UUID, position: int,
             in_work = (rf.link_of(readmodels.reader, household_id.hex, position) or {}).get("adults_in_work")
         return household_profile(rows[0], in_work)
 
-    h = _ranked(readmodels).get(("household", project.id, household_id, position, balance), read_household)
+    h = _profiles(readmodels).get((project.id, household_id, position, balance), read_household)
     if h is None:
         return None
     cols = offer_columns(readmodels, project.id, position, today, project.settings)
