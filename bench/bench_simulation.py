@@ -31,6 +31,9 @@ MONTH = date(2026, 12, 1)
 COMMUNES = ["Lille", "Roubaix", "Tourcoing", "Paris", "Auch", "Villeneuve-d'Ascq"]
 
 
+EXPLICIT_MONTHS = True  # --derived-months: the situations as before session 10 (zero salaries derived)
+
+
 def batch(n: int, seed: int) -> dict:
     situation = sit.empty()
     for i in range(n):
@@ -39,7 +42,7 @@ def batch(n: int, seed: int) -> dict:
         inputs = sit.inputs_of(ages, 90_000 + (k * 137) % 200_000,
                                {"rent_cents": 30_000 + (k * 71) % 40_000, "charges_cents": 8_000,
                                 "typology": "T3", "commune": COMMUNES[k % len(COMMUNES)]})
-        sit.add_case(situation, f"h{i}", inputs, MONTH)
+        sit.add_case(situation, f"h{i}", inputs, MONTH, explicit_months=EXPLICIT_MONTHS)
     return situation
 
 
@@ -55,6 +58,13 @@ def post(url: str, payload: dict) -> float:
     elapsed = time.perf_counter() - started
     assert all(v["aide_logement"][sit.month_key(MONTH)] is not None for v in answer["familles"].values() if "aide_logement" in v)
     return elapsed
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) the process has used so far: a figure the other processes'
+    load barely changes, unlike the wall-clock times."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int) -> float:
@@ -93,16 +103,28 @@ def _timed(url: str, payload: dict) -> float | str:
 def measure(name: str, url: str, pid: int, singles: int, runs: int) -> dict:
     for _ in range(2):  # warm every worker a little (the Web API has several)
         post(url, batch(1, 0))
-    one = [post(url, batch(1, 1 + i)) for i in range(singles)]
+    one, one_cpu = [], []
+    for i in range(singles):
+        before = cpu_seconds(pid)
+        one.append(post(url, batch(1, 1 + i)))
+        one_cpu.append(cpu_seconds(pid) - before)
     result = {
         "service": name,
+        "load_average_before": os.getloadavg(),
         "one_p50_s": round(statistics.median(one), 3),
         "one_p95_s": round(statistics.quantiles(one, n=20)[-1], 3) if len(one) >= 2 else round(one[0], 3),
+        "one_cpu_p50_s": round(statistics.median(one_cpu), 3),
+        "one_cpu_p95_s": round(statistics.quantiles(one_cpu, n=20)[-1], 3) if len(one_cpu) >= 2 else round(one_cpu[0], 3),
         "rss_mb_after_singles": rss_mb(pid),
     }
     print(json.dumps(result), flush=True)
     for n in (100, 1000):
-        result[f"batch_{n}_s"] = [_timed(url, batch(n, 1000 + n + r)) for r in range(runs)]
+        times, cpus = [], []
+        for r in range(runs):
+            before = cpu_seconds(pid)
+            times.append(_timed(url, batch(n, 1000 + n + r)))
+            cpus.append(round(cpu_seconds(pid) - before, 2))
+        result[f"batch_{n}_s"], result[f"batch_{n}_cpu_s"] = times, cpus
         print(json.dumps(result), flush=True)
     result["rss_mb"] = rss_mb(pid)
     print(json.dumps(result), flush=True)
@@ -116,7 +138,12 @@ def main() -> None:
     parser.add_argument("--singles", type=int, default=20)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--only", choices=["ours", "webapi"], default=None)
+    parser.add_argument("--label", default="", help="added to the result file's name (e.g. before, after)")
+    parser.add_argument("--derived-months", action="store_true",
+                        help="leave the zero salaries to the model (the situations before session 10)")
     args = parser.parse_args()
+    global EXPLICIT_MONTHS
+    EXPLICIT_MONTHS = not args.derived_months
     results = []
     ours_url, webapi_url = f"http://127.0.0.1:{args.ours}", f"http://127.0.0.1:{args.webapi}"
     # One service at a time: the other one loading beside it would skew the timings.
@@ -143,10 +170,10 @@ def _run(command: list[str], name: str, url: str, ready: str, args: argparse.Nam
 
 
 def _write(results: list[dict], args: argparse.Namespace) -> None:
-    out = {"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "load_average": os.getloadavg(),
+    out = {"explicit_months": EXPLICIT_MONTHS, "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "load_average": os.getloadavg(),
            "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip(),
            "results": results}
-    (ROOT / "bench" / "results" / f"simulation-{args.only or 'both'}.json").write_text(json.dumps(out, indent=2) + "\n")
+    (ROOT / "bench" / "results" / f"simulation-{args.only or 'both'}{'-' + args.label if args.label else ''}-{time.strftime('%Y%m%dT%H%MZ', time.gmtime())}.json").write_text(json.dumps(out, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ INDIVIDUAL = ("individuel_gaz", "individuel_electricite", "individuel_autre")
 # Reference data: annual energy cost per m² by DPE label (euros, all five conventional uses).
 # The middle of each label's band of primary energy (arrêté du 31 mars 2021 relatif aux méthodes
 # et procédures applicables au DPE, annexe 1 : A ≤ 70, B ≤ 110, C ≤ 180, D ≤ 250, E ≤ 330,
-# F ≤ 420 kWh EP/m²/an; G taken at 450) × 0.11 € per kWh of primary energy (regulated gas price
+# F ≤ 420 kWh EP/m²/an; so A 35, B 90, C 145, D 215, E 290, F 375; G, unbounded, taken at 450) × 0.11 € per kWh of primary energy (regulated gas price
 # ≈ 0.11 €/kWh; electricity ≈ 0.25 €/kWh ÷ its primary-energy factor 2.3 ≈ 0.11 €/kWh EP),
 # prices of 1 January 2024. An order of magnitude when the DPE's own range is missing.
 DPE_COST_VALID_FROM = "2024-01-01"
@@ -39,7 +39,7 @@ DPE_COST_SOURCE = (
     "prix moyen 0,11 € par kWh d'énergie primaire au 01/01/2024"
 )
 DPE_COST_PER_M2 = {
-    "A": Decimal("5.50"), "B": Decimal("9.90"), "C": Decimal("15.95"), "D": Decimal("23.65"),
+    "A": Decimal("3.85"), "B": Decimal("9.90"), "C": Decimal("15.95"), "D": Decimal("23.65"),
     "E": Decimal("31.90"), "F": Decimal("41.25"), "G": Decimal("49.50"),
 }
 

@@ -21,8 +21,9 @@ relogement demo-accounts
 # The housing-aid simulation service (OpenFisca-France, its own venv and process; README
 # "Aide au logement simulée"). The app works without it ("simulation indisponible").
 bash scripts/simulation.sh setup
-export RELOGEMENT_SIMULATION_URL="${RELOGEMENT_SIMULATION_URL:-http://127.0.0.1:5001}"
-bash scripts/simulation.sh serve "${RELOGEMENT_SIMULATION_PORT:-5001}" &
+simulation_port="${RELOGEMENT_SIMULATION_PORT:-5001}"
+export RELOGEMENT_SIMULATION_URL="${RELOGEMENT_SIMULATION_URL:-http://127.0.0.1:$simulation_port}"
+bash scripts/simulation.sh serve "$simulation_port" &
 simulation_pid=$!
 # The scheduler closes objection windows when their 48 hours are over (one process, see
 # docs/scheduler.md); it stops with the web server.

@@ -94,3 +94,13 @@ def test_the_groupe_de_suivi_report_counts_rises_above_the_threshold(app, clock)
     energy = report["semestre_relogements"]["energie"]
     assert energy["mesures"] == 1 and energy["hausse_au_dela_du_seuil"] == 1
     assert energy["evolution_moyenne"] == Decimal("188.3300") and energy["seuil_euros"] == Decimal("30")
+
+
+def test_label_reference_costs_follow_their_documented_method():
+    """Each label's cost per m² is the middle of its primary-energy band (arrêté du 31 mars
+    2021: A ≤ 70, B ≤ 110, C ≤ 180, D ≤ 250, E ≤ 330, F ≤ 420 kWh EP/m²/an; G at 450) × 0.11 €."""
+    from relogement.platform.energy import DPE_COST_PER_M2
+
+    bounds = [0, 70, 110, 180, 250, 330, 420]
+    middles = [Decimal(low + high) / 2 for low, high in zip(bounds, bounds[1:], strict=False)] + [Decimal(450)]
+    assert DPE_COST_PER_M2 == {label: kwh * Decimal("0.11") for label, kwh in zip("ABCDEFG", middles, strict=True)}

@@ -44,6 +44,15 @@ def _timeval(seconds: int) -> bytes:
     return struct.pack("ll", seconds, 0)
 
 
+def post_worker_init(worker: Any) -> None:
+    """Prepare the worker before it accepts a request (web/report_warmup.py,
+    ``prepare_worker``): the first page after a start then costs what the next ones cost."""
+    extensions = getattr(worker.wsgi, "extensions", None) or {}
+    prepare = extensions.get("relogement.prepare_worker")
+    if prepare is not None:
+        prepare()
+
+
 def when_ready(server: Any) -> None:
     """Bound every read and write of a client socket (inherited from the listener)."""
     for listener in server.LISTENERS:

@@ -1,19 +1,30 @@
-"""The reports service, and its warm-up after each save and with each page.
+"""The reports service, and its warm-up after each save, with each page, and before a
+worker's first request.
 
 The live dashboard, reste-à-vivre and default report are prepared in the background
 (once per position) so that the next reader does not pay for them: after each save
 (a listener on the application, after the read models' catch-up) and with each page
 (events written by another process; a no-op at the same position).
+
+A gunicorn worker is also prepared before it accepts its first request
+(:func:`prepare_worker`, called by ``post_worker_init`` in web/gunicorn_conf.py): its
+templates compiled and each project's live dashboard computed, so that the first reader
+after a start is served as fast as the next ones; the reste-à-vivre and default report
+then start in the background.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Flask
 
 from relogement.web.reports import Reports
+
+log = logging.getLogger(__name__)
 
 
 def register_reports(app: Flask, relocation: Any, read_engine: Any, config: Mapping[str, Any]) -> Callable[[int | None], None]:
@@ -41,4 +52,29 @@ def register_reports(app: Flask, relocation: Any, read_engine: Any, config: Mapp
 
     if warm:
         relocation.on_saved(_warm)  # after the catch-up registered by bootstrap
+
+    def _prepare() -> None:
+        prepare_worker(app, reports, relocation, _warm)
+
+    app.extensions["relogement.prepare_worker"] = _prepare
     return _warm
+
+
+def prepare_worker(app: Flask, reports: Reports, relocation: Any, warm: Callable[[int | None], None]) -> None:
+    """Before a worker's first request: every template compiled, each project's live
+    dashboard computed (milliseconds once its stored state is read), then the background
+    warm-up started. A failure is logged, never raised: the worker serves anyway, and pages
+    compute what they need."""
+    started = time.perf_counter()
+    try:
+        for name in app.jinja_env.list_templates(extensions=["html"]):
+            app.jinja_env.get_template(name)
+        readmodels = app.extensions["relogement.readmodels"]
+        at = relocation.clock()
+        for project in readmodels.projects():
+            reports.dashboard_view(project.id, None, at)
+        warm(readmodels.last_position())
+    except Exception:  # noqa: BLE001 - a worker must start even if its warm-up fails
+        log.exception("préparation du processus web en échec (les pages calculeront à la demande)")
+        return
+    log.info("processus web prêt en %.2f s (gabarits compilés, tableaux de bord calculés)", time.perf_counter() - started)

@@ -6,10 +6,9 @@ static files (an ``after_request`` hook; Flask runs it for error pages too).
 - Content-Security-Policy: everything from the app's own origin. Scripts only from
   files (htmx and ``static/app.js``; no inline script nor ``on…=`` handler), style
   sheets only from files (htmx's own indicator styles are off: ``includeIndicatorStyles``
-  in base.html, the rules are in app.css). ``style-src-attr 'unsafe-inline'``: the
-  charts (main/_charts.html) are plain HTML whose bars get their length from a
-  ``style="width: …%"`` attribute, so that they read without JavaScript and print; a
-  style attribute runs no code;
+  in base.html, the rules are in app.css); no inline style either, not even in an
+  attribute: the charts (main/_charts.html) draw their bars in inline SVG, whose lengths
+  are geometry attributes;
 - ``X-Content-Type-Options: nosniff`` and ``Referrer-Policy: same-origin`` (addresses
   hold household and proposal ids: they never leave the site).
 """
@@ -23,7 +22,6 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
-        "style-src-attr 'unsafe-inline'",
         "img-src 'self' data:",
         "object-src 'none'",
         "base-uri 'self'",

@@ -3,11 +3,14 @@ the sample world with demo accounts, and a logged-in test client per demo login.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -15,6 +18,37 @@ import pytest
 from relogement.runtime import create_app
 from relogement.simulation import sample
 from relogement.web.demo_accounts import DEMO_PASSWORD, create_demo_accounts
+from tests.conftest import IN_CI
+
+# -- browser tests (Debian's Chromium through Playwright) ----------------------------------
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"  # screenshots, for a look
+# Marked "browser"; skipped when Chromium is absent, a failure with CI=true.
+BROWSER_MARKS = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists() and not IN_CI,
+        reason=f"{CHROMIUM} absent (apt-get install -y chromium); required when CI=true",
+    ),
+]
+
+
+def browser_test(function: Any) -> Any:
+    """BROWSER_MARKS on one test (a module puts them in ``pytestmark``)."""
+    for mark in reversed(BROWSER_MARKS):
+        function = mark(function)
+    return function
+
+
+def launch_chromium(playwright: Any) -> Any:
+    """Headless Chromium as our users see the app: French, dates and times included (date
+    and time inputs follow the system locale), without the browser's own network chatter."""
+    return playwright.chromium.launch(
+        executable_path=CHROMIUM, headless=True,
+        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+              "--disable-component-update", "--no-first-run", "--lang=fr-FR"],
+        env={**os.environ, "LANG": "fr_FR.UTF-8", "LANGUAGE": "fr_FR:fr", "LC_ALL": "fr_FR.UTF-8"},
+    )
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 HX_TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"')

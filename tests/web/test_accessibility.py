@@ -13,28 +13,18 @@ would refuse the injected axe script; nothing else of the page depends on it.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import pytest
 
 from relogement.web.demo_accounts import DEMO_PASSWORD
-from tests.web.conftest import demo_programme, served
+from tests.web.conftest import ARTIFACTS, BROWSER_MARKS, demo_programme, launch_chromium, served
 
-CHROMIUM = "/usr/bin/chromium"
-IN_CI = os.environ.get("CI", "").lower() == "true"
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 WIDTHS = (1280, 390)
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists() and not IN_CI,
-        reason=f"{CHROMIUM} absent (apt-get install -y chromium); required when CI=true",
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 COMMON = ["/tableau-de-bord", "/offres", "/menages", "/propositions?etat=toutes", "PROPOSITION",
           "/reste-a-vivre", "/rapport-semestriel", "/notifications", "/projets"]
@@ -93,11 +83,7 @@ def test_every_role_main_pages_have_no_axe_violation(server):
     failures: list[str] = []
     axe = AXE.read_text(encoding="utf-8")
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run"],
-        )
+        browser = launch_chromium(pw)
         try:
             for login, pages in PAGES.items():
                 context = browser.new_context(
@@ -135,11 +121,7 @@ def test_phone_shows_key_columns_and_focus_follows_errors(server):
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run"],
-        )
+        browser = launch_chromium(pw)
         try:
             context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris",
                                           viewport={"width": 390, "height": 844})

@@ -10,25 +10,12 @@ Screenshots at 1280 and 390 px: test-artifacts/D-*.png.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from relogement.web.demo_accounts import DEMO_PASSWORD
-from tests.web.conftest import demo_programme, served
+from tests.web.conftest import ARTIFACTS, BROWSER_MARKS, demo_programme, launch_chromium, served
 
-CHROMIUM = "/usr/bin/chromium"
-IN_CI = os.environ.get("CI", "").lower() == "true"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists() and not IN_CI,
-        reason=f"{CHROMIUM} absent (apt-get install -y chromium); required when CI=true",
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
@@ -50,11 +37,7 @@ def test_every_download_link_downloads_and_the_page_stays(server):
     project = app.extensions["relogement.readmodels"].projects()[0]
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run"],
-        )
+        browser = launch_chromium(pw)
 
         def session(login: str, width: int = 1280):
             page = browser.new_context(accept_downloads=True, locale="fr-FR",

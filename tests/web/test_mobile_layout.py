@@ -10,29 +10,18 @@ at 390 px and a few at 1280 px (test-artifacts/M-*.png) to look at.
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 
 from relogement.web.demo_accounts import DEMO_PASSWORD
-from tests.web.conftest import demo_programme, served
+from tests.web.conftest import ARTIFACTS, BROWSER_MARKS, demo_programme, launch_chromium, served
 
-CHROMIUM = "/usr/bin/chromium"
-IN_CI = os.environ.get("CI", "").lower() == "true"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists() and not IN_CI,
-        reason=f"{CHROMIUM} absent (apt-get install -y chromium); required when CI=true",
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
@@ -72,12 +61,7 @@ def test_main_pages_fit_a_phone_screen(server):
     base = server
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--lang=fr-FR"],
-            # Date inputs follow the system locale: French, as for our users.
-            env={**os.environ, "LANG": "fr_FR.UTF-8", "LANGUAGE": "fr_FR:fr", "LC_ALL": "fr_FR.UTF-8"},
-        )
+        browser = launch_chromium(pw)
 
         def session(login: str, viewport=PHONE):
             context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris", viewport=viewport)

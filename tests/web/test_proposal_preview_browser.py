@@ -11,7 +11,6 @@ warning; aid 0 € → 580 €, 580 / 1,800 = 32,22 % > 30 %: the warning; the l
 from __future__ import annotations
 
 import io
-import os
 import threading
 from pathlib import Path
 
@@ -21,18 +20,9 @@ from relogement.runtime import create_app
 from relogement.simulation import sample
 from relogement.web.demo_accounts import DEMO_PASSWORD, create_demo_accounts
 from tests.conftest import FakeClock
+from tests.web.conftest import ARTIFACTS, BROWSER_MARKS, launch_chromium
 
-CHROMIUM = "/usr/bin/chromium"
-IN_CI = os.environ.get("CI", "").lower() == "true"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists() and not IN_CI,
-        reason=f"{CHROMIUM} absent (apt-get install -y chromium); required when CI=true",
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
@@ -65,11 +55,7 @@ def test_preview_warning_confirmation_and_letter(server):
     ARTIFACTS.mkdir(exist_ok=True)
     base = server["url"]
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run", "--lang=fr-FR"],
-        )
+        browser = launch_chromium(pw)
         try:
             context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris",
                                           viewport={"width": 1280, "height": 900}, accept_downloads=True)

@@ -14,9 +14,7 @@ from __future__ import annotations
 import os
 import re
 
-import pytest
-
-from relogement.housing_aid.client import AidSimulator, service_ready, url_from_env
+from relogement.housing_aid.client import AidSimulator
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")  # as test_simulated_aid_web.py
 
@@ -65,17 +63,6 @@ def test_service_down_the_ranking_works_and_says_so(web_app, world, client_for):
     assert calls == [2], calls  # the two offers, in one batch (refused)
     assert officer.get(f"/menages/{household}/logements-adaptes").status_code == 200
     assert calls == [2], calls
-
-
-@pytest.fixture
-def simulation_url() -> str:
-    url = url_from_env()
-    reason = service_ready(url)
-    if reason:
-        if IN_CI:
-            pytest.fail(f"CI=true and {reason}")
-        pytest.skip(reason)
-    return url
 
 
 def test_service_up_the_ranking_uses_the_simulated_aid(web_app, world, client_for, simulation_url):

@@ -12,9 +12,7 @@ from __future__ import annotations
 import os
 import re
 
-import pytest
-
-from relogement.housing_aid.client import AidSimulator, service_ready, url_from_env
+from relogement.housing_aid.client import AidSimulator
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 PROPOSAL = re.compile(r"/propositions/([0-9a-f-]{36})")
@@ -44,17 +42,6 @@ def test_service_down_the_pages_work_and_say_so(web_app, world, client_for):
     assert "250,00\u00a0€" in page
     for url in (f"/menages/{household}", f"/offres/{offer}", "/propositions", "/tableau-de-bord"):
         assert vcl.get(url).status_code == 200, url
-
-
-@pytest.fixture
-def simulation_url() -> str:
-    url = url_from_env()
-    reason = service_ready(url)
-    if reason:
-        if IN_CI:
-            pytest.fail(f"CI=true and {reason}")
-        pytest.skip(reason)
-    return url
 
 
 def test_service_up_both_figures_and_the_chosen_one(web_app, world, client_for, simulation_url):

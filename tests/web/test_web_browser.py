@@ -16,10 +16,8 @@ Screenshots: test-artifacts/.
 
 from __future__ import annotations
 
-import os
 import re
 import threading
-from pathlib import Path
 
 import pytest
 
@@ -27,19 +25,9 @@ from relogement.runtime import create_app
 from relogement.simulation import sample
 from relogement.web.demo_accounts import DEMO_PASSWORD, create_demo_accounts
 from tests.conftest import FakeClock
-from tests.web.conftest import demo_programme, served
+from tests.web.conftest import ARTIFACTS, BROWSER_MARKS, demo_programme, launch_chromium, served
 
-CHROMIUM = "/usr/bin/chromium"
-IN_CI = os.environ.get("CI", "").lower() == "true"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists() and not IN_CI,
-        reason=f"{CHROMIUM} absent (apt-get install -y chromium); required when CI=true",
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
@@ -87,14 +75,7 @@ def test_inter_bailleur_relocation_in_the_browser(server):
     shots = iter(range(1, 100))
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run", "--lang=fr-FR"],
-            # Date and time inputs follow the system locale: French, as for our users.
-            env={**os.environ, "LANG": "fr_FR.UTF-8", "LANGUAGE": "fr_FR:fr", "LC_ALL": "fr_FR.UTF-8"},
-        )
+        browser = launch_chromium(pw)
 
         def session(login: str):
             context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris",
@@ -284,10 +265,7 @@ def test_report_pages_with_a_realistic_programme(programme_server):
     ARTIFACTS.mkdir(exist_ok=True)
     base = programme_server["url"]
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--lang=fr-FR"],
-        )
+        browser = launch_chromium(pw)
 
         def session(login: str):
             context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris",
