@@ -67,7 +67,26 @@ def pools(database: str) -> tuple[str, list[str], list[str]]:
         engine.dispose()
 
 
+def server_cpu_seconds(server: subprocess.Popen) -> float:
+    """User + system CPU of the server's workers (the children of gunicorn's master)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    try:
+        children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    except OSError:
+        return float("nan")
+    for pid in children:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (after the name: fields 14, 15)
+    return total / tick
+
+
 def paths(kind: str, households: list[str], offers: list[str]) -> list[str]:
+    if kind == "a-traiter":
+        return ["/a-traiter"]
     if kind == "reference":
         # The household list (bench_web.py's "/menages"), measured in the same run: the
         # machine's load moves every figure, so each run carries its own yardstick.
@@ -176,6 +195,10 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=5.0)
     parser.add_argument("--service", action="store_true", help="only the service time (no server)")
     parser.add_argument("--repeat", type=int, default=100)
+    parser.add_argument("--kinds", nargs="+", default=["logements", "menages", "reference"],
+                        choices=["logements", "menages", "a-traiter", "reference"])
+    parser.add_argument("--conf", action="store_true",
+                        help="gunicorn with web/gunicorn_conf.py (gthread, 16 threads per worker)")
     args = parser.parse_args()
 
     project, households, offers = pools(args.database)
@@ -193,7 +216,7 @@ def main() -> None:
         return
     log = ROOT / "bench" / "out" / "gunicorn-matching.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    server = start_server(args.database, args.port, args.workers, log)
+    server = start_server(args.database, args.port, args.workers, log, conf=args.conf)
     try:
         cookies = []
         for _ in range(args.sessions):
@@ -201,20 +224,29 @@ def main() -> None:
             client.login(args.login)
             cookies.append(client.cookie)
         results = {}
-        for seed, kind in enumerate(("logements", "menages", "reference"), start=1):
+        for seed, kind in enumerate(args.kinds, start=1):
             urls = paths(kind, households, offers)
             if args.warmup > 0:
                 load(args.port, cookies, urls, args.clients, args.warmup, 10**9, seed + 100)
             load_avg = os.getloadavg()[0]
+            cpu = server_cpu_seconds(server)
             r = load(args.port, cookies, urls, args.clients, args.seconds, args.max_requests, seed)
+            cpu = server_cpu_seconds(server) - cpu
             r["load_average_before"] = round(load_avg, 2)
+            r["load_average_after"] = round(os.getloadavg()[0], 2)
+            # The workers' CPU per request served (every request counted, errors included).
+            r["server_cpu_ms_per_request"] = round(cpu * 1000 / max(1, r["requests"] + r["errors"]), 2)
             results[kind] = r
             print(f"{kind}: {r['requests']} requests in {r['seconds']} s ({r['requests_per_s']}/s), errors "
-                  f"{r['errors']}: p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms, p99 {r['p99_ms']} ms", flush=True)
+                  f"{r['errors']}: p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms, p99 {r['p99_ms']} ms; server CPU "
+                  f"{r['server_cpu_ms_per_request']} ms/request; load {load_avg:.1f} → "
+                  f"{r['load_average_after']:.1f}", flush=True)
         path = write_results("matching", args.database, {
             "workers": args.workers, "clients": args.clients, "sessions": args.sessions, "login": args.login,
             "households": len(households), "offers": len(offers), "seconds_per_page": args.seconds,
-            "warmup_seconds": args.warmup, "pages": results, "target_p95_ms": 100})
+            "warmup_seconds": args.warmup, "pages": results, "target_p95_ms": 100,
+            "gunicorn": "web/gunicorn_conf.py (gthread)" if args.conf else "sync workers",
+            "code": str(Path(sys.executable).parents[1])})
         print(f"results: {path}")
     finally:
         stop_server(server)

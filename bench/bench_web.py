@@ -91,7 +91,9 @@ class Client:
             self.cookie = raw.split(";", 1)[0]
 
 
-def start_server(database: str, port: int, workers: int, log: Path) -> subprocess.Popen:
+def start_server(database: str, port: int, workers: int, log: Path, conf: bool = False) -> subprocess.Popen:
+    """gunicorn with ``workers`` sync workers; with ``conf``, the production settings
+    (``web/gunicorn_conf.py``: gthread workers, 16 threads each), bound to ``port``."""
     env = {
         **os.environ,
         "DATABASE_URL": database,
@@ -100,8 +102,8 @@ def start_server(database: str, port: int, workers: int, log: Path) -> subproces
         "RELOGEMENT_DATA_DIR": str(ROOT / "bench" / "out" / "web-data"),
     }
     command = [
-        str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
-        "--timeout", "120", "relogement.runtime:create_app()",
+        str(Path(sys.executable).parent / "gunicorn"), *(["-c", "python:relogement.web.gunicorn_conf"] if conf else []),
+        "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "120", "relogement.runtime:create_app()",
     ]
     server = subprocess.Popen(command, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
                               cwd=ROOT, start_new_session=True)

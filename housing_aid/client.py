@@ -109,15 +109,15 @@ class AidSimulator:
                     todo.append((key, dwelling))
         else:
             todo = dwellings if isinstance(dwellings, list) else list(dwellings)
-        unknown = [key for key, dwelling in todo if dwelling[4] is None]  # no INSEE code: not simulated
+        # The caller's whole list (a pool's, built once per read position) is split once.
+        unknown, todo, todo_keys = _split(todo, remember=todo is dwellings)
         if unknown:
             result.reasons.update(dict.fromkeys(unknown, UNKNOWN_COMMUNE))
-            todo = [(key, dwelling) for key, dwelling in todo if dwelling[4] is not None]
         if not todo:
             return result
         if not self.available():
             # Failed recently: the figures not cached are "indisponible", nothing is built.
-            return self._unavailable(result, (key for key, _ in todo))
+            return self._unavailable(result, todo_keys)
         batch = sit.empty()
         names = {key: f"c{i}" for i, (key, _) in enumerate(todo)}
         cases = {key: sit.inputs_of(list(ages), resources_cents, _dwelling(dwelling)) for key, dwelling in todo}
@@ -156,6 +156,29 @@ class AidSimulator:
         result.available = False
         result.reasons.update(dict.fromkeys(todo, UNAVAILABLE))
         return result
+
+
+def _split(todo: list[tuple[str, tuple]], remember: bool
+           ) -> tuple[list[str], list[tuple[str, tuple]], list[str]]:
+    """(keys with no INSEE code: not simulated, the others, their keys). With ``remember``,
+    kept by the list's identity: a ranking's pool (``ranking_aid.dwelling_keys``: one list
+    per read position, never changed) is split once, not at every request."""
+    found = _SPLIT.get(id(todo)) if remember else None
+    if found is not None and found[0] is todo:
+        return found[1]
+    unknown = [key for key, dwelling in todo if dwelling[4] is None]
+    known = [(key, dwelling) for key, dwelling in todo if dwelling[4] is not None] if unknown else todo
+    split = (unknown, known, [key for key, _ in known])
+    if not remember:
+        return split
+    if len(_SPLIT) >= _SPLIT_MAX:
+        _SPLIT.clear()
+    _SPLIT[id(todo)] = (todo, split)  # the list kept alive: its id is not reused meanwhile
+    return split
+
+
+_SPLIT: dict[int, tuple[list, tuple]] = {}
+_SPLIT_MAX = 32
 
 
 def dwelling_key(dwelling: dict) -> tuple:

@@ -41,8 +41,10 @@ class AidProvider(Protocol):
 class _Same(Mapping[str, AidEstimate]):
     """One estimate for every offer (no per-offer work: the ranking reads it per offer)."""
 
-    def __init__(self, estimate: AidEstimate, keys: Sequence[str]) -> None:
-        self._estimate, self._keys = estimate, keys
+    def __init__(self, estimate: AidEstimate, offers: Sequence[OfferProfile]) -> None:
+        # The offers, not their ids: a ranking reads ten estimates of a pool of thousands,
+        # so the ids are listed only if the mapping is iterated.
+        self._estimate, self._offers = estimate, offers
 
     def __getitem__(self, key: str) -> AidEstimate:
         return self._estimate
@@ -53,10 +55,10 @@ class _Same(Mapping[str, AidEstimate]):
         return self._estimate
 
     def __iter__(self):
-        return iter(self._keys)
+        return (o.id for o in self._offers)
 
     def __len__(self) -> int:
-        return len(self._keys)
+        return len(self._offers)
 
 
 def uniform(estimates: Mapping[str, AidEstimate]) -> AidEstimate | None:
@@ -77,4 +79,4 @@ class TypedAid:
             one = AidEstimate(self.typed_cents, "estimation saisie par le chargé de relogement")
         else:
             one = AidEstimate(household.apl_cents, "aide actuelle du ménage, reportée (estimation)")
-        return _Same(one, [o.id for o in offers])
+        return _Same(one, offers)

@@ -16,6 +16,7 @@ Formulas (../shared/domain.md):
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -67,7 +68,12 @@ def consumption_units(ages: list[int]) -> Fraction:
     if not ages:
         raise ValueError("a household has at least one person")
     older = sum(1 for age in ages if age >= ADULT_AGE)
-    children = len(ages) - older
+    return _units(older, len(ages) - older)
+
+
+@functools.lru_cache(maxsize=256)
+def _units(older: int, children: int) -> Fraction:
+    # A few dozen compositions in all: each scale worked out once (a Fraction is immutable).
     if older == 0:  # should not happen (an adult is required), but stay total
         return Fraction(1) + Fraction(3, 10) * (children - 1)
     return Fraction(1) + Fraction(1, 2) * (older - 1) + Fraction(3, 10) * children

@@ -85,6 +85,7 @@ class OfferColumns:
         self.today = today
         self._index: dict[str, int] | None = None
         self._groups: dict[str, np.ndarray] = {}
+        self.judged: dict[tuple, np.ndarray] = {}  # extra criteria's columns per household group
 
     def groups(self, criterion: ExtraCriterion) -> np.ndarray:
         """Each offer's ``criterion.offer_group``, as codes (built on first use)."""
@@ -159,7 +160,27 @@ def _extra_for_offers(criterion: ExtraCriterion, weight: int, h: HouseholdProfil
     offers = cols.offers
     if criterion.offer_group is None:
         return np.array([_earned(weight, criterion.judge(h, o)[0]) for o in offers], dtype=np.int64)
-    return _grouped(cols.groups(criterion), over, lambda i: _earned(weight, criterion.judge(h, offers[i])[0]))
+    if criterion.household_group is None:
+        return _grouped(cols.groups(criterion), over, lambda i: _earned(weight, criterion.judge(h, offers[i])[0]))
+    # The judgement reads the household only through its group: households of one group
+    # (and one over-occupation pattern in the pool) get the same column, worked out once.
+    key = (criterion.code, weight, criterion.household_group(h), over.tobytes())
+    return _remembered(cols.judged, key, lambda: _grouped(
+        cols.groups(criterion), over, lambda i: _earned(weight, criterion.judge(h, offers[i])[0])))
+
+
+_JUDGED_MAX = 256  # columns kept per pool
+
+
+def _remembered(memo: dict, key: tuple, compute: Callable[[], np.ndarray]) -> np.ndarray:
+    found = memo.get(key)
+    if found is None:
+        found = compute()
+        found.setflags(write=False)  # shared by the requests: added to, never changed
+        if len(memo) >= _JUDGED_MAX:
+            memo.clear()
+        memo[key] = found
+    return found
 
 
 class HouseholdColumns:
@@ -205,6 +226,7 @@ class HouseholdColumns:
         self.reference_rank = np.empty(n, dtype=np.int64)
         self.reference_rank[sorted(range(n), key=lambda i: ps[i].h.reference)] = np.arange(n)
         self._groups: dict[str, np.ndarray] = {}
+        self.judged: dict[tuple, np.ndarray] = {}  # extra criteria's columns per offer group
 
     def groups(self, criterion: ExtraCriterion) -> np.ndarray:
         """Each household's ``criterion.household_group``, as codes (built on first use)."""
@@ -262,4 +284,9 @@ def _extra_for_households(criterion: ExtraCriterion, weight: int, cols: Househol
     ps = cols.prepared
     if criterion.household_group is None:
         return np.array([_earned(weight, criterion.judge(p.h, o)[0]) for p in ps], dtype=np.int64)
-    return _grouped(cols.groups(criterion), over, lambda i: _earned(weight, criterion.judge(ps[i].h, o)[0]))
+    if criterion.offer_group is None:
+        return _grouped(cols.groups(criterion), over, lambda i: _earned(weight, criterion.judge(ps[i].h, o)[0]))
+    # As for the offers: offers of one group (and one over-occupation pattern) share a column.
+    key = (criterion.code, weight, criterion.offer_group(o), over.tobytes())
+    return _remembered(cols.judged, key, lambda: _grouped(
+        cols.groups(criterion), over, lambda i: _earned(weight, criterion.judge(ps[i].h, o)[0])))

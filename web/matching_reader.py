@@ -8,8 +8,8 @@ from :mod:`relogement.platform.matching` (explanations) and
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -77,6 +77,18 @@ class RankingPage:
     settings: m.MatchSettings
     aid_source: str
     simulated: Any = None  # the simulated aids beside the figures used (issue 21), if any
+    # The page's fragments that depend only on the ranked rows, rendered once (``kept``):
+    # shared by the copies ``replace`` makes, as the page itself is kept by its inputs.
+    html: dict = field(default_factory=dict, compare=False, repr=False)
+
+
+def kept(ranking: RankingPage, key: Hashable, render: Callable[..., str], *args: Any) -> str:
+    """``render(*args)`` (a template macro), rendered once per ranked page and ``key``: the
+    caller passes only what the ranked page determines (its rows, settings, labels)."""
+    found = ranking.html.get(key)
+    if found is None:
+        found = ranking.html.setdefault(key, render(*args))
+    return found
 
 
 def _caches(readmodels: Any) -> Cache:
@@ -85,6 +97,40 @@ def _caches(readmodels: Any) -> Cache:
     if cache is None:
         cache = readmodels.__dict__.setdefault("_matching_cache", Cache(16))
     return cache
+
+
+RANKED_PAGES = 1024  # explained pages kept per process (a page: ten rows, ≈ 10 kB)
+
+
+def _ranked(readmodels: Any) -> Cache:
+    """The pages already ranked and explained, by the exact inputs the ranking reads: the read position (every event is a new one: the pools,
+    the household's or offer's row, the project's settings, the offers set aside are all
+    read at it), the day, the settings, the aids used and who may see what."""
+    cache = readmodels.__dict__.get("_ranked_pages")
+    if cache is None:
+        cache = readmodels.__dict__.setdefault("_ranked_pages", Cache(RANKED_PAGES))
+    return cache
+
+
+def _profiles(readmodels: Any) -> Cache:
+    """The households' profiles read for « Logements adaptés », by read position."""
+    cache = readmodels.__dict__.get("_ranked_profiles")
+    if cache is None:
+        cache = readmodels.__dict__.setdefault("_ranked_profiles", Cache(4 * RANKED_PAGES))
+    return cache
+
+
+def _settings_key(s: m.MatchSettings, settings: Any) -> tuple:
+    rules = tuple(sorted(pp.thresholds(settings).items())) if _balance_on(settings) else None
+    return (s.today, tuple(sorted(s.weights.items())), s.max_effort_rate, s.rav_convention, s.rav_threshold, rules)
+
+
+def _aid_key(estimates: Any) -> tuple | None:
+    """What the aids used are, as a key (None: the provider does not say; not cached)."""
+    one = uniform(estimates)
+    if one is not None:
+        return ("uniform", one.cents, one.source)
+    return getattr(estimates, "key", None)
 
 
 def _balance_on(settings: Any) -> bool:
@@ -186,16 +232,36 @@ def offers_for(readmodels: Any, project: Any, household_id: UUID, position: int,
     """Every available offer of the project for one household, best first (a page of
     explained rows); None if the household is not in the project."""
     s = m.MatchSettings.of_project(project.settings, today)
-    rows = mq.household_pool(readmodels.reader, project.id, position, household_id=household_id)
-    if not rows:
+    balance = _balance_on(project.settings)
+
+    def read_household() -> m.HouseholdProfile | None:
+        rows = mq.household_pool(readmodels.reader, project.id, position, household_id=household_id)
+        if not rows:
+            return None
+        in_work = None
+        if balance:
+            in_work = (rf.link_of(readmodels.reader, household_id.hex, position) or {}).get("adults_in_work")
+        return household_profile(rows[0], in_work)
+
+    h = _profiles(readmodels).get((project.id, household_id, position, balance), read_household)
+    if h is None:
         return None
-    in_work = None
-    if _balance_on(project.settings):
-        in_work = (rf.link_of(readmodels.reader, household_id.hex, position) or {}).get("adults_in_work")
-    h = household_profile(rows[0], in_work)
-    p = m.Prepared(h, s)
     cols = offer_columns(readmodels, project.id, position, today, project.settings)
     estimates = (provider or TypedAid()).estimate(h, cols.offers)
+    aid_key = _aid_key(estimates)
+    if aid_key is None:
+        return _offers_page(readmodels, project, household_id, h, position, page, s, cols, estimates)
+    key = ("offers_for", project.id, household_id, position, page, _settings_key(s, project.settings), aid_key)
+    ranked = _ranked(readmodels).get(key, lambda: _offers_page(
+        readmodels, project, household_id, h, position, page, s, cols, estimates))
+    # The simulation's figures shown beside each row are this request's (the service may
+    # have answered since): the ranking itself depends only on the aids used (the key).
+    return replace(ranked, simulated=getattr(estimates, "simulated", None))
+
+
+def _offers_page(readmodels: Any, project: Any, household_id: UUID, h: m.HouseholdProfile, position: int,
+                 page: int, s: m.MatchSettings, cols: ma.OfferColumns, estimates: Any) -> RankingPage:
+    p = m.Prepared(h, s)
     one = uniform(estimates)
     column = getattr(estimates, "cents", None)  # a provider's column of aids, in the pool's order
     aids = one.cents if one is not None else column if column is not None else np.array(
@@ -225,14 +291,23 @@ def households_for(readmodels: Any, project: Any, offer_row: dict, position: int
     ``may_see(bailleur hex, officer hex)`` allows (their exact situation is used)."""
     s = m.MatchSettings.of_project(project.settings, today)
     pool = household_columns(readmodels, project.id, position, s, project.settings)
+    # Who may see which households is asked to the policy once per (bailleur, officer) pair.
+    seen = tuple(bool(may_see(*pair)) for pair in pool.pairs)
+    # The offer's row is read at ``position`` like everything else the ranking reads.
+    key = ("households_for", project.id, offer_row["offer_id"], position, page,
+           _settings_key(s, project.settings), seen)
+    return _ranked(readmodels).get(key, lambda: _households_page(
+        readmodels, project, offer_row, position, page, s, pool, seen))
+
+
+def _households_page(readmodels: Any, project: Any, offer_row: dict, position: int, page: int,
+                     s: m.MatchSettings, pool: HouseholdPool, seen: tuple[bool, ...]) -> RankingPage:
     cols = pool.cols
     res = residences(readmodels, project.id, position, project.settings)
     o = offer_profile(offer_row, res.by_offer.get(offer_row["offer_id"]))
     order, limits, _, _ = ma.rank_households(cols, o, cols.apl, s)
     aside = _set_aside(readmodels, project.id, position)[1].get(o.id, {})
-    # Who may see which households is asked to the policy once per (bailleur, officer) pair.
-    visible = np.array([may_see(*pair) for pair in pool.pairs], dtype=bool)[pool.pair_code] \
-        if pool.pairs else np.zeros(0, dtype=bool)
+    visible = np.array(seen, dtype=bool)[pool.pair_code] if pool.pairs else np.zeros(0, dtype=bool)
     shown_aside = [(pool.index[hid], row) for hid, row in aside.items() if hid in pool.index]
     shown_aside = [(i, row) for i, row in shown_aside if visible[i]]
     visible[[i for i, _ in shown_aside]] = False

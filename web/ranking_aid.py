@@ -21,6 +21,7 @@ the ranking uses the fallback and says "simulation indisponible" (the client the
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -51,8 +52,11 @@ class Simulated(Mapping[str, AidEstimate]):
     it is not one figure for all."""
 
     def __init__(self, used: Mapping[str, AidEstimate], simulated: Estimates, source: str,
-                 cents: np.ndarray | None = None) -> None:
+                 cents: np.ndarray | None = None, key: tuple | None = None) -> None:
         self._used, self.simulated, self.source, self.cents = used, simulated, source, cents
+        # What the estimates used are, exactly (each offer's aid and whether it is simulated):
+        # a ranking computed from equal keys is the same ranking (web.matching_reader's cache).
+        self.key = key
 
     def __getitem__(self, key: str) -> AidEstimate:
         return self._used[key]
@@ -105,11 +109,15 @@ class SimulatedAid:
         if self.typed_cents is not None or not simulated.aids:
             return Simulated(fallback, simulated, fallback[offers[0].id].source if offers else CARRIED)
         keys = [o.id for o in offers]
-        carried, aids = fallback[keys[0]].cents, simulated.aids
-        cents = np.array([aid.amount_cents if (aid := aids.get(k)) else carried for k in keys], dtype=np.int64)
+        carried, aids = fallback[keys[0]], simulated.aids
+        found = [aids.get(k) for k in keys]
+        cents = np.array([aid.amount_cents if aid else carried.cents for aid in found], dtype=np.int64)
+        used = np.array([bool(aid) for aid in found], dtype=bool)  # simulated, else carried over
         source = SIMULATED_SOURCE if len(simulated.aids) == len(offers) else (
             f"{SIMULATED_SOURCE}, sinon {CARRIED}")
-        return Simulated(_Used(keys, simulated, fallback), simulated, source, cents)
+        digest = hashlib.blake2b(cents.tobytes() + used.tobytes(), digest_size=20).digest()
+        key = ("simulated", source, carried, len(keys), digest)
+        return Simulated(_Used(keys, simulated, fallback), simulated, source, cents, key)
 
 
 def dwelling_keys(offers: Sequence[OfferProfile]) -> Sequence[tuple[str, tuple]]:

@@ -62,6 +62,7 @@ def _context(household, page_number: int, typed_aid: int | None) -> dict:
         "typed_aid": typed_aid, "org_name": readmodels().org_name, "occupancy_article": m.ARTICLE,
         "simulation": ranking_aid.simulation_note(page.simulated) if page else None,
         "simulated_label": ranking_aid.row_label, "simulated_source": ranking_aid.SIMULATED_SOURCE,
+        "kept": mr.kept,
     }
 
 
@@ -129,7 +130,7 @@ def households_for_offer(offer_id: str):
     return render_template(
         "matching/households.html", offer=offer, project=project, ranking=ranking, labels=m.criteria_labels(),
         limit_labels=m.LIMIT_LABELS, errors=r.errors, live=vp.live, occupancy_article=m.ARTICLE,
-        motives=SET_ASIDE_MOTIVES,
+        motives=SET_ASIDE_MOTIVES, kept=mr.kept,
         may_propose=lambda bailleur, officer: can(
             "proposal.make", household_resource(project, UUID(hex=bailleur), UUID(hex=officer))),
     ), 400 if r.errors else 200

@@ -1,0 +1,105 @@
+"""The ranking pages are kept once ranked (web/matching_reader.py) by the exact inputs the
+ranking reads; every event is a new read position, so a change made after a page was
+ranked shows on the next request (both databases)."""
+
+from __future__ import annotations
+
+from datetime import date
+from types import SimpleNamespace
+
+from relogement.housing_aid.client import Estimates
+from relogement.simulation import sample
+from relogement.web.ranking_aid import SimulatedAid
+
+NBSP = "\u00a0"
+
+
+def _household_page(client, household) -> str:
+    page = client.get(f"/menages/{household}/logements-adaptes")
+    assert page.status_code == 200
+    return page.text
+
+
+def _offer_page(client, offer) -> str:
+    page = client.get(f"/offres/{offer}/menages-correspondants")
+    assert page.status_code == 200
+    return page.text
+
+
+def test_household_ranking_shows_a_changed_offer_and_a_changed_household(world, client_for):
+    app = world.app.extensions["relogement"]
+    household, offer = world.ids["household"], world.ids["offer"]
+    officer = client_for("vcl.charge")
+    first = _household_page(officer, household)
+    assert f"Loyer 480,00{NBSP}€" in first and f"613,00{NBSP}€" not in first
+    assert _household_page(officer, household) == first  # read again at the same position
+    # The offer's rent changes (a new event): the page ranks it again with the new rent.
+    app.update_offer(offer, sample.dwelling(rent_cents=61_300), world.world.actor("LMH"))
+    assert f"Loyer 613,00{NBSP}€" in _household_page(officer, household)
+    # The household's current aid (carried over to every offer) changes: new figures.
+    assert f"aide 234,00{NBSP}€" not in first
+    app.update_situation(household, sample.situation(apl_cents=23_400), world.world.actor("VCL"))
+    changed = _household_page(officer, household)
+    assert f"aide 234,00{NBSP}€" in changed and f"aide 210,00{NBSP}€" not in changed
+
+
+def test_household_ranking_shows_new_weights(world, client_for):
+    household = world.ids["household"]
+    officer = client_for("vcl.charge")
+    assert "/ 125 points" in _household_page(officer, household)
+    pilot = client_for("mel.partenaire")
+    settings = {"delai_heures": "48", "offres_max": "3", "convention_rav": "personne", "seuil_rav": "6,00",
+                "poids_commune": "40", "poids_inter_bailleur": "0"}
+    assert pilot.post(f"/projets/{world.world.project_id}/parametres", settings).status_code == 302
+    again = _household_page(officer, household)
+    assert "/ 140 points" in again and "/ 125 points" not in again
+
+
+def test_offer_ranking_shows_a_changed_household_and_a_new_one(world, client_for):
+    app = world.app.extensions["relogement"]
+    household, offer = world.ids["household"], world.ids["offer"]
+    mous = client_for("mous.charge")
+    first = _offer_page(mous, offer)
+    assert f"aide 210,00{NBSP}€" in first
+    assert _offer_page(mous, offer) == first
+    app.update_situation(household, sample.situation(apl_cents=23_400), world.world.actor("VCL"))
+    changed = _offer_page(mous, offer)
+    assert f"aide 234,00{NBSP}€" in changed and f"aide 210,00{NBSP}€" not in changed
+    # A household registered after the page was ranked is ranked too.
+    newcomer = sample.register(world.world, bailleur="VCL", name="Famille Nouvelle")
+    reference = app.household(newcomer).reference
+    assert reference not in changed and reference in _offer_page(mous, offer)
+
+
+def test_offer_ranking_kept_for_one_user_is_not_shown_to_another(world, client_for):
+    offer = world.ids["offer"]
+    reference = world.app.extensions["relogement"].household(world.ids["household"]).reference
+    assert reference in _offer_page(client_for("mous.charge"), offer)
+    # Same offer, same position, another organisation that does not follow the household.
+    assert reference not in _offer_page(client_for("lmh.charge"), offer)
+
+
+class _Simulator:
+    """The simulation service's answers, set by the test (no HTTP)."""
+
+    def __init__(self, aids: dict[str, int]) -> None:
+        self.aids = aids
+
+    def simulate_keyed(self, ages, resources_cents, offers, month) -> Estimates:
+        return Estimates(aids={key: SimpleNamespace(amount_cents=self.aids[key]) for key, _ in offers
+                               if key in self.aids})
+
+
+def test_simulated_aids_key_says_each_aid_used():
+    def key(aids: dict[str, int], typed: int | None = None):
+        h = SimpleNamespace(ages=(40, 10), resources_cents=150_000, apl_cents=20_000)
+        offers = tuple(SimpleNamespace(id=k, rent_cents=50_000, charges_cents=9_000, typology="T3",
+                                       commune="Lille") for k in ("a", "b"))
+        estimates = SimulatedAid(_Simulator(aids), date(2026, 12, 1), typed).estimate(h, offers)
+        return getattr(estimates, "key", None)
+
+    both = key({"a": 30_000, "b": 25_000})
+    assert both is not None and both == key({"a": 30_000, "b": 25_000})
+    assert key({"a": 30_000, "b": 25_100}) != both  # one offer's simulated aid changed
+    # Offer b: simulated at the carried-over amount, or carried over: the same cents, not the same source.
+    assert key({"a": 30_000, "b": 20_000}) != key({"a": 30_000})
