@@ -60,7 +60,9 @@ class SnapshotTable:
         return None
 
 
-_ALLOWED = {
+# The only types a stored state may hold (read back with :class:`RestrictedUnpickler`:
+# the table is the application's, but a row written by anything else runs no code).
+PLAIN_VALUES = {
     ("collections", "Counter"): Counter,
     ("fractions", "Fraction"): Fraction,
     ("decimal", "Decimal"): Decimal,
@@ -71,11 +73,15 @@ _ALLOWED = {
 }
 
 
-class _Unpickler(pickle.Unpickler):
+class RestrictedUnpickler(pickle.Unpickler):
+    """Reads back only the types of ``allowed`` (a subclass extends it)."""
+
+    allowed: dict[tuple[str, str], Any] = PLAIN_VALUES
+
     def find_class(self, module: str, name: str) -> Any:
-        allowed = _ALLOWED.get((module, name))
+        allowed = self.allowed.get((module, name))
         if allowed is None:
-            raise pickle.UnpicklingError(f"{module}.{name} is not a tally value")
+            raise pickle.UnpicklingError(f"{module}.{name} is not a stored value")
         return allowed
 
 
@@ -98,7 +104,7 @@ def to_bytes(state: ProjectTallies) -> bytes:
 
 
 def from_bytes(project_id: str, data: bytes) -> ProjectTallies:
-    loaded = _Unpickler(io.BytesIO(data)).load()
+    loaded = RestrictedUnpickler(io.BytesIO(data)).load()
     state = ProjectTallies(project_id)
     state.position = int(loaded["position"])
     state.groups = {tuple(key): _tally(parts) for key, parts in loaded["groups"].items()}
@@ -126,11 +132,11 @@ def last_stored(db: Db, project_id: str) -> int | None:
             snapshots.c.project_id == _hex(project_id), snapshots.c.format == FORMAT)).scalar()
 
 
-def nearest(db: Db, project_id: str, position: int) -> ProjectTallies | None:
-    """The stored state closest to ``position`` (before or after it), or None."""
-    pid = _hex(project_id)
+def nearest_data(db: Db, project_id: str, fmt: str, position: int) -> bytes | None:
+    """The stored bytes of the ``fmt`` state of a project closest to ``position`` (before or
+    after it), or None."""
     c = snapshots.c
-    mine = (c.project_id == pid, c.format == FORMAT)
+    mine = (c.project_id == _hex(project_id), c.format == fmt)
     with connect(db) as conn:
         below = conn.execute(select(func.max(c.position)).where(*mine, c.position <= position)).scalar()
         above = conn.execute(select(func.min(c.position)).where(*mine, c.position >= position)).scalar()
@@ -138,9 +144,16 @@ def nearest(db: Db, project_id: str, position: int) -> ProjectTallies | None:
         if not candidates:
             return None
         best = min(candidates, key=lambda p: abs(p - position))
-        data = conn.execute(select(c.data).where(*mine, c.position == best)).scalar()
+        return conn.execute(select(c.data).where(*mine, c.position == best)).scalar()
+
+
+def nearest(db: Db, project_id: str, position: int) -> ProjectTallies | None:
+    """The stored state closest to ``position`` (before or after it), or None."""
+    data = nearest_data(db, project_id, FORMAT, position)
+    if data is None:
+        return None
     try:
-        return from_bytes(pid, data)
+        return from_bytes(_hex(project_id), data)
     except (pickle.UnpicklingError, KeyError, TypeError, ValueError, EOFError):
         return None  # unreadable: computed again from the rows
 

@@ -16,40 +16,27 @@ import gc
 import hashlib
 import io
 import pickle
-from collections import Counter
-from datetime import date, datetime, timedelta, timezone
-from decimal import Decimal
-from fractions import Fraction
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from relogement.projections.dashboard_snapshots import snapshots
+from relogement.projections.dashboard_snapshots import PLAIN_VALUES, RestrictedUnpickler, snapshots
 from relogement.projections.queries.base import Db, _hex, connect
 from relogement.projections.residence_sheets import MovesSummary, Sheet
 from relogement.projections.semester_report import Semester
 
 _ALLOWED = {
-    ("collections", "Counter"): Counter,
-    ("fractions", "Fraction"): Fraction,
-    ("decimal", "Decimal"): Decimal,
-    ("datetime", "datetime"): datetime,
-    ("datetime", "date"): date,
-    ("datetime", "timezone"): timezone,
-    ("datetime", "timedelta"): timedelta,
+    **PLAIN_VALUES,
     ("relogement.projections.residence_sheets", "MovesSummary"): MovesSummary,
     ("relogement.projections.residence_sheets", "Sheet"): Sheet,
     ("relogement.projections.semester_report", "Semester"): Semester,
 }
 
 
-class _Unpickler(pickle.Unpickler):
-    def find_class(self, module: str, name: str) -> Any:
-        allowed = _ALLOWED.get((module, name))
-        if allowed is None:
-            raise pickle.UnpicklingError(f"{module}.{name} is not a report value")
-        return allowed
+class _Unpickler(RestrictedUnpickler):
+    allowed = _ALLOWED
 
 
 def to_bytes(figures: dict[str, Any]) -> bytes:

@@ -35,8 +35,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from relogement.projections import queries as q
 from relogement.projections import report_files
 from relogement.projections import residual_income as ri
-from relogement.projections.dashboard_snapshots import _Unpickler as StoredUnpickler
-from relogement.projections.dashboard_snapshots import snapshots
+from relogement.projections.dashboard_snapshots import RestrictedUnpickler, nearest_data, snapshots
 from relogement.projections.read_models import (
     follow_ups,
     household_situation,
@@ -238,7 +237,7 @@ class _Pickler(pickle.Pickler):
         return NotImplemented
 
 
-class _Unpickler(StoredUnpickler):
+class _Unpickler(RestrictedUnpickler):
     def find_class(self, module: str, name: str) -> Any:
         if module == __name__ and name in ("_fraction", "_figures"):
             return {"_fraction": _fraction, "_figures": _figures}[name]
@@ -316,19 +315,11 @@ def last_stored(db: q.Db, project_id: str) -> int | None:
 
 def nearest(db: q.Db, project_id: str, position: int) -> SuiviState | None:
     """The stored state closest to ``position`` (before or after it), or None."""
-    pid = q._hex(project_id)
-    c = snapshots.c
-    mine = (c.project_id == pid, c.format == FORMAT)
-    with q.connect(db) as conn:
-        below = conn.execute(select(func.max(c.position)).where(*mine, c.position <= position)).scalar()
-        above = conn.execute(select(func.min(c.position)).where(*mine, c.position >= position)).scalar()
-        candidates = [p for p in (below, above) if p is not None]
-        if not candidates:
-            return None
-        best = min(candidates, key=lambda p: abs(p - position))
-        data = conn.execute(select(c.data).where(*mine, c.position == best)).scalar()
+    data = nearest_data(db, project_id, FORMAT, position)
+    if data is None:
+        return None
     try:
-        return from_bytes(pid, data)
+        return from_bytes(q._hex(project_id), data)
     except (pickle.UnpicklingError, KeyError, TypeError, ValueError, EOFError):
         return None  # unreadable: read again from the rows
 
