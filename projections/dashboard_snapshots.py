@@ -112,11 +112,11 @@ def from_bytes(project_id: str, data: bytes) -> ProjectTallies:
     return state
 
 
-def save(db: Db, state: ProjectTallies) -> bool:
-    """Store ``state`` (False if one is already stored at its position, or if the database
-    is busy: a stored state only saves time, a page never waits or fails for one)."""
-    row = {"project_id": state.project_id, "format": FORMAT, "position": state.position,
-           "data": to_bytes(state), "stored_at": datetime.now(tz=UTC)}
+def insert_once(db: Db, project_id: str, fmt: str, position: int, data: bytes, at: datetime | None = None) -> bool:
+    """Store one state (False if one of ``fmt`` is already stored at ``position``, or if the
+    database is busy: a stored state only saves time, a page never waits or fails for one)."""
+    row = {"project_id": _hex(project_id), "format": fmt, "position": position, "data": data,
+           "stored_at": at or datetime.now(tz=UTC)}
     try:
         with connect(db) as conn:
             conn.execute(snapshots.insert().values(**row))
@@ -126,10 +126,20 @@ def save(db: Db, state: ProjectTallies) -> bool:
     return True
 
 
-def last_stored(db: Db, project_id: str) -> int | None:
+def save(db: Db, state: ProjectTallies) -> bool:
+    """Store ``state`` (:func:`insert_once`)."""
+    return insert_once(db, state.project_id, FORMAT, state.position, to_bytes(state))
+
+
+def last_position(db: Db, project_id: str, fmt: str) -> int | None:
+    """The position of the project's last stored state of ``fmt``, or None."""
     with connect(db) as conn:
         return conn.execute(select(func.max(snapshots.c.position)).where(
-            snapshots.c.project_id == _hex(project_id), snapshots.c.format == FORMAT)).scalar()
+            snapshots.c.project_id == _hex(project_id), snapshots.c.format == fmt)).scalar()
+
+
+def last_stored(db: Db, project_id: str) -> int | None:
+    return last_position(db, project_id, FORMAT)
 
 
 def nearest_data(db: Db, project_id: str, fmt: str, position: int) -> bytes | None:

@@ -20,9 +20,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, OperationalError
 
-from relogement.projections.dashboard_snapshots import PLAIN_VALUES, RestrictedUnpickler, snapshots
+from relogement.projections.dashboard_snapshots import (
+    PLAIN_VALUES,
+    RestrictedUnpickler,
+    insert_once,
+    snapshots,
+)
 from relogement.projections.queries.base import Db, _hex, connect
 from relogement.projections.residence_sheets import MovesSummary, Sheet
 from relogement.projections.semester_report import Semester
@@ -75,12 +79,4 @@ def load(db: Db, project_id: Any, position: int, text: str) -> dict[str, Any] | 
 
 def store(db: Db, project_id: Any, position: int, text: str, figures: dict[str, Any], at: datetime) -> bool:
     """Store ``figures`` under ``text`` once (False: stored already, or the database busy)."""
-    row = {"project_id": _hex(project_id), "format": _format(text), "position": position,
-           "data": to_bytes({"key": text, "figures": figures}), "stored_at": at}
-    try:
-        with connect(db) as conn:
-            conn.execute(snapshots.insert().values(**row))
-            conn.commit()
-    except (IntegrityError, OperationalError):
-        return False
-    return True
+    return insert_once(db, project_id, _format(text), position, to_bytes({"key": text, "figures": figures}), at)

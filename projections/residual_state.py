@@ -29,13 +29,18 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from relogement.projections import queries as q
 from relogement.projections import report_files
 from relogement.projections import residual_income as ri
-from relogement.projections.dashboard_snapshots import RestrictedUnpickler, nearest_data, snapshots
+from relogement.projections.dashboard_snapshots import (
+    RestrictedUnpickler,
+    last_position,
+    nearest_data,
+    snapshots,
+)
 from relogement.projections.read_models import (
     follow_ups,
     household_situation,
@@ -307,10 +312,7 @@ def save(db: q.Db, state: SuiviState, keep: int = KEEP) -> bool:
 
 
 def last_stored(db: q.Db, project_id: str) -> int | None:
-    c = snapshots.c
-    with q.connect(db) as conn:
-        return conn.execute(select(func.max(c.position)).where(
-            c.project_id == q._hex(project_id), c.format == FORMAT)).scalar()
+    return last_position(db, project_id, FORMAT)
 
 
 def nearest(db: q.Db, project_id: str, position: int) -> SuiviState | None:
