@@ -30,6 +30,7 @@ from typing import Any
 
 from relogement.events.base import Clock
 from relogement.projections import build_runner
+from relogement.projections.notices import ensure_user_tables
 from relogement.projections.runner import ProjectionRunner
 from relogement.runtime import ratelimit_storage
 from relogement.runtime.accounts import Accounts
@@ -112,6 +113,9 @@ def bootstrap(config: Mapping[str, Any] | None = None) -> Services:
     relocation = build_application(config.get("DATABASE_URL"), clock_of(config))
     runner = build_runner(relocation)
     reads = read_engine(relocation.database_url, runner.engine)
+    # The notices' per-user tables (read marks) exist before the first page: created in a
+    # request, they took a second connection beside the page's own (see engines.pool_settings).
+    ensure_user_tables(reads)
     # A projection failure is logged and retried with a back-off (never raised here: the
     # events are stored; the pages and /sante show the lag).
     relocation.on_saved(runner.try_catch_up)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from sqlalchemy import Engine, create_engine
@@ -9,7 +10,12 @@ from sqlalchemy import Engine, create_engine
 from relogement.platform.config import normalise_url
 from relogement.runtime.keystore import make_privacy_engine
 
-__all__ = ["make_privacy_engine", "persistence_env", "read_engine"]
+__all__ = ["make_privacy_engine", "persistence_env", "pool_settings", "read_engine"]
+
+# gunicorn's threads per worker (web/gunicorn_conf.py reads the same variable).
+DEFAULT_THREADS = 16
+# Threads besides the requests' that read: the runner's polling, the reports' warm-up.
+BACKGROUND_THREADS = 4
 
 
 def persistence_env(url: str) -> dict[str, str]:
@@ -20,14 +26,36 @@ def persistence_env(url: str) -> dict[str, str]:
     }
 
 
+def pool_settings() -> tuple[int, int]:
+    """(pool size, overflow) of the pages' engine: one connection per request thread and
+    per background thread, and as many again in overflow.
+
+    Why: each page view holds one read connection until teardown (web/page_reads.py), and
+    the figures it computes for every user (dashboard, reports: web/reports.py, shared
+    with the warm-up thread) read through a second one. gunicorn serves
+    ``GUNICORN_THREADS`` requests at once per worker: with SQLAlchemy's default pool
+    (5 + 10), 16 threads each holding one connection and asking for another waited for
+    each other until the pool's 30 s timeout (seen under 20 concurrent clients). A
+    thread holds at most two (tests/web/test_connections_per_request.py), so twice the
+    threads never wait on each other. ``RELOGEMENT_DB_POOL_SIZE`` overrides the size;
+    PostgreSQL's ``max_connections`` must hold workers × (size + overflow) at worst, plus
+    the event store's, the runner's and the scheduler's (docker-compose.yml: 200).
+    """
+    threads = int(os.environ.get("GUNICORN_THREADS", DEFAULT_THREADS))
+    size = int(os.environ.get("RELOGEMENT_DB_POOL_SIZE", threads + BACKGROUND_THREADS))
+    return size, threads + BACKGROUND_THREADS
+
+
 def read_engine(url: str, runner_engine: Any) -> Engine:
-    """An engine for the pages' reads.
+    """An engine for the pages' reads, its pool sized by :func:`pool_settings`.
 
     The runner's SQLite engine opens every transaction with BEGIN IMMEDIATE (the write
     lock) so that catching up never deadlocks; pages must not take that lock, so on
     SQLite they read through a plain engine (deferred transactions; the store runs in
-    WAL mode, so readers never wait for the writer). PostgreSQL: the same engine.
+    WAL mode, so readers never wait for the writer). PostgreSQL: an engine of their own
+    too, so that the pages' threads never wait on the runner's pool.
     """
+    size, overflow = pool_settings()
     if not url.startswith("sqlite"):
-        return runner_engine
-    return create_engine(url, connect_args={"timeout": 30})
+        return create_engine(normalise_url(url), pool_pre_ping=True, pool_size=size, max_overflow=overflow)
+    return create_engine(url, connect_args={"timeout": 30}, pool_size=size, max_overflow=overflow)

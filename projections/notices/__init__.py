@@ -70,6 +70,7 @@ from relogement.projections.notices.read_marks import (
 from relogement.projections.notices.tables import (
     KINDS,
     create_user_tables,
+    ensure_user_tables,
     mail_addresses,
     mail_log,
     notice_recipients,
@@ -96,6 +97,7 @@ __all__ = [
     "PendingMail",
     "bump_read_version",
     "create_user_tables",
+    "ensure_user_tables",
     "inbox",
     "list_inbox",
     "log_mail",
