@@ -19,7 +19,8 @@ On a store holding a programme (``relogement demo --households 6000 --seed 1``):
 4. per page kind (and the household list, as a yardstick measured in the same run),
    ``--warmup`` seconds of discarded load (each worker builds the pool's
    columns once per position), then ``--clients`` closed-loop clients, each request on
-   a household (or offer) drawn at random, for ``--seconds`` or ``--max-requests``;
+   a household (or offer) drawn at random, for ``--seconds`` or ``--max-requests``
+   (``--driver wrk``: the same loop driven by wrk, a load generator in C, for ``--seconds``);
 5. stops gunicorn (the process it started, by its id).
 
 Prints p50/p95/p99 per page kind; writes bench/results/matching-<db>-<time>.json.
@@ -28,6 +29,7 @@ Prints p50/p95/p99 per page kind; writes bench/results/matching-<db>-<time>.json
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import statistics
@@ -136,6 +138,28 @@ def load(port: int, cookies: list[str], urls: list[str], clients: int, seconds: 
             "distinct_targets": len(urls), **latency_summary(latencies)}
 
 
+def load_wrk(port: int, cookies: list[str], urls: list[str], clients: int, seconds: float, seed: int) -> dict:
+    """The same closed loop driven by wrk (Debian's package, written in C): ``clients``
+    connections over 2 threads, each request a path drawn at random (bench/wrk_paths.lua).
+    The Python driver's 20 threads share the 2 vCPU and one GIL with their own parsing; wrk
+    leaves the CPU to the server, so its latencies are the server's, not the client's."""
+    out = ROOT / "bench" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "wrk-paths.txt").write_text("\n".join(urls) + "\n")
+    (out / "wrk-cookies.txt").write_text("\n".join(cookies) + "\n")
+    env = {**os.environ, "WRK_PATHS": str(out / "wrk-paths.txt"), "WRK_COOKIES": str(out / "wrk-cookies.txt"),
+           "WRK_SEED": str(seed)}
+    done = subprocess.run(["wrk", "-t", "2", "-c", str(clients), "-d", f"{max(1, round(seconds))}s", "--timeout", "10s",
+                           "-s", str(ROOT / "bench" / "wrk_paths.lua"), f"http://127.0.0.1:{port}"],
+                          capture_output=True, text=True, env=env, check=True)
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    ok = summary["requests"] - summary["not_200"]
+    return {"driver": "wrk", "requests": ok, "errors": summary["not_200"] + summary["socket_errors"],
+            "seconds": round(summary["seconds"], 1), "requests_per_s": round(ok / summary["seconds"], 1),
+            "distinct_targets": len(urls), "p50_ms": summary["p50_ms"], "p95_ms": summary["p95_ms"],
+            "p99_ms": summary["p99_ms"], "max_ms": summary["max_ms"], "mean_ms": summary["mean_ms"]}
+
+
 def settle(app) -> None:
     """Wait for the dashboards' warm-up: the first request starts it in a background thread
     (seconds of CPU), which would otherwise be counted in the first page kind's times. The
@@ -197,6 +221,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=100)
     parser.add_argument("--kinds", nargs="+", default=["logements", "menages", "reference"],
                         choices=["logements", "menages", "a-traiter", "reference"])
+    parser.add_argument("--driver", choices=["python", "wrk"], default="python",
+                        help="the load generator: Python threads (default) or wrk (apt install wrk)")
     parser.add_argument("--conf", action="store_true",
                         help="gunicorn with web/gunicorn_conf.py (gthread, 16 threads per worker)")
     args = parser.parse_args()
@@ -226,11 +252,16 @@ def main() -> None:
         results = {}
         for seed, kind in enumerate(args.kinds, start=1):
             urls = paths(kind, households, offers)
+            def run(seconds: float, draw: int, budget: int, urls: list[str] = urls) -> dict:
+                if args.driver == "wrk":
+                    return load_wrk(args.port, cookies, urls, args.clients, seconds, draw)
+                return load(args.port, cookies, urls, args.clients, seconds, budget, draw)
+
             if args.warmup > 0:
-                load(args.port, cookies, urls, args.clients, args.warmup, 10**9, seed + 100)
+                run(args.warmup, seed + 100, 10**9)
             load_avg = os.getloadavg()[0]
             cpu = server_cpu_seconds(server)
-            r = load(args.port, cookies, urls, args.clients, args.seconds, args.max_requests, seed)
+            r = run(args.seconds, seed, args.max_requests)
             cpu = server_cpu_seconds(server) - cpu
             r["load_average_before"] = round(load_avg, 2)
             r["load_average_after"] = round(os.getloadavg()[0], 2)
@@ -244,7 +275,7 @@ def main() -> None:
         path = write_results("matching", args.database, {
             "workers": args.workers, "clients": args.clients, "sessions": args.sessions, "login": args.login,
             "households": len(households), "offers": len(offers), "seconds_per_page": args.seconds,
-            "warmup_seconds": args.warmup, "pages": results, "target_p95_ms": 100,
+            "warmup_seconds": args.warmup, "driver": args.driver, "pages": results, "target_p95_ms": 100,
             "gunicorn": "web/gunicorn_conf.py (gthread)" if args.conf else "sync workers",
             "code": str(Path(sys.executable).parents[1])})
         print(f"results: {path}")
