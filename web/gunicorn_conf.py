@@ -46,11 +46,13 @@ def _timeval(seconds: int) -> bytes:
 
 def post_worker_init(worker: Any) -> None:
     """Prepare the worker before it accepts a request (web/report_warmup.py,
-    ``prepare_worker``): the first page after a start then costs what the next ones cost."""
+    ``prepare_worker``): the first page after a start then costs what the next ones cost.
+    ``worker.notify`` tells the arbiter the worker is alive while it prepares (a worker
+    silent for ``timeout`` seconds is killed, and would be again at each restart)."""
     extensions = getattr(worker.wsgi, "extensions", None) or {}
     prepare = extensions.get("relogement.prepare_worker")
     if prepare is not None:
-        prepare()
+        prepare(heartbeat=worker.notify)
 
 
 def when_ready(server: Any) -> None:

@@ -27,6 +27,9 @@ from relogement.web.reports import Reports
 log = logging.getLogger(__name__)
 
 
+PREPARE_BUDGET_SECONDS = 20.0  # a third of gunicorn's worker timeout (web/gunicorn_conf.py)
+
+
 def register_reports(app: Flask, relocation: Any, read_engine: Any, config: Mapping[str, Any]) -> Callable[[int | None], None]:
     """Build ``app.extensions["relogement.reports"]``; returns the warm-up function."""
     testing = bool(config.get("TESTING"))
@@ -53,26 +56,43 @@ def register_reports(app: Flask, relocation: Any, read_engine: Any, config: Mapp
     if warm:
         relocation.on_saved(_warm)  # after the catch-up registered by bootstrap
 
-    def _prepare() -> None:
-        prepare_worker(app, reports, relocation, _warm)
+    def _prepare(heartbeat: Callable[[], None] = lambda: None) -> None:
+        prepare_worker(app, reports, relocation, _warm, heartbeat)
 
     app.extensions["relogement.prepare_worker"] = _prepare
     return _warm
 
 
-def prepare_worker(app: Flask, reports: Reports, relocation: Any, warm: Callable[[int | None], None]) -> None:
+def prepare_worker(
+    app: Flask,
+    reports: Reports,
+    relocation: Any,
+    warm: Callable[[int | None], None],
+    heartbeat: Callable[[], None] = lambda: None,
+    budget_seconds: float = PREPARE_BUDGET_SECONDS,
+) -> None:
     """Before a worker's first request: every template compiled, each project's live
     dashboard computed (milliseconds once its stored state is read), then the background
     warm-up started. A failure is logged, never raised: the worker serves anyway, and pages
-    compute what they need."""
+    compute what they need.
+
+    ``heartbeat`` is called between projects: gunicorn kills a worker silent for its
+    ``timeout`` (60 s), and a store with no stored state (just rebuilt, national scale)
+    costs seconds per project. Past ``budget_seconds`` the remaining projects are left to
+    the background warm-up, so a worker never takes minutes to accept."""
     started = time.perf_counter()
     try:
         for name in app.jinja_env.list_templates(extensions=["html"]):
             app.jinja_env.get_template(name)
+        heartbeat()
         readmodels = app.extensions["relogement.readmodels"]
         at = relocation.clock()
         for project in readmodels.projects():
+            if time.perf_counter() - started > budget_seconds:
+                log.info("préparation du processus web : temps écoulé, les autres projets en arrière-plan")
+                break
             reports.dashboard_view(project.id, None, at)
+            heartbeat()
         warm(readmodels.last_position())
     except Exception:  # noqa: BLE001 - a worker must start even if its warm-up fails
         log.exception("préparation du processus web en échec (les pages calculeront à la demande)")

@@ -58,8 +58,42 @@ def test_a_failed_preparation_is_logged_and_the_worker_serves(fresh_app, caplog)
 
 def test_gunicorn_prepares_each_worker_after_loading_the_app():
     calls: list[str] = []
-    app = SimpleNamespace(extensions={"relogement.prepare_worker": lambda: calls.append("prepared")})
-    gunicorn_conf.post_worker_init(SimpleNamespace(wsgi=app))
-    assert calls == ["prepared"]
+
+    def prepare(heartbeat) -> None:  # noqa: ANN001
+        calls.append("prepared")
+        heartbeat()
+
+    app = SimpleNamespace(extensions={"relogement.prepare_worker": prepare})
+    gunicorn_conf.post_worker_init(SimpleNamespace(wsgi=app, notify=lambda: calls.append("alive")))
+    assert calls == ["prepared", "alive"]
     gunicorn_conf.post_worker_init(SimpleNamespace(wsgi=object()))  # another WSGI app: nothing to do
-    assert calls == ["prepared"]
+    assert calls == ["prepared", "alive"]
+
+
+def test_preparation_beats_between_projects_and_stops_at_its_budget(fresh_app):
+    from relogement.web.report_warmup import prepare_worker
+
+    app, world, clock = fresh_app
+    relocation = app.extensions["relogement"]
+    from relogement.simulation.sample import OPERATIONS, QUARTIERS
+
+    relocation.create_project("NPNRU Second", "SEC", QUARTIERS, OPERATIONS, world.actor("MEL"))
+    reports = app.extensions["relogement.reports"]
+    projects = [p.id for p in app.extensions["relogement.readmodels"].projects()]
+    computed: list[object] = []
+    compute = reports.states.dashboard
+    reports.states.dashboard = lambda *a, **k: computed.append(a[0]) or compute(*a, **k)
+    beats: list[int] = []
+    warmed: list[object] = []
+
+    prepare_worker(app, reports, relocation, warmed.append, heartbeat=lambda: beats.append(len(computed)))
+    # A beat after the templates, then one after each project's dashboard.
+    assert len(projects) == 2
+    assert beats == list(range(len(projects) + 1)) and set(computed) == set(projects)
+    assert warmed  # the background warm-up is started
+
+    computed.clear(), beats.clear(), warmed.clear()
+    prepare_worker(app, reports, relocation, warmed.append, heartbeat=lambda: beats.append(len(computed)),
+                   budget_seconds=-1)
+    # Out of time: no dashboard in the foreground; the background warm-up takes them all.
+    assert computed == [] and beats == [0] and warmed
