@@ -178,6 +178,12 @@ def _feed(ctx: click.Context, rebuild: bool) -> None:
     runner = build_runner(app)
     try:
         _print_counts(runner, runner.rebuild() if rebuild else runner.catch_up())
+        if rebuild:
+            from relogement.projections.stored_states import store_current
+
+            # A rebuild drops the stored states: without them each programme's first page
+            # would read all its rows (projections/stored_states.py).
+            click.echo(f"États des tableaux de bord enregistrés : {store_current(runner.engine)} projet(s).")
     except ProjectionFailed as failure:
         # Where and how it stopped, never the event's content (it may hold identity).
         raise click.ClickException(

@@ -7,7 +7,11 @@ The scheduler is only a trigger. Each pass (a "tick"):
 2. asks the deadline table which windows are due at the clock's instant and
    calls ``RelocationApp.close_objection_window`` for each, oldest first;
 3. catches up again, so the closings reach the inboxes;
-4. mails the new notifications (only when SMTP is configured).
+4. mails the new notifications (only when SMTP is configured);
+5. at most every ``STATES_EVERY_SECONDS``, stores each project's dashboard and
+   reste-à-vivre state at the head when the last stored one is ``EVERY`` events behind
+   or missing (:mod:`relogement.projections.stored_states`): with none (a store just
+   rebuilt), a page's first request would read every row of the programme.
 
 Exactly once comes from the domain, not from here: ``close_window`` records
 nothing for an already closed window, and two writers closing the same window
@@ -44,6 +48,7 @@ from relogement.runtime.application import RelocationApp
 log = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL_SECONDS = 30
+STATES_EVERY_SECONDS = 600
 JOB_ID = "fermer-delais-opposition"
 
 
@@ -91,6 +96,7 @@ class DeadlineScheduler:
         self.smtp = smtp
         self._scheduler: Any = None
         self._tick_lock = threading.Lock()
+        self._states_at: datetime | None = None
 
     @classmethod
     def from_env(cls, app: RelocationApp, **kwargs: Any) -> DeadlineScheduler:
@@ -123,6 +129,12 @@ class DeadlineScheduler:
                     mailed = mailer.dispatch_mail(self.runner.engine, self.smtp, at)
                 except Exception:  # mail must not stop the closing of windows
                     log.exception("envoi des courriels en échec (nouvel essai au prochain passage)")
+            if self._states_at is None or (at - self._states_at).total_seconds() >= STATES_EVERY_SECONDS:
+                self._states_at = at
+                try:
+                    self.store_states()
+                except Exception:  # stored states only save time: the windows come first
+                    log.exception("états des tableaux de bord non enregistrés (nouvel essai plus tard)")
             report = TickReport(at=at, due=len(due), closed=closed, errors=errors, mailed=mailed)
             if due or mailed:
                 log.info(
@@ -135,6 +147,13 @@ class DeadlineScheduler:
                     report.mailed,
                 )
             return report
+
+    def store_states(self) -> int:
+        """Each project's dashboard and reste-à-vivre states stored at the read models'
+        position where missing or old (:func:`relogement.projections.stored_states.store_current`)."""
+        from relogement.projections.stored_states import store_current
+
+        return store_current(self.runner.engine)
 
     def _catch_up(self) -> None:
         # The runner feeds every read model: a failing projector elsewhere must not

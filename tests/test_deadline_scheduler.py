@@ -281,3 +281,66 @@ def test_scheduler_starts_on_a_fresh_empty_store(app, clock, caplog):
         assert scheduler.tick().closed == 1
     finally:
         scheduler.shutdown()
+
+
+def test_the_scheduler_stores_each_projects_states_so_no_first_request_reads_every_row(app, clock):
+    """After a rebuild no state is stored, and a page's first request would read every row
+    of the programme (seconds at national scale). The scheduler stores them, at most every
+    STATES_EVERY_SECONDS, and only where the last is EVERY events behind."""
+    from relogement.projections import dashboard_snapshots, residual_state
+    from relogement.projections.dashboard import dashboard
+    from relogement.runtime import scheduler as module
+
+    world = sample.build_world(app)
+    _proposals(world, 2)
+    scheduler = DeadlineScheduler(app, interval_seconds=3600)
+    try:
+        engine = scheduler.runner.engine
+        pid = world.project_id.hex
+        scheduler._catch_up()
+        assert dashboard_snapshots.last_stored(engine, pid) is None
+        assert residual_state.last_stored(engine, pid) is None
+
+        scheduler.tick()
+        head = app.recorder.max_notification_id()
+        assert dashboard_snapshots.last_stored(engine, pid) == head
+        assert residual_state.last_stored(engine, pid) == head
+        # The stored state gives the figures computed from every row.
+        state = dashboard_snapshots.nearest(engine, pid, head)
+        assert dashboard(engine, pid, position=head, tallies=state) == dashboard(engine, pid, position=head)
+
+        # New events, fewer than EVERY: nothing more is stored; nor within the interval.
+        _proposals(world, 1)
+        assert scheduler.store_states() == 0
+        clock.advance(seconds=module.STATES_EVERY_SECONDS + 1)
+        scheduler.tick()
+        assert dashboard_snapshots.last_stored(engine, pid) == head
+
+        # A failing pass is logged; the windows are closed all the same.
+        scheduler.store_states = lambda: 1 / 0
+        clock.advance(seconds=module.STATES_EVERY_SECONDS + 1)
+        assert scheduler.tick().errors == 0
+    finally:
+        scheduler.shutdown()
+
+
+def test_a_rebuild_ends_with_each_projects_states_stored(database_url, clock):
+    from relogement.projections import dashboard_snapshots, residual_state
+    from relogement.projections.machinery import make_engine
+
+    app = RelocationApp(database_url, clock=clock)
+    try:
+        world = sample.build_world(app)
+        _proposals(world, 1)
+        head = app.recorder.max_notification_id()
+    finally:
+        app.close()
+    result = CliRunner().invoke(cli, ["--database", database_url, "projections", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "États des tableaux de bord enregistrés : 1 projet(s)." in result.output
+    engine = make_engine(database_url)
+    try:
+        assert dashboard_snapshots.last_stored(engine, world.project_id.hex) == head
+        assert residual_state.last_stored(engine, world.project_id.hex) == head
+    finally:
+        engine.dispose()
