@@ -29,7 +29,6 @@ Prints p50/p95/p99 per page kind; writes bench/results/matching-<db>-<time>.json
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import statistics
@@ -41,7 +40,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_web import Client, start_server, stop_server  # noqa: E402
+from bench_web import Client, load_wrk, start_server, stop_server  # noqa: E402
 from common import latency_summary, write_results  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -136,28 +135,6 @@ def load(port: int, cookies: list[str], urls: list[str], clients: int, seconds: 
     return {"requests": len(latencies), "errors": len(errors), "error_samples": errors[:5],
             "seconds": round(wall, 1), "requests_per_s": round(len(latencies) / wall, 1),
             "distinct_targets": len(urls), **latency_summary(latencies)}
-
-
-def load_wrk(port: int, cookies: list[str], urls: list[str], clients: int, seconds: float, seed: int) -> dict:
-    """The same closed loop driven by wrk (Debian's package, written in C): ``clients``
-    connections over 2 threads, each request a path drawn at random (bench/wrk_paths.lua).
-    The Python driver's 20 threads share the 2 vCPU and one GIL with their own parsing; wrk
-    leaves the CPU to the server, so its latencies are the server's, not the client's."""
-    out = ROOT / "bench" / "out"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "wrk-paths.txt").write_text("\n".join(urls) + "\n")
-    (out / "wrk-cookies.txt").write_text("\n".join(cookies) + "\n")
-    env = {**os.environ, "WRK_PATHS": str(out / "wrk-paths.txt"), "WRK_COOKIES": str(out / "wrk-cookies.txt"),
-           "WRK_SEED": str(seed)}
-    done = subprocess.run(["wrk", "-t", "2", "-c", str(clients), "-d", f"{max(1, round(seconds))}s", "--timeout", "10s",
-                           "-s", str(ROOT / "bench" / "wrk_paths.lua"), f"http://127.0.0.1:{port}"],
-                          capture_output=True, text=True, env=env, check=True)
-    summary = json.loads(done.stdout.strip().splitlines()[-1])
-    ok = summary["requests"] - summary["not_200"]
-    return {"driver": "wrk", "requests": ok, "errors": summary["not_200"] + summary["socket_errors"],
-            "seconds": round(summary["seconds"], 1), "requests_per_s": round(ok / summary["seconds"], 1),
-            "distinct_targets": len(urls), "p50_ms": summary["p50_ms"], "p95_ms": summary["p95_ms"],
-            "p99_ms": summary["p99_ms"], "max_ms": summary["max_ms"], "mean_ms": summary["mean_ms"]}
 
 
 def settle(app) -> None:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
 import re
 import signal
@@ -175,6 +176,28 @@ def load(port: int, cookies: list[str], path: str, clients: int, seconds: float,
             **latency_summary(latencies)}
 
 
+def load_wrk(port: int, cookies: list[str], urls: list[str], clients: int, seconds: float, seed: int) -> dict:
+    """The same closed loop driven by wrk (Debian's package, written in C): ``clients``
+    connections over 2 threads, each request a path drawn at random (bench/wrk_paths.lua).
+    The Python driver's 20 threads share the 2 vCPU and one GIL with their own parsing; wrk
+    leaves the CPU to the server, so its latencies are the server's, not the client's."""
+    out = ROOT / "bench" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "wrk-paths.txt").write_text("\n".join(urls) + "\n")
+    (out / "wrk-cookies.txt").write_text("\n".join(cookies) + "\n")
+    env = {**os.environ, "WRK_PATHS": str(out / "wrk-paths.txt"), "WRK_COOKIES": str(out / "wrk-cookies.txt"),
+           "WRK_SEED": str(seed)}
+    done = subprocess.run(["wrk", "-t", "2", "-c", str(clients), "-d", f"{max(1, round(seconds))}s", "--timeout", "10s",
+                           "-s", str(ROOT / "bench" / "wrk_paths.lua"), f"http://127.0.0.1:{port}"],
+                          capture_output=True, text=True, env=env, check=True)
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    ok = summary["requests"] - summary["not_200"]
+    return {"driver": "wrk", "requests": ok, "errors": summary["not_200"] + summary["socket_errors"],
+            "seconds": round(summary["seconds"], 1), "requests_per_s": round(ok / summary["seconds"], 1),
+            "distinct_targets": len(urls), "p50_ms": summary["p50_ms"], "p95_ms": summary["p95_ms"],
+            "p99_ms": summary["p99_ms"], "max_ms": summary["max_ms"], "mean_ms": summary["mean_ms"]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", required=True)
@@ -191,6 +214,10 @@ def main() -> None:
                         help="seconds between commands of a concurrent writer process (0: none, the programme at rest)")
     parser.add_argument("--warmup", type=float, default=10.0,
                         help="seconds of discarded load per page before measuring (every worker warms its caches)")
+    parser.add_argument("--conf", action="store_true",
+                        help="gunicorn with web/gunicorn_conf.py (gthread, 16 threads per worker)")
+    parser.add_argument("--driver", choices=["python", "wrk"], default="python",
+                        help="the load generator: Python threads (default) or wrk (apt install wrk; closed loop, no --think)")
     args = parser.parse_args()
 
     created = subprocess.run([str(Path(sys.executable).parent / "relogement"), "--database", args.database,
@@ -205,7 +232,7 @@ def main() -> None:
     log = ROOT / "bench" / "out" / "gunicorn.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     began = time.perf_counter()
-    server = start_server(args.database, args.port, args.workers, log)
+    server = start_server(args.database, args.port, args.workers, log, conf=args.conf)
     started = time.perf_counter() - began
     print(f"gunicorn ({args.workers} workers) answering after {started:.1f} s; user {login}", flush=True)
     try:
@@ -231,7 +258,8 @@ def main() -> None:
             # Each gunicorn worker has its own caches and prepares the dashboards and the
             # default report once in the background: let every worker do so before measuring.
             for path in pages:
-                warmed = load(args.port, cookies, path, args.clients, args.warmup, 10**9, 0.0)
+                warmed = (load_wrk(args.port, cookies, [path], args.clients, args.warmup, 0) if args.driver == "wrk"
+                          else load(args.port, cookies, path, args.clients, args.warmup, 10**9, 0.0))
                 print(f"{path}: warm-up {warmed['requests']} requests in {warmed['seconds']} s (discarded)", flush=True)
         writer = None
         if args.write_every > 0:
@@ -245,7 +273,8 @@ def main() -> None:
         for path in pages:
             warm = first[path]
             load_avg = os.getloadavg()[0]
-            results[path] = load(args.port, cookies, path, args.clients, args.seconds, args.max_requests, args.think)
+            results[path] = (load_wrk(args.port, cookies, [path], args.clients, args.seconds, 1) if args.driver == "wrk"
+                             else load(args.port, cookies, path, args.clients, args.seconds, args.max_requests, args.think))
             results[path]["first_request_ms"] = round(warm * 1000, 1)
             results[path]["load_average_before"] = round(load_avg, 2)
             r = results[path]
@@ -255,7 +284,8 @@ def main() -> None:
         if writer is not None:
             writes = (writer.communicate(timeout=len(pages) * args.seconds + 120)[0] or "").strip()
             print(f"writer: {writes or 'stopped before its report'}", flush=True)
-        payload = {"workers": args.workers, "write_every_seconds": args.write_every, "writer": writes, "clients": args.clients, "sessions": args.sessions, "login": login,
+        payload = {"driver": args.driver, "gunicorn": "web/gunicorn_conf.py (gthread)" if args.conf else "sync workers",
+                   "workers": args.workers, "write_every_seconds": args.write_every, "writer": writes, "clients": args.clients, "sessions": args.sessions, "login": login,
                    "think_seconds": args.think, "seconds_per_page": args.seconds,
                    "warmup_seconds_per_page": args.warmup,
                    "max_requests_per_page": args.max_requests, "server_start_seconds": round(started, 1),
