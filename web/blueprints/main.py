@@ -189,7 +189,15 @@ def reste_a_vivre():
     number = min(number, pages)
     page = Page(rows[(number - 1) * RAV_PAGE : number * RAV_PAGE], number, RAV_PAGE, total)
     ids = {x["household_id"] for x in page.items}
-    context.update(s=s, rows=page.items, page=page, erased={i.hex for i in readmodels().erased(ids, vp.position)})
+    erased = frozenset(i.hex for i in readmodels().erased(ids, vp.position))
+    context.update(s=s, rows=page.items, page=page, erased=erased)
+    # The figures and the page of households are the same for every reader of these
+    # figures: rendered once (about 250 amounts and 60 links a page), kept as Markup. The
+    # key holds what the HTML shows: the figures' key (web/reports.py, ``suivi``), the
+    # list and page, the query string (the pagination's links) and the erasures it names.
+    key = ("corps-rav", project.id, s["position"], convention, seuil, baisse, quartier, liste, number,
+           tuple(sorted(request.args.items(multi=True))), erased)
+    context["body"] = reports().cache.get(key, lambda: Markup(render_template("main/_reste_a_vivre_body.html", **context)))
     return render_template(
         "main/reste_a_vivre.html", **context, state_position=s["position"], state_at=vp.at
     )
