@@ -99,7 +99,10 @@ def _caches(readmodels: Any) -> Cache:
     return cache
 
 
-RANKED_PAGES = 1024  # explained pages kept per process (a page: ten rows, ≈ 10 kB)
+# Explained pages kept per process: both lists of the largest project (1,085 households,
+# 2,352 offers) fit, so a page is ranked and explained once per worker and position. A
+# kept page with its rendered rows is ≈ 60 kB (tracemalloc): ≈ 250 MB per worker when full.
+RANKED_PAGES = 4096
 
 
 def _ranked(readmodels: Any) -> Cache:
@@ -252,8 +255,10 @@ def offers_for(readmodels: Any, project: Any, household_id: UUID, position: int,
     if aid_key is None:
         return _offers_page(readmodels, project, household_id, h, position, page, s, cols, estimates)
     key = ("offers_for", project.id, household_id, position, page, _settings_key(s, project.settings), aid_key)
-    ranked = _ranked(readmodels).get(key, lambda: _offers_page(
-        readmodels, project, household_id, h, position, page, s, cols, estimates))
+    # Kept without the simulation's answer (the request's is put back below): its reasons
+    # name every offer of the pool (≈ 50 kB a page).
+    ranked = _ranked(readmodels).get(key, lambda: replace(_offers_page(
+        readmodels, project, household_id, h, position, page, s, cols, estimates), simulated=None))
     # The simulation's figures shown beside each row are this request's (the service may
     # have answered since): the ranking itself depends only on the aids used (the key).
     return replace(ranked, simulated=getattr(estimates, "simulated", None))
