@@ -127,10 +127,16 @@ def households_for_offer(offer_id: str):
         row = mr.offer_row(readmodels(), offer)
         ranking = mr.households_for(readmodels(), project, row, readmodels().position(vp.position), vp.day,
                                     page_number, may_see)
+    proposable: dict[tuple[str, str], bool] = {}  # asked once per (bailleur, officer) pair
+
+    def may_propose(bailleur: str, officer: str) -> bool:
+        if (bailleur, officer) not in proposable:
+            proposable[bailleur, officer] = can(
+                "proposal.make", household_resource(project, UUID(hex=bailleur), UUID(hex=officer)))
+        return proposable[bailleur, officer]
+
     return render_template(
         "matching/households.html", offer=offer, project=project, ranking=ranking, labels=m.criteria_labels(),
         limit_labels=m.LIMIT_LABELS, errors=r.errors, live=vp.live, occupancy_article=m.ARTICLE,
-        motives=SET_ASIDE_MOTIVES, kept=mr.kept,
-        may_propose=lambda bailleur, officer: can(
-            "proposal.make", household_resource(project, UUID(hex=bailleur), UUID(hex=officer))),
+        motives=SET_ASIDE_MOTIVES, kept=mr.kept, may_propose=may_propose,
     ), 400 if r.errors else 200
