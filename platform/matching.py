@@ -23,6 +23,7 @@ reasons cannot disagree.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -270,6 +271,7 @@ def _euros(cents: int | Fraction) -> str:
     return f"{sign}{int(whole):,}".replace(",", "\u00a0") + f",{frac}\u00a0€"
 
 
+@functools.lru_cache(maxsize=4096)  # a value alone makes its text: the project's rates, surfaces
 def _num(value: Fraction | Decimal, places: int = 2) -> str:
     d = Decimal(value.numerator) / Decimal(value.denominator) if isinstance(value, Fraction) else value
     return str(indicators.round_figure(d).quantize(Decimal(1).scaleb(-places))).replace(".", ",").replace("-", "−")
