@@ -26,6 +26,7 @@ from relogement.platform import peuplement as pp
 from relogement.platform import residence_balance as rb
 from relogement.platform.aid_estimate import AidEstimate
 from relogement.platform.values import Wishes
+from relogement.projections.queries import matching as mq
 from relogement.simulation import sample
 from relogement.web import matching_reader as mr
 from relogement.web.reader import ReadModels
@@ -283,8 +284,11 @@ def test_rows_ranked_from_a_store_equal_the_oracle(app, runners):
     s = m.MatchSettings.of_project(project.settings, TODAY)
     rows = 0
     for household in households:
+        # The household's profile, taken from the pool's columns, is the one read alone.
+        alone = mr.household_profile(mq.household_pool(rm.reader, project.id, position, household_id=household)[0])
         for item in mr.offers_for(rm, project, household, position, TODAY, 1).items:
             check(item.match, s)
+            assert item.match.household == alone
             rows += 1
     for offer in offers:
         for item in mr.households_for(rm, project, mr.offer_row(rm, rm.offer(offer)), position, TODAY, 1,

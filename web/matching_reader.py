@@ -238,6 +238,12 @@ def offers_for(readmodels: Any, project: Any, household_id: UUID, position: int,
     balance = _balance_on(project.settings)
 
     def read_household() -> m.HouseholdProfile | None:
+        # A household still to relocate: its profile as the pool's columns hold it (read
+        # once per position for every household, with the same rows and adults in work).
+        pool = household_columns(readmodels, project.id, position, s, project.settings)
+        found = pool.index.get(household_id.hex)
+        if found is not None:
+            return pool.cols.prepared[found].h
         rows = mq.household_pool(readmodels.reader, project.id, position, household_id=household_id)
         if not rows:
             return None
