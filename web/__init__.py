@@ -84,6 +84,7 @@ def create_app(config: Mapping[str, Any] | None, services: Any) -> Flask:
     app.jinja_env.globals.update(
         field_error=field_error, field_label=field_label, events_behind=events_behind,
         aid_label=aid_label, energy_estimate=energy_estimate, row_body_html=matching_html.row_body,
+        row_head_html=matching_html.row_head,
     )
     errors.register(app)
     security_headers.register(app)
