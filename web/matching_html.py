@@ -59,8 +59,14 @@ def row_body(item: Any, labels: Any = None) -> Markup:
         "      <tbody>\n      "
     )
     for line in x.lines:
+        # points and weights are integers (None prints as such): nothing in them to escape
         out += ["<tr><td>", escape(line.label), "</td><td>", escape(line.text), '</td><td class="num">',
-                escape(line.points), " / ", escape(line.weight), "</td></tr>"]
-    out += ['\n      <tr><th colspan="2">Total</th><th class="num">', escape(x.score), " / ", escape(x.max_score),
+                _plain(line.points), " / ", _plain(line.weight), "</td></tr>"]
+    out += ['\n      <tr><th colspan="2">Total</th><th class="num">', _plain(x.score), " / ", _plain(x.max_score),
             "</th></tr>\n      </tbody>\n    </table></div>\n  </details>"]
     return Markup("".join(out))
+
+
+def _plain(value: int | None) -> str:
+    """An integer (or None) as autoescape prints it: digits and a sign need no escaping."""
+    return str(value) if value is None or type(value) is int else escape(value)
