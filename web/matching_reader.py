@@ -296,14 +296,21 @@ def _offers_page(readmodels: Any, project: Any, household_id: UUID, h: m.Househo
                        getattr(estimates, "simulated", None))
 
 
+_SEEN = Cache(1024)  # who may see which (bailleur, officer) pairs, by ``who`` and the pairs
+
+
 def households_for(readmodels: Any, project: Any, offer_row: dict, position: int, today: date, page: int,
-                   may_see: Callable[[str, str], bool]) -> RankingPage:
+                   may_see: Callable[[str, str], bool], who: Hashable | None = None) -> RankingPage:
     """The project's households still to relocate for one offer, best first, among those
-    ``may_see(bailleur hex, officer hex)`` allows (their exact situation is used)."""
+    ``may_see(bailleur hex, officer hex)`` allows (their exact situation is used). ``who``:
+    everything ``may_see`` reads besides the pair (the user and the project, as the policy
+    sees them), if the caller knows it: its answers are then kept by it."""
     s = m.MatchSettings.of_project(project.settings, today)
     pool = household_columns(readmodels, project.id, position, s, project.settings)
     # Who may see which households is asked to the policy once per (bailleur, officer) pair.
-    seen = tuple(bool(may_see(*pair)) for pair in pool.pairs)
+    pairs = tuple(pool.pairs)
+    seen = tuple(bool(may_see(*pair)) for pair in pairs) if who is None else _SEEN.get(
+        (who, pairs), lambda: tuple(bool(may_see(*pair)) for pair in pairs))
     # The offer's row is read at ``position`` like everything else the ranking reads.
     key = ("households_for", project.id, offer_row["offer_id"], position, page,
            _settings_key(s, project.settings), seen)
