@@ -10,6 +10,7 @@ of a household drawn at random; ``menages``: "Ménages correspondants" of an off
 at random; ``a-traiter``: the work list) under cProfile, and prints the CPU ms per
 request (``time.process_time``), then the same draws again (``--again``: every page
 already seen at this position), and the ``--top`` functions by cumulative time.
+``--warm N``: N other pages served first, unmeasured (a worker in its steady state).
 """
 
 from __future__ import annotations
@@ -43,6 +44,10 @@ def main() -> None:
     parser.add_argument("--no-profile", action="store_true", help="CPU ms only (cProfile adds its own cost)")
     parser.add_argument("--profile-pass", default="first", choices=("first", "again"),
                         help="the pass profiled: the first requests, or the same requests again")
+    parser.add_argument("--warm", type=int, default=0,
+                        help="first serve this many pages drawn among the others (never measured): the "
+                             "process's own memos (« équilibre » columns, residences' judgements) are then "
+                             "as warm as in a worker that has served them, while the measured pages stay new")
     args = parser.parse_args()
     os.environ.setdefault("RELOGEMENT_SECURE_COOKIES", "0")
     _, households, offers = pools(args.database)
@@ -59,6 +64,10 @@ def main() -> None:
     settle(app)
     draw = random.Random(7)
     chosen = [draw.choice(urls) for _ in range(args.repeat)]
+    if args.warm:
+        others = [u for u in urls if u not in set(chosen)] or urls
+        for url in [draw.choice(others) for _ in range(args.warm)]:
+            assert client.get(url).status_code == 200, url
     profiler = None if args.no_profile else cProfile.Profile()
     for label, batch in (("first", chosen), ("again", chosen)):
         if profiler is not None and label == args.profile_pass:

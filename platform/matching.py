@@ -23,10 +23,12 @@ reasons cannot disagree.
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from relogement.platform import indicators
@@ -202,7 +204,7 @@ class Prepared:
     __slots__ = (
         "h", "persons", "min_surface", "before_rac", "resources", "cap_rac", "tolerance_rac",
         "rav_floor", "divisor", "communes", "typologies", "individual", "max_floor", "needs_lift",
-        "needs_accessible", "right_to_return",
+        "needs_accessible", "right_to_return", "cap_floor", "tolerance_floor", "rav_ceil",
     )
 
     def __init__(self, h: HouseholdProfile, s: MatchSettings) -> None:
@@ -219,6 +221,11 @@ class Prepared:
         divisor = Fraction(h.persons) if s.rav_convention != "uc" else indicators.consumption_units(list(h.ages))
         self.divisor = divisor
         self.rav_floor = Fraction(s.rav_threshold) * 100 * 30 * divisor
+        # The same bounds as integers, compared with integer amounts (cents) the same way:
+        # rac > q ⇔ rac > ⌊q⌋; x ≤ q ⇔ x ≤ ⌊q⌋; x ≥ q ⇔ x ≥ ⌈q⌉.
+        self.cap_floor = None if self.cap_rac is None else math.floor(self.cap_rac)
+        self.tolerance_floor = math.floor(self.tolerance_rac)
+        self.rav_ceil = math.ceil(self.rav_floor)
         w = h.wishes
         self.communes = frozenset(c.strip().lower() for c in w.get("communes") or ())
         self.typologies = frozenset(w.get("typologies") or ())
@@ -264,9 +271,23 @@ def _euros(cents: int | Fraction) -> str:
     return f"{sign}{int(whole):,}".replace(",", "\u00a0") + f",{frac}\u00a0€"
 
 
+@functools.lru_cache(maxsize=4096)  # a value alone makes its text: the project's rates, surfaces
 def _num(value: Fraction | Decimal, places: int = 2) -> str:
     d = Decimal(value.numerator) / Decimal(value.denominator) if isinstance(value, Fraction) else value
     return str(indicators.round_figure(d).quantize(Decimal(1).scaleb(-places))).replace(".", ",").replace("-", "−")
+
+
+_PLACES = {1: Decimal("0.1"), 2: Decimal("0.01")}
+
+
+def _num_ratio(numerator: int, denominator: int, places: int = 2) -> str:
+    """``_num(Fraction(numerator, denominator), places)`` (denominator > 0) without the
+    fraction: a decimal division is correctly rounded (the same ``d`` from any terms of one
+    value), and ``round_figure(d)`` is ``d`` rounded to 4 places (tests/test_matching_explain.py)."""
+    rounded = (Decimal(numerator) / Decimal(denominator)).quantize(indicators.PRECISION, rounding=ROUND_HALF_UP)
+    if not rounded:
+        rounded = abs(rounded)
+    return str(rounded.quantize(_PLACES[places])).replace(".", ",").replace("-", "−")
 
 
 def assess(p: Prepared, o: OfferProfile, aid_cents: int, s: MatchSettings, lines: list | None = None
@@ -284,11 +305,11 @@ def assess(p: Prepared, o: OfferProfile, aid_cents: int, s: MatchSettings, lines
             lines.append(Line("sur_occupation", LIMIT_LABELS["sur_occupation"],
                               f"{_num(o.surface_m2, 1)} m² pour {p.persons} personne(s) : au moins "
                               f"{p.min_surface} m² requis pour l'aide au logement ({ARTICLE})."))
-    if p.cap_rac is not None and rac > p.cap_rac:
+    if p.cap_floor is not None and rac > p.cap_floor:
         limits += 1
         if explain:
             lines.append(Line("taux_effort_max", LIMIT_LABELS["taux_effort_max"],
-                              f"Taux d'effort après relogement {_num(Fraction(rac * 100, p.resources))} % "
+                              f"Taux d'effort après relogement {_num_ratio(rac * 100, p.resources)} % "
                               f"au-delà du maximum du projet ({_num(s.max_effort_rate)} %)."))
     if p.max_floor is not None and o.floor > p.max_floor and not o.lift:
         limits += 1
@@ -357,25 +378,28 @@ def assess(p: Prepared, o: OfferProfile, aid_cents: int, s: MatchSettings, lines
     elif rac <= p.before_rac:
         earned = wt
     else:
-        earned = wt // 2 if rac - p.before_rac <= p.tolerance_rac else 0
+        earned = wt // 2 if rac - p.before_rac <= p.tolerance_floor else 0
     score += earned
     if explain:
         if p.resources <= 0:
             text = "Taux d'effort non calculable (ressources nulles)."
         else:
-            after, before = Fraction(rac * 100, p.resources), Fraction(p.before_rac * 100, p.resources)
-            text = (f"{_num(after)} % après, {_num(before)} % avant "
-                    f"({'+' if after >= before else ''}{_num(after - before)} points ; reste à charge "
+            # after = rac × 100 / resources, before likewise: one integer quotient each
+            res = p.resources
+            text = (f"{_num_ratio(rac * 100, res)} % après, {_num_ratio(p.before_rac * 100, res)} % avant "
+                    f"({'+' if rac >= p.before_rac else ''}{_num_ratio((rac - p.before_rac) * 100, res)} points ; "
+                    f"reste à charge "
                     f"{_euros(rac)} avec une aide de {_euros(aid_cents)}).")
         add("taux_effort", earned, text)
     wt = w["reste_a_vivre"]
-    ok = p.resources - rac >= p.rav_floor
+    ok = p.resources - rac >= p.rav_ceil
     score += wt if ok else 0
     if explain:
         divisor = "personne" if s.rav_convention != "uc" else "UC"
-        day = Fraction(p.resources - rac, 100 * 30) / p.divisor
+        # (resources − rac) / 100 / 30 / divisor, divisor = numerator / denominator
+        day = _num_ratio((p.resources - rac) * p.divisor.denominator, 100 * 30 * p.divisor.numerator)
         add("reste_a_vivre", wt if ok else 0,
-            f"{_num(day)} € par jour et par {divisor} après relogement ; seuil du projet "
+            f"{day} € par jour et par {divisor} après relogement ; seuil du projet "
             f"{_num(s.rav_threshold)} € : {'atteint' if ok else 'sous le seuil'}.")
     age = s.today.year - o.construction_year
     for code, ok, text in (

@@ -112,7 +112,7 @@ def rank_offers(p: Prepared, cols: OfferColumns, aid_cents: np.ndarray | int, s:
     over = cols.surface_floor < p.min_surface
     limits = over.astype(np.int64)
     if p.cap_rac is not None:
-        limits += rac > math.floor(p.cap_rac)
+        limits += rac > p.cap_floor
     if p.max_floor is not None:
         limits += (cols.floor > p.max_floor) & ~cols.lift
     if p.needs_lift:
@@ -140,8 +140,8 @@ def rank_offers(p: Prepared, cols: OfferColumns, aid_cents: np.ndarray | int, s:
     if p.resources > 0:
         rise = rac - p.before_rac
         score += np.where(rise <= 0, w["taux_effort"],
-                          np.where(rise <= math.floor(p.tolerance_rac), w["taux_effort"] // 2, 0))
-    score += w["reste_a_vivre"] * (p.resources - rac >= math.ceil(p.rav_floor))
+                          np.where(rise <= p.tolerance_floor, w["taux_effort"] // 2, 0))
+    score += w["reste_a_vivre"] * (p.resources - rac >= p.rav_ceil)
     if h.qpv:
         score += w["hors_qpv"] * ~cols.qpv
     score += w["neuf"] * (s.today.year - cols.year < indicators.NEW_HOUSING_MAX_AGE_YEARS)
@@ -211,9 +211,9 @@ class HouseholdColumns:
         self.resources = np.array([p.resources for p in ps], dtype=np.int64)
         self.apl = np.array([p.h.apl_cents for p in ps], dtype=np.int64)
         big = np.iinfo(np.int64).max // 4
-        self.cap_floor = np.array([big if p.cap_rac is None else math.floor(p.cap_rac) for p in ps], dtype=np.int64)
-        self.tolerance_floor = np.array([math.floor(p.tolerance_rac) for p in ps], dtype=np.int64)
-        self.rav_ceil = np.array([math.ceil(p.rav_floor) for p in ps], dtype=np.int64)
+        self.cap_floor = np.array([big if p.cap_floor is None else p.cap_floor for p in ps], dtype=np.int64)
+        self.tolerance_floor = np.array([p.tolerance_floor for p in ps], dtype=np.int64)
+        self.rav_ceil = np.array([p.rav_ceil for p in ps], dtype=np.int64)
         self.individual = np.array([-1 if p.individual is None else int(bool(p.individual)) for p in ps],
                                    dtype=np.int64)
         self.max_floor = np.array([_NO_FLOOR if p.max_floor is None else p.max_floor for p in ps], dtype=np.int64)

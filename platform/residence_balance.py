@@ -100,14 +100,25 @@ def offer_group(o: matching.OfferProfile) -> int | None:
 
 def household_group(h: matching.HouseholdProfile) -> tuple[peuplement.Profile, peuplement.Profile]:
     """What of the household the judgement reads: its profile in a dwelling it would not
-    over-occupy, and in one it would (``candidate`` reads the dwelling for that only).
-    Remembered by the figures it is made of; households of one profile are one group."""
+    over-occupy, and in one it would (``candidate`` reads the dwelling for that only), each
+    as the judgement reads it (:func:`as_judged`). Remembered by the figures it is made of;
+    households of one such profile are one group (a pool of a thousand households makes a
+    few dozen groups)."""
     figures = (h.ages, h.resources_cents, h.apl_cents, h.income_quartile, h.adults_in_work, h.plus_ceiling_cents_year)
     found = _CANDIDATES.get(figures)
     if found is None:
-        roomy = _profile(h, Decimal(CEILING_M2))  # the rule's ceiling: over-occupied by no one
+        roomy = as_judged(_profile(h, Decimal(CEILING_M2)))  # the rule's ceiling: over-occupied by no one
         found = _remember(_CANDIDATES, figures, (roomy, replace(roomy, over_occupation=True)))
     return found
+
+
+def as_judged(who: peuplement.Profile) -> peuplement.Profile:
+    """``who`` as the judgement reads it: ``peuplement.balance_score`` and
+    ``residence_warnings`` read a candidate's figures (``FIGURES``, ``no_adult_in_work``
+    with its None), never its income quartile beyond ``first_quartile`` nor its persons;
+    those two are set to one value so that households differing only there share their
+    judgements (tests/test_matching_groups.py checks the judgement is the same)."""
+    return replace(who, income_quartile=None, persons=1)
 
 
 # Over-occupation in ``candidate`` is peuplement's norm, the occupancy rule's for a

@@ -130,3 +130,19 @@ def test_the_remembered_judgement_equals_the_rule():
             fresh = (rb.NEUTRAL_TEXT if state is None or (state.klass is None and not state.objectives)
                      else rb._judge(state, rb.candidate(h, o)))
             assert rb.judge(h, o) == (fresh if isinstance(fresh, tuple) else (Fraction(1, 2), fresh))
+
+
+def test_the_judgement_reads_no_quartile_nor_persons_beyond_the_figures():
+    # household_group() keys households by their profile as the judgement reads it
+    # (rb.as_judged): the income quartile beyond « premier quartile » and the number of
+    # persons are not read, so households differing only there share their judgements.
+    rng = random.Random(8)
+    states = [_state(rng, i) for i in range(40)]
+    for _ in range(3_000):
+        who = replace(_profile(rng), persons=rng.randint(1, 9))
+        who = replace(who, income_quartile=1 if who.first_quartile else rng.choice([None, 2, 3, 4]))
+        state = rng.choice(states)
+        assert rb._judge(state, who) == rb._judge(state, rb.as_judged(who))
+    _, households = _pool(9)
+    groups = {rb.household_group(h) for h in households}
+    assert len(groups) < len(households) / 2  # households do share groups

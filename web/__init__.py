@@ -26,7 +26,7 @@ from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 
 from relogement.platform.energy import energy_estimate
-from relogement.web import errors, security_headers
+from relogement.web import errors, matching_html, security_headers
 from relogement.web.aid_views import aid_label, register_simulator
 from relogement.web.context import events_behind
 from relogement.web.field_labels import field_error, field_label
@@ -83,7 +83,8 @@ def create_app(config: Mapping[str, Any] | None, services: Any) -> Flask:
     # lag, next to every "état au … événement n°" line (macros included).
     app.jinja_env.globals.update(
         field_error=field_error, field_label=field_label, events_behind=events_behind,
-        aid_label=aid_label, energy_estimate=energy_estimate,
+        aid_label=aid_label, energy_estimate=energy_estimate, row_body_html=matching_html.row_body,
+        row_head_html=matching_html.row_head,
     )
     errors.register(app)
     security_headers.register(app)

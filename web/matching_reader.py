@@ -99,7 +99,10 @@ def _caches(readmodels: Any) -> Cache:
     return cache
 
 
-RANKED_PAGES = 1024  # explained pages kept per process (a page: ten rows, ≈ 10 kB)
+# Explained pages kept per process: both lists of the largest project (1,085 households,
+# 2,352 offers) fit, so a page is ranked and explained once per worker and position. A
+# kept page with its rendered rows is ≈ 60 kB (tracemalloc): ≈ 250 MB per worker when full.
+RANKED_PAGES = 4096
 
 
 def _ranked(readmodels: Any) -> Cache:
@@ -235,6 +238,12 @@ def offers_for(readmodels: Any, project: Any, household_id: UUID, position: int,
     balance = _balance_on(project.settings)
 
     def read_household() -> m.HouseholdProfile | None:
+        # A household still to relocate: its profile as the pool's columns hold it (read
+        # once per position for every household, with the same rows and adults in work).
+        pool = household_columns(readmodels, project.id, position, s, project.settings)
+        found = pool.index.get(household_id.hex)
+        if found is not None:
+            return pool.cols.prepared[found].h
         rows = mq.household_pool(readmodels.reader, project.id, position, household_id=household_id)
         if not rows:
             return None
@@ -252,8 +261,10 @@ def offers_for(readmodels: Any, project: Any, household_id: UUID, position: int,
     if aid_key is None:
         return _offers_page(readmodels, project, household_id, h, position, page, s, cols, estimates)
     key = ("offers_for", project.id, household_id, position, page, _settings_key(s, project.settings), aid_key)
-    ranked = _ranked(readmodels).get(key, lambda: _offers_page(
-        readmodels, project, household_id, h, position, page, s, cols, estimates))
+    # Kept without the simulation's answer (the request's is put back below): its reasons
+    # name every offer of the pool (≈ 50 kB a page).
+    ranked = _ranked(readmodels).get(key, lambda: replace(_offers_page(
+        readmodels, project, household_id, h, position, page, s, cols, estimates), simulated=None))
     # The simulation's figures shown beside each row are this request's (the service may
     # have answered since): the ranking itself depends only on the aids used (the key).
     return replace(ranked, simulated=getattr(estimates, "simulated", None))
@@ -285,14 +296,21 @@ def _offers_page(readmodels: Any, project: Any, household_id: UUID, h: m.Househo
                        getattr(estimates, "simulated", None))
 
 
+_SEEN = Cache(1024)  # who may see which (bailleur, officer) pairs, by ``who`` and the pairs
+
+
 def households_for(readmodels: Any, project: Any, offer_row: dict, position: int, today: date, page: int,
-                   may_see: Callable[[str, str], bool]) -> RankingPage:
+                   may_see: Callable[[str, str], bool], who: Hashable | None = None) -> RankingPage:
     """The project's households still to relocate for one offer, best first, among those
-    ``may_see(bailleur hex, officer hex)`` allows (their exact situation is used)."""
+    ``may_see(bailleur hex, officer hex)`` allows (their exact situation is used). ``who``:
+    everything ``may_see`` reads besides the pair (the user and the project, as the policy
+    sees them), if the caller knows it: its answers are then kept by it."""
     s = m.MatchSettings.of_project(project.settings, today)
     pool = household_columns(readmodels, project.id, position, s, project.settings)
     # Who may see which households is asked to the policy once per (bailleur, officer) pair.
-    seen = tuple(bool(may_see(*pair)) for pair in pool.pairs)
+    pairs = tuple(pool.pairs)
+    seen = tuple(bool(may_see(*pair)) for pair in pairs) if who is None else _SEEN.get(
+        (who, pairs), lambda: tuple(bool(may_see(*pair)) for pair in pairs))
     # The offer's row is read at ``position`` like everything else the ranking reads.
     key = ("households_for", project.id, offer_row["offer_id"], position, page,
            _settings_key(s, project.settings), seen)

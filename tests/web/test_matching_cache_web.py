@@ -79,6 +79,22 @@ def test_offer_ranking_kept_for_one_user_is_not_shown_to_another(world, client_f
     assert reference not in _offer_page(client_for("lmh.charge"), offer)
 
 
+def test_row_links_kept_for_one_user_follow_who_may_propose(world, client_for):
+    # Each row's links are rendered once per ranked page and per « may propose » (issue 18
+    # point 6): the officer who follows the household sees « Proposer », the auditor who
+    # reads the same kept page does not, whichever comes first; both databases.
+    household, offer = world.ids["household"], world.ids["offer"]
+    for first, second in (("vcl.charge", "anru.auditeur"), ("anru.auditeur", "vcl.charge")):
+        pages = {login: _household_page(client_for(login), household) for login in (first, second)}
+        assert "Proposer ce logement" in pages["vcl.charge"] and "Écarter" in pages["vcl.charge"]
+        assert "Proposer ce logement" not in pages["anru.auditeur"] and "Écarter" not in pages["anru.auditeur"]
+        assert f"/offres/{offer.hex}" in pages["anru.auditeur"]  # « Voir l'offre », for both
+        pages = {login: _offer_page(client_for(login), offer) for login in (first, second)}
+        assert "Proposer à ce ménage" in pages["vcl.charge"]
+        assert "Proposer à ce ménage" not in pages["anru.auditeur"]
+        assert f"/menages/{household.hex}" in pages["anru.auditeur"]  # « Fiche ménage », for both
+
+
 class _Simulator:
     """The simulation service's answers, set by the test (no HTTP)."""
 

@@ -18,6 +18,7 @@ from relogement.web.context import (
     actor,
     can,
     parse_id,
+    principal,
     readmodels,
     relocation,
     require,
@@ -25,7 +26,7 @@ from relogement.web.context import (
 )
 from relogement.web.context import household as household_view
 from relogement.web.parsing import Reader
-from relogement.web.policy import household_resource
+from relogement.web.policy import household_resource, project_resource
 
 bp = Blueprint("matching", __name__)
 
@@ -125,12 +126,20 @@ def households_for_offer(offer_id: str):
             return can("household.situation", household_resource(project, UUID(hex=bailleur), UUID(hex=officer)))
 
         row = mr.offer_row(readmodels(), offer)
+        # may_see reads the user (as the policy sees them) and the project, besides the pair.
+        who = (principal(), project_resource(project))
         ranking = mr.households_for(readmodels(), project, row, readmodels().position(vp.position), vp.day,
-                                    page_number, may_see)
+                                    page_number, may_see, who)
+    proposable: dict[tuple[str, str], bool] = {}  # asked once per (bailleur, officer) pair
+
+    def may_propose(bailleur: str, officer: str) -> bool:
+        if (bailleur, officer) not in proposable:
+            proposable[bailleur, officer] = can(
+                "proposal.make", household_resource(project, UUID(hex=bailleur), UUID(hex=officer)))
+        return proposable[bailleur, officer]
+
     return render_template(
         "matching/households.html", offer=offer, project=project, ranking=ranking, labels=m.criteria_labels(),
         limit_labels=m.LIMIT_LABELS, errors=r.errors, live=vp.live, occupancy_article=m.ARTICLE,
-        motives=SET_ASIDE_MOTIVES, kept=mr.kept,
-        may_propose=lambda bailleur, officer: can(
-            "proposal.make", household_resource(project, UUID(hex=bailleur), UUID(hex=officer))),
+        motives=SET_ASIDE_MOTIVES, kept=mr.kept, may_propose=may_propose,
     ), 400 if r.errors else 200

@@ -59,11 +59,10 @@ def index():
     scope = r.choice("portee", SCOPES, required=False, default="moi")
     kind = r.choice("type", worklist.KINDS, required=False)
     number = r.integer("page", default=1, low=1, high=100_000)
-    items = [] if r.errors else worklist.items(current_user.login, current_user.org_id, scope == "moi")
-    counts: dict[str, int] = {}
-    for item in items:
-        counts[item.kind] = counts.get(item.kind, 0) + 1
-    shown = [i for i in items if not kind or i.kind == kind]
+    kept = worklist.work_list(current_user.login, current_user.org_id, scope == "moi") if not r.errors else None
+    items = kept.items if kept is not None else ()
+    counts = dict(kept.counts) if kept is not None else {}
+    shown = [i for i in items if i.kind == kind] if kind else items
     pages = max(1, -(-len(shown) // PAGE_SIZE))
     number = min(number, pages)
     names = {p.id.hex: p.name for p in readmodels().projects(viewpoint().position)}
@@ -73,7 +72,7 @@ def index():
             total=len(shown), counts=counts, kinds=worklist.KINDS, scopes=SCOPES, scope=scope, kind=kind,
             number=number, pages=pages, errors=r.errors, officer=current_user.role == CHARGE,
             link=action_link, actions=ACTIONS, project_names=names,
-            due=sum(1 for i in items if i.action_now),
+            due=kept.due if kept is not None else 0,
         ),
         400 if r.errors else 200,
     )
