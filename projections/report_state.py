@@ -25,9 +25,11 @@ on both databases (tests/test_report_state.py).
 
 from __future__ import annotations
 
+import gc
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from copy import deepcopy
 from datetime import date, datetime
 from typing import Any
 
@@ -82,6 +84,16 @@ def _plain(row: Any) -> dict[str, Any]:
     return out
 
 
+def _settle() -> None:
+    """After reading every row: the hundreds of thousands of objects just read live as long
+    as the process holds them, and each full pass of the collector over them cost a report
+    after an event tens to hundreds of milliseconds (one in a few). Collected once, then
+    frozen (``gc.freeze``: left out of later passes; an object still goes away when no
+    longer referenced, which is how a held row goes)."""
+    gc.collect()
+    gc.freeze()
+
+
 class HeldFigures(ExactFigures):
     """:class:`ExactFigures` whose evolutions and signs are kept too, each with its record
     (the held row's ``lease_indicators``): a record read again is a new object, computed
@@ -128,6 +140,10 @@ class ReportRows:
         self._proposals: list[dict] | None = None  # newest first (None: to sort again)
         self._moves: dict[tuple, tuple] = {}
         self._sheets: dict[str, tuple] = {}
+        self._kept: dict[str, tuple] = {}
+        # Moved on by every change that counts in the residences' balances (see balances).
+        self._residence_version = 0
+        self._balances: tuple = ((), [])
 
     # -- moving -------------------------------------------------------------------
     def move_to(self, db: Db, position: int) -> int:
@@ -150,6 +166,7 @@ class ReportRows:
                 for name in TABLES:
                     self._read(conn, name, position, None)
                 self.position = position
+                _settle()
                 return sum(len(rows) for rows in self.rows.values())
             return 0
 
@@ -171,6 +188,8 @@ class ReportRows:
         table, key, columns = TABLES[name]
         chosen = columns or list(table.c)
         held = self.rows[name]
+        if keys is None or self._touches_residences(name, [held.get(k) for k in keys]):
+            self._residence_version += 1
         if keys is None:
             query = select(*chosen).where(as_of(table, position), table.c.project_id == self.project_id)
             if name == "residences":
@@ -188,11 +207,25 @@ class ReportRows:
                 query = select(*chosen).where(as_of(table, position), table.c[key].in_(chunk))
                 for row in conn.execute(query).mappings():
                     held[row[key]] = _plain(row)
+            if self._touches_residences(name, [held.get(k) for k in keys]):
+                self._residence_version += 1
         if name == "households":
             self._households = None
         elif name == "proposals":
             self._proposals = None
             self.figures.prune(len(held))
+
+    def _touches_residences(self, name: str, rows: list[dict | None]) -> bool:
+        """Whether these rows (before or after a move) count in the residences' balances."""
+        if name == "households":
+            return any(row is not None and row["status"] == "reloge" for row in rows)
+        if name == "proposals":
+            return any(row is not None and row["status"] == "bail_signe" for row in rows)
+        if name == "situations":
+            held = self.rows["households"]
+            return any(row is not None and (held.get(row["household_id"]) or {}).get("status") == "reloge"
+                       for row in rows)
+        return bool(rows)  # residences, links
 
     # -- what the report reads ----------------------------------------------------------
     def households(self, quartier: str | None = None) -> list[dict]:
@@ -209,6 +242,18 @@ class ReportRows:
             self._proposals = sorted(self.rows["proposals"].values(), key=lambda p: (p["made_at"], p["rank"]),
                                      reverse=True)
         return list(self._proposals)
+
+    def kept(self, name: str, items: list[tuple[dict, dict]], context: tuple, compute: Callable[[], Any],
+             copy: Callable[[Any], Any] = deepcopy) -> Any:
+        """``compute()``, kept under ``name`` while ``items`` (pairs of held rows) are the same
+        rows in the same order and ``context`` is equal; a copy each time (results are shown
+        and cached apart)."""
+        ident = (tuple(id(row) for pair in items for row in pair), context)
+        hit = self._kept.get(name)
+        if hit is None or hit[0] != ident:
+            hit = (ident, items, compute())  # the items kept with it: their ids stay theirs
+            self._kept[name] = hit
+        return copy(hit[2])
 
     def sheets(self, settings: dict | None, period: tuple[date, date] | None) -> list[Sheet]:
         """``residence_sheets.report_sheets(…)`` at the held position."""
@@ -232,6 +277,9 @@ class ReportRows:
         """``residence_figures.residence_balances(…)`` at the held position, each relocation
         made again only when one of its rows changed."""
         rules = pp.thresholds(settings)
+        ident = (self._residence_version, tuple(sorted(rules.items())))
+        if self._balances[0] == ident:
+            return self._balances[1]
         rows = self.rows["residences"]
         result = {rid: ResidenceBalance(row=rows[rid], rules=rules) for rid in self.residence_order}
         links = {k: r for k, r in self.rows["links"].items() if r["residence_id"] is not None}
@@ -252,6 +300,7 @@ class ReportRows:
 
         balances = assemble_balances(result, links, leases, relocated, self.rows["situations"], move)
         self._moves = made
+        self._balances = (ident, balances)
         return balances
 
 

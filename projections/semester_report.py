@@ -322,8 +322,8 @@ def build(
             "objectif": QUOTA_QPV,
         },
     }
-    relocated_rows = [
-        {
+    def relocated_row(h: dict, p: dict) -> dict:
+        return {
             "reference": h["reference"],
             "operation": h["operation"],
             "bail_signe_le": p["lease_signed_on"],
@@ -342,8 +342,16 @@ def build(
             "rav_avant": p["lease_indicators"]["before"][key],
             "rav_apres": p["lease_indicators"]["after"][key],
         }
-        for h, p in signed
-    ]
+
+    def relocated_rows() -> list[dict]:
+        return [relocated_row(h, p) for h, p in signed]
+
+    def relocations(items: list[tuple[dict, dict]], name: str) -> dict[str, Any]:
+        def compute() -> dict[str, Any]:
+            return _relocations(items, key, energy_threshold, figures)
+
+        return compute() if rows is None else rows.kept(name, items, (key, energy_threshold), compute)
+
     status = Counter(h["status"] for h in households)
     scope = (
         f"Quartier {quartiers[quartier]['name']} ({quartier})" if quartier else f"Projet {project['name']}"
@@ -367,9 +375,12 @@ def build(
             "reloges": status["reloge"],
             "sortis": status["sorti"],
         },
-        "semestre_relogements": _relocations(in_semester, key, energy_threshold, figures),
-        "cumul_relogements": _relocations(signed, key, energy_threshold, figures),
-        "relogements": relocated_rows,
+        "semestre_relogements": relocations(in_semester, "semestre"),
+        "cumul_relogements": relocations(signed, "cumul"),
+        # Held: kept while the leases and households are the same rows (each row copied).
+        "relogements": relocated_rows() if rows is None else rows.kept(
+            "relogements", signed, (key, sem_start, sem_end, tuple(sorted(names.items()))), relocated_rows,
+            lambda kept: [dict(r) for r in kept]),
         "fragiles": {
             "seuil": suivi["seuil"],
             "avant": len(suivi["sous_seuil_avant"]),
