@@ -141,6 +141,7 @@ class ReportRows:
         self._moves: dict[tuple, tuple] = {}
         self._sheets: dict[str, tuple] = {}
         self._kept: dict[str, tuple] = {}
+        self._each: dict[str, tuple] = {}
         # Moved on by every change that counts in the residences' balances (see balances).
         self._residence_version = 0
         self._balances: tuple = ((), [])
@@ -254,6 +255,24 @@ class ReportRows:
             hit = (ident, items, compute())  # the items kept with it: their ids stay theirs
             self._kept[name] = hit
         return copy(hit[2])
+
+    def each(self, name: str, items: list[tuple[dict, dict]], context: tuple, make: Callable[[dict, dict], dict]
+             ) -> list[dict]:
+        """``[make(a, b) for a, b in items]``, each kept under ``name`` while its pair is the
+        same rows and ``context`` is equal (a copy of each dict each time)."""
+        old_context, made = self._each.get(name, ((), {}))
+        if old_context != context:
+            made = {}
+        kept: dict[tuple[int, int], tuple] = {}
+        out = []
+        for a, b in items:
+            hit = made.get((id(a), id(b)))
+            if hit is None or hit[0] is not a or hit[1] is not b:
+                hit = (a, b, make(a, b))  # the rows kept with it: their ids stay theirs
+            kept[(id(a), id(b))] = hit
+            out.append(dict(hit[2]))
+        self._each[name] = (context, kept)
+        return out
 
     def sheets(self, settings: dict | None, period: tuple[date, date] | None) -> list[Sheet]:
         """``residence_sheets.report_sheets(…)`` at the held position."""

@@ -377,10 +377,9 @@ def build(
         },
         "semestre_relogements": relocations(in_semester, "semestre"),
         "cumul_relogements": relocations(signed, "cumul"),
-        # Held: kept while the leases and households are the same rows (each row copied).
-        "relogements": relocated_rows() if rows is None else rows.kept(
-            "relogements", signed, (key, sem_start, sem_end, tuple(sorted(names.items()))), relocated_rows,
-            lambda kept: [dict(r) for r in kept]),
+        # Held: each kept while its lease and household are the same rows (copied).
+        "relogements": relocated_rows() if rows is None else rows.each(
+            "relogements", signed, (key, sem_start, sem_end, tuple(sorted(names.items()))), relocated_row),
         "fragiles": {
             "seuil": suivi["seuil"],
             "avant": len(suivi["sous_seuil_avant"]),

@@ -221,7 +221,11 @@ class Reports:
                        fall=Decimal("1"), quartier=None)
             done = [c for c in semesters(project["created_at"], at) if c.ended] if project else []
             if done:
-                self.report(self.report_key(project_id, done[0].year, done[0].half, None, convention))
+                key = self.report_key(project_id, done[0].year, done[0].half, None, convention)
+                self.report(key)
+                # Its chart too: the first one of a process imports and sets up the plotting
+                # library (≈ 0.9 s on this machine), the first report page would pay it.
+                self.chart(key)
         except Exception:  # noqa: BLE001 - a warm-up only; the page computes it again
             log.exception("préchargement du tableau de bord")
 
