@@ -24,6 +24,9 @@ process reads them instead of computing them.
 The reste-à-vivre is served from per-household figures held per project and moved by what
 changed (:class:`relogement.projections.residual_state.SuiviStates`): after a new event it
 costs the households that changed and the sums, and a new process starts from a stored state.
+The semester running's report reads its rows from those held per project
+(:class:`relogement.projections.report_state.ReportStates`): read once per process, then
+moved by what changed, each lease's and residence's figures kept while their rows are the same.
 """
 
 from __future__ import annotations
