@@ -33,7 +33,7 @@ from copy import deepcopy
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Text, cast, select
+from sqlalchemy import select
 
 from relogement.platform import peuplement as pp
 from relogement.projections.machinery import as_of
@@ -53,21 +53,30 @@ EVERY = 500  # events within which a held state is moved rather than left where 
 FAR = 5_000  # rows to read again beyond which everything is read again
 CHUNK = 500
 _P = proposals.c
-# residual_income.report_households' default columns, report_proposals' and what the
-# residence figures read of a lease (offer, housing aid), and the proposals' order.
-_HH = [col for col in households.c if not isinstance(col.type, JSON)]
+# Only what the report reads (held for the process: 6,000 households' rows are tens of MB):
+# of the households, what build, its relocations and the residences read; of the
+# proposals, report_proposals' columns but the proposal-time indicators (read only when the
+# reste-à-vivre is not held, then by residual_income.household_rows), with the offer, the
+# lease's housing aid and the order; of the situations and links, what a relocation reads.
+_HH = [households.c[k] for k in (
+    "household_id", "project_id", "reference", "quartier", "operation", "bailleur_org", "status", "persons",
+    "income_quartile", "typology", "registered_on", "proposals_count", "refusals_count", "last_allowed",
+    "adults", "children")]
 _PROPS = [
     _P.proposal_id, _P.household_id, _P.rank, _P.status, _P.lease_signed_on, _P.closed_at,
     _P.refusal_motive, _P.offer_typology, _P.offer_commune, _P.offer_bailleur, _P.lease_indicators,
-    cast(_P.indicators, Text).label("indicators_text"), _P.offer_id, _P.lease_apl_cents, _P.made_at,
+    _P.offer_id, _P.lease_apl_cents, _P.made_at,
 ]
+_SITUATIONS = [household_situation.c[k] for k in (
+    "household_id", "ages", "resources_cents", "apl_cents", "income_quartile", "before")]
+_LINKS = [residence_links.c[k] for k in ("link_id", "residence_id", "surface_m2", "adults_in_work")]
 # name → (table, key column, columns read (None: all))
 TABLES: dict[str, tuple[Any, str, list | None]] = {
     "households": (households, "household_id", _HH),
     "proposals": (proposals, "proposal_id", _PROPS),
-    "situations": (household_situation, "household_id", None),
+    "situations": (household_situation, "household_id", _SITUATIONS),
     "residences": (residences, "residence_id", None),
-    "links": (residence_links, "link_id", None),
+    "links": (residence_links, "link_id", _LINKS),
 }
 
 
@@ -230,7 +239,8 @@ class ReportRows:
 
     # -- what the report reads ----------------------------------------------------------
     def households(self, quartier: str | None = None) -> list[dict]:
-        """``residual_income.report_households(…, quartier=…)`` at the held position."""
+        """``residual_income.report_households(…, quartier=…)`` at the held position (the
+        columns the report reads)."""
         if self._households is None:
             self._households = sorted(self.rows["households"].values(), key=lambda h: h["reference"])
         if quartier is None:
@@ -238,7 +248,8 @@ class ReportRows:
         return [h for h in self._households if h["quartier"] == quartier]
 
     def proposals(self) -> list[dict]:
-        """``residual_income.report_proposals(…)`` at the held position (newest first)."""
+        """``residual_income.report_proposals(…)`` at the held position (newest first), but
+        the proposal-time indicators."""
         if self._proposals is None:
             self._proposals = sorted(self.rows["proposals"].values(), key=lambda p: (p["made_at"], p["rank"]),
                                      reverse=True)

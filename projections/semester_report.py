@@ -267,7 +267,9 @@ def build(
         position, sem.as_of_instant, convention=convention, threshold=threshold, quartier=quartier)
     if suivi is None:
         suivi = residual_income.suivi_of_rows(
-            residual_income.measure_rows(db, project_id, position, households, all_proposals),
+            # Held rows lack the proposal-time indicators: read as residual_income.suivi does.
+            residual_income.household_rows(db, project_id, position, quartier=quartier) if rows is not None
+            else residual_income.measure_rows(db, project_id, position, households, all_proposals),
             project, position, sem.as_of_instant, convention=convention, threshold=threshold,
         )
     under = set(suivi["sous_seuil"])
