@@ -214,6 +214,47 @@ def report_bench(db, project_id, last: int, args, report, out: dict) -> None:  #
         if got != expected or held.position != last:
             raise SystemExit("the running report from a held state differs")
     report(f"report {year}-S{half} (running): after a new event, held reste-à-vivre", after)
+    rows_bench(db, project_id, last, year, half, args, report, out, states, held, expected)
+
+
+def rows_bench(db, project_id, last: int, year: int, half: int, args, report, out: dict,  # noqa: ANN001
+               states, held, expected: dict) -> None:
+    """The running report from held rows (:mod:`relogement.projections.report_state`, what the
+    web does): the first request of a process (every row read), then after a new event (rows
+    and reste-à-vivre held at P-1, the report asked at P, for the last ``--events`` positions),
+    each compared with the report built from its own queries; the oracle compared once."""
+    from oracles.report_today import build as build_today
+
+    from relogement.projections import report_state
+
+    rows = report_state.ReportStates(db)
+    first = []
+    for _ in range(args.repeat):
+        rows._held.clear()
+        seconds, got = timed(lambda: rs.build(db, project_id, year, half, held_suivi=lambda *a, **k: states.near(
+            project_id, *a, **k), held_rows=lambda p: rows.near(project_id, p, create=True)))
+        first.append(seconds)
+        if got != expected:
+            raise SystemExit("the running report from new held rows differs")
+    report(f"report {year}-S{half} (running): held rows read (first of a process)", first)
+    if build_today(db, project_id, year, half) != expected:
+        raise SystemExit("the running report differs from today's computation (oracle)")
+    pinned = q.position_at
+    after = []
+    try:
+        for position in range(last - args.events + 1, last + 1):
+            held.move_to(db, position - 1)
+            rows.near(project_id, position - 1)
+            q.position_at = lambda db_, instant, p=position: p
+            seconds, got = timed(lambda: rs.build(  # noqa: B023
+                db, project_id, year, half, held_suivi=lambda *a, **k: states.near(project_id, *a, **k),
+                held_rows=lambda p: rows.near(project_id, p)))
+            after.append(seconds)
+            if position in (last - args.events + 1, last) and got != rs.build(db, project_id, year, half):
+                raise SystemExit(f"the running report from held rows differs at {position}")
+    finally:
+        q.position_at = pinned
+    report(f"report {year}-S{half} (running): after a new event, held rows", after)
 
 
 if __name__ == "__main__":

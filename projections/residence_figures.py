@@ -16,6 +16,7 @@ and after (rules and formulas: relogement.platform.peuplement).
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -156,6 +157,18 @@ def residence_balances(
             households, position, households.c.project_id == project_id, households.c.status == "reloge"))}
         situations = {r["household_id"]: r for r in _rows(conn, _select(
             household_situation, position, household_situation.c.project_id == project_id))}
+    return assemble_balances(result, links, leases, relocated, situations)
+
+
+def assemble_balances(
+    result: dict[str, ResidenceBalance], links: dict[str, dict], leases: Iterable[dict],
+    relocated: dict[str, dict], situations: dict[str, dict], move: Callable[..., Move] | None = None,
+) -> list[ResidenceBalance]:
+    """The balances of :func:`residence_balances` from what it read (``result``: residence id →
+    its balance, no move yet; ``leases``: the signed proposals; ``move``: :func:`_move`, or one
+    that keeps the moves it made, called with the same rows in the same order)."""
+    make = move or (lambda kind, situation, household, link, lease, apl, in_work, rav_day:
+                    _move(situation, household, link["surface_m2"], apl, in_work, rav_day, lease["lease_signed_on"]))
     for lease in leases:
         household, situation = relocated.get(lease["household_id"]), situations.get(lease["household_id"])
         if household is None or situation is None:
@@ -164,15 +177,14 @@ def residence_balances(
         offer_link = links.get(lease["offer_id"])
         home_link = links.get(lease["household_id"])
         if offer_link is not None and offer_link["residence_id"] in result:
-            result[offer_link["residence_id"]].moved_in.append(_move(
-                situation, household, offer_link["surface_m2"], lease["lease_apl_cents"] or 0,
-                home_link["adults_in_work"] if home_link else None, after.get("rav_person_day"),
-                lease["lease_signed_on"]))
+            result[offer_link["residence_id"]].moved_in.append(make(
+                "in", situation, household, offer_link, lease, lease["lease_apl_cents"] or 0,
+                home_link["adults_in_work"] if home_link else None, after.get("rav_person_day")))
         if home_link is not None and home_link["residence_id"] in result:
             before = situation.get("before") or {}
-            result[home_link["residence_id"]].moved_out.append(_move(
-                situation, household, home_link["surface_m2"], situation["apl_cents"],
-                home_link["adults_in_work"], before.get("rav_person_day"), lease["lease_signed_on"]))
+            result[home_link["residence_id"]].moved_out.append(make(
+                "out", situation, household, home_link, lease, situation["apl_cents"],
+                home_link["adults_in_work"], before.get("rav_person_day")))
     return list(result.values())
 
 

@@ -168,7 +168,12 @@ def report_sheets(db: Any, project_id: str, position: int | None, settings: dict
     emptied (a residence both is listed once, as a destination), by name."""
     from relogement.projections.residence_figures import residence_balances
 
-    sheets = [sheet(b, period) for b in residence_balances(db, project_id, position, settings)]
+    return order_sheets([sheet(b, period) for b in residence_balances(db, project_id, position, settings)])
+
+
+def order_sheets(sheets: list[Sheet]) -> list[Sheet]:
+    """The report's order of sheets in the residences' order (by name): destinations, then
+    origins only."""
     return [s for s in sheets if s.destination] + [s for s in sheets if s.origin and not s.destination]
 
 

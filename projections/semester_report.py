@@ -209,6 +209,7 @@ def build(
     threshold: Decimal | str | None = None,
     thresholds_path: Path | str | None = None,
     held_suivi: Callable[..., dict[str, Any] | None] | None = None,
+    held_rows: Callable[[int], Any] | None = None,
 ) -> dict[str, Any]:
     """Every figure of the report, as of the semester's end.
 
@@ -216,6 +217,9 @@ def build(
     ``held_suivi(position, instant, convention=…, threshold=…, quartier=…)``: the
     reste-à-vivre follow-up from figures held nearby
     (:meth:`relogement.projections.residual_state.SuiviStates.near`), or None: computed here.
+    ``held_rows(position)``: the rows the report reads, held at ``position`` with each lease's
+    and residence's figures (:meth:`relogement.projections.report_state.ReportStates.near`),
+    or None: read here.
     """
     sem = Semester(year, half)
     position = q.position_at(db, sem.as_of_instant)
@@ -228,10 +232,14 @@ def build(
     names = q.organisation_names(db, position=position)
     pilot_code = (q.get_organisation(db, project["pilot_org"], position=position) or {}).get("code", "")
     quartiers = {x["code"]: x for x in project["quartiers"]}
-    households = residual_income.report_households(db, project_id, position, quartier=quartier)
+    rows = held_rows(position) if held_rows is not None else None
+    if rows is not None:
+        households, all_proposals = rows.households(quartier), rows.proposals()
+    else:
+        households = residual_income.report_households(db, project_id, position, quartier=quartier)
+        # Read once for the report and its reste-à-vivre part, with only what both read.
+        all_proposals = residual_income.report_proposals(db, project_id, position)
     ids = {h["household_id"] for h in households}
-    # Read once for the report and its reste-à-vivre part, with only what both read.
-    all_proposals = residual_income.report_proposals(db, project_id, position)
     proposals = [p for p in all_proposals if p["household_id"] in ids]
     by_household = {h["household_id"]: h for h in households}
     signed = sorted(
@@ -241,14 +249,17 @@ def build(
     # A relocation counts in the semester its lease was *recorded* in, like refusals: a
     # lease signed on 30/06 but entered on 02/07 is unknown to the S1 report (frozen at
     # the semester's end), so it counts in S2's. Each lease is in exactly one semester.
+    sem_start, sem_end = sem.start, sem.end
+
     def recorded_in_semester(p: dict) -> bool:
-        return sem.start <= q.utc(p["closed_at"]) < sem.end
+        return sem_start <= q.utc(p["closed_at"]) < sem_end
 
     in_semester = [(h, p) for h, p in signed if recorded_in_semester(p)]
     # Rise of the energy-inclusive cost counted above the project's threshold (default 30 €).
     energy_threshold = int(Decimal(str((project.get("settings") or {}).get("energy_rise_threshold", "30.00"))) * 100)
     key = residual_income.CONVENTION_KEYS[convention]
-    figures = ExactFigures()  # each lease's exact figures, once for both groups
+    # Each lease's exact figures, once for both groups (held: once while the lease is unchanged).
+    figures = rows.figures if rows is not None else ExactFigures()
 
     # residual_income.suivi(db, project_id, position=position, instant=sem.as_of_instant,
     # convention=convention, threshold=threshold, quartier=quartier), from what is read here.
@@ -256,10 +267,13 @@ def build(
         position, sem.as_of_instant, convention=convention, threshold=threshold, quartier=quartier)
     if suivi is None:
         suivi = residual_income.suivi_of_rows(
-            residual_income.measure_rows(db, project_id, position, households, all_proposals),
+            # Held rows lack the proposal-time indicators: read as residual_income.suivi does.
+            residual_income.household_rows(db, project_id, position, quartier=quartier) if rows is not None
+            else residual_income.measure_rows(db, project_id, position, households, all_proposals),
             project, position, sem.as_of_instant, convention=convention, threshold=threshold,
         )
-    fragile = [r for r in suivi["households"] if r["reference"] in set(suivi["sous_seuil"])]
+    under = set(suivi["sous_seuil"])
+    fragile = [r for r in suivi["households"] if r["reference"] in under]
 
     refused = [p for p in proposals if p["status"] == "refusee"]
     refused_sem = [p for p in refused if sem.start <= q.utc(p["closed_at"]) < sem.end]  # type: ignore[operator]
@@ -310,8 +324,8 @@ def build(
             "objectif": QUOTA_QPV,
         },
     }
-    relocated_rows = [
-        {
+    def relocated_row(h: dict, p: dict) -> dict:
+        return {
             "reference": h["reference"],
             "operation": h["operation"],
             "bail_signe_le": p["lease_signed_on"],
@@ -330,8 +344,16 @@ def build(
             "rav_avant": p["lease_indicators"]["before"][key],
             "rav_apres": p["lease_indicators"]["after"][key],
         }
-        for h, p in signed
-    ]
+
+    def relocated_rows() -> list[dict]:
+        return [relocated_row(h, p) for h, p in signed]
+
+    def relocations(items: list[tuple[dict, dict]], name: str) -> dict[str, Any]:
+        def compute() -> dict[str, Any]:
+            return _relocations(items, key, energy_threshold, figures)
+
+        return compute() if rows is None else rows.kept(name, items, (key, energy_threshold), compute)
+
     status = Counter(h["status"] for h in households)
     scope = (
         f"Quartier {quartiers[quartier]['name']} ({quartier})" if quartier else f"Projet {project['name']}"
@@ -355,9 +377,11 @@ def build(
             "reloges": status["reloge"],
             "sortis": status["sorti"],
         },
-        "semestre_relogements": _relocations(in_semester, key, energy_threshold, figures),
-        "cumul_relogements": _relocations(signed, key, energy_threshold, figures),
-        "relogements": relocated_rows,
+        "semestre_relogements": relocations(in_semester, "semestre"),
+        "cumul_relogements": relocations(signed, "cumul"),
+        # Held: each kept while its lease and household are the same rows (copied).
+        "relogements": relocated_rows() if rows is None else rows.each(
+            "relogements", signed, (key, sem_start, sem_end, tuple(sorted(names.items()))), relocated_row),
         "fragiles": {
             "seuil": suivi["seuil"],
             "avant": len(suivi["sous_seuil_avant"]),
@@ -369,7 +393,8 @@ def build(
         "dossiers_ouverts": open_cases,
         "quotas": quotas,
         # Residence sheets: relocations "of the semester" by lease date within it.
-        "residences": residence_sheets.report_sheets(
+        "residences": rows.sheets(project["settings"], (sem.first_day, sem.last_day)) if rows is not None
+        else residence_sheets.report_sheets(
             db, UUID(str(project_id)).hex, position, project["settings"], (sem.first_day, sem.last_day)
         ),
         "noms_organisations": names,

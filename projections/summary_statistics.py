@@ -33,7 +33,18 @@ def mean(values: list[Decimal] | list[Fraction | Decimal]) -> Decimal | None:
     """The mean of exact values (fractions or decimals), rounded once, half-up, to 4 places."""
     if not values:
         return None
-    return formulas.round_figure(sum((Fraction(v) for v in values), Fraction(0)) / len(values))
+    return formulas.round_figure(exact_sum(values) / len(values))
+
+
+def exact_sum(values: Iterable[Fraction | Decimal | int]) -> Fraction:
+    """The exact sum of fractions, decimals or integers: the numerators added per
+    denominator, then those few sums (the same value as adding them one by one, which
+    reduces a growing fraction at every step: thousands of gcds for a report's mean)."""
+    by_denominator: dict[int, int] = {}
+    for value in values:
+        exact = value if type(value) is Fraction else Fraction(value)
+        by_denominator[exact.denominator] = by_denominator.get(exact.denominator, 0) + exact.numerator
+    return sum((Fraction(n, d) for d, n in by_denominator.items()), Fraction(0))
 
 
 def median(values: list[Any]) -> Decimal | None:

@@ -24,6 +24,9 @@ process reads them instead of computing them.
 The reste-à-vivre is served from per-household figures held per project and moved by what
 changed (:class:`relogement.projections.residual_state.SuiviStates`): after a new event it
 costs the households that changed and the sums, and a new process starts from a stored state.
+The semester running's report reads its rows from those held per project
+(:class:`relogement.projections.report_state.ReportStates`): read once per process, then
+moved by what changed, each lease's and residence's figures kept while their rows are the same.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from relogement.projections import (
     report_figures,
     report_files,
     report_queries,
+    report_state,
     residual_income,
     residual_state,
 )
@@ -114,6 +118,7 @@ class Reports:
         self._last_position = last_position or (lambda: q.current_position(self._reader()))
         self.states = dashboard_module.DashboardStates(db)
         self.rav_states = residual_state.SuiviStates(db)
+        self.report_states = report_state.ReportStates(db)
         self.wait_seconds = wait_seconds  # how long a request waits for a file before "en préparation"
         self.cache = Cache(64)
         self.files = Cache(16)
@@ -209,6 +214,7 @@ class Reports:
                 # The reste-à-vivre rows follow too (what the event changed, milliseconds);
                 # its figures are summed when the page is read.
                 self.rav_states.advance(project_id, pos)
+                self.report_states.advance(project_id, pos)  # the running report's rows too
                 return
             self._warmed_projects.add(project_id)
             # The pages' defaults: the project's convention, the last semester over.
@@ -218,7 +224,11 @@ class Reports:
                        fall=Decimal("1"), quartier=None)
             done = [c for c in semesters(project["created_at"], at) if c.ended] if project else []
             if done:
-                self.report(self.report_key(project_id, done[0].year, done[0].half, None, convention))
+                key = self.report_key(project_id, done[0].year, done[0].half, None, convention)
+                self.report(key)
+                # Its chart too: the first one of a process imports and sets up the plotting
+                # library (≈ 0.9 s on this machine), the first report page would pay it.
+                self.chart(key)
         except Exception:  # noqa: BLE001 - a warm-up only; the page computes it again
             log.exception("préchargement du tableau de bord")
 
@@ -274,11 +284,14 @@ class Reports:
             if stored is not None:
                 self._figures_stored.add(key)
                 return stored
-        figures = rs.build(
-            self.db, project_id, year, half, quartier=quartier, convention=convention,
-            # The semester running: its reste-à-vivre from the live figures held nearby.
-            held_suivi=lambda *args, **options: self.rav_states.near(project_id, *args, **options),
-        )
+        with self.report_states.using(project_id):
+            figures = rs.build(
+                self.db, project_id, year, half, quartier=quartier, convention=convention,
+                # The semester running: its reste-à-vivre from the live figures held nearby,
+                # its rows from those held (read once, then moved by what changed).
+                held_suivi=lambda *args, **options: self.rav_states.near(project_id, *args, **options),
+                held_rows=lambda position: self.report_states.near(project_id, position, create=text is None),
+            )
         self._store_figures(key, figures)
         return figures
 

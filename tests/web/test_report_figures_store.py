@@ -85,3 +85,29 @@ def test_the_running_semesters_report_takes_the_held_follow_up(world, clock, web
         key = reports.report_key(project_id, 2026, 1, None, convention)
         assert reports.report(key) == rs.build(reports.db, project_id, 2026, 1, convention=convention)
     assert held.position == reports.position(None)  # moved by the report, not read again
+
+
+def test_the_running_semesters_report_reads_its_rows_once_then_moves_them(world, clock, web_app):
+    """The report of the semester running reads its rows once per process, then moves them
+    by what each new event changed (report_state.ReportRows): after each event, the same
+    figures as the report built from its own queries; a semester over leaves them where they are."""
+    from oracles.report_today import build as build_today
+
+    app = world.app.extensions["relogement"]
+    reports = web_app.extensions["relogement.reports"]
+    project_id = world.world.project_id
+    key = reports.report_key(project_id, 2026, 1, None, "personne")
+    assert reports.report(key) == build_today(reports.db, project_id, 2026, 1, convention="personne")
+    held = reports.report_states.state(project_id)
+    assert held.position == reports.position(None)
+    _lease(app, world, world.ids["household"], world.ids["offer"], clock)
+    reports.report_states.advance(project_id, reports.position(None))  # the warm-up's move
+    assert held.position == reports.position(None)
+    for convention in ("personne", "uc"):
+        key = reports.report_key(project_id, 2026, 1, None, convention)
+        assert reports.report(key) == build_today(reports.db, project_id, 2026, 1, convention=convention)
+    assert reports.report_states.state(project_id) is held and held.position == reports.position(None)
+    past = reports.report_key(project_id, 2025, 2, None, "personne")
+    if past[-1] is not None and abs(past[-1] - held.position) > 500:
+        reports.report(past)
+        assert held.position == reports.position(None)
