@@ -194,6 +194,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--max-requests", type=int, default=5000)
     parser.add_argument("--warmup", type=float, default=5.0)
+    parser.add_argument("--settle", type=float, default=20.0,
+                        help="seconds with no request after the start (each worker's background warm-up of the "
+                             "dashboards and reports runs then, not during the measure)")
     parser.add_argument("--service", action="store_true", help="only the service time (no server)")
     parser.add_argument("--repeat", type=int, default=100)
     parser.add_argument("--kinds", nargs="+", default=["logements", "menages", "reference"],
@@ -220,6 +223,7 @@ def main() -> None:
     log = ROOT / "bench" / "out" / "gunicorn-matching.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     server = start_server(args.database, args.port, args.workers, log, conf=args.conf)
+    time.sleep(args.settle)
     try:
         cookies = []
         for _ in range(args.sessions):

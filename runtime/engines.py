@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, event
 
 from relogement.platform.config import normalise_url
 from relogement.runtime.keystore import make_privacy_engine
@@ -16,6 +16,7 @@ __all__ = ["make_privacy_engine", "persistence_env", "pool_settings", "read_engi
 DEFAULT_THREADS = 16
 # Threads besides the requests' that read: the runner's polling, the reports' warm-up.
 BACKGROUND_THREADS = 4
+SQLITE_MMAP_BYTES = 1 << 30  # address space, not memory: pages are the system's cache
 
 
 def persistence_env(url: str) -> dict[str, str]:
@@ -56,6 +57,20 @@ def read_engine(url: str, runner_engine: Any) -> Engine:
     too, so that the pages' threads never wait on the runner's pool.
     """
     size, overflow = pool_settings()
+    # LIFO: the connection just returned is taken again, so a few connections stay warm
+    # (SQLite's page cache is per connection; psycopg prepares a statement on a
+    # connection after its fifth run). FIFO cycled through all 20, each one cold: twice
+    # the CPU per page under 20 concurrent clients (bench/RESULTS.md, session 11).
+    pool = {"pool_size": size, "max_overflow": overflow, "pool_use_lifo": True}
     if not url.startswith("sqlite"):
-        return create_engine(normalise_url(url), pool_pre_ping=True, pool_size=size, max_overflow=overflow)
-    return create_engine(url, connect_args={"timeout": 30}, pool_size=size, max_overflow=overflow)
+        return create_engine(normalise_url(url), pool_pre_ping=True, **pool)
+    engine = create_engine(url, connect_args={"timeout": 30}, **pool)
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record):  # noqa: ANN001
+        # Reads map the file instead of copying its pages into each connection's own
+        # cache: the 20 connections share the system's page cache (a read-only use of
+        # mmap: the runner writes through its own engine).
+        dbapi_connection.execute(f"PRAGMA mmap_size = {SQLITE_MMAP_BYTES}")
+
+    return engine

@@ -86,3 +86,25 @@ def test_the_pool_has_room_for_every_thread(threads, monkeypatch):
     assert size >= threads + 2 and size + overflow >= 2 * (threads + 2)
     monkeypatch.setenv("RELOGEMENT_DB_POOL_SIZE", "40")
     assert pool_settings()[0] == 40
+
+
+def test_the_pages_take_the_warmest_connection_again(database_url):
+    """LIFO: the connection returned last is the next one taken, so under load a few
+    connections stay warm (SQLite's page cache is per connection; psycopg prepares
+    statements per connection) instead of cycling through twenty cold ones."""
+    from relogement.runtime.engines import read_engine
+
+    engine = read_engine(database_url, None)
+    try:
+        first, second = engine.connect(), engine.connect()
+        a, b = first.connection.dbapi_connection, second.connection.dbapi_connection
+        second.close()
+        first.close()  # returned last
+        again = engine.connect()
+        assert again.connection.dbapi_connection is a and a is not b
+        if database_url.startswith("sqlite"):
+            # Reads map the file (shared system cache) instead of copying pages per connection.
+            assert again.exec_driver_sql("PRAGMA mmap_size").scalar() > 0
+        again.close()
+    finally:
+        engine.dispose()
