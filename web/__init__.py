@@ -26,7 +26,7 @@ from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 
 from relogement.platform.energy import energy_estimate
-from relogement.web import errors, matching_html, security_headers, session_cookie
+from relogement.web import errors, matching_html, security_headers
 from relogement.web.aid_views import aid_label, register_simulator
 from relogement.web.context import events_behind
 from relogement.web.field_labels import field_error, field_label
@@ -65,7 +65,6 @@ def create_app(config: Mapping[str, Any] | None, services: Any) -> Flask:
         instance_path=str(services.data_dir / "instance"),
     )
     configure(app, config, services.secret_key, str(services.data_dir))
-    session_cookie.register(app)  # signed as Flask does, without zlib on every response
     relocation, runner = services.relocation, services.runner
     app.config["DATABASE_URL"] = relocation.database_url
     app.extensions["relogement"] = relocation
