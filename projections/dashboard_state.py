@@ -16,7 +16,6 @@ a first request after a start, or an as-of page, starts from the nearest stored 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
@@ -24,7 +23,7 @@ from sqlalchemy import select
 from relogement.projections import indemnities
 from relogement.projections.dashboard_tally import Tally, household_tally, lease_tally
 from relogement.projections.machinery import as_of
-from relogement.projections.queries.base import Db, _hex, connect, utc
+from relogement.projections.queries.base import Db, _hex, chunks, connect, utc
 from relogement.projections.read_models import households, objections, offers, proposals
 
 GROUPS = {"par_quartier": "quartier", "par_operation": "operation", "par_bailleur": "bailleur_org"}
@@ -41,13 +40,7 @@ _PROPS = [proposals.c[k] for k in (
     "made_at", "rank", "valid_from",
 )]
 _OFFERS = [offers.c[k] for k in ("offer_id", "typology", "surface_m2", "commune", "financing", "valid_from")]
-CHUNK = 500
 FAR = 2_000  # households to read again beyond which the state is computed from every row
-
-
-def _chunks(values: list[str]) -> Iterable[list[str]]:
-    for i in range(0, len(values), CHUNK):
-        yield values[i:i + CHUNK]
 
 
 class ProjectTallies:
@@ -106,7 +99,7 @@ class ProjectTallies:
                         (changed_offers if table is offers else found).add(key)
         # An offer's figures count for the households let into it (any version: a few more
         # households read than needed, never one missed).
-        for chunk in _chunks(sorted(changed_offers)):
+        for chunk in chunks(sorted(changed_offers)):
             found.update(conn.execute(
                 select(proposals.c.household_id).where(
                     proposals.c.offer_id.in_(chunk), proposals.c.status == "bail_signe")
@@ -128,7 +121,7 @@ class ProjectTallies:
                 objections.c.status == "ouverte")).scalars())
         else:
             hh, props, objs = {}, [], []
-            for chunk in _chunks(ids):
+            for chunk in chunks(ids):
                 hh.update({r["household_id"]: dict(r) for r in conn.execute(
                     select(*_HH).where(as_of(households, position), households.c.household_id.in_(chunk))
                 ).mappings()})
@@ -148,7 +141,7 @@ class ProjectTallies:
         for proposal_id in objs:
             open_objections[proposal_id] = open_objections.get(proposal_id, 0) + 1
         offer_rows: dict[str, dict] = {}
-        for chunk in _chunks(sorted({p["offer_id"] for p in props if p["status"] == "bail_signe"})):
+        for chunk in chunks(sorted({p["offer_id"] for p in props if p["status"] == "bail_signe"})):
             for r in conn.execute(select(*_OFFERS).where(as_of(offers, position), offers.c.offer_id.in_(chunk))).mappings():
                 offer_rows[r["offer_id"]] = dict(r)
 

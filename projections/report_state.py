@@ -27,17 +27,17 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from copy import deepcopy
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 
 from relogement.platform import peuplement as pp
 from relogement.projections.machinery import as_of
-from relogement.projections.queries.base import Db, _hex, connect, utc
+from relogement.projections.queries.base import Db, _hex, _row, chunks, connect
 from relogement.projections.read_models import household_situation, households, proposals
 from relogement.projections.residence_figures import (
     Move,
@@ -51,7 +51,6 @@ from relogement.projections.summary_statistics import ExactFigures
 
 EVERY = 500  # events within which a held state is moved rather than left where it is
 FAR = 5_000  # rows to read again beyond which everything is read again
-CHUNK = 500
 _P = proposals.c
 # Only what the report reads (held for the process: 6,000 households' rows are tens of MB):
 # of the households, what build, its relocations and the residences read; of the
@@ -80,19 +79,6 @@ TABLES: dict[str, tuple[Any, str, list | None]] = {
 }
 
 
-def _chunks(values: list[str]) -> Iterable[list[str]]:
-    for i in range(0, len(values), CHUNK):
-        yield values[i:i + CHUNK]
-
-
-def _plain(row: Any) -> dict[str, Any]:
-    out = dict(row)
-    for key, value in out.items():
-        if isinstance(value, datetime):
-            out[key] = utc(value)
-    return out
-
-
 def _settle() -> None:
     """After reading every row: the hundreds of thousands of objects just read live as long
     as the process holds them, and each full pass of the collector over them cost a report
@@ -101,6 +87,18 @@ def _settle() -> None:
     longer referenced, which is how a held row goes)."""
     gc.collect()
     gc.freeze()
+
+
+def _kept(kept: dict[tuple[int, str], tuple[dict, Any]], record: dict, key: str,
+          compute: Callable[[dict, str], Any]) -> Any:
+    """``compute(record, key)``, kept by the record's identity (the record is kept with it,
+    so its id cannot be reused by another while the entry lives)."""
+    hit = kept.get((id(record), key))
+    if hit is not None and hit[0] is record:
+        return hit[1]
+    value = compute(record, key)
+    kept[(id(record), key)] = (record, value)
+    return value
 
 
 class HeldFigures(ExactFigures):
@@ -114,20 +112,10 @@ class HeldFigures(ExactFigures):
         self._signs: dict[tuple[int, str], tuple[dict, Any]] = {}
 
     def evolution(self, record: dict, key: str) -> Any:
-        hit = self._evolutions.get((id(record), key))
-        if hit is not None and hit[0] is record:
-            return hit[1]
-        value = super().evolution(record, key)
-        self._evolutions[(id(record), key)] = (record, value)
-        return value
+        return _kept(self._evolutions, record, key, super().evolution)
 
     def sign(self, record: dict, key: str) -> int | None:
-        hit = self._signs.get((id(record), key))
-        if hit is not None and hit[0] is record:
-            return hit[1]
-        value = super().sign(record, key)
-        self._signs[(id(record), key)] = (record, value)
-        return value
+        return _kept(self._signs, record, key, super().sign)
 
     def prune(self, held: int) -> None:
         """Forget everything when far more is kept than the ``held`` records need."""
@@ -206,17 +194,17 @@ class ReportRows:
                 query = query.order_by(table.c.name, table.c.code)
             held.clear()
             for row in conn.execute(query).mappings():
-                held[row[key]] = _plain(row)
+                held[row[key]] = _row(row)
             if name == "residences":
                 self.residence_order = list(held)
         else:
-            for chunk in _chunks(keys):
+            for chunk in chunks(keys):
                 for k in chunk:
                     held.pop(k, None)
                 # A key found by _changed is the project's (ids are uuids).
                 query = select(*chosen).where(as_of(table, position), table.c[key].in_(chunk))
                 for row in conn.execute(query).mappings():
-                    held[row[key]] = _plain(row)
+                    held[row[key]] = _row(row)
             if self._touches_residences(name, [held.get(k) for k in keys]):
                 self._residence_version += 1
         if name == "households":

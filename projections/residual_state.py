@@ -23,7 +23,6 @@ import gc
 import io
 import pickle
 import threading
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -41,6 +40,7 @@ from relogement.projections.dashboard_snapshots import (
     nearest_data,
     snapshots,
 )
+from relogement.projections.queries.base import chunks
 from relogement.projections.read_models import (
     follow_ups,
     household_situation,
@@ -53,16 +53,10 @@ from relogement.projections.read_models import (
 FORMAT = "rav-" + report_files.code_digest()[:16]
 EVERY = 500  # events between two stored states of a project
 KEEP = 8  # stored states kept per project (the last ones)
-CHUNK = 500
 FAR = 2_000  # households to read again beyond which the state is read from every row
 _HH = [households.c[k] for k in (
     "household_id", "reference", "quartier", "operation", "bailleur_org", "status", "persons")]
 _TABLES = (households, proposals, household_situation, follow_ups)
-
-
-def _chunks(values: list[str]) -> Iterable[list[str]]:
-    for i in range(0, len(values), CHUNK):
-        yield values[i:i + CHUNK]
 
 
 class SuiviState:
@@ -141,7 +135,7 @@ class SuiviState:
                 conn, position, household_situation.c.project_id == pid, follow_ups.c.project_id == pid)
         else:
             hh, props, situations, fups = [], [], {}, {}
-            for chunk in _chunks(ids):
+            for chunk in chunks(ids):
                 hh.extend(ri.report_households(conn, pid, position, columns=_HH, ids=chunk))
                 props.extend(ri.report_proposals(conn, pid, position, ids=chunk))
                 more_situations, more_fups = ri.read_measures(

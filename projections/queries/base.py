@@ -29,7 +29,7 @@ Status codes and their French labels (in :mod:`relogement.projections.views`): `
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -76,6 +76,13 @@ def _row(row: Any) -> dict[str, Any]:
         if isinstance(value, datetime):
             out[key] = utc(value)
     return out
+
+
+def chunks(values: list[str], size: int = 500) -> Iterable[list[str]]:
+    """``values`` in slices of ``size``: the keys of an ``IN (…)`` stay under the
+    databases' bound-parameter limits (the held states read changed rows by key)."""
+    for i in range(0, len(values), size):
+        yield values[i:i + size]
 
 
 def _rows(conn: Connection, query: Any) -> list[dict[str, Any]]:
