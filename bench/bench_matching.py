@@ -252,7 +252,9 @@ def main() -> None:
             print(f"{kind}: {r['requests']} requests in {r['seconds']} s ({r['requests_per_s']}/s), errors "
                   f"{r['errors']}: p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms, p99 {r['p99_ms']} ms; server CPU "
                   f"{r['server_cpu_ms_per_request']} ms/request; load {load_avg:.1f} → "
-                  f"{r['load_average_after']:.1f}", flush=True)
+                  f"{r['load_average_after']:.1f}"
+                  + (f"; connections per worker {r['connections_per_worker']}" if "connections_per_worker" in r else ""),
+                  flush=True)
         path = write_results("matching", args.database, {
             "workers": args.workers, "clients": args.clients, "sessions": args.sessions, "login": args.login,
             "households": len(households), "offers": len(offers), "seconds_per_page": args.seconds,

@@ -187,15 +187,33 @@ def load_wrk(port: int, cookies: list[str], urls: list[str], clients: int, secon
     (out / "wrk-cookies.txt").write_text("\n".join(cookies) + "\n")
     env = {**os.environ, "WRK_PATHS": str(out / "wrk-paths.txt"), "WRK_COOKIES": str(out / "wrk-cookies.txt"),
            "WRK_SEED": str(seed)}
-    done = subprocess.run(["wrk", "-t", "2", "-c", str(clients), "-d", f"{max(1, round(seconds))}s", "--timeout", "10s",
-                           "-s", str(ROOT / "bench" / "wrk_paths.lua"), f"http://127.0.0.1:{port}"],
-                          capture_output=True, text=True, env=env, check=True)
-    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    wrk = subprocess.Popen(["wrk", "-t", "2", "-c", str(clients), "-d", f"{max(1, round(seconds))}s", "--timeout", "10s",
+                            "-s", str(ROOT / "bench" / "wrk_paths.lua"), f"http://127.0.0.1:{port}"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    time.sleep(seconds / 2)
+    split = connections_per_worker(port)
+    stdout, stderr = wrk.communicate()
+    if wrk.returncode:
+        raise SystemExit(f"wrk failed: {stderr}")
+    summary = json.loads(stdout.strip().splitlines()[-1])
     ok = summary["requests"] - summary["not_200"]
     return {"driver": "wrk", "requests": ok, "errors": summary["not_200"] + summary["socket_errors"],
             "seconds": round(summary["seconds"], 1), "requests_per_s": round(ok / summary["seconds"], 1),
             "distinct_targets": len(urls), "p50_ms": summary["p50_ms"], "p95_ms": summary["p95_ms"],
-            "p99_ms": summary["p99_ms"], "max_ms": summary["max_ms"], "mean_ms": summary["mean_ms"]}
+            "p99_ms": summary["p99_ms"], "max_ms": summary["max_ms"], "mean_ms": summary["mean_ms"],
+            "connections_per_worker": split}
+
+
+def connections_per_worker(port: int) -> list[int]:
+    """The clients' open connections held by each server process, largest first (``ss``):
+    with keep-alive, a connection stays in the worker that accepted it, so an uneven split
+    leaves one worker (one GIL, one core) with most of the load."""
+    found = subprocess.run(["ss", "-tnpH", "state", "established", f"( sport = :{port} )"],
+                           capture_output=True, text=True)
+    counts: dict[str, int] = {}
+    for pid in re.findall(r"pid=(\d+)", found.stdout):
+        counts[pid] = counts.get(pid, 0) + 1
+    return sorted(counts.values(), reverse=True)
 
 
 def main() -> None:

@@ -27,6 +27,7 @@ from htmx_flask import Htmx
 
 from relogement.platform.energy import energy_estimate
 from relogement.web import errors, matching_html, security_headers
+from relogement.web.active_requests import ActiveRequestLimit, active_requests
 from relogement.web.aid_views import aid_label, register_simulator
 from relogement.web.context import events_behind
 from relogement.web.field_labels import field_error, field_label
@@ -100,6 +101,10 @@ def create_app(config: Mapping[str, Any] | None, services: Any) -> Flask:
         app.register_blueprint(blueprint.bp)
     app.register_blueprint(health.bp)  # /sante: no login, no rate limit
     poll = poll_seconds(config)
+    limit = active_requests(config)
+    if limit:  # outermost: the GIL's turns are taken once every header is read
+        app.wsgi_app = ActiveRequestLimit(  # type: ignore[method-assign]
+            app.wsgi_app, limit, int(app.config.get("MAX_CONTENT_LENGTH") or 0))
 
     @app.before_request
     def _start_polling() -> None:

@@ -12,6 +12,14 @@ waited 32 s and workers were killed). Here:
   its thread after 10 s (gunicorn logs it as "Socket error processing request");
 - bounded request line and headers.
 
+Load spread over the workers: with keep-alive a connection stays in the worker that
+accepted it, and on one shared listening socket the worker that wakes first may accept
+them all (seen: 20 of 20 benchmark clients in one worker, one core idle and 20 threads
+queueing on one GIL). ``reuse_port``: each worker listens on a socket of its own and the
+kernel spreads new connections over them. Within a worker, only a few threads run the
+app at once (web/active_requests.py), and full garbage-collector passes run on a timer
+(web/worker_collector.py).
+
 docker-compose.yml also puts nginx in front (deploy/nginx.conf), which reads whole
 requests before passing them on; these settings keep gunicorn safe without it
 (``scripts/run.sh``, a server run by hand). Every value can be overridden on the
@@ -38,27 +46,43 @@ keepalive = 5
 limit_request_line = 8190
 limit_request_fields = 100
 limit_request_field_size = 8190
+reuse_port = True  # one listening socket per worker (see above)
 
 
 def _timeval(seconds: int) -> bytes:
     return struct.pack("ll", seconds, 0)
 
 
+def post_fork(server: Any, worker: Any) -> None:
+    """With ``reuse_port`` the worker's own sockets are made here, after the fork: bound."""
+    _bound(getattr(worker, "sockets", None) or [])
+
+
 def post_worker_init(worker: Any) -> None:
     """Prepare the worker before it accepts a request (web/report_warmup.py,
     ``prepare_worker``): the first page after a start then costs what the next ones cost.
     ``worker.notify`` tells the arbiter the worker is alive while it prepares (a worker
-    silent for ``timeout`` seconds is killed, and would be again at each restart)."""
+    silent for ``timeout`` seconds is killed, and would be again at each restart). Then the
+    full garbage-collector passes go on a timer (web/worker_collector.py)."""
     extensions = getattr(worker.wsgi, "extensions", None) or {}
     prepare = extensions.get("relogement.prepare_worker")
-    if prepare is not None:
-        prepare(heartbeat=worker.notify)
+    if prepare is None:
+        return
+    prepare(heartbeat=worker.notify)
+    from relogement.web.worker_collector import time_full_collections
+
+    worker.full_collections = time_full_collections()
 
 
 def when_ready(server: Any) -> None:
-    """Bound every read and write of a client socket (inherited from the listener)."""
-    for listener in server.LISTENERS:
-        sock = listener.sock
+    """Bound every read and write of a client socket (inherited from the listener): the
+    arbiter's listeners when they are shared (``--no-reuse-port``)."""
+    _bound(server.LISTENERS)
+
+
+def _bound(listeners: list[Any]) -> None:
+    for listener in listeners:
+        sock = getattr(listener, "sock", listener)
         if sock.family in (socket.AF_INET, socket.AF_INET6, socket.AF_UNIX):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, _timeval(CLIENT_READ_TIMEOUT))
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, _timeval(CLIENT_SEND_TIMEOUT))

@@ -35,6 +35,10 @@ def configure(app: Flask, config: Mapping[str, Any], secret_key: str, data_dir: 
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=secure,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+        # A working day from the login, however active: the cookie is signed again only
+        # when the session changes (login, a message shown), not on every response, which
+        # cost 12 % of a light page's time under load (bench/RESULTS.md, session 12).
+        SESSION_REFRESH_EACH_REQUEST=False,
         MAX_CONTENT_LENGTH=5 * 1024 * 1024,  # imports: 5 MB is thousands of rows
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session (8 h)
         RATELIMIT_ENABLED=True,

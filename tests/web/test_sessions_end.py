@@ -159,3 +159,22 @@ def test_a_refused_password_change_says_why_and_changes_nothing(world, client_fo
     assert _replay(web_app, saved).status_code == 200  # no session ended
     assert Client(web_app).login("lmh.charge").status_code == 302  # password unchanged
     assert _is_login_page(Client(web_app).get("/mon-compte/mot-de-passe"))
+
+
+def test_a_session_ends_eight_hours_after_login_however_active(world, client_for, monkeypatch):
+    # The cookie is signed at login (and when a message is shown), not on every page:
+    # its signed time is the login's, so browsing does not extend it past a working day.
+    import time
+
+    from itsdangerous.timed import TimestampSigner
+
+    started = int(time.time())
+    offset = [0]
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: started + offset[0])
+    client = client_for("vcl.charge")
+    assert client.get("/offres").status_code == 200
+    for hours in (2, 4, 6, 7.9):
+        offset[0] = int(hours * 3600)
+        assert client.get("/offres").status_code == 200, hours
+    offset[0] = 8 * 3600 + 60
+    assert _is_login_page(client.get("/offres"))

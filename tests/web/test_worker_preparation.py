@@ -56,7 +56,8 @@ def test_a_failed_preparation_is_logged_and_the_worker_serves(fresh_app, caplog)
     assert app.test_client().get("/sante").status_code == 200
 
 
-def test_gunicorn_prepares_each_worker_after_loading_the_app():
+def test_gunicorn_prepares_each_worker_after_loading_the_app(monkeypatch):
+    monkeypatch.setenv("RELOGEMENT_FULL_COLLECTION_SECONDS", "0")  # not in the test process
     calls: list[str] = []
 
     def prepare(heartbeat) -> None:  # noqa: ANN001

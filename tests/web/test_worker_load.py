@@ -1,0 +1,177 @@
+"""How a web worker shares its CPU: a few requests run the app at once
+(web/active_requests.py), the garbage collector's full passes run on a timer
+(web/worker_collector.py), each worker listens on its own socket (web/gunicorn_conf.py),
+and the session cookie is signed again only when the session changes."""
+
+from __future__ import annotations
+
+import gc
+import io
+import socket
+import struct
+import threading
+import time
+from types import SimpleNamespace
+
+import pytest
+
+from relogement.web import gunicorn_conf
+from relogement.web.active_requests import ActiveRequestLimit, active_requests
+from relogement.web.worker_collector import NEVER, time_full_collections
+
+
+def _environ(body: bytes = b"", length: str | None = None, stream=None) -> dict:  # noqa: ANN001
+    return {"REQUEST_METHOD": "POST" if body or length else "GET",
+            "CONTENT_LENGTH": str(len(body)) if length is None else length,
+            "wsgi.input": stream if stream is not None else io.BytesIO(body)}
+
+
+def test_at_most_the_limit_of_requests_run_the_app_at_once():
+    running, most, lock = [0], [0], threading.Lock()
+
+    def app(environ, start_response):  # noqa: ANN001
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.02)
+        with lock:
+            running[0] -= 1
+        return [b"ok"]
+
+    limited = ActiveRequestLimit(app, 3, 1024)
+    threads = [threading.Thread(target=lambda: limited(_environ(), None)) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert most[0] == 3  # 12 threads, never more than 3 inside, and all 3 used
+
+
+class _SlowBody(io.RawIOBase):
+    """A client sending its form slowly: each read waits until ``release`` is set."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data, self.release = data, threading.Event()
+
+    def read(self, size: int = -1) -> bytes:
+        self.release.wait(5)
+        out, self.data = self.data, b""
+        return out
+
+
+def test_a_slow_body_is_read_before_taking_a_turn():
+    served = []
+
+    def app(environ, start_response):  # noqa: ANN001
+        served.append(environ["wsgi.input"].read())
+        return [b"ok"]
+
+    limited = ActiveRequestLimit(app, 1, 1024)
+    slow = _SlowBody(b"a=1")
+    waiting = threading.Thread(target=lambda: limited(_environ(length="3", stream=slow), None))
+    waiting.start()
+    time.sleep(0.05)
+    # The only turn is free while the slow client is still sending: another request runs.
+    finished = threading.Event()
+    threading.Thread(target=lambda: (limited(_environ(b"b=2"), None), finished.set())).start()
+    assert finished.wait(2)
+    assert served == [b"b=2"]
+    slow.release.set()
+    waiting.join(2)
+    assert served == [b"b=2", b"a=1"]  # the slow body reached the app whole
+
+
+def test_bodies_over_the_limit_or_without_length_are_left_to_the_app():
+    seen = []
+
+    def app(environ, start_response):  # noqa: ANN001
+        seen.append(environ["wsgi.input"])
+        return [b"ok"]
+
+    limited = ActiveRequestLimit(app, 2, 4)
+    big, chunked, odd = io.BytesIO(b"x" * 10), io.BytesIO(b"abc"), io.BytesIO(b"abc")
+    limited(_environ(length="10", stream=big), None)
+    limited(_environ(length="", stream=chunked), None)
+    limited(_environ(length="trois", stream=odd), None)
+    assert seen == [big, chunked, odd]  # untouched: the app refuses or reads them itself
+
+
+def test_a_short_body_reaches_the_app_short():
+    def app(environ, start_response):  # noqa: ANN001
+        return [environ["wsgi.input"].read()]
+
+    assert ActiveRequestLimit(app, 1, 100)(_environ(length="10", stream=io.BytesIO(b"abc")), None) == [b"abc"]
+
+
+def test_the_limit_setting(monkeypatch):
+    monkeypatch.delenv("RELOGEMENT_ACTIVE_REQUESTS", raising=False)
+    assert active_requests({}) == 4
+    monkeypatch.setenv("RELOGEMENT_ACTIVE_REQUESTS", "2")
+    assert active_requests({}) == 2
+    assert active_requests({"RELOGEMENT_ACTIVE_REQUESTS": 0}) == 0
+
+
+def test_the_app_runs_under_the_limit_and_forms_still_post(world, web_app, client_for):
+    assert isinstance(web_app.wsgi_app, ActiveRequestLimit)
+    client = client_for("vcl.charge")
+    assert client.get("/offres").status_code == 200
+    # A form's body goes through the middleware: logging out (a POST) works.
+    response = client.post("/deconnexion")
+    assert response.status_code == 302 and "/connexion" in response.headers["Location"]
+
+
+class _Cycle:
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_full_collections_run_on_the_timer_only():
+    before = gc.get_threshold()
+    timed = time_full_collections(every=1.0)
+    try:
+        assert gc.get_threshold() == (before[0], before[1], NEVER)
+        probe = _Cycle()
+        gone = threading.Event()
+        import weakref
+
+        watch = weakref.ref(probe, lambda _: gone.set())
+        gc.collect(1)  # alive through a young pass: now in the oldest generation
+        del probe  # garbage that only a full pass can free
+        for _ in range(50):
+            _ = [[] for _ in range(10_000)]  # many young passes meanwhile
+            gc.collect(1)
+        assert watch() is not None
+        assert gone.wait(5)  # the timer's full pass did
+    finally:
+        timed.stop()
+    assert gc.get_threshold() == before
+
+
+def test_timed_collections_can_be_turned_off(monkeypatch):
+    monkeypatch.setenv("RELOGEMENT_FULL_COLLECTION_SECONDS", "0")
+    before = gc.get_threshold()
+    assert time_full_collections() is None
+    assert gc.get_threshold() == before
+
+
+def test_each_worker_listens_on_its_own_socket_with_client_timeouts():
+    assert gunicorn_conf.reuse_port is True
+    listener = socket.socket()
+    try:
+        listener.bind(("127.0.0.1", 0))
+        gunicorn_conf.post_fork(SimpleNamespace(), SimpleNamespace(sockets=[SimpleNamespace(sock=listener)]))
+        read = struct.unpack("ll", listener.getsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, 16))
+        sent = struct.unpack("ll", listener.getsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, 16))
+        assert read == (gunicorn_conf.CLIENT_READ_TIMEOUT, 0)
+        assert sent == (gunicorn_conf.CLIENT_SEND_TIMEOUT, 0)
+    finally:
+        listener.close()
+
+
+@pytest.mark.parametrize("path", ["/offres", "/menages"])
+def test_the_session_cookie_is_not_signed_again_on_every_page(world, client_for, path):
+    client = client_for("vcl.charge")
+    client.get("/offres")  # the login's message, shown once, changes the session
+    response = client.get(path)
+    assert response.status_code == 200
+    assert "relogement_session" not in " ".join(response.headers.getlist("Set-Cookie"))
