@@ -176,3 +176,46 @@ def test_failed_login_limit_is_shared_by_two_workers(database_url, tmp_path):
         # ...and together they let 10 failures through, not 10 each.
         assert statuses == [401] * 10 + [429] * 10, statuses
         assert "Trop de tentatives de connexion échouées depuis cette adresse" in results[10][1]
+
+
+def _connections_per_process(port: int) -> list[int]:
+    import shutil
+
+    if shutil.which("ss") is None:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail("CI=true and `ss` (iproute2) is not installed")
+        pytest.skip("`ss` (iproute2) is not installed")
+    found = subprocess.run(["ss", "-tnpH", "state", "established", f"( sport = :{port} )"],
+                           capture_output=True, text=True, check=True).stdout
+    counts: dict[str, int] = {}
+    for pid in re.findall(r"pid=(\d+)", found):
+        counts[pid] = counts.get(pid, 0) + 1
+    return sorted(counts.values())
+
+
+@pytest.mark.slow
+def test_kept_alive_connections_end_up_spread_over_the_workers(tmp_path):
+    # Each worker listens on its own socket and the kernel picks one per connection; a
+    # worker holding more than one connection above the other asks clients to reconnect.
+    url = f"sqlite:///{tmp_path / 'events.sqlite'}"
+    with production_server(url, tmp_path) as (port, _):
+        clients = [http.client.HTTPConnection("127.0.0.1", port, timeout=10) for _ in range(30)]
+        try:
+            closed = 0
+            for round_ in range(8):
+                for client in clients:
+                    client.request("GET", "/sante")
+                    response = client.getresponse()
+                    response.read()
+                    closed += response.getheader("Connection", "").lower() == "close"
+                    # http.client opens a new connection for the next request after a close.
+                if round_ == 0:
+                    first = _connections_per_process(port)
+            last = _connections_per_process(port)
+            assert sum(last) >= 25 and len(last) == 2, last
+            assert last[-1] - last[0] <= 2, (first, last)
+            if first[-1] - first[0] > 2:
+                assert closed > 0
+        finally:
+            for client in clients:
+                client.close()

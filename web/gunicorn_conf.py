@@ -16,7 +16,8 @@ Load spread over the workers: with keep-alive a connection stays in the worker t
 accepted it, and on one shared listening socket the worker that wakes first may accept
 them all (seen: 20 of 20 benchmark clients in one worker, one core idle and 20 threads
 queueing on one GIL). ``reuse_port``: each worker listens on a socket of its own and the
-kernel spreads new connections over them. Within a worker, only a few threads run the
+kernel spreads new connections over them; a worker holding more than its share asks a
+client to reconnect (web/worker_balance.py). Within a worker, only a few threads run the
 app at once (web/active_requests.py), and full garbage-collector passes run on a timer
 (web/worker_collector.py).
 
@@ -33,6 +34,8 @@ import socket
 import struct
 from typing import Any
 
+from relogement.web.worker_balance import ConnectionShares, hand_over_if_ahead
+
 CLIENT_READ_TIMEOUT = 10  # seconds without a byte while reading a request
 CLIENT_SEND_TIMEOUT = 30  # seconds without progress while sending a response
 
@@ -48,14 +51,30 @@ limit_request_fields = 100
 limit_request_field_size = 8190
 reuse_port = True  # one listening socket per worker (see above)
 
+# Each worker's open connections, in memory made here in the arbiter and shared by the
+# workers it forks (web/worker_balance.py).
+CONNECTION_SHARES = ConnectionShares()
+
 
 def _timeval(seconds: int) -> bytes:
     return struct.pack("ll", seconds, 0)
 
 
 def post_fork(server: Any, worker: Any) -> None:
-    """With ``reuse_port`` the worker's own sockets are made here, after the fork: bound."""
+    """With ``reuse_port`` the worker's own sockets are made here, after the fork: bound.
+    The worker takes its slot among the connection shares."""
     _bound(getattr(worker, "sockets", None) or [])
+    CONNECTION_SHARES.claim(os.getpid())
+
+
+def pre_request(worker: Any, req: Any) -> None:
+    """A worker holding more than its share of connections closes this one after answering."""
+    hand_over_if_ahead(CONNECTION_SHARES, worker, req)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """In the arbiter: an exited worker's slot is free again."""
+    CONNECTION_SHARES.release(worker.pid)
 
 
 def post_worker_init(worker: Any) -> None:

@@ -175,3 +175,61 @@ def test_the_session_cookie_is_not_signed_again_on_every_page(world, client_for,
     response = client.get(path)
     assert response.status_code == 200
     assert "relogement_session" not in " ".join(response.headers.getlist("Set-Cookie"))
+
+
+def test_a_worker_ahead_of_the_least_loaded_hands_connections_over():
+    from relogement.web.worker_balance import ConnectionShares
+
+    first = ConnectionShares(slots=4)
+    second = copy_of(first)  # the arbiter makes the shares once; each worker sees them
+    first.claim(1001)
+    second.claim(1002)
+    assert first.should_hand_over(10)  # the other has published nothing yet (0)
+    assert not second.should_hand_over(9)  # 9 is not above 10 + 1
+    assert first.should_hand_over(11)  # 11 > 9 + 1
+    assert not first.should_hand_over(10)  # 10 is within one of 9
+    assert second.should_hand_over(12)  # now the second one is ahead
+
+
+def test_hand_over_closes_the_connection_after_its_answer():
+    from relogement.web.worker_balance import ConnectionShares, hand_over_if_ahead
+
+    shares = ConnectionShares(slots=4)
+    other = copy_of(shares)
+    shares.claim(2001)
+    other.claim(2002)
+    other.should_hand_over(3)  # the other worker publishes 3 connections
+    request = SimpleNamespace(must_close=False)
+    hand_over_if_ahead(shares, SimpleNamespace(nr_conns=4), request)
+    assert request.must_close is False  # 4 is within one of 3
+    hand_over_if_ahead(shares, SimpleNamespace(nr_conns=5), request)
+    assert request.must_close is True
+    quiet = SimpleNamespace(must_close=False)
+    hand_over_if_ahead(shares, SimpleNamespace(), quiet)  # not a gthread worker: nothing
+    assert quiet.must_close is False
+
+
+def test_an_exited_worker_frees_its_slot_and_stops_counting():
+    from relogement.web.worker_balance import ConnectionShares
+
+    shares = ConnectionShares(slots=2)
+    other = copy_of(shares)
+    shares.claim(3001)
+    other.claim(3002)
+    other.should_hand_over(0)
+    assert shares.should_hand_over(5)
+    shares.release(3002)  # the arbiter, when the worker exits
+    assert not shares.should_hand_over(50)  # alone: nobody to hand over to
+    late = copy_of(shares)
+    late.claim(3003)  # its replacement takes the free slot
+    assert not late.should_hand_over(0)
+    assert shares.should_hand_over(5)
+
+
+def copy_of(shares):  # noqa: ANN001, ANN201
+    """The same shared memory as another process sees it after the fork, its own slot unset."""
+    import copy
+
+    seen = copy.copy(shares)
+    seen._slot = None
+    return seen
