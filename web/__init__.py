@@ -72,7 +72,9 @@ def create_app(config: Mapping[str, Any] | None, services: Any) -> Flask:
     app.extensions["relogement.runner"] = runner
     app.extensions["relogement.accounts"] = services.accounts
     register_simulator(app, config)  # the housing-aid simulation service (HTTP only)
-    readmodels = register_reads(app, services.read_engine)
+    # The store's records table: every page reads its last id with the read position.
+    events_table = relocation.recorder.events_record_cls.__table__
+    readmodels = register_reads(app, services.read_engine, events_table)
 
     Htmx(app)
     CSRFProtect(app)

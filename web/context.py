@@ -150,9 +150,12 @@ def events_behind() -> int:
     if not viewpoint().live:
         return 0
     if "events_behind" not in g:
-        from relogement.projections.lag import head
+        recorded = readmodels().recorded_head()
+        if recorded is None:
+            from relogement.projections.lag import head
 
-        g.events_behind = max(0, head(relocation()) - readmodels().last_position())
+            recorded = head(relocation())
+        g.events_behind = max(0, recorded - readmodels().last_position())
     return g.events_behind
 
 

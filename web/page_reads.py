@@ -9,7 +9,7 @@ from flask import Flask, g, has_app_context, has_request_context, request
 from relogement.web.reader import ReadModels
 
 
-def register_reads(app: Flask, read_engine: Any) -> ReadModels:
+def register_reads(app: Flask, read_engine: Any, events_table: Any = None) -> ReadModels:
     def _memo() -> dict | None:
         if not has_app_context():
             return None
@@ -34,6 +34,6 @@ def register_reads(app: Flask, read_engine: Any) -> ReadModels:
         if conn is not None:
             conn.close()
 
-    readmodels = ReadModels(read_engine, _memo, _request_connection)
+    readmodels = ReadModels(read_engine, _memo, _request_connection, events_table)
     app.extensions["relogement.readmodels"] = readmodels
     return readmodels

@@ -79,8 +79,10 @@ class ReadModels:
         db: Db,
         memo: Callable[[], dict | None] = lambda: None,
         request_connection: Callable[[], Db | None] = lambda: None,
+        events_table: Any = None,
     ) -> None:
         self.db = db
+        self._events = events_table  # the event store's records, read with the position
         self._request_connection = request_connection
         # Per-request memo (organisations and projects are read by almost every page).
         self._memo_store = memo
@@ -119,7 +121,17 @@ class ReadModels:
     def last_position(self) -> int:
         """The last position applied to the read models (read once per request: a page
         reads everything at one position, and a command's page redirects)."""
+        if self._events is not None:
+            return self._positions()[0]
         return self._memo(("last_position",), lambda: q.current_position(self.reader))
+
+    def recorded_head(self) -> int | None:
+        """The last position recorded in the event store, read with :meth:`last_position`
+        (None when this reader was not given the store's table)."""
+        return None if self._events is None else self._positions()[1]
+
+    def _positions(self) -> tuple[int, int]:
+        return self._memo(("positions",), lambda: q.positions(self.reader, self._events))
 
     def position(self, position: int | None) -> int:
         """The position a page reads at: the given one, or the last applied."""

@@ -26,6 +26,7 @@ from relogement.projections.queries.base import (
     instant_of,
     page_of,
     position_at,
+    positions,
     utc,
 )
 from relogement.projections.queries.households import (
@@ -61,7 +62,7 @@ from relogement.projections.views import (
 __all__ = [
     "Db", "REFUSAL_LABELS", "HOUSEHOLD_STATUS_LABELS", "OFFER_STATUS_LABELS", "PROPOSAL_STATUS_LABELS",
     "OBJECTION_STATUS_LABELS", "PUBLIC_HOUSEHOLD_COLUMNS", "ERASED_TOPIC", "EVENT_LABELS",
-    "connect", "utc", "page_of", "position_at", "current_position", "instant_of",
+    "connect", "utc", "page_of", "position_at", "current_position", "positions", "instant_of",
     "list_organisations", "organisation_names", "get_organisation", "list_projects", "get_project",
     "list_offers", "get_offer",
     "list_households", "get_household_public", "get_household_situation", "get_household_identity",

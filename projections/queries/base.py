@@ -114,6 +114,17 @@ def current_position(db: Db) -> int:
         return int(conn.execute(select(func.max(journal.c.position))).scalar() or 0)
 
 
+def positions(db: Db, events: Table) -> tuple[int, int]:
+    """(the last position applied to the read models, the last recorded in the event
+    store's ``events`` table, in the same database), in one statement: every page shows
+    both, and a second connection for the store's cost more than the two reads."""
+    applied = select(func.max(journal.c.position)).scalar_subquery()
+    recorded = select(func.max(events.c.id)).scalar_subquery()
+    with connect(db) as conn:
+        row = conn.execute(select(applied, recorded)).one()
+    return int(row[0] or 0), int(row[1] or 0)
+
+
 def instant_of(db: Db, position: int) -> datetime | None:
     """When the event at ``position`` was recorded (UTC)."""
     with connect(db) as conn:
