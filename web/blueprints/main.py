@@ -36,6 +36,7 @@ from relogement.web.context import (
     require,
     viewpoint,
 )
+from relogement.web.page_parts import encoded, page_around
 from relogement.web.parsing import Reader, parse_date
 from relogement.web.policy import ACTING_ROLES, project_resource
 
@@ -252,22 +253,20 @@ def semestrial_report():
     report = reports().report(key)
     position = readmodels().position(vp.position)
 
-    def body() -> Markup:
+    def body() -> bytes:
         # The tables name erased households (as of the page's position) and link to files.
-        return Markup(render_template(
+        return encoded(render_template(
             "main/_report_body.html", r=report, choice=choice, project=project,
             chart=reports().chart(key), erased=readmodels().erased_references(position),
         ))
 
-    context.update(
-        report=report, choice=choice,
-        # Keyed by the erasures it names, not by the position: a new event does not change it.
-        body=reports().cache.get(
-            ("corps", key, choice.ended, project.id, readmodels().erased_references(position)), body
-        ),
+    context.update(report=report, choice=choice)
+    # Keyed by the erasures it names, not by the position: a new event does not change it.
+    kept = reports().cache.get(
+        ("corps", key, choice.ended, project.id, readmodels().erased_references(position)), body
     )
-    return render_template(
-        "main/report.html", **context, state_position=report["position"],
+    return page_around(
+        "main/report.html", kept, **context, state_position=report["position"],
         state_at=report["instant"] or vp.at,
     )
 
