@@ -45,12 +45,7 @@ from relogement.projections.views import (
 )
 from relogement.web.cache import Cache as SharedCache
 from relogement.web.narration import narrate
-from relogement.web.policy import (
-    Resource,
-    household_resource,
-    offer_resource,
-    proposal_resource,
-)
+from relogement.web.policy import Resource, household_resource, offer_resource, proposal_resource
 
 Audit = Callable[[list[UUID], str], None]
 IdentityFor = Callable[[Resource], bool]
@@ -121,16 +116,13 @@ class ReadModels:
     def last_position(self) -> int:
         """The last position applied to the read models (read once per request: a page
         reads everything at one position, and a command's page redirects)."""
-        if self._events is not None:
-            return self._positions()[0]
-        return self._memo(("last_position",), lambda: q.current_position(self.reader))
+        return self._positions()[0]
 
     def recorded_head(self) -> int | None:
-        """The last position recorded in the event store, read with :meth:`last_position`
-        (None when this reader was not given the store's table)."""
-        return None if self._events is None else self._positions()[1]
+        """The event store's last id, read with it (None: not given the store's table)."""
+        return self._positions()[1]
 
-    def _positions(self) -> tuple[int, int]:
+    def _positions(self) -> tuple[int, int | None]:
         return self._memo(("positions",), lambda: q.positions(self.reader, self._events))
 
     def position(self, position: int | None) -> int:
