@@ -51,6 +51,13 @@ def launch_chromium(playwright: Any) -> Any:
     )
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+# The signed CSRF token carries the second it was signed in: two reads of the same page a
+# second apart differ there only. Pages compared whole are compared without it.
+SIGNED_TOKEN = re.compile(r'(name="csrf_token" value="|"X-CSRFToken": ")[^"]+"')
+
+
+def without_signed_tokens(html: str) -> str:
+    return SIGNED_TOKEN.sub(r'\1…"', html)
 HX_TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"')
 
 # What only the household's own officers may ever see (sample.register's personal data).

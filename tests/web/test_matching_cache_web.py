@@ -10,20 +10,23 @@ from types import SimpleNamespace
 from relogement.housing_aid.client import Estimates
 from relogement.simulation import sample
 from relogement.web.ranking_aid import SimulatedAid
+from tests.web.conftest import without_signed_tokens
 
 NBSP = "\u00a0"
 
 
-def _household_page(client, household) -> str:
-    page = client.get(f"/menages/{household}/logements-adaptes")
+def _page(client, url: str) -> str:
+    page = client.get(url)
     assert page.status_code == 200
-    return page.text
+    return without_signed_tokens(page.text)  # read twice a second apart, equal
+
+
+def _household_page(client, household) -> str:
+    return _page(client, f"/menages/{household}/logements-adaptes")
 
 
 def _offer_page(client, offer) -> str:
-    page = client.get(f"/offres/{offer}/menages-correspondants")
-    assert page.status_code == 200
-    return page.text
+    return _page(client, f"/offres/{offer}/menages-correspondants")
 
 
 def test_household_ranking_shows_a_changed_offer_and_a_changed_household(world, client_for):
