@@ -150,11 +150,8 @@ def events_behind() -> int:
     if not viewpoint().live:
         return 0
     if "events_behind" not in g:
-        recorded = readmodels().recorded_head()
-        if recorded is None:
-            from relogement.projections.lag import head
-
-            recorded = head(relocation())
+        # Read with the position, in one statement (the app gives the reader the store's table).
+        recorded = readmodels().recorded_head() or 0
         g.events_behind = max(0, recorded - readmodels().last_position())
     return g.events_behind
 

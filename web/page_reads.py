@@ -9,7 +9,7 @@ from flask import Flask, g, has_app_context, has_request_context, request
 from relogement.web.reader import ReadModels
 
 
-def register_reads(app: Flask, read_engine: Any, events_table: Any = None) -> ReadModels:
+def register_reads(app: Flask, read_engine: Any, events_table: Any) -> ReadModels:
     def _memo() -> dict | None:
         if not has_app_context():
             return None

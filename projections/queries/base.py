@@ -118,9 +118,9 @@ def positions(db: Db, events: Table | None) -> tuple[int, int | None]:
     """(the last position applied to the read models, the last recorded in the event
     store's ``events`` table, in the same database; None without it), in one statement:
     every page shows both, and a second connection for the store's cost more than the reads."""
-    applied = select(func.max(journal.c.position)).scalar_subquery()
     if events is None:
         return current_position(db), None
+    applied = select(func.max(journal.c.position)).scalar_subquery()
     recorded = select(func.max(events.c.id)).scalar_subquery()
     with connect(db) as conn:
         row = conn.execute(select(applied, recorded)).one()
