@@ -85,6 +85,11 @@ class Client:
         if status != 302:
             raise SystemExit(f"{login}: cannot log in ({status})")
         self._keep_cookie(headers)
+        # The first page after login adds the form token to the session (a new cookie), as
+        # a browser would keep it: else every request of the load (wrk sends this cookie
+        # unchanged) would add the token again and sign a new session cookie.
+        _, _, headers = self.request("GET", "/a-traiter")
+        self._keep_cookie(headers)
 
     def _keep_cookie(self, headers: dict) -> None:
         raw = headers.get("Set-Cookie")

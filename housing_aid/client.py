@@ -23,8 +23,8 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections import ChainMap, OrderedDict
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -43,12 +43,32 @@ UNAVAILABLE = "Simulation indisponible"
 UNKNOWN_COMMUNE = "commune inconnue de la table des codes INSEE"
 
 
+class SameReason(Mapping[str, str]):
+    """Each of ``keys`` has ``reason``: a view of the keys, not a copy. A ranking asks for a
+    pool of two thousand offers and reads the reasons of the ten it shows: with the service
+    down, copying the pool's keys into a dict at every request cost more than the page's rows."""
+
+    def __init__(self, keys: Collection[str], reason: str) -> None:
+        self._keys, self._reason = keys, reason
+
+    def __getitem__(self, key: str) -> str:
+        if key in self._keys:
+            return self._reason
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
 @dataclass
 class Estimates:
     """Simulated aid per dwelling key; ``reasons`` says why a key has none."""
 
     aids: dict[str, SimulatedAid] = field(default_factory=dict)
-    reasons: dict[str, str] = field(default_factory=dict)
+    reasons: Mapping[str, str] = field(default_factory=dict)
     available: bool = True
 
     def get(self, key: str) -> SimulatedAid | None:
@@ -112,7 +132,7 @@ class AidSimulator:
         # The caller's whole list (a pool's, built once per read position) is split once.
         unknown, todo, todo_keys = _split(todo, remember=todo is dwellings)
         if unknown:
-            result.reasons.update(dict.fromkeys(unknown, UNKNOWN_COMMUNE))
+            result.reasons = SameReason(unknown, UNKNOWN_COMMUNE)
         if not todo:
             return result
         if not self.available():
@@ -154,21 +174,23 @@ class AidSimulator:
     @staticmethod
     def _unavailable(result: Estimates, todo: Iterable[str]) -> Estimates:
         result.available = False
-        result.reasons.update(dict.fromkeys(todo, UNAVAILABLE))
+        keys = todo if isinstance(todo, frozenset) else frozenset(todo)
+        result.reasons = ChainMap(SameReason(keys, UNAVAILABLE), result.reasons) if result.reasons else (
+            SameReason(keys, UNAVAILABLE))
         return result
 
 
 def _split(todo: list[tuple[str, tuple]], remember: bool
-           ) -> tuple[list[str], list[tuple[str, tuple]], list[str]]:
+           ) -> tuple[frozenset[str], list[tuple[str, tuple]], frozenset[str]]:
     """(keys with no INSEE code: not simulated, the others, their keys). With ``remember``,
     kept by the list's identity: a ranking's pool (``ranking_aid.dwelling_keys``: one list
     per read position, never changed) is split once, not at every request."""
     found = _SPLIT.get(id(todo)) if remember else None
     if found is not None and found[0] is todo:
         return found[1]
-    unknown = [key for key, dwelling in todo if dwelling[4] is None]
+    unknown = frozenset(key for key, dwelling in todo if dwelling[4] is None)
     known = [(key, dwelling) for key, dwelling in todo if dwelling[4] is not None] if unknown else todo
-    split = (unknown, known, [key for key, _ in known])
+    split = (unknown, known, frozenset(key for key, _ in known))
     if not remember:
         return split
     if len(_SPLIT) >= _SPLIT_MAX:

@@ -10,6 +10,8 @@ from relogement.web.reader import ReadModels
 
 
 def register_reads(app: Flask, read_engine: Any, events_table: Any) -> ReadModels:
+    sqlite = read_engine.dialect.name == "sqlite"
+
     def _memo() -> dict | None:
         if not has_app_context():
             return None
@@ -23,9 +25,14 @@ def register_reads(app: Flask, read_engine: Any, events_table: Any) -> ReadModel
         if not has_request_context() or request.method not in ("GET", "HEAD"):
             return None
         if "read_connection" not in g:
-            # Autocommit: no BEGIN before the first read nor ROLLBACK at the end (two round
-            # trips on PostgreSQL); each statement still reads committed data, as before.
-            g.read_connection = read_engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            g.read_connection = read_engine.connect()
+            if not sqlite:
+                # Autocommit: no BEGIN before the first read nor ROLLBACK at the end (two
+                # round trips on PostgreSQL); each statement still reads committed data.
+                # SQLite's driver opens no transaction for a read anyway, and there the
+                # setting cost a statement at each return to the pool (PRAGMA
+                # read_uncommitted: 3 % of a light page under load).
+                g.read_connection = g.read_connection.execution_options(isolation_level="AUTOCOMMIT")
         return g.read_connection
 
     @app.teardown_appcontext

@@ -50,6 +50,9 @@ from relogement.web.policy import Resource, household_resource, offer_resource, 
 Audit = Callable[[list[UUID], str], None]
 IdentityFor = Callable[[Resource], bool]
 Db = Any  # relogement.projections.queries.Db: opaque here (the web speaks no SQL)
+# Rows and views of single records kept per process (≈ 1–2 kB each; 3 per household):
+# the ranking pages read one each, over the largest programme's 1,085 households and 2,352 offers.
+RECORDS = 16384
 
 
 def _uuid(value: str | UUID | None) -> UUID | None:
@@ -85,6 +88,8 @@ class ReadModels:
         # Rows read at a position (a list page, a proposal, a timeline): they never
         # change at that position, so each is read once for every request and reader.
         self._fixed_rows = SharedCache(1024)
+        # One household's or offer's rows and view, apart: a programme's every record fits.
+        self._record_rows = SharedCache(RECORDS)
 
     def _memo(self, key: tuple, compute: Callable[[], Any]) -> Any:
         store = self._memo_store()
@@ -94,10 +99,12 @@ class ReadModels:
             store[key] = compute()
         return store[key]
 
-    def _fixed(self, name: str, position: int | None, args: tuple, compute: Callable[[], Any]) -> Any:
+    def _fixed(self, name: str, position: int | None, args: tuple, compute: Callable[[], Any],
+               record: bool = False) -> Any:
         """A read that cannot change at a position, shared by every request of the
         process (callers must not mutate it); who may see it is decided per request."""
-        return self._fixed_rows.get((name, self.position(position), position is None, *args), compute)
+        cache = self._record_rows if record else self._fixed_rows  # one household's or offer's
+        return cache.get((name, self.position(position), position is None, *args), compute)
 
     @property
     def reader(self) -> Db:
@@ -218,7 +225,8 @@ class ReadModels:
         return sorted(((UUID(hex=i), self.org_name(i, position)) for i in ids), key=lambda b: b[1])
 
     def offer(self, offer_id: UUID, position: int | None = None) -> OfferView | None:
-        row = self._fixed("offer", position, (offer_id,), lambda: q.get_offer(self.reader, offer_id, position=position))
+        row = self._fixed("offer", position, (offer_id,), lambda: q.get_offer(self.reader, offer_id, position=position),
+                          record=True)
         return self._offer(row, position) if row else None
 
     # -- households ---------------------------------------------------------
@@ -245,7 +253,8 @@ class ReadModels:
         if not ids:
             return {}
         return self._fixed(
-            "situations", position, tuple(sorted(ids)), lambda: hq.situations_of(self.reader, ids, position)
+            "situations", position, tuple(sorted(ids)), lambda: hq.situations_of(self.reader, ids, position),
+            record=len(ids) == 1,
         )
 
     def _identities(self, ids: list[str], audit: Audit, purpose: str) -> dict[str, dict]:
@@ -314,7 +323,8 @@ class ReadModels:
                 return self._household(r, position, gone, situation, False, resources[r["household_id"]])
 
             # Without identity a view is the same for every reader at a position: built once.
-            out.append(self._fixed("household_view", position, (hid, gone, situation is not None), pseudonymised))
+            out.append(self._fixed("household_view", position, (hid, gone, situation is not None), pseudonymised,
+                                   record=True))
         return out
 
     def households_page(
@@ -374,7 +384,7 @@ class ReadModels:
     ) -> HouseholdPseudo | None:
         row = self._fixed(
             "household", position, (household_id,),
-            lambda: q.get_household_public(self.reader, household_id, position=position),
+            lambda: q.get_household_public(self.reader, household_id, position=position), record=True,
         )
         if row is None:
             return None
@@ -471,14 +481,8 @@ class ReadModels:
         )
 
     # -- timelines ----------------------------------------------------------
-    def timeline(
-        self,
-        app: Any,
-        aggregate_ids: list[UUID],
-        identity: bool,
-        position: int | None = None,
-        situation: bool = False,
-    ) -> list[TimelineEntry]:
+    def timeline(self, app: Any, aggregate_ids: list[UUID], identity: bool, position: int | None = None,
+                 situation: bool = False) -> list[TimelineEntry]:
         """Every fact of these aggregates, oldest first, with who and when.
 
         Positions, instants and authors come from the event journal (as of
@@ -486,14 +490,10 @@ class ReadModels:
         identity: free texts about the household only when ``identity``, exact
         amounts only when ``situation``.
         """
-        return list(
-            self._fixed(
-                "timeline", position, (tuple(aggregate_ids), identity, situation),
-                lambda: tuple(
-                    narrate(self.reader, app, aggregate_ids, self._namer(position), identity, position, situation)
-                ),
-            )
-        )
+        def narrated() -> tuple:
+            return tuple(narrate(self.reader, app, aggregate_ids, self._namer(position), identity, position, situation))
+
+        return list(self._fixed("timeline", position, (tuple(aggregate_ids), identity, situation), narrated))
 
 
 __all__ = ["ReadModels"]
