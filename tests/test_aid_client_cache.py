@@ -122,3 +122,19 @@ def test_the_ranking_column_is_each_offer_estimate():
     assert list(ranked) == [o.id for o in offers] and len(ranked) == 3
     typed = ranking_aid.SimulatedAid(simulator, MONTH, typed_cents=30_000).estimate(household, offers)
     assert typed.uniform.cents == 30_000 and typed.cents is None and typed.simulated.aids["o0"].amount_cents == 10_000
+
+
+def test_a_pool_asked_while_the_service_is_down_keeps_its_keys_as_they_are():
+    """The reasons of a ranking's pool (kept once per read position) are a view of its keys:
+    two requests within the back-off share the same keys, none copied into a dict."""
+    simulator, sent = _simulator(fail=True)
+    nowhere = {**LOMME, "commune": "Nulle-Part-sur-Mer"}
+    pool = [(f"o{i}", c.dwelling_key(LILLE if i % 2 else LOMME)) for i in range(2000)] + [
+        ("z", c.dwelling_key(nowhere))]
+    first = simulator.simulate_keyed([40], 100_000, pool, MONTH)
+    second = simulator.simulate_keyed([40], 100_000, pool, MONTH)
+    assert len(sent) == 1 and not second.available and len(second.reasons) == 2001
+    assert second.reasons["o1999"] == c.UNAVAILABLE and second.reasons.get("z") == c.UNKNOWN_COMMUNE
+    assert second.reasons.get("elsewhere") is None and "elsewhere" not in second.reasons
+    unavailable = [m for m in second.reasons.maps if isinstance(m, c.SameReason)]
+    assert unavailable[0]._keys is [m for m in first.reasons.maps if isinstance(m, c.SameReason)][0]._keys

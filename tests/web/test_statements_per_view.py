@@ -1,0 +1,80 @@
+"""What a page view reads, statement by statement (both databases).
+
+- One household's or offer's rows and view are kept per position in a cache of their own:
+  a ranking page read again reads none of them again, even after more list pages than the
+  lists' cache holds (before, 1,085 households' three entries each shared 1,024 places with
+  the lists, and under load every « Logements adaptés » read its household again).
+- A page's connection goes back to the pool without a statement (on SQLite the
+  autocommit setting cost a ``PRAGMA read_uncommitted`` at each return).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import event
+
+
+class Statements:
+    def __init__(self, engine) -> None:  # noqa: ANN001
+        self.engine, self.seen = engine, []
+        event.listen(engine, "before_cursor_execute", self._record)
+
+    def _record(self, _conn, _cursor, statement, *_args) -> None:  # noqa: ANN001, ANN002
+        self.seen.append(statement)
+
+    def reading(self, table: str) -> list[str]:
+        return [s for s in self.seen if table in s]
+
+    def close(self) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._record)
+
+
+def test_a_household_read_again_after_many_list_pages_reads_no_household_row(world, client_for):
+    app = world.app
+    readmodels = app.extensions["relogement.readmodels"]
+    household = world.ids["household"]
+    officer = client_for("vcl.charge")
+    page = f"/menages/{household}/logements-adaptes"
+    assert officer.get(page).status_code == 200
+    readmodels._fixed_rows.size = 2  # the lists' cache, small: list pages fill it over and over
+    watch = Statements(readmodels.db)
+    try:
+        for number in range(1, 6):
+            assert officer.get(f"/menages?page={number}&reference={number}").status_code == 200
+        watch.seen.clear()
+        assert officer.get(page).status_code == 200
+        assert watch.reading("rm_household_situation") == []
+        assert [s for s in watch.reading("rm_households") if "household_id" in s] == []
+    finally:
+        watch.close()
+
+
+def test_a_page_connection_returns_to_the_pool_without_a_statement(world, client_for, database_url):
+    """SQLite: every statement the driver runs is traced, the pool's own included (none at
+    return). PostgreSQL: the page's connection reads in autocommit (no BEGIN, no ROLLBACK
+    round trip)."""
+    engine = world.app.extensions["relogement.readmodels"].db
+    traced: list[str] = []
+    autocommit: list[bool] = []
+
+    def on_checkout(dbapi_connection, *_args) -> None:  # noqa: ANN001, ANN002
+        if database_url.startswith("sqlite"):
+            dbapi_connection.set_trace_callback(traced.append)
+
+    def on_execute(conn, *_args) -> None:  # noqa: ANN001, ANN002
+        if not database_url.startswith("sqlite"):
+            autocommit.append(conn.connection.dbapi_connection.autocommit)
+
+    event.listen(engine, "checkout", on_checkout)
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        assert client_for("vcl.charge").get("/a-traiter").status_code == 200
+    finally:
+        event.remove(engine, "checkout", on_checkout)
+        event.remove(engine, "before_cursor_execute", on_execute)
+    if database_url.startswith("sqlite"):
+        assert traced, "the page read through the engine watched"
+        assert [t for t in traced if "read_uncommitted" in t.lower()] == []
+    else:
+        # The page's first read (its positions) is on its own connection; figures shared
+        # with the warm-up read through a second one, in transactions of their own.
+        assert autocommit and autocommit[0] is True
