@@ -156,7 +156,7 @@ class AidSimulator:
             # Down, slow (timeout), or an answer that is not the contract's: no figure.
             log.warning("simulation service unavailable: %s", type(error).__name__)
             self._down_until = time.monotonic() + RETRY_AFTER_SECONDS
-            return self._unavailable(result, (key for key, _ in todo))
+            return self._unavailable(result, todo_keys)
         self._remember(household, new)
         return result
 
