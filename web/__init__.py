@@ -32,6 +32,7 @@ from relogement.web.aid_views import aid_label, register_simulator
 from relogement.web.context import events_behind
 from relogement.web.field_labels import field_error, field_label
 from relogement.web.filters import register_filters
+from relogement.web.form_tokens import register_form_tokens
 from relogement.web.identity_views import write_identity_views
 from relogement.web.login import register_limiter, register_login
 from relogement.web.page_reads import register_reads
@@ -78,6 +79,7 @@ def create_app(config: Mapping[str, Any] | None, services: Any) -> Flask:
 
     Htmx(app)
     CSRFProtect(app)
+    register_form_tokens(app)  # after CSRFProtect: the templates' csrf_token(), signed once a second
     limiter = register_limiter(app, services.limiter_storage_uri, services.limiter_storage_options)
     register_login(app, services.accounts)
     register_filters(app)
