@@ -16,10 +16,12 @@ is answered normally.
 from __future__ import annotations
 
 import multiprocessing
+import time
 from typing import Any
 
 SLOTS = 64  # workers a master may have at once, restarts included (slots are reused)
 MARGIN = 1  # connections a worker may hold above the least loaded one
+HAND_OVER_GAP = 0.05  # seconds between two hand-overs of one worker (see hand_over_if_ahead)
 
 
 class ConnectionShares:
@@ -62,7 +64,21 @@ class ConnectionShares:
 
 def hand_over_if_ahead(shares: ConnectionShares, worker: Any, req: Any) -> None:
     """gunicorn's ``pre_request``: close this connection after its answer when the worker
-    holds more than its share (``nr_conns``: gthread's open connections)."""
+    holds more than its share (``nr_conns``: gthread's open connections), at most one
+    connection every ``HAND_OVER_GAP`` seconds.
+
+    Why the gap: a worker's count drops only once the connection handed over is closed,
+    after its answer. Without it, the requests running meanwhile still saw the old count
+    and handed theirs over too: the clients' new connections, spread again by the kernel,
+    overshot, and a programme's ranking pages swung between 13 / 7 and 9 / 11 for a whole
+    20-second run on PostgreSQL. With 50 ms, 20 clients settle at 10 / 10 within 1–2 s
+    (bench/RESULTS.md, session 13)."""
     held = getattr(worker, "nr_conns", None)
-    if held is not None and shares.should_hand_over(held):
+    if held is None:
+        return
+    now = time.monotonic()
+    if now < getattr(worker, "handed_over_at", float("-inf")) + HAND_OVER_GAP:
+        return
+    if shares.should_hand_over(held):
+        worker.handed_over_at = now
         req.must_close = True

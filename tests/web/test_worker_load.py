@@ -209,6 +209,34 @@ def test_hand_over_closes_the_connection_after_its_answer():
     assert quiet.must_close is False
 
 
+def test_a_worker_hands_over_one_connection_per_gap(monkeypatch):
+    """The requests running while a handed-over connection closes still see the old count:
+    they keep theirs until the gap has passed (else the spread overshoots and swings)."""
+    from relogement.web import worker_balance as wb
+
+    now = [100.0]
+    monkeypatch.setattr(wb.time, "monotonic", lambda: now[0])
+    shares = wb.ConnectionShares(slots=4)
+    other = copy_of(shares)
+    shares.claim(3001)
+    other.claim(3002)
+    other.should_hand_over(6)
+    worker = SimpleNamespace(nr_conns=14)
+    requests = [SimpleNamespace(must_close=False) for _ in range(4)]
+    for request in requests:  # four requests at once, the count not yet down
+        wb.hand_over_if_ahead(shares, worker, request)
+    assert [r.must_close for r in requests] == [True, False, False, False]
+    now[0] += wb.HAND_OVER_GAP / 2
+    late = SimpleNamespace(must_close=False)
+    wb.hand_over_if_ahead(shares, worker, late)
+    assert late.must_close is False
+    now[0] += wb.HAND_OVER_GAP
+    worker.nr_conns = 13
+    after = SimpleNamespace(must_close=False)
+    wb.hand_over_if_ahead(shares, worker, after)
+    assert after.must_close is True
+
+
 def test_an_exited_worker_frees_its_slot_and_stops_counting():
     from relogement.web.worker_balance import ConnectionShares
 
