@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 
 from relogement.platform.config import normalise_url
 from relogement.runtime.keystore import make_privacy_engine
@@ -17,6 +18,8 @@ DEFAULT_THREADS = 16
 # Threads besides the requests' that read: the runner's polling, the reports' warm-up.
 BACKGROUND_THREADS = 4
 SQLITE_MMAP_BYTES = 1 << 30  # address space, not memory: pages are the system's cache
+# PostgreSQL: a pooled connection idle longer than this is checked before use (see _ping_when_idle).
+PING_AFTER_IDLE_SECONDS = 1.0
 
 
 def persistence_env(url: str) -> dict[str, str]:
@@ -63,7 +66,9 @@ def read_engine(url: str, runner_engine: Any) -> Engine:
     # the CPU per page under 20 concurrent clients (bench/RESULTS.md, session 11).
     pool = {"pool_size": size, "max_overflow": overflow, "pool_use_lifo": True}
     if not url.startswith("sqlite"):
-        return create_engine(normalise_url(url), pool_pre_ping=True, **pool)
+        engine = create_engine(normalise_url(url), **pool)
+        _ping_when_idle(engine)
+        return engine
     engine = create_engine(url, connect_args={"timeout": 30}, **pool)
 
     @event.listens_for(engine, "connect")
@@ -74,3 +79,32 @@ def read_engine(url: str, runner_engine: Any) -> Engine:
         dbapi_connection.execute(f"PRAGMA mmap_size = {SQLITE_MMAP_BYTES}")
 
     return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """A connection is checked before use only if it has been idle for more than
+    ``PING_AFTER_IDLE_SECONDS``; one that fails the check is replaced (the pool takes
+    another, as with ``pool_pre_ping``).
+
+    Why not ``pool_pre_ping``: it checks every connection at every checkout, a round trip
+    per page view that cost about as much as the page's own first read. Under load the
+    pool hands out the connection returned last (LIFO), a few milliseconds earlier: a
+    server that stopped since would have failed that connection's last page too. A
+    connection idle longer (a restart, a network cut, an idle timeout) is checked as before.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection, record) -> None:  # noqa: ANN001
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _taken(dbapi_connection, record, _proxy) -> None:  # noqa: ANN001
+        returned = record.info.get("returned_at")
+        if returned is None or time.monotonic() - returned <= PING_AFTER_IDLE_SECONDS:
+            return  # just opened, or in use a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            if engine.dialect.is_disconnect(error, dbapi_connection, None):
+                raise exc.DisconnectionError("connection lost while idle") from error
+            raise
