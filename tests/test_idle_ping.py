@@ -11,20 +11,9 @@ from sqlalchemy import create_engine
 
 from relogement.platform.config import normalise_url
 from relogement.runtime import engines
-from tests.conftest import IN_CI, _fresh_pg_database
 
-
-@pytest.fixture
-def pg_url(_pg_reason):  # noqa: ANN001, ANN201
-    if _pg_reason:
-        if IN_CI:
-            pytest.fail(f"CI=true and {_pg_reason}")
-        pytest.skip(_pg_reason)
-    url, drop = _fresh_pg_database()
-    try:
-        yield url
-    finally:
-        drop()
+# PostgreSQL only (the SQLite pages' engine has no check): the shared fixture, one param.
+on_postgres = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 
 
 def _backend(engine) -> int:  # noqa: ANN001
@@ -32,8 +21,9 @@ def _backend(engine) -> int:  # noqa: ANN001
         return conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
 
 
-def test_a_connection_used_a_moment_ago_is_not_checked_and_an_idle_one_is(pg_url, monkeypatch):
-    engine = engines.read_engine(pg_url, None)
+@on_postgres
+def test_a_connection_used_a_moment_ago_is_not_checked_and_an_idle_one_is(database_url, monkeypatch):
+    engine = engines.read_engine(database_url, None)
     pings = []
     ping = engine.dialect.do_ping
     monkeypatch.setattr(engine.dialect, "do_ping", lambda c: pings.append(1) or ping(c))
@@ -47,10 +37,11 @@ def test_a_connection_used_a_moment_ago_is_not_checked_and_an_idle_one_is(pg_url
         engine.dispose()
 
 
-def test_a_connection_whose_server_process_ended_while_idle_is_replaced(pg_url, monkeypatch):
+@on_postgres
+def test_a_connection_whose_server_process_ended_while_idle_is_replaced(database_url, monkeypatch):
     monkeypatch.setattr(engines, "PING_AFTER_IDLE_SECONDS", 0.05)
-    engine = engines.read_engine(pg_url, None)
-    admin = create_engine(normalise_url(pg_url), isolation_level="AUTOCOMMIT")
+    engine = engines.read_engine(database_url, None)
+    admin = create_engine(normalise_url(database_url), isolation_level="AUTOCOMMIT")
     try:
         gone = _backend(engine)
         with admin.connect() as conn:
