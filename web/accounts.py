@@ -8,7 +8,7 @@ and the :class:`Accounts` protocol the blueprints use.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 from uuid import UUID
 
@@ -37,6 +37,9 @@ class User:
     role: str
     active: bool = True
     session_version: int = 0
+    # The user's read marks' version (notices), read with the account on each request:
+    # the header's unread badge is kept by it (web/inbox.py). None: not read with it.
+    read_version: int | None = field(default=None, compare=False)
 
     # flask-login protocol
     @property
@@ -72,7 +75,7 @@ def parse_session_id(value: str) -> tuple[int, int] | None:
 class Accounts(Protocol):
     """The accounts store (runtime/accounts.py): create, authenticate, list, end sessions."""
 
-    def get(self, user_id: int, via: object | None = None) -> User | None: ...
+    def get(self, user_id: int, via: object | None = None, read_marks: bool = False) -> User | None: ...
 
     def by_login(self, login: str) -> User | None: ...
 

@@ -31,18 +31,22 @@ class _Badge:
 _badges = Cache(1024)
 
 
-def unread_count(org_id: UUID, user: str, at: datetime) -> int:
+def unread_count(org_id: UUID, user: str, at: datetime, read_version: int | None = None) -> int:
     """Unread items of ``user`` in the inbox of ``org_id`` at ``at`` (the header badge).
 
     Every page shows it, and counting a busy inbox (tens of thousands of items) costs
     more than the rest of the page: the count is kept per (organisation, user, position,
     read-marks version) for the instants until the inbox next grows by itself (a
     reminder coming due), so it is exact and counted again only when something changed.
+    ``read_version``: the version read with the user at the start of the request (else read
+    here).
     """
     if has_request_context() and "unread_count" in g:
         return g.unread_count
     db = readmodels().reader
-    key = (org_id, user, readmodels().last_position(), notif.read_version(db, org_id, user))
+    if read_version is None:
+        read_version = notif.read_version(db, org_id, user)
+    key = (org_id, user, readmodels().last_position(), read_version)
     badge = _badges.peek(key)
     if badge is None or not (badge.since <= at and (badge.until is None or at < badge.until)):
         badge = _Badge(notif.unread_count(db, org_id, user, at), at, notif.next_inbox_change(db, org_id, at))

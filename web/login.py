@@ -27,7 +27,8 @@ def register_login(app: Flask, accounts: Accounts) -> LoginManager:
         if parsed is None:
             return None
         # Read through the page's open connection, if it has one (one per GET).
-        user = accounts.get(parsed[0], via=app.extensions["relogement.readmodels"].reader)
+        # With the user's read marks' version (the header's badge), in the same statement.
+        user = accounts.get(parsed[0], via=app.extensions["relogement.readmodels"].reader, read_marks=True)
         if user is None or not user.active or user.session_version != parsed[1]:
             return None
         return user

@@ -78,3 +78,21 @@ def test_a_page_connection_returns_to_the_pool_without_a_statement(world, client
         # The page's first read (its positions) is on its own connection; figures shared
         # with the warm-up read through a second one, in transactions of their own.
         assert autocommit and autocommit[0] is True
+
+
+def test_the_read_marks_version_comes_with_the_user_and_the_badge_follows_a_marking(world, client_for):
+    """One statement reads the user and their read marks' version (the header's unread
+    badge is kept by it); marking every notice read shows on the next page's badge."""
+    app = world.app
+    officer = client_for("vcl.charge")
+    assert officer.get("/a-traiter").status_code == 200
+    watch = Statements(app.extensions["relogement.readmodels"].db)
+    try:
+        page = officer.get("/a-traiter").get_data(as_text=True)
+        versions = watch.reading("notification_read_versions")
+        assert len(versions) == 1 and "web_users" in versions[0]
+    finally:
+        watch.close()
+    assert 'aria-label="' in page and "non lue(s)" in page  # the world's officer has unread notices
+    assert officer.post("/notifications/lues", data={"tout": "oui"}).status_code in (302, 303)
+    assert "non lue(s)" not in officer.get("/a-traiter").get_data(as_text=True)

@@ -413,7 +413,8 @@ def _unread() -> int:
         return 0
     from relogement.web.inbox import unread_count
 
-    return unread_count(current_user.org_id, current_user.login, viewpoint().at)
+    return unread_count(current_user.org_id, current_user.login, viewpoint().at,
+                        getattr(current_user, "read_version", None))
 
 
 @bp.app_context_processor
