@@ -74,11 +74,10 @@ def hand_over_if_ahead(shares: ConnectionShares, worker: Any, req: Any) -> None:
     20-second run on PostgreSQL. With 50 ms, 20 clients settle at 10 / 10 within 1–2 s
     (bench/RESULTS.md, session 13)."""
     held = getattr(worker, "nr_conns", None)
-    if held is None:
+    # Published at every request, the gap included: the other workers compare with it.
+    if held is None or not shares.should_hand_over(held):
         return
     now = time.monotonic()
-    if now < getattr(worker, "handed_over_at", float("-inf")) + HAND_OVER_GAP:
-        return
-    if shares.should_hand_over(held):
+    if now >= getattr(worker, "handed_over_at", float("-inf")) + HAND_OVER_GAP:
         worker.handed_over_at = now
         req.must_close = True

@@ -228,8 +228,12 @@ def test_a_worker_hands_over_one_connection_per_gap(monkeypatch):
     assert [r.must_close for r in requests] == [True, False, False, False]
     now[0] += wb.HAND_OVER_GAP / 2
     late = SimpleNamespace(must_close=False)
+    worker.nr_conns = 12
     wb.hand_over_if_ahead(shares, worker, late)
     assert late.must_close is False
+    # Within the gap the count is still published: the other worker compares with 12.
+    assert other.should_hand_over(14) is True and other.should_hand_over(13) is False
+    other.should_hand_over(6)
     now[0] += wb.HAND_OVER_GAP
     worker.nr_conns = 13
     after = SimpleNamespace(must_close=False)
