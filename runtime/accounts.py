@@ -7,7 +7,9 @@ in clear. Implements the ``web.accounts.Accounts`` protocol.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
@@ -19,6 +21,7 @@ from sqlalchemy import (
     and_,
     func,
     inspect,
+    literal,
     select,
     text,
     update,
@@ -94,27 +97,35 @@ class Accounts:
         is one; an engine or None: a connection of our own). ``read_marks``: with the
         version of the user's read marks in their organisation, in the same statement (one
         round trip a page instead of two: the header's unread badge is kept by it)."""
+        return self.get_with(user_id, via, read_marks=read_marks)[0]
+
+    def get_with(self, user_id: int, via: object | None = None, columns: Sequence[Any] = (),
+                 read_marks: bool = True) -> tuple[User | None, tuple]:
+        """:meth:`get`, with ``columns`` (scalar subqueries: the page's read positions) read
+        in the same statement: (the user or None, their values)."""
         t = UserRow.__table__
-        columns = [t.c.id, t.c.login, t.c.display_name, t.c.org_id, t.c.role, t.c.active, t.c.session_version]
+        user = [t.c.id, t.c.login, t.c.display_name, t.c.org_id, t.c.role, t.c.active, t.c.session_version]
+        # One row whether or not the user exists: the other columns are read either way.
+        source: Any = select(literal(1).label("one")).subquery().outerjoin(t, t.c.id == user_id)
         if read_marks:
             rv = read_versions
             # Organisation ids: with hyphens here (str(UUID)), as hex in the notices' tables.
-            joined = t.outerjoin(rv, and_(rv.c.org_id == func.replace(t.c.org_id, "-", ""),
-                                          rv.c.login == t.c.login))
-            query = select(*columns, rv.c.version).select_from(joined).where(t.c.id == user_id)
-        else:
-            query = select(*columns).where(t.c.id == user_id)
+            source = source.outerjoin(rv, and_(rv.c.org_id == func.replace(t.c.org_id, "-", ""),
+                                               rv.c.login == t.c.login))
+            user.append(rv.c.version)
+        query = select(*user, *columns).select_from(source)
         if isinstance(via, Connection):
-            row = via.execute(query).first()
+            row = via.execute(query).one()
         else:
             with self.engine.connect() as conn:
-                row = conn.execute(query).first()
-        if row is None:
-            return None
+                row = conn.execute(query).one()
+        extra = tuple(row[len(user):])
+        if row.id is None:
+            return None, extra
         return User(
             row.id, row.login, row.display_name, UUID(row.org_id), row.role, row.active,
             row.session_version or 0, read_version=int(row.version or 0) if read_marks else None,
-        )
+        ), extra
 
     def by_login(self, login: str) -> User | None:
         with Session(self.engine) as session:

@@ -8,8 +8,9 @@ and the :class:`Accounts` protocol the blueprints use.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 ROLES = {
@@ -76,6 +77,9 @@ class Accounts(Protocol):
     """The accounts store (runtime/accounts.py): create, authenticate, list, end sessions."""
 
     def get(self, user_id: int, via: object | None = None, read_marks: bool = False) -> User | None: ...
+
+    def get_with(self, user_id: int, via: object | None = None, columns: Sequence[Any] = (),
+                 read_marks: bool = True) -> tuple[User | None, tuple]: ...
 
     def by_login(self, login: str) -> User | None: ...
 

@@ -46,6 +46,7 @@ from relogement.projections.views import (
 from relogement.web.cache import Cache as SharedCache
 from relogement.web.narration import narrate
 from relogement.web.policy import Resource, household_resource, offer_resource, proposal_resource
+from relogement.web.read_positions import ReadPositions
 
 Audit = Callable[[list[UUID], str], None]
 IdentityFor = Callable[[Resource], bool]
@@ -65,7 +66,7 @@ def _hex(value: UUID | str) -> str:
     return value.hex if isinstance(value, UUID) else UUID(str(value)).hex
 
 
-class ReadModels:
+class ReadModels(ReadPositions):
     """Queries used by the pages; every method takes the position to read at.
 
     ``db`` is an engine for reads only (on SQLite a plain, deferred-transaction
@@ -115,29 +116,6 @@ class ReadModels:
         """
         conn = self._request_connection()
         return self.db if conn is None else conn
-
-    # -- positions ------------------------------------------------------------
-    def position_at(self, instant: datetime) -> int:
-        return q.position_at(self.reader, instant)
-
-    def last_position(self) -> int:
-        """The last position applied to the read models (read once per request: a page
-        reads everything at one position, and a command's page redirects)."""
-        return self._positions()[0]
-
-    def recorded_head(self) -> int | None:
-        """The event store's last id, read with it (None: not given the store's table)."""
-        return self._positions()[1]
-
-    def _positions(self) -> tuple[int, int | None]:
-        return self._memo(("positions",), lambda: q.positions(self.reader, self._events))
-
-    def position(self, position: int | None) -> int:
-        """The position a page reads at: the given one, or the last applied."""
-        return self.last_position() if position is None else position
-
-    def instant_of(self, position: int) -> datetime | None:
-        return q.instant_of(self.reader, position)
 
     # -- organisations and projects -----------------------------------------
     def _shared_at(self, name: str, position: int | None, compute: Callable[[int], Any]) -> Any:

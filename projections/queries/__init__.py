@@ -26,7 +26,9 @@ from relogement.projections.queries.base import (
     instant_of,
     page_of,
     position_at,
+    position_columns,
     positions,
+    positions_of,
     utc,
 )
 from relogement.projections.queries.households import (
@@ -63,6 +65,7 @@ __all__ = [
     "Db", "REFUSAL_LABELS", "HOUSEHOLD_STATUS_LABELS", "OFFER_STATUS_LABELS", "PROPOSAL_STATUS_LABELS",
     "OBJECTION_STATUS_LABELS", "PUBLIC_HOUSEHOLD_COLUMNS", "ERASED_TOPIC", "EVENT_LABELS",
     "connect", "utc", "page_of", "position_at", "current_position", "positions", "instant_of",
+    "position_columns", "positions_of",
     "list_organisations", "organisation_names", "get_organisation", "list_projects", "get_project",
     "list_offers", "get_offer",
     "list_households", "get_household_public", "get_household_situation", "get_household_identity",

@@ -29,7 +29,7 @@ Status codes and their French labels (in :mod:`relogement.projections.views`): `
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -114,17 +114,28 @@ def current_position(db: Db) -> int:
         return int(conn.execute(select(func.max(journal.c.position))).scalar() or 0)
 
 
+def position_columns(events: Table | None) -> list[Any]:
+    """The columns of :func:`positions`, to read with another statement's row (a page reads
+    them with its user: one round trip for both)."""
+    columns = [select(func.max(journal.c.position)).scalar_subquery().label("applied_position")]
+    if events is not None:
+        columns.append(select(func.max(events.c.id)).scalar_subquery().label("recorded_position"))
+    return columns
+
+
+def positions_of(values: Sequence[Any], events: Table | None) -> tuple[int, int | None]:
+    """:func:`positions` from the values of :func:`position_columns` (in that order)."""
+    return int(values[0] or 0), None if events is None else int(values[1] or 0)
+
+
 def positions(db: Db, events: Table | None) -> tuple[int, int | None]:
     """(the last position applied to the read models, the last recorded in the event
     store's ``events`` table, in the same database; None without it), in one statement:
     every page shows both, and a second connection for the store's cost more than the reads."""
     if events is None:
         return current_position(db), None
-    applied = select(func.max(journal.c.position)).scalar_subquery()
-    recorded = select(func.max(events.c.id)).scalar_subquery()
     with connect(db) as conn:
-        row = conn.execute(select(applied, recorded)).one()
-    return int(row[0] or 0), int(row[1] or 0)
+        return positions_of(conn.execute(select(*position_columns(events))).one(), events)
 
 
 def instant_of(db: Db, position: int) -> datetime | None:

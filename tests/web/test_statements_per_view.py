@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import event
 
 
@@ -96,3 +98,28 @@ def test_the_read_marks_version_comes_with_the_user_and_the_badge_follows_a_mark
     assert 'aria-label="' in page and "non lue(s)" in page  # the world's officer has unread notices
     assert officer.post("/notifications/lues", data={"tout": "oui"}).status_code in (302, 303)
     assert "non lue(s)" not in officer.get("/a-traiter").get_data(as_text=True)
+
+
+def test_the_user_and_the_read_positions_come_in_one_statement(world, client_for):
+    """A signed-in page's first statement reads its user and its positions (the read models'
+    last applied and the store's last recorded): one round trip for both, and no other
+    statement reads either; the page shows the position that statement read, an event
+    recorded just before included."""
+    app = world.app
+    readmodels = app.extensions["relogement.readmodels"]
+    officer = client_for("vcl.charge")
+    assert officer.get("/tableau-de-bord").status_code == 200
+    before = readmodels.last_position()
+    app.extensions["relogement"].set_offer_aside(
+        world.ids["household"], world.ids["offer2"], "typologie", world.world.actor("VCL"))
+    watch = Statements(readmodels.db)
+    try:
+        page = officer.get("/tableau-de-bord").get_data(as_text=True)
+        users = watch.reading("web_users")
+        assert len(users) == 1 and "event_journal" in users[0]
+        assert [s for s in watch.seen if "max(event_journal.position)" in s.lower()] == users
+    finally:
+        watch.close()
+    shown = re.search(r'id="etat-position">[^<]*événement n°&nbsp;([\d\u202f\u00a0 ]+)', page)
+    assert shown is not None
+    assert int(re.sub(r"\D", "", shown.group(1))) == readmodels.last_position() > before
