@@ -6,16 +6,24 @@ request still joined the whole page into one string (a 900 kB copy), then encode
 (another). Here the page is rendered around a marker, and sent as three byte strings:
 what comes before the body, the body encoded once when it was kept, and what comes after.
 The bytes sent are the same.
+
+A body that carries forms (the ranking pages) is kept with a mark where each form's token
+goes (:func:`kept_body`); every request puts its own session's token there.
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable, MutableMapping
 from typing import Any
 
-from flask import current_app, render_template
+from flask import current_app, g, render_template
 from markupsafe import Markup
 
+from relogement.web.form_tokens import FIELD
+
 MARKER = "<!--corps-de-page-conservé-->"
+# What a kept body carries where its forms' token goes: each request puts its own there.
+TOKEN_MARK = "jeton-de-formulaire-de-la-page"
 
 
 def encoded(body: str) -> bytes:
@@ -33,3 +41,24 @@ def page_around(template: str, body: bytes, status: int = 200, **context: Any) -
     response = current_app.response_class(parts, status=status, mimetype="text/html")
     response.headers["Content-Length"] = str(sum(len(p) for p in parts))
     return response
+
+
+def kept_body(store: MutableMapping[Hashable, bytes], key: Hashable, template: str, **context: Any) -> bytes:
+    """``template`` rendered with ``context``, kept in ``store`` under ``key`` (the caller's
+    key holds everything the body shows), with this request's form token in its forms."""
+    body = store.get(key)
+    if body is None:
+        # The templates' csrf_token() returns g's token when there is one (form_tokens).
+        had = g.get(FIELD)
+        setattr(g, FIELD, TOKEN_MARK)
+        try:
+            body = store.setdefault(key, encoded(render_template(template, **context)))
+        finally:
+            if had is None:
+                g.pop(FIELD, None)
+            else:
+                setattr(g, FIELD, had)
+    if TOKEN_MARK.encode() not in body:
+        return body
+    token = current_app.jinja_env.globals["csrf_token"]()
+    return body.replace(TOKEN_MARK.encode(), token.encode())

@@ -122,3 +122,48 @@ def test_simulated_aids_key_says_each_aid_used():
     assert key({"a": 30_000, "b": 25_100}) != both  # one offer's simulated aid changed
     # Offer b: simulated at the carried-over amount, or carried over: the same cents, not the same source.
     assert key({"a": 30_000, "b": 20_000}) != key({"a": 30_000})
+
+
+def _forms_tokens(html: str) -> set[str]:
+    import re
+
+    return set(re.findall(r'name="csrf_token" value="([^"]+)"', html))
+
+
+def test_a_kept_ranking_body_carries_each_session_s_token_and_each_user_s_rights(world, client_for):
+    """The ranking pages' body is kept with its ranked page: every request puts its own
+    session's form token in the forms (a set-aside sent from the kept body is accepted),
+    and a reader without the right to act never gets the forms kept for one who has it."""
+    household = world.ids["household"]
+    url = f"/menages/{household}/logements-adaptes"
+    officer, colleague = client_for("vcl.charge"), client_for("vcl.charge")
+    first = officer.get(url).text
+    again = colleague.get(url).text  # another session: the body comes from the cache
+    assert "Écarter</button>" in first and "Écarter</button>" in again
+    ours, theirs = _forms_tokens(first), _forms_tokens(again)
+    assert len(ours) == 1 and len(theirs) == 1 and ours != theirs
+    assert "jeton-de-formulaire" not in first + again
+    assert without_signed_tokens(first) == without_signed_tokens(again)
+    offer = world.ids["offer"]
+    sent = colleague.client.post(f"/menages/{household}/ecarter",
+                                 data={"offre": str(offer), "motif": "typologie", "csrf_token": theirs.pop()})
+    assert sent.status_code == 302
+    # The auditor may read the ranking, not act: no form, although an officer's page is kept.
+    officer.get(url)
+    auditor = client_for("anru.auditeur").get(url)
+    assert auditor.status_code == 200 and "Écarter</button>" not in auditor.text
+    assert "csrf_token\" value" not in auditor.text.split("<main", 1)[-1].split("</main>", 1)[0]
+
+
+def test_a_kept_households_ranking_body_shows_each_user_s_proposal_links(world, client_for):
+    """« Ménages correspondants » kept: the officer who follows the household may propose
+    to it; the auditor reading the same ranked page after them gets no such link."""
+    offer = world.ids["offer"]
+    url = f"/offres/{offer}/menages-correspondants"
+    officer = client_for("vcl.charge")
+    page = officer.get(url).text
+    assert "Proposer à ce ménage</a>" in page
+    assert officer.get(url).text.count("Proposer à ce ménage</a>") == page.count("Proposer à ce ménage</a>")
+    auditor = client_for("anru.auditeur").get(url)
+    assert auditor.status_code == 200 and "Fiche ménage</a>" in auditor.text
+    assert "Proposer à ce ménage</a>" not in auditor.text

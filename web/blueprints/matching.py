@@ -25,6 +25,7 @@ from relogement.web.context import (
     viewpoint,
 )
 from relogement.web.context import household as household_view
+from relogement.web.page_parts import kept_body, page_around
 from relogement.web.parsing import Reader
 from relogement.web.policy import household_resource, project_resource
 
@@ -76,7 +77,18 @@ def offers_for_household(household_id: str):
     typed = r.cents("apl")
     status = 400 if r.errors else 200
     context = _context(household, page, typed if "apl" in request.args and request.args["apl"].strip() and not r.errors else None)
-    return render_template("matching/offers.html", errors=r.errors, args=request.args, **context), status
+    ranking = context["ranking"]
+    if r.errors or ranking is None:
+        return render_template("matching/offers.html", errors=r.errors, args=request.args, **context), status
+    # The body is kept with its ranked page, by all it shows beyond the ranking: who may act,
+    # the query (the aid typed, the pages' links), the simulation's answer for its rows.
+    note = context["simulation"]
+    key = ("corps", context["can_act"], context["can_propose"], tuple(request.args.items(multi=True)),
+           request.script_root, tuple(sorted(note.items())) if note else None,
+           tuple(ranking_aid.row_label(ranking.simulated, item.match.offer.id) for item in ranking.items))
+    context.update(errors={}, args=request.args)
+    return page_around("matching/offers.html", kept_body(ranking.html, key, "matching/_offers_body.html", **context),
+                       **context)
 
 
 @bp.route("/menages/<household_id>/ecarter", methods=["POST"])
@@ -138,8 +150,16 @@ def households_for_offer(offer_id: str):
                 "proposal.make", household_resource(project, UUID(hex=bailleur), UUID(hex=officer)))
         return proposable[bailleur, officer]
 
-    return render_template(
-        "matching/households.html", offer=offer, project=project, ranking=ranking, labels=m.criteria_labels(),
+    context = dict(
+        offer=offer, project=project, ranking=ranking, labels=m.criteria_labels(),
         limit_labels=m.LIMIT_LABELS, errors=r.errors, live=vp.live, occupancy_article=m.ARTICLE,
         motives=SET_ASIDE_MOTIVES, kept=mr.kept, may_propose=may_propose,
-    ), 400 if r.errors else 200
+    )
+    if r.errors or ranking is None:
+        return render_template("matching/households.html", **context), 400 if r.errors else 200
+    # Kept with its ranked page (which holds who may see which households), by who may
+    # propose to each of its rows.
+    key = ("corps", vp.live, request.script_root,
+           tuple(vp.live and may_propose(item.match.household.bailleur, item.officer_org) for item in ranking.items))
+    return page_around("matching/households.html",
+                       kept_body(ranking.html, key, "matching/_households_body.html", **context), **context)
