@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     String,
     and_,
+    bindparam,
     func,
     inspect,
     literal,
@@ -75,6 +76,7 @@ class Accounts:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._queries: dict[tuple, tuple] = {}
 
     def create_tables(self) -> None:
         Base.metadata.create_all(self.engine)
@@ -103,29 +105,39 @@ class Accounts:
                  read_marks: bool = True) -> tuple[User | None, tuple]:
         """:meth:`get`, with ``columns`` (scalar subqueries: the page's read positions) read
         in the same statement: (the user or None, their values)."""
-        t = UserRow.__table__
-        user = [t.c.id, t.c.login, t.c.display_name, t.c.org_id, t.c.role, t.c.active, t.c.session_version]
-        # One row whether or not the user exists: the other columns are read either way.
-        source: Any = select(literal(1).label("one")).subquery().outerjoin(t, t.c.id == user_id)
-        if read_marks:
-            rv = read_versions
-            # Organisation ids: with hyphens here (str(UUID)), as hex in the notices' tables.
-            source = source.outerjoin(rv, and_(rv.c.org_id == func.replace(t.c.org_id, "-", ""),
-                                               rv.c.login == t.c.login))
-            user.append(rv.c.version)
-        query = select(*user, *columns).select_from(source)
+        query, width = self._user_query(tuple(columns), read_marks)
         if isinstance(via, Connection):
-            row = via.execute(query).one()
+            row = via.execute(query, {"user_id": user_id}).one()
         else:
             with self.engine.connect() as conn:
-                row = conn.execute(query).one()
-        extra = tuple(row[len(user):])
+                row = conn.execute(query, {"user_id": user_id}).one()
+        extra = tuple(row[width:])
         if row.id is None:
             return None, extra
         return User(
             row.id, row.login, row.display_name, UUID(row.org_id), row.role, row.active,
             row.session_version or 0, read_version=int(row.version or 0) if read_marks else None,
         ), extra
+
+    def _user_query(self, columns: tuple, read_marks: bool) -> tuple[Any, int]:
+        """The statement of :meth:`get_with`, built once per set of columns: read on every
+        page view, building it and its cache key again cost more than running it."""
+        key = (tuple(id(c) for c in columns), read_marks)
+        found = self._queries.get(key)
+        if found is None:
+            t = UserRow.__table__
+            user = [t.c.id, t.c.login, t.c.display_name, t.c.org_id, t.c.role, t.c.active, t.c.session_version]
+            # One row whether or not the user exists: the other columns are read either way.
+            source: Any = select(literal(1).label("one")).subquery().outerjoin(t, t.c.id == bindparam("user_id"))
+            if read_marks:
+                rv = read_versions
+                # Organisation ids: with hyphens here (str(UUID)), as hex in the notices' tables.
+                source = source.outerjoin(rv, and_(rv.c.org_id == func.replace(t.c.org_id, "-", ""),
+                                                   rv.c.login == t.c.login))
+                user.append(rv.c.version)
+            # The columns are kept with it: their ids name it.
+            found = self._queries.setdefault(key, (select(*user, *columns).select_from(source), len(user), columns))
+        return found[0], found[1]
 
     def by_login(self, login: str) -> User | None:
         with Session(self.engine) as session:

@@ -39,7 +39,11 @@ class ReadPositions:
     def position_columns(self) -> list[Any]:
         """The columns giving this request's positions, for a statement read before them
         (the page's user: one round trip for both); :meth:`positions_read` takes them."""
-        return q.position_columns(self._events)
+        # Built once: a statement made of the same objects is compiled once (SQLAlchemy's cache).
+        columns = self.__dict__.get("_position_columns")
+        if columns is None:
+            columns = self.__dict__.setdefault("_position_columns", q.position_columns(self._events))
+        return columns
 
     def positions_read(self, values: Any) -> None:
         store = self._memo_store()
