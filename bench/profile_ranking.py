@@ -24,6 +24,7 @@ import random
 import re
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -44,6 +45,8 @@ def main() -> None:
     parser.add_argument("--no-profile", action="store_true", help="CPU ms only (cProfile adds its own cost)")
     parser.add_argument("--profile-pass", default="first", choices=("first", "again"),
                         help="the pass profiled: the first requests, or the same requests again")
+    parser.add_argument("--statements", action="store_true",
+                        help="count the statements per request of each pass, by kind (first 110 characters)")
     parser.add_argument("--warm", type=int, default=0,
                         help="first serve this many pages drawn among the others (never measured): the "
                              "process's own memos (« équilibre » columns, residences' judgements) are then "
@@ -69,9 +72,19 @@ def main() -> None:
         for url in [draw.choice(others) for _ in range(args.warm)]:
             assert client.get(url).status_code == 200, url
     profiler = None if args.no_profile else cProfile.Profile()
+    seen: list[str] = []
+    if args.statements:
+        from sqlalchemy import event
+
+        def record(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001, ANN002
+            seen.append(statement)
+
+        for engine in {app.extensions["relogement.readmodels"].db, app.extensions["relogement"].recorder.datastore.engine}:
+            event.listen(engine, "before_cursor_execute", record)
     for label, batch in (("first", chosen), ("again", chosen)):
         if profiler is not None and label == args.profile_pass:
             profiler.enable()
+        seen.clear()
         cpu, wall = time.process_time(), time.perf_counter()
         for url in batch:
             status = client.get(url).status_code
@@ -80,6 +93,11 @@ def main() -> None:
         wall_ms = (time.perf_counter() - wall) * 1000 / len(batch)
         if profiler is not None and label == args.profile_pass:
             profiler.disable()
+        if args.statements:
+            kinds = Counter(" ".join(statement.split())[:110] for statement in seen)
+            print(f"{label}: {len(seen) / len(batch):.2f} statements per request")
+            for text, count in kinds.most_common(12):
+                print(f"  {count / len(batch):5.2f}  {text}")
         print(f"{args.kind} ({label} requests): CPU {cpu_ms:.2f} ms, wall {wall_ms:.2f} ms per request "
               f"({len(batch)} requests, load {os.getloadavg()[0]:.1f}"
               f"{', under cProfile' if profiler is not None and label == args.profile_pass else ''})", flush=True)
