@@ -35,11 +35,11 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Engine, Table, func, select
+from sqlalchemy import Column, Engine, Table, and_, bindparam, func, select
 from sqlalchemy.engine import Connection
 
 from relogement.platform.values import REFUSAL_MOTIVES
-from relogement.projections.machinery import as_of, journal
+from relogement.projections.machinery import FOREVER, as_of, journal
 
 Db = Engine | Connection
 
@@ -85,8 +85,25 @@ def chunks(values: list[str], size: int = 500) -> Iterable[list[str]]:
         yield values[i:i + size]
 
 
-def _rows(conn: Connection, query: Any) -> list[dict[str, Any]]:
-    return [_row(r) for r in conn.execute(query).mappings()]
+def _rows(conn: Connection, query: Any, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    return [_row(r) for r in conn.execute(query, params).mappings()]
+
+
+_ONE_RECORD: dict[tuple[str, str, bool], Any] = {}
+
+
+def one_record(conn: Connection, table: Table, key: Column, value: str, position: int | None) -> list[dict[str, Any]]:
+    """The version of the record ``key == value`` valid at ``position`` (None: now), as
+    ``_rows(conn, _select(table, position, key == value))``. The statement is built once
+    per table, key and kind of position, its values bound: a page reading one household
+    or offer built it, and its cache key, again each time (more than the read itself)."""
+    shape = (table.name, key.name, position is None)
+    query = _ONE_RECORD.get(shape)
+    if query is None:
+        valid = (table.c.valid_to == FOREVER if position is None
+                 else and_(table.c.valid_from <= bindparam("position"), table.c.valid_to > bindparam("position")))
+        query = _ONE_RECORD.setdefault(shape, select(table).where(valid, key == bindparam("value")))
+    return _rows(conn, query, {"value": value} if position is None else {"value": value, "position": position})
 
 
 def _select(table: Table, position: int | None, *where: Any, columns: Any = None):

@@ -19,7 +19,15 @@ from sqlalchemy import func, or_, select
 
 from relogement.platform.values import ERASED_NAME
 from relogement.projections.machinery import as_of
-from relogement.projections.queries.base import Db, _hex, _rows, _select, connect, page_of
+from relogement.projections.queries.base import (
+    Db,
+    _hex,
+    _rows,
+    _select,
+    connect,
+    one_record,
+    page_of,
+)
 from relogement.projections.read_models import household_identity, household_situation, households
 from relogement.projections.views import (
     HOUSEHOLD_STATUS_LABELS,
@@ -71,7 +79,7 @@ def list_households(
 
 def get_household_public(db: Db, household_id: UUID | str, position: int | None = None) -> dict | None:
     with connect(db) as conn:
-        rows = _rows(conn, _select(households, position, households.c.household_id == _hex(household_id)))
+        rows = one_record(conn, households, households.c.household_id, _hex(household_id), position)
     if not rows:
         return None
     rows[0]["status_label"] = HOUSEHOLD_STATUS_LABELS[rows[0]["status"]]
@@ -107,7 +115,10 @@ def situations_of(db: Db, ids: list[str], position: int | None = None) -> dict[s
     """RESTRICTED: the situation rows of these households (hex ids), by id."""
     t = household_situation
     with connect(db) as conn:
-        rows = _rows(conn, select(t).where(as_of(t, position), t.c.household_id.in_(ids)))
+        if len(ids) == 1:  # one household's page
+            rows = one_record(conn, t, t.c.household_id, ids[0], position)
+        else:
+            rows = _rows(conn, select(t).where(as_of(t, position), t.c.household_id.in_(ids)))
     return {r["household_id"]: r for r in rows}
 
 

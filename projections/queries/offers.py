@@ -15,7 +15,14 @@ from uuid import UUID
 from sqlalchemy import func, or_, select
 
 from relogement.projections.machinery import as_of
-from relogement.projections.queries.base import Db, _hex, _rows, _select, connect, page_of
+from relogement.projections.queries.base import (
+    Db,
+    _hex,
+    _rows,
+    connect,
+    one_record,
+    page_of,
+)
 from relogement.projections.read_models import offers
 from relogement.projections.views import DWELLING_FIELDS, OFFER_STATUS_LABELS, PAGE_SIZE, OfferView
 
@@ -97,7 +104,7 @@ def list_offers(
 
 def get_offer(db: Db, offer_id: UUID | str, position: int | None = None) -> dict | None:
     with connect(db) as conn:
-        rows = _rows(conn, _select(offers, position, offers.c.offer_id == _hex(offer_id)))
+        rows = one_record(conn, offers, offers.c.offer_id, _hex(offer_id), position)
     return _labelled(rows)[0] if rows else None
 
 
