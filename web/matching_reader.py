@@ -101,7 +101,8 @@ def _caches(readmodels: Any) -> Cache:
 
 # Explained pages kept per process: both lists of the largest project (1,085 households,
 # 2,352 offers) fit, so a page is ranked and explained once per worker and position. A
-# kept page with its rendered rows is ≈ 60 kB (tracemalloc): ≈ 250 MB per worker when full.
+# kept page with its rendered rows is ≈ 60 kB (tracemalloc), ≈ 90 kB with its page body kept
+# (web/page_parts.kept_body): ≈ 370 MB per worker when full.
 RANKED_PAGES = 4096
 
 
