@@ -43,6 +43,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import BindParameter
 
 # Open-ended validity: larger than any notification id we will ever see.
 FOREVER = 2**62
@@ -289,8 +290,9 @@ def bulk_insert(
     conn.exec_driver_sql(plan.sql, params)
 
 
-def as_of(table: Table, position: int | None):
-    """Filter for the versions of ``table`` valid at ``position`` (None = now)."""
+def as_of(table: Table, position: int | BindParameter[int] | None):
+    """Filter for the versions of ``table`` valid at ``position`` (None = now; a bound
+    parameter: a statement built once for every position, see queries.base.one_record)."""
     if position is None:
         return table.c.valid_to == FOREVER
     return and_(table.c.valid_from <= position, table.c.valid_to > position)

@@ -24,6 +24,7 @@ from relogement.web.form_tokens import FIELD
 MARKER = "<!--corps-de-page-conservé-->"
 # What a kept body carries where its forms' token goes: each request puts its own there.
 TOKEN_MARK = "jeton-de-formulaire-de-la-page"
+_TOKEN_MARK_BYTES = TOKEN_MARK.encode()
 
 
 def encoded(body: str) -> bytes:
@@ -58,7 +59,7 @@ def kept_body(store: MutableMapping[Hashable, bytes], key: Hashable, template: s
                 g.pop(FIELD, None)
             else:
                 setattr(g, FIELD, had)
-    if TOKEN_MARK.encode() not in body:
+    if _TOKEN_MARK_BYTES not in body:
         return body
     token = current_app.jinja_env.globals["csrf_token"]()
-    return body.replace(TOKEN_MARK.encode(), token.encode())
+    return body.replace(_TOKEN_MARK_BYTES, token.encode())

@@ -35,11 +35,11 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Column, Engine, Table, and_, bindparam, func, select
+from sqlalchemy import Column, Engine, Table, bindparam, func, select
 from sqlalchemy.engine import Connection
 
 from relogement.platform.values import REFUSAL_MOTIVES
-from relogement.projections.machinery import FOREVER, as_of, journal
+from relogement.projections.machinery import as_of, journal
 
 Db = Engine | Connection
 
@@ -100,8 +100,7 @@ def one_record(conn: Connection, table: Table, key: Column, value: str, position
     shape = (table.name, key.name, position is None)
     query = _ONE_RECORD.get(shape)
     if query is None:
-        valid = (table.c.valid_to == FOREVER if position is None
-                 else and_(table.c.valid_from <= bindparam("position"), table.c.valid_to > bindparam("position")))
+        valid = as_of(table, None if position is None else bindparam("position"))
         query = _ONE_RECORD.setdefault(shape, select(table).where(valid, key == bindparam("value")))
     return _rows(conn, query, {"value": value} if position is None else {"value": value, "position": position})
 
