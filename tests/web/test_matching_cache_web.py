@@ -167,3 +167,28 @@ def test_a_kept_households_ranking_body_shows_each_user_s_proposal_links(world, 
     auditor = client_for("anru.auditeur").get(url)
     assert auditor.status_code == 200 and "Fiche ménage</a>" in auditor.text
     assert "Proposer à ce ménage</a>" not in auditor.text
+
+
+def test_query_spellings_keep_no_more_bodies(world, client_for):
+    """A body is kept only for the page's own query (no aid typed): the aid typed in many
+    spellings, or unknown parameters, are shown as asked but never kept, so no reader can
+    grow the process's memory by varying the address."""
+    household = world.ids["household"]
+    url = f"/menages/{household}/logements-adaptes"
+    officer = client_for("vcl.charge")
+    readmodels = world.app.extensions["relogement.readmodels"]
+
+    def kept_bodies() -> int:
+        pages = readmodels.__dict__["_ranked_pages"]._items.values()
+        return sum(1 for page in pages for key in page.html if key[0] == "corps")
+
+    assert officer.get(url).status_code == 200
+    assert officer.get(url + "?apl=").status_code == 200
+    kept = kept_bodies()
+    assert kept == 2  # the plain page, and the one with the aid field sent empty
+    for query in ("?apl=300", "?apl=300,00", "?page=1&x=1", "?page=1&y=2", "?page=01"):
+        page = officer.get(url + query)
+        assert page.status_code == 200
+        if "apl=" in query:
+            assert f'value="{query.split("=", 1)[1]}"' in page.text  # shown as typed
+    assert kept_bodies() == kept

@@ -78,12 +78,15 @@ def offers_for_household(household_id: str):
     status = 400 if r.errors else 200
     context = _context(household, page, typed if "apl" in request.args and request.args["apl"].strip() and not r.errors else None)
     ranking = context["ranking"]
-    if r.errors or ranking is None:
+    # The body shows the query as typed (the aid field, the pages' links): it is kept only for
+    # the page's own query with no aid typed. A body kept per spelling of a query (« 300 »,
+    # « 300,0 », other parameters) would let any reader grow the process's memory.
+    if r.errors or ranking is None or set(request.args) - {"page", "apl"} or request.args.get("apl", ""):
         return render_template("matching/offers.html", errors=r.errors, args=request.args, **context), status
-    # The body is kept with its ranked page, by all it shows beyond the ranking: who may act,
-    # the query (the aid typed, the pages' links), the simulation's answer for its rows.
+    # Kept with its ranked page, by all it shows beyond the ranking: who may act, whether the
+    # (empty) aid field was sent (the pages' links carry it), the simulation's answer for its rows.
     note = context["simulation"]
-    key = ("corps", context["can_act"], context["can_propose"], tuple(request.args.items(multi=True)),
+    key = ("corps", context["can_act"], context["can_propose"], "apl" in request.args,
            request.script_root, tuple(sorted(note.items())) if note else None,
            tuple(ranking_aid.row_label(ranking.simulated, item.match.offer.id) for item in ranking.items))
     context.update(errors={}, args=request.args)
