@@ -39,7 +39,8 @@ from relogement.web.login import register_limiter, register_login
 from relogement.web.page_reads import register_reads
 from relogement.web.place_names import register_place_names
 from relogement.web.report_warmup import register_reports
-from relogement.web.settings import configure, poll_seconds
+from relogement.web.settings import configure, poll_seconds, setting
+from relogement.web.shared_pages import SharedPages
 
 
 def create_app(config: Mapping[str, Any] | None, services: Any) -> Flask:
@@ -73,6 +74,8 @@ def create_app(config: Mapping[str, Any] | None, services: Any) -> Flask:
     app.extensions["relogement"] = relocation
     app.extensions["relogement.runner"] = runner
     app.extensions["relogement.accounts"] = services.accounts
+    # Page bodies kept for every worker of the server (gunicorn_conf.on_starting names the folder).
+    app.extensions["relogement.shared_pages"] = SharedPages(setting(config, "RELOGEMENT_SHARED_PAGES", "") or None)
     register_simulator(app, config)  # the housing-aid simulation service (HTTP only)
     # The store's records table: every page reads its last id with the read position.
     events_table = relocation.recorder.events_record_cls.__table__

@@ -17,7 +17,8 @@ accepted it, and on one shared listening socket the worker that wakes first may 
 them all (seen: 20 of 20 benchmark clients in one worker, one core idle and 20 threads
 queueing on one GIL). ``reuse_port``: each worker listens on a socket of its own and the
 kernel spreads new connections over them; a worker holding more than its share asks a
-client to reconnect (web/worker_balance.py). Within a worker, only a few threads run the
+client to reconnect (web/worker_balance.py). The workers keep the ranking pages' bodies in
+one file (web/shared_pages.py, folder made by ``on_starting``). Within a worker, only a few threads run the
 app at once (web/active_requests.py), and full garbage-collector passes run on a timer
 (web/worker_collector.py).
 
@@ -30,8 +31,10 @@ command line or with ``GUNICORN_CMD_ARGS``; ``WEB_CONCURRENCY`` sets the workers
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import struct
+import tempfile
 from typing import Any
 
 from relogement.web.worker_balance import ConnectionShares, hand_over_if_ahead
@@ -58,6 +61,22 @@ CONNECTION_SHARES = ConnectionShares()
 
 def _timeval(seconds: int) -> bytes:
     return struct.pack("ll", seconds, 0)
+
+
+SHARED_PAGES = "RELOGEMENT_SHARED_PAGES"
+
+
+def on_starting(server: Any) -> None:
+    """In the arbiter, before any worker: the folder where the workers keep the page
+    bodies they share (web/shared_pages.py), unless one is set. Removed at exit."""
+    if not os.environ.get(SHARED_PAGES):
+        os.environ[SHARED_PAGES] = server.relogement_shared_pages = tempfile.mkdtemp(prefix="relogement-pages-")
+
+
+def on_exit(server: Any) -> None:
+    folder = getattr(server, "relogement_shared_pages", None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def post_fork(server: Any, worker: Any) -> None:

@@ -297,7 +297,45 @@ def _offers_page(readmodels: Any, project: Any, household_id: UUID, h: m.Househo
                        getattr(estimates, "simulated", None))
 
 
-_SEEN = Cache(1024)  # who may see which (bailleur, officer) pairs, by ``who`` and the pairs
+_SEEN = Cache(1024)  # the policy's answers per (bailleur, officer) pair, by ``who``, the question and the pairs
+
+
+def per_pair(who: Hashable | None, question: str, pairs: tuple[tuple[str, str], ...],
+             ask: Callable[[str, str], bool]) -> tuple[bool, ...]:
+    """``ask(bailleur, officer)`` for each pair: kept by ``who`` (everything ``ask`` reads
+    besides the pair, as the policy sees it) and ``question``, if the caller knows it."""
+    if who is None:
+        return tuple(bool(ask(*pair)) for pair in pairs)
+    return _SEEN.get((who, question, pairs), lambda: tuple(bool(ask(*pair)) for pair in pairs))
+
+
+@dataclass(frozen=True)
+class HouseholdsRanking:
+    """A « Ménages correspondants » page before it is ranked: its key (every input the
+    ranking reads) and the pool's (bailleur, officer) pairs; ``page()`` ranks it (once per
+    process and key)."""
+
+    key: tuple
+    pairs: tuple[tuple[str, str], ...]
+    rank: Callable[[], RankingPage] = field(compare=False, repr=False)
+
+    def page(self) -> RankingPage:
+        return self.rank()
+
+
+def households_ranking(readmodels: Any, project: Any, offer_row: dict, position: int, today: date, page: int,
+                       may_see: Callable[[str, str], bool], who: Hashable | None = None) -> HouseholdsRanking:
+    """What :func:`households_for` ranks, without ranking it."""
+    s = m.MatchSettings.of_project(project.settings, today)
+    pool = household_columns(readmodels, project.id, position, s, project.settings)
+    # Who may see which households is asked to the policy once per (bailleur, officer) pair.
+    pairs = tuple(pool.pairs)
+    seen = per_pair(who, "situation", pairs, may_see)
+    # The offer's row is read at ``position`` like everything else the ranking reads.
+    key = ("households_for", project.id, offer_row["offer_id"], position, page,
+           _settings_key(s, project.settings), seen)
+    return HouseholdsRanking(key, pairs, lambda: _ranked(readmodels).get(key, lambda: _households_page(
+        readmodels, project, offer_row, position, page, s, pool, seen)))
 
 
 def households_for(readmodels: Any, project: Any, offer_row: dict, position: int, today: date, page: int,
@@ -306,17 +344,7 @@ def households_for(readmodels: Any, project: Any, offer_row: dict, position: int
     ``may_see(bailleur hex, officer hex)`` allows (their exact situation is used). ``who``:
     everything ``may_see`` reads besides the pair (the user and the project, as the policy
     sees them), if the caller knows it: its answers are then kept by it."""
-    s = m.MatchSettings.of_project(project.settings, today)
-    pool = household_columns(readmodels, project.id, position, s, project.settings)
-    # Who may see which households is asked to the policy once per (bailleur, officer) pair.
-    pairs = tuple(pool.pairs)
-    seen = tuple(bool(may_see(*pair)) for pair in pairs) if who is None else _SEEN.get(
-        (who, pairs), lambda: tuple(bool(may_see(*pair)) for pair in pairs))
-    # The offer's row is read at ``position`` like everything else the ranking reads.
-    key = ("households_for", project.id, offer_row["offer_id"], position, page,
-           _settings_key(s, project.settings), seen)
-    return _ranked(readmodels).get(key, lambda: _households_page(
-        readmodels, project, offer_row, position, page, s, pool, seen))
+    return households_ranking(readmodels, project, offer_row, position, today, page, may_see, who).page()
 
 
 def _households_page(readmodels: Any, project: Any, offer_row: dict, position: int, page: int,

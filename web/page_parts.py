@@ -49,16 +49,26 @@ def kept_body(store: MutableMapping[Hashable, bytes], key: Hashable, template: s
     key holds everything the body shows), with this request's form token in its forms."""
     body = store.get(key)
     if body is None:
-        # The templates' csrf_token() returns g's token when there is one (form_tokens).
-        had = g.get(FIELD)
-        setattr(g, FIELD, TOKEN_MARK)
-        try:
-            body = store.setdefault(key, encoded(render_template(template, **context)))
-        finally:
-            if had is None:
-                g.pop(FIELD, None)
-            else:
-                setattr(g, FIELD, had)
+        body = store.setdefault(key, marked_body(template, **context))
+    return with_token(body)
+
+
+def marked_body(template: str, **context: Any) -> bytes:
+    """``template`` rendered to keep: its forms carry :data:`TOKEN_MARK` instead of a token."""
+    # The templates' csrf_token() returns g's token when there is one (form_tokens).
+    had = g.get(FIELD)
+    setattr(g, FIELD, TOKEN_MARK)
+    try:
+        return encoded(render_template(template, **context))
+    finally:
+        if had is None:
+            g.pop(FIELD, None)
+        else:
+            setattr(g, FIELD, had)
+
+
+def with_token(body: bytes) -> bytes:
+    """A kept body with this request's session's form token where its forms' mark is."""
     if _TOKEN_MARK_BYTES not in body:
         return body
     token = current_app.jinja_env.globals["csrf_token"]()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_login import login_required
 
 from relogement.platform import matching as m
@@ -25,7 +25,7 @@ from relogement.web.context import (
     viewpoint,
 )
 from relogement.web.context import household as household_view
-from relogement.web.page_parts import kept_body, page_around
+from relogement.web.page_parts import kept_body, marked_body, page_around, with_token
 from relogement.web.parsing import Reader
 from relogement.web.policy import household_resource, project_resource
 
@@ -134,35 +134,37 @@ def households_for_offer(offer_id: str):
     r = Reader(request.args)
     page_number = r.integer("page", default=1, low=1, high=100_000)
     project = readmodels().project(offer.project_id, vp.position)
-    ranking = None
+    # may_see and may_propose read the user (as the policy sees them) and the project, besides the pair.
+    who = (principal(), project_resource(project))
+    planned = None
     if offer.status == "publiee":
 
         def may_see(bailleur: str, officer: str) -> bool:
             return can("household.situation", household_resource(project, UUID(hex=bailleur), UUID(hex=officer)))
 
-        row = mr.offer_row(readmodels(), offer)
-        # may_see reads the user (as the policy sees them) and the project, besides the pair.
-        who = (principal(), project_resource(project))
-        ranking = mr.households_for(readmodels(), project, row, readmodels().position(vp.position), vp.day,
-                                    page_number, may_see, who)
-    proposable: dict[tuple[str, str], bool] = {}  # asked once per (bailleur, officer) pair
+        planned = mr.households_ranking(readmodels(), project, mr.offer_row(readmodels(), offer),
+                                        readmodels().position(vp.position), vp.day, page_number, may_see, who)
 
     def may_propose(bailleur: str, officer: str) -> bool:
-        if (bailleur, officer) not in proposable:
-            proposable[bailleur, officer] = can(
-                "proposal.make", household_resource(project, UUID(hex=bailleur), UUID(hex=officer)))
-        return proposable[bailleur, officer]
+        return can("proposal.make", household_resource(project, UUID(hex=bailleur), UUID(hex=officer)))
 
     context = dict(
-        offer=offer, project=project, ranking=ranking, labels=m.criteria_labels(),
+        offer=offer, project=project, ranking=None, labels=m.criteria_labels(),
         limit_labels=m.LIMIT_LABELS, errors=r.errors, live=vp.live, occupancy_article=m.ARTICLE,
         motives=SET_ASIDE_MOTIVES, kept=mr.kept, may_propose=may_propose,
     )
-    if r.errors or ranking is None:
+    if r.errors or planned is None:
+        context["ranking"] = planned and planned.page()
         return render_template("matching/households.html", **context), 400 if r.errors else 200
-    # Kept with its ranked page (which holds who may see which households), by who may
-    # propose to each of its rows.
-    key = ("corps", vp.live, request.script_root,
-           tuple(vp.live and may_propose(item.match.household.bailleur, item.officer_org) for item in ranking.items))
-    return page_around("matching/households.html",
-                       kept_body(ranking.html, key, "matching/_households_body.html", **context), **context)
+    # The body is kept for every worker (web/shared_pages) by the ranked page's key (which holds
+    # who may see which households) and by who may propose to each (bailleur, officer) pair:
+    # a worker serving a page another one made neither ranks nor renders it.
+    proposable = mr.per_pair(who, "proposal", planned.pairs, may_propose) if vp.live else ()
+    key = ("menages-correspondants", planned.key, vp.live, request.script_root, proposable)
+
+    def render() -> bytes:
+        context["ranking"] = planned.page()
+        return marked_body("matching/_households_body.html", **context)
+
+    body = current_app.extensions["relogement.shared_pages"].get_or_render(key, render)
+    return page_around("matching/households.html", with_token(body), **context)
