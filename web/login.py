@@ -69,4 +69,12 @@ def register_limiter(app: Flask, database_scheme: str, database_options: dict[st
         storage_options=database_options if storage_uri.startswith(database_scheme) else {},
     )
     app.extensions["relogement.limiter"] = limiter
+
+    @limiter.request_filter
+    def _only_posts() -> bool:
+        # The only limits are on sent login forms (POST): every other request skipped
+        # resolving the endpoint's limits, 5 % of a kept page's CPU (bench/RESULTS.md,
+        # session 15). A limit on another method would have to lift this filter.
+        return request.method != "POST"
+
     return limiter
