@@ -40,7 +40,7 @@ from relogement.web.page_reads import register_reads
 from relogement.web.place_names import register_place_names
 from relogement.web.report_warmup import register_reports
 from relogement.web.settings import configure, poll_seconds, setting
-from relogement.web.shared_pages import SharedPages
+from relogement.web.shared_pages import SharedPages, code_version
 
 
 def create_app(config: Mapping[str, Any] | None, services: Any) -> Flask:
@@ -75,7 +75,8 @@ def create_app(config: Mapping[str, Any] | None, services: Any) -> Flask:
     app.extensions["relogement.runner"] = runner
     app.extensions["relogement.accounts"] = services.accounts
     # Page bodies kept for every worker of the server (gunicorn_conf.on_starting names the folder).
-    app.extensions["relogement.shared_pages"] = SharedPages(setting(config, "RELOGEMENT_SHARED_PAGES", "") or None)
+    app.extensions["relogement.shared_pages"] = SharedPages(
+        setting(config, "RELOGEMENT_SHARED_PAGES", "") or None, version=code_version())
     register_simulator(app, config)  # the housing-aid simulation service (HTTP only)
     # The store's records table: every page reads its last id with the read position.
     events_table = relocation.recorder.events_record_cls.__table__

@@ -13,7 +13,9 @@ that setting (one process: tests, ``flask run``) they are kept in the process's 
 A body is stored under a digest of its key: the caller's key holds everything the body
 shows (the read position, the ranking's inputs, who may see and act), made of tuples,
 strings, numbers, booleans, dates, decimals and UUIDs only, whose ``repr`` is the same in
-every process. Older bodies are dropped beyond ``size``. The store is a cache: a failing
+every process, and under the version of the code that renders it (:func:`code_version`):
+after a deploy, gunicorn's new workers (a reload keeps the folder) never serve a body the
+old code rendered. Older bodies are dropped beyond ``size``. The store is a cache: a failing
 read or write (disk full, file removed) is logged once and the page is rendered as if the
 body were not kept.
 """
@@ -26,7 +28,7 @@ import os
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -38,16 +40,34 @@ SIZE = 8192
 EVICT_EVERY = 64
 
 
-def digest(key: Hashable) -> bytes:
-    """The key as the same 16 bytes in every process."""
-    return hashlib.blake2b(repr(key).encode(), digest_size=16).digest()
+def digest(key: Hashable, version: bytes = b"") -> bytes:
+    """The key as the same 16 bytes in every process running the same ``version``."""
+    return hashlib.blake2b(version + repr(key).encode(), digest_size=16).digest()
+
+
+def code_version(packages: Iterable[Path] | None = None) -> bytes:
+    """What the rendering code is: each source and template file's path, size and
+    modification time under ``packages`` (default: the folders of events, platform,
+    projections and web), digested. Read once per process (a few hundred ``stat`` calls)."""
+    if packages is None:
+        from relogement import events, platform, projections, web
+
+        packages = [Path(next(iter(p.__path__))) for p in (events, platform, projections, web)]
+    h = hashlib.blake2b(digest_size=16)
+    for folder in packages:
+        for path in sorted(folder.rglob("*")):
+            if path.suffix in (".py", ".html") and path.is_file():
+                st = path.stat()
+                h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return h.digest()
 
 
 class SharedPages:
     """Bodies by key, kept for every process using ``folder`` (None: this process only)."""
 
-    def __init__(self, folder: str | os.PathLike | None, size: int = SIZE) -> None:
+    def __init__(self, folder: str | os.PathLike | None, size: int = SIZE, version: bytes = b"") -> None:
         self.size = size
+        self.version = version
         self.path = Path(folder) / FILE_NAME if folder else None
         self._memory: OrderedDict[bytes, bytes] = OrderedDict()
         self._lock = threading.Lock()
@@ -57,7 +77,7 @@ class SharedPages:
 
     def get_or_render(self, key: Hashable, render: Callable[[], bytes]) -> bytes:
         """The body kept under ``key``, else ``render()``'s, kept for the next readers."""
-        k = digest(key)
+        k = digest(key, self.version)
         body = self._get(k)
         if body is None:
             body = render()

@@ -17,7 +17,7 @@ import pytest
 from relogement.runtime import create_app
 from relogement.simulation import sample
 from relogement.web import matching_reader as mr
-from relogement.web.shared_pages import SharedPages, digest
+from relogement.web.shared_pages import SharedPages, code_version, digest
 from tests.web.conftest import Client, without_signed_tokens
 
 NBSP = "\u00a0"
@@ -136,3 +136,21 @@ def test_gunicorn_arbiter_makes_the_folder_and_removes_it(monkeypatch, tmp_path)
     gunicorn_conf.on_starting(other)
     gunicorn_conf.on_exit(other)
     assert os.environ[gunicorn_conf.SHARED_PAGES] == str(tmp_path / "choisi")
+
+
+def test_a_body_rendered_by_other_code_is_not_served(tmp_path):
+    # gunicorn's workers after a deploy (a reload keeps the folder) run another code version.
+    code = tmp_path / "code"
+    (code / "templates").mkdir(parents=True)
+    template = code / "templates" / "corps.html"
+    template.write_text("<p>{{ a }}</p>")
+    (code / "vues.py").write_text("X = 1\n")
+    before = code_version([code])
+    assert code_version([code]) == before
+    template.write_text("<p>{{ a }} et {{ b }}</p>")
+    after = code_version([code])
+    assert after != before
+    old, new = SharedPages(tmp_path / "pages", version=before), SharedPages(tmp_path / "pages", version=after)
+    assert old.get_or_render(KEY, lambda: b"ancien corps") == b"ancien corps"
+    assert new.get_or_render(KEY, lambda: b"nouveau corps") == b"nouveau corps"
+    assert SharedPages(tmp_path / "pages", version=before).get_or_render(KEY, lambda: b"?") == b"ancien corps"
