@@ -275,15 +275,22 @@ class ReadModels(ReadPositions):
         """Household views for rows: 3 batch queries at most (erased, situations, identities)."""
         erased = self.erased([r["household_id"] for r in rows], position)
         by_project: dict[str, ProjectView | None] = {}
+        # A page's rows share a few (project, bailleur, officer) triples: each resource is
+        # made, and the policy asked about it, once (50 rows asked it 100 times).
+        by_triple: dict[tuple[str, str, str], Resource] = {}
         resources = {}
         for r in rows:
-            if r["project_id"] not in by_project:
-                by_project[r["project_id"]] = self._project(r["project_id"], position)
-            resources[r["household_id"]] = household_resource(
-                by_project[r["project_id"]], UUID(hex=r["bailleur_org"]), UUID(hex=r["officer_org"])
-            )
-        who = {h for h, res in resources.items() if identity_for(res)}
-        with_situation = [h for h, res in resources.items() if h in who or situation_for(res)]
+            triple = (r["project_id"], r["bailleur_org"], r["officer_org"])
+            if triple not in by_triple:
+                if r["project_id"] not in by_project:
+                    by_project[r["project_id"]] = self._project(r["project_id"], position)
+                by_triple[triple] = household_resource(
+                    by_project[r["project_id"]], UUID(hex=r["bailleur_org"]), UUID(hex=r["officer_org"])
+                )
+            resources[r["household_id"]] = by_triple[triple]
+        shown = {res: (identity_for(res), situation_for(res)) for res in set(by_triple.values())}
+        who = {h for h, res in resources.items() if shown[res][0]}
+        with_situation = [h for h, res in resources.items() if h in who or shown[res][1]]
         situations = self._situations(with_situation, position)
         identities = self._identities(
             [h for h in who if UUID(hex=h) not in erased], audit, purpose
