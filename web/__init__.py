@@ -34,7 +34,7 @@ from relogement.web.field_labels import field_error, field_label
 from relogement.web.filters import register_filters
 from relogement.web.form_tokens import register_form_tokens
 from relogement.web.identity_views import write_identity_views
-from relogement.web.layout_urls import layout_urls
+from relogement.web.layout_urls import id_url, layout_urls
 from relogement.web.login import register_limiter, register_login
 from relogement.web.page_reads import register_reads
 from relogement.web.place_names import register_place_names
@@ -94,7 +94,7 @@ def create_app(config: Mapping[str, Any] | None, services: Any) -> Flask:
     app.jinja_env.globals.update(
         field_error=field_error, field_label=field_label, events_behind=events_behind,
         aid_label=aid_label, energy_estimate=energy_estimate, row_body_html=matching_html.row_body,
-        row_head_html=matching_html.row_head, layout_urls=layout_urls,
+        row_head_html=matching_html.row_head, layout_urls=layout_urls, id_url=id_url,
     )
     errors.register(app)
     security_headers.register(app)
