@@ -194,13 +194,23 @@ class ReadModels(ReadPositions):
     ) -> Page:
         """A page of offers, newest first. Filters: project_ids, status (codes), typology,
         qpv, bailleur, max_rent_cents, commune (case-insensitive substring)."""
-        total, page, rows = oq.search_offers(self.reader, position, page=page, size=size, **filters)
-        return Page([self._offer(r, position) for r in rows], page, size, total)
+        # The same for every reader at a position (who may see which projects is in the
+        # filters): read and viewed once per position and filters, like the other lists.
+        filters = {k: tuple(v) if isinstance(v, list | tuple | set | frozenset) else v for k, v in filters.items()}
+
+        def read() -> Page:
+            total, number, rows = oq.search_offers(self.reader, position, page=page, size=size, **filters)
+            return Page([self._offer(r, position) for r in rows], number, size, total)
+
+        return self._fixed("offers_page", position, (page, size, *sorted(filters.items())), read)
 
     def offer_bailleurs(self, position: int | None = None) -> list[tuple[UUID, str]]:
-        """The bailleurs that have offers (for the board's filter)."""
-        ids = oq.offer_bailleur_ids(self.reader, position)
-        return sorted(((UUID(hex=i), self.org_name(i, position)) for i in ids), key=lambda b: b[1])
+        """The bailleurs that have offers (for the board's filter), once per position."""
+        def read() -> list[tuple[UUID, str]]:
+            ids = oq.offer_bailleur_ids(self.reader, position)
+            return sorted(((UUID(hex=i), self.org_name(i, position)) for i in ids), key=lambda b: b[1])
+
+        return self._fixed("offer_bailleurs", position, (), read)
 
     def offer(self, offer_id: UUID, position: int | None = None) -> OfferView | None:
         row = self._fixed("offer", position, (offer_id,), lambda: q.get_offer(self.reader, offer_id, position=position),
