@@ -19,7 +19,16 @@ from relogement.web.context import readmodels, viewpoint
 
 def _names(kind: str, project_id: UUID | str | None) -> dict[str, str]:
     """Code → name over the project (or every project the store knows, as of the page's
-    position: codes are unique within a project, and the first project wins otherwise)."""
+    position: codes are unique within a project, and the first project wins otherwise);
+    once per page."""
+    memo = g.setdefault("place_names", {})
+    key = (kind, str(project_id) if project_id is not None else None)
+    if key not in memo:
+        memo[key] = _read_names(kind, project_id)
+    return memo[key]
+
+
+def _read_names(kind: str, project_id: UUID | str | None) -> dict[str, str]:
     names: dict[str, str] = {}
     for project in readmodels().projects(viewpoint().position):
         if project_id is not None and str(project.id) != str(project_id):

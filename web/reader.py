@@ -194,8 +194,7 @@ class ReadModels(ReadPositions):
     ) -> Page:
         """A page of offers, newest first. Filters: project_ids, status (codes), typology,
         qpv, bailleur, max_rent_cents, commune (case-insensitive substring)."""
-        # The same for every reader at a position (who may see which projects is in the
-        # filters): read and viewed once per position and filters, like the other lists.
+        # The same for every reader (the projects they see are a filter): once per position and filters.
         filters = {k: tuple(v) if isinstance(v, list | tuple | set | frozenset) else v for k, v in filters.items()}
 
         def read() -> Page:
@@ -441,13 +440,20 @@ class ReadModels(ReadPositions):
         page: int = 1,
         size: int = PAGE_SIZE,
     ) -> Page:
-        total, page, rows = pq.proposals_page_rows(
-            self.reader, position, project_ids=project_ids, live=live, household_id=household_id,
-            status=status, page=page, size=size,
-        )
-        erased = self.erased({r["household_id"] for r in rows}, position)
-        views = [self._proposal(r, at, position, UUID(hex=r["household_id"]) in erased) for r in rows]
-        return Page(self._with_officers(views, position), page, size, total)
+        # Rows read once per position and filters; views once more per instant's effect on
+        # them (which objection windows are open: all a view takes from ``at``).
+        args = (None if project_ids is None else tuple(project_ids), live, household_id,
+                None if status is None else tuple(status), page, size)
+        total, number, rows = self._fixed("proposal_rows", position, args, lambda: pq.proposals_page_rows(
+            self.reader, position, project_ids=args[0], live=live, household_id=household_id, status=args[3],
+            page=page, size=size))
+
+        def views() -> Page:
+            erased = self.erased({r["household_id"] for r in rows}, position)
+            found = [self._proposal(r, at, position, UUID(hex=r["household_id"]) in erased) for r in rows]
+            return Page(self._with_officers(found, position), number, size, total)
+
+        return self._fixed("proposals_page", position, (*args, pq.windows_open(rows, at)), views)
 
     def proposals_of(self, household_id: UUID, at: datetime, position: int | None = None) -> list[ProposalView]:
         rows = q.list_proposals(self.reader, household_id=household_id, position=position)

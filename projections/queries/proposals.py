@@ -170,6 +170,12 @@ def proposal_status_label(row: dict, at: datetime) -> str:
     return "Validée par les partenaires — réponse du ménage attendue"
 
 
+def windows_open(rows: Iterable[dict], at: datetime) -> tuple[bool, ...]:
+    """Whether each row's objection window is open at ``at``: all that :func:`proposal_view`
+    takes from the instant (views at two instants with the same answers are equal)."""
+    return tuple(window_open(utc(r["objection_deadline"]), at) for r in rows)
+
+
 def proposal_view(
     row: dict, at: datetime, org_name: Callable[[str], str], resource: Any, erased: bool = False
 ) -> ProposalView:
