@@ -60,6 +60,10 @@ class Cache:
                 self._pending.pop(key, None)
             pending.done.set()
 
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
+
     def peek(self, key: tuple) -> Any:
         with self._lock:
             return self._items.get(key)

@@ -27,9 +27,10 @@ import logging
 import os
 import sqlite3
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from pathlib import Path
+
+from relogement.web.cache import Cache
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ class SharedPages:
         self.size = size
         self.version = version
         self.path = Path(folder) / FILE_NAME if folder else None
-        self._memory: OrderedDict[bytes, bytes] = OrderedDict()
+        self._memory = Cache(size)  # without a folder: this process's own LRU
         self._lock = threading.Lock()
         self._local = threading.local()
         self._written = 0
@@ -78,6 +79,8 @@ class SharedPages:
     def get_or_render(self, key: Hashable, render: Callable[[], bytes]) -> bytes:
         """The body kept under ``key``, else ``render()``'s, kept for the next readers."""
         k = digest(key, self.version)
+        if self.path is None:
+            return self._memory.get((k,), render)
         body = self._get(k)
         if body is None:
             body = render()
@@ -94,9 +97,6 @@ class SharedPages:
             return 0
 
     def _get(self, k: bytes) -> bytes | None:
-        if self.path is None:
-            with self._lock:
-                return self._memory.get(k)
         try:
             row = self._connection().execute("SELECT body FROM pages WHERE key = ?", (k,)).fetchone()
         except sqlite3.Error as error:
@@ -105,12 +105,6 @@ class SharedPages:
         return None if row is None else bytes(row[0])
 
     def _put(self, k: bytes, body: bytes) -> None:
-        if self.path is None:
-            with self._lock:
-                self._memory[k] = body
-                while len(self._memory) > self.size:
-                    self._memory.popitem(last=False)
-            return
         try:
             conn = self._connection()
             conn.execute("INSERT OR IGNORE INTO pages (key, body) VALUES (?, ?)", (k, body))

@@ -161,6 +161,9 @@ def households_for_offer(offer_id: str):
     # a worker serving a page another one made neither ranks nor renders it.
     proposable = mr.per_pair(who, "proposal", planned.pairs, may_propose) if vp.live else ()
     key = ("menages-correspondants", planned.key, vp.live, request.script_root, proposable)
+    # The body's rows show the very answers its key holds (not the policy asked again).
+    answers = dict(zip(planned.pairs, proposable, strict=False))
+    context["may_propose"] = lambda bailleur, officer: answers[bailleur, officer]
 
     def render() -> bytes:
         context["ranking"] = planned.page()
