@@ -351,14 +351,28 @@ def summarise(
             follow_evol, RAV_BINS, "€/j", [s for s, _ in follows], [e for _, e in follows]),
         # Compared exactly: 5.99995 € is under 6 € although shown as 6,0000.
         "sous_seuil_avant": sorted(
-            p.row["reference"] for p in active if p.row["avant"] is not None and p.before < under
+            p.row["reference"] for p in active if p.row["avant"] is not None and _below(p.before, under)
         ),
         "sous_seuil": sorted(
-            p.row["reference"] for p in active if p.row["actuel"] is not None and p.current < under
+            p.row["reference"] for p in active if p.row["actuel"] is not None and _below(p.current, under)
         ),
         "forte_baisse": sorted(
             p.row["reference"]
             for p in active
-            if p.row["evolution"] is not None and p.current - p.before < beyond
+            if p.row["evolution"] is not None and _fell_by_more(p.before, p.current, beyond)
         ),
     }
+
+
+def _below(value: Fraction | Decimal, limit: Fraction) -> bool:
+    """``value < limit``, exactly, by integers (Fraction's own comparison costs a few
+    function calls: thousands of households on every follow-up page)."""
+    n, d = value.as_integer_ratio()
+    return n * limit.denominator < limit.numerator * d
+
+
+def _fell_by_more(before: Fraction | Decimal, current: Fraction | Decimal, beyond: Fraction) -> bool:
+    """``current - before < beyond``, exactly, by integers (denominators are positive)."""
+    bn, bd = before.as_integer_ratio()
+    cn, cd = current.as_integer_ratio()
+    return (cn * bd - bn * cd) * beyond.denominator < beyond.numerator * cd * bd

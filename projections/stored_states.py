@@ -6,10 +6,16 @@ yet, it reads every row of the programme (seconds at national scale, where one
 programme's rows lie among thirty others'). The scheduler calls :func:`store_current`
 every few minutes (runtime/scheduler.py) and ``relogement projections rebuild`` once at
 its end, so no reader waits for that first computation.
+
+The reste-à-vivre's states of the past (one per ``residual_state.EVERY`` events, where an
+as-of page starts from) are stored by ``relogement projections tableaux-de-bord``; they are
+named by the code's version, so after a deploy the scheduler stores them again, a part at
+each pass (:func:`store_history_part`), while the pages compute what is missing from rows.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from relogement.projections import dashboard_snapshots, residual_state
@@ -39,3 +45,17 @@ def store_current(engine: Any) -> int:
                 moved = True
         updated += moved
     return updated
+
+
+def store_history_part(engine: Any, seconds: float) -> int:
+    """Store the reste-à-vivre's missing history states of each project, for about
+    ``seconds`` in all (a pass of the scheduler must not hold back the windows' closing);
+    returns how many were stored."""
+    began = time.monotonic()
+    written = 0
+    for project in list_projects(engine):
+        left = seconds - (time.monotonic() - began)
+        if left <= 0:
+            break
+        written += residual_state.store_history(engine, project["project_id"], seconds=left)
+    return written

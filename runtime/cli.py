@@ -210,12 +210,13 @@ def projections_catch_up(ctx: click.Context) -> None:
 
 @projections_group.command(
     "tableaux-de-bord",
-    help="Enregistre l'état du tableau de bord de chaque projet tous les 500 événements de "
-    "l'historique (les pages « à une date » partent de l'état enregistré le plus proche).",
+    help="Enregistre l'état du tableau de bord et du suivi du reste-à-vivre de chaque projet "
+    "tous les 500 événements de l'historique (les pages « à une date » partent de l'état "
+    "enregistré le plus proche).",
 )
 @click.pass_context
 def projections_dashboard_states(ctx: click.Context) -> None:
-    from relogement.projections import build_runner, dashboard_snapshots
+    from relogement.projections import build_runner, dashboard_snapshots, residual_state
     from relogement.projections.queries import organisations
 
     app = _app(ctx.obj["database"])
@@ -224,7 +225,9 @@ def projections_dashboard_states(ctx: click.Context) -> None:
         runner.catch_up()
         for project in organisations.list_projects(runner.engine):
             written = dashboard_snapshots.store_history(runner.engine, project["project_id"])
-            click.echo(f"{project['code']} : {written} état(s) enregistré(s)")
+            follow_ups = residual_state.store_history(runner.engine, project["project_id"])
+            click.echo(f"{project['code']} : {written} état(s) du tableau de bord, "
+                       f"{follow_ups} du reste-à-vivre enregistré(s)")
     finally:
         runner.close()
         app.close()

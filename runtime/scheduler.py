@@ -11,7 +11,9 @@ The scheduler is only a trigger. Each pass (a "tick"):
 5. at most every ``STATES_EVERY_SECONDS``, stores each project's dashboard and
    reste-à-vivre state at the head when the last stored one is ``EVERY`` events behind
    or missing (:mod:`relogement.projections.stored_states`): with none (a store just
-   rebuilt), a page's first request would read every row of the programme.
+   rebuilt), a page's first request would read every row of the programme; then, for
+   at most ``HISTORY_SECONDS``, the reste-à-vivre's missing states of the past (named by
+   the code's version: all missing after a deploy), where as-of pages start from.
 
 Exactly once comes from the domain, not from here: ``close_window`` records
 nothing for an already closed window, and two writers closing the same window
@@ -49,6 +51,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL_SECONDS = 30
 STATES_EVERY_SECONDS = 600
+HISTORY_SECONDS = 20.0  # per pass, storing the reste-à-vivre's past states (stored_states)
 JOB_ID = "fermer-delais-opposition"
 
 
@@ -133,6 +136,7 @@ class DeadlineScheduler:
                 self._states_at = at
                 try:
                     self.store_states()
+                    self.store_history()
                 except Exception:  # stored states only save time: the windows come first
                     log.exception("états des tableaux de bord non enregistrés (nouvel essai plus tard)")
             report = TickReport(at=at, due=len(due), closed=closed, errors=errors, mailed=mailed)
@@ -154,6 +158,13 @@ class DeadlineScheduler:
         from relogement.projections.stored_states import store_current
 
         return store_current(self.runner.engine)
+
+    def store_history(self) -> int:
+        """A part of the reste-à-vivre's missing history states (those an as-of page starts
+        from; all missing after a deploy), at most ``HISTORY_SECONDS`` per pass."""
+        from relogement.projections.stored_states import store_history_part
+
+        return store_history_part(self.runner.engine, HISTORY_SECONDS)
 
     def _catch_up(self) -> None:
         # The runner feeds every read model: a failing projector elsewhere must not

@@ -344,3 +344,37 @@ def test_a_rebuild_ends_with_each_projects_states_stored(database_url, clock):
         assert residual_state.last_stored(engine, world.project_id.hex) == head
     finally:
         engine.dispose()
+
+
+def test_the_scheduler_stores_the_follow_ups_past_states_a_part_at_each_pass(app, clock, monkeypatch):
+    """After a deploy the reste-à-vivre's states of the past (named by the code's version)
+    are missing, and an as-of page far from the head would read every row. Each pass of the
+    scheduler stores those missing, within HISTORY_SECONDS; the next pass goes on."""
+    from sqlalchemy import select
+
+    from relogement.projections import residual_state
+    from relogement.runtime import scheduler as module
+
+    monkeypatch.setattr(residual_state, "EVERY", 3)
+    world = sample.build_world(app)
+    _proposals(world, 2)
+    scheduler = DeadlineScheduler(app, interval_seconds=3600)
+    try:
+        engine = scheduler.runner.engine
+        c = residual_state.snapshots.c
+
+        def grid() -> set[int]:
+            with engine.connect() as conn:
+                found = conn.execute(select(c.position).where(c.format == residual_state.FORMAT)).scalars()
+                return {position for position in found if position % 3 == 0}
+
+        monkeypatch.setattr(module, "HISTORY_SECONDS", 0)  # a pass with no time left for it
+        scheduler.tick()
+        head = app.recorder.max_notification_id()
+        assert grid() <= {head}  # at most the head's own state, stored by store_current
+        monkeypatch.setattr(module, "HISTORY_SECONDS", 60)
+        clock.advance(seconds=module.STATES_EVERY_SECONDS + 1)
+        scheduler.tick()
+        assert grid() == set(range(3, head + 1, 3))
+    finally:
+        scheduler.shutdown()

@@ -127,3 +127,55 @@ def test_only_the_last_stored_states_are_kept(database_url):
     finally:
         runner.close()
         app.close()
+
+
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture],
+          phases=(Phase.explicit, Phase.reuse, Phase.generate))
+@given(ops=commands, seed=st.integers(0, 10_000))
+def test_history_states_let_as_of_follow_ups_start_nearby(fresh_url_factory, monkeypatch, ops, seed):
+    """``store_history`` stores a state at every multiple of ``EVERY``; the web's own saves
+    leave them; an as-of follow-up in a new process starts from the nearest one (never
+    from every row) and shows today's figures."""
+    monkeypatch.setattr(rstate, "EVERY", 4)
+    app, runner, driver, clock = _play(fresh_url_factory(), ops, 50)
+    try:
+        for op, a, b in ops:
+            driver.run(op, a, b)
+            clock.advance(minutes=7)
+        runner.catch_up()
+        engine, project = runner.engine, driver.world.project_id
+        last = q.current_position(engine)
+        assert rstate.store_history(engine, project, seconds=0) == 0  # no time given
+        assert rstate.store_history(engine, project) == last // 4
+        assert rstate.store_history(engine, project) == 0  # already stored
+        web = rstate.SuiviState(project)
+        for position in (last + 1, last + 2, last + 3):  # the web's saves, only 2 kept
+            web.move_to(engine, min(position, last))
+            web.position = position
+            assert rstate.save(engine, web, keep=2)
+        with engine.connect() as conn:
+            stored = set(conn.execute(select(rstate.snapshots.c.position).where(
+                rstate.snapshots.c.format == rstate.FORMAT)).scalars())
+        # The grid's (last + 1 too if it falls on it) and the two last of the web's.
+        assert stored == {*range(4, last + 2, 4), last + 2, last + 3}
+
+        full_reads = []
+        read = rstate.SuiviState._read
+
+        def counting(self, conn, position, ids):
+            if ids is None:
+                full_reads.append(position)
+            return read(self, conn, position, ids)
+
+        monkeypatch.setattr(rstate.SuiviState, "_read", counting)
+        draw = random.Random(seed)
+        for position in draw.sample(range(4, last + 1), min(6, last - 3)):
+            for convention in ("personne", "uc"):
+                instant = q.instant_of(engine, position)
+                expected = suivi_today(engine, project, position=position, instant=instant, convention=convention)
+                states = rstate.SuiviStates(engine, store=False)
+                assert states.suivi(project, position, instant, convention=convention) == expected, position
+        assert full_reads == []
+    finally:
+        runner.close()
+        app.close()
