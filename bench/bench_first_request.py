@@ -78,7 +78,7 @@ def one_start(args: argparse.Namespace, prepare: bool, cookie: str, log: Path) -
         time.sleep(args.settle)
         client = Client(args.port, cookie)
         timings = []
-        for path in PAGES:
+        for path in args.pages:
             began = time.perf_counter()
             status, _, _ = client.request("GET", path)
             timings.append({"path": path, "status": status, "ms": round((time.perf_counter() - began) * 1000)})
@@ -94,13 +94,16 @@ def main() -> None:
     parser.add_argument("--login", default="mel.partenaire")
     parser.add_argument("--settle", type=float, default=40.0, help="seconds between the start and the first request")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--pages", nargs="+", default=PAGES,
+                        help="paths asked in this order (default: dashboard twice, reste-à-vivre, report)")
+    parser.add_argument("--prepared-only", action="store_true", help="only the variant with the worker preparation")
     args = parser.parse_args()
     log = ROOT / "bench" / "out" / "gunicorn-first-request.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     cookie = session_cookie(args, log)
     results = []
     for _ in range(args.runs):
-        for prepare in (False, True):
+        for prepare in ((True,) if args.prepared_only else (False, True)):
             result = one_start(args, prepare, cookie, log)
             print(json.dumps(result), flush=True)
             results.append(result)
