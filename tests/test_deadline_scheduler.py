@@ -356,6 +356,7 @@ def test_the_scheduler_stores_the_follow_ups_past_states_a_part_at_each_pass(app
     from relogement.runtime import scheduler as module
 
     monkeypatch.setattr(residual_state, "EVERY", 3)
+    monkeypatch.setattr(residual_state, "HISTORY_CHANGED", 0)
     world = sample.build_world(app)
     _proposals(world, 2)
     scheduler = DeadlineScheduler(app, interval_seconds=3600)

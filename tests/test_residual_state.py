@@ -137,6 +137,7 @@ def test_history_states_let_as_of_follow_ups_start_nearby(fresh_url_factory, mon
     leave them; an as-of follow-up in a new process starts from the nearest one (never
     from every row) and shows today's figures."""
     monkeypatch.setattr(rstate, "EVERY", 4)
+    monkeypatch.setattr(rstate, "HISTORY_CHANGED", 0)  # a state at every step of the walk
     app, runner, driver, clock = _play(fresh_url_factory(), ops, 50)
     try:
         for op, a, b in ops:
@@ -175,6 +176,60 @@ def test_history_states_let_as_of_follow_ups_start_nearby(fresh_url_factory, mon
                 expected = suivi_today(engine, project, position=position, instant=instant, convention=convention)
                 states = rstate.SuiviStates(engine, store=False)
                 assert states.suivi(project, position, instant, convention=convention) == expected, position
+        assert full_reads == []
+    finally:
+        runner.close()
+        app.close()
+
+
+def test_history_states_only_where_the_projects_households_changed(database_url, monkeypatch):
+    """A programme among others: at a step of the walk where none of its households changed
+    (the others' events), no state is stored; an as-of page in such a gap starts from the
+    state before it (nothing to read again) and shows today's figures."""
+    import dataclasses
+
+    from relogement.projections import build_runner
+    from relogement.runtime.application import RelocationApp
+    from relogement.simulation import sample
+
+    monkeypatch.setattr(rstate, "EVERY", 2)
+    monkeypatch.setattr(rstate, "HISTORY_CHANGED", 1)
+    app = RelocationApp(database_url)
+    runner = build_runner(app)
+    try:
+        world = sample.build_world(app)
+        mel = world.actor("MEL")
+        other = dataclasses.replace(world, project_id=app.create_project(
+            "NPNRU Lille Nord", "LN", sample.QUARTIERS, sample.OPERATIONS, mel))
+        app.add_partner(other.project_id, world.orgs["LMH"], mel)
+        for round_ in range(3):
+            sample.register(world, name=f"Famille Lille Sud {round_}")
+            for i in range(5):
+                sample.register(other, name=f"Famille Lille Nord {round_}-{i}")
+        runner.catch_up()
+        engine, project = runner.engine, world.project_id.hex
+        last = q.current_position(engine)
+        with engine.connect() as conn:
+            probe = rstate.SuiviState(project)
+            expected = {g for g in range(2, last + 1, 2) if probe._changed(conn, g - 2, g)}
+        assert 0 < len(expected) < last // 2
+        assert rstate.store_history(engine, project) == len(expected)
+        with engine.connect() as conn:
+            stored = set(conn.execute(select(rstate.snapshots.c.position).where(
+                rstate.snapshots.c.project_id == project, rstate.snapshots.c.format == rstate.FORMAT)).scalars())
+        assert stored == expected
+
+        full_reads = []
+        read = rstate.SuiviState._read
+        monkeypatch.setattr(rstate.SuiviState, "_read", lambda self, conn, position, ids: (
+            full_reads.append(position) if ids is None else None) or read(self, conn, position, ids))
+        gaps = [g for g in range(min(expected), last + 1) if g not in expected]
+        assert gaps
+        for position in gaps:
+            states = rstate.SuiviStates(engine, store=False)
+            instant = q.instant_of(engine, position)
+            assert states.suivi(project, position, instant) == suivi_today(
+                engine, project, position=position, instant=instant), position
         assert full_reads == []
     finally:
         runner.close()
