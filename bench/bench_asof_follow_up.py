@@ -18,7 +18,8 @@ Both are checked equal. Prints p50/p95 (ms); writes bench/results/asof-follow-up
 ``--http PORT``: the page instead, as a user sees it. gunicorn with the production settings
 is started on the store; the auditor chooses ``--draws`` random days of the history (the
 "consultation de l'historique" form) and each « Reste-à-vivre » page shown then is timed
-(its first request at that position: no worker holds a state there).
+(its first request at that position: no worker holds a state there), after ``--settle``
+seconds (the workers prepare the live pages in the background after their start).
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ def main() -> None:
     parser.add_argument("--draws", type=int, default=15)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--http", type=int, default=None, metavar="PORT")
+    parser.add_argument("--settle", type=float, default=30.0,
+                        help="with --http: seconds between the start and the first page (the workers' preparation)")
     args = parser.parse_args()
     if args.http:
         return over_http(args)
@@ -105,6 +108,7 @@ def over_http(args: argparse.Namespace) -> None:
     try:
         client = Client(args.http)
         client.login("anru.auditeur")
+        time.sleep(args.settle)  # each worker prepares itself in the background after its start
         for day in days:
             _, text, _ = client.request("GET", "/reste-a-vivre")
             token = TOKEN.search(text).group(1)
