@@ -84,6 +84,15 @@ def state_line(report: dict) -> str:
 # -- chart ------------------------------------------------------------------------------
 
 
+def chart_series(report: dict) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """All the chart shows: the relocations per destination, in the semester and in all
+    (a page may keep the image by them: most events leave them as they were)."""
+    return (
+        tuple(report["semestre_relogements"]["destinations"][k]["nombre"] for k in DESTINATIONS),
+        tuple(report["cumul_relogements"]["destinations"][k]["nombre"] for k in DESTINATIONS),
+    )
+
+
 def chart_png(report: dict) -> bytes:
     """Destinations (semester vs cumulated) as a PNG: Agg backend, fixed size, no date.
 
@@ -96,8 +105,7 @@ def chart_png(report: dict) -> bytes:
     import matplotlib.pyplot as plt
 
     labels = list(DESTINATIONS.values())
-    sem = [report["semestre_relogements"]["destinations"][k]["nombre"] for k in DESTINATIONS]
-    cum = [report["cumul_relogements"]["destinations"][k]["nombre"] for k in DESTINATIONS]
+    sem, cum = chart_series(report)
     with plt.rc_context({"font.family": "DejaVu Sans", "font.size": 9}):
         fig, ax = plt.subplots(figsize=(6, 2.8), dpi=120)
         xs = range(len(labels))

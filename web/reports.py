@@ -321,7 +321,10 @@ class Reports:
         self._figures_stored.add(key)
 
     def chart(self, key: tuple) -> str:
-        return self.cache.get(("graphique",) + key, lambda: ro.chart_data_uri(self.report(key)))
+        # Kept by what it shows, not by the report's position: the running semester's report
+        # is at a new position after every event, and drawing it costs ≈ 100 ms.
+        report = self.report(key)
+        return self.cache.get(("graphique", ro.chart_series(report)), lambda: ro.chart_data_uri(report))
 
     def file(self, key: tuple, fmt: str, wait: float | None = None) -> bytes | None:
         """The PDF/XLSX bytes if ready within ``wait`` seconds (default ``wait_seconds``);
