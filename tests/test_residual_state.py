@@ -53,6 +53,16 @@ def test_stored_states_refuse_anything_but_plain_values():
         rstate.from_bytes("0" * 32, pickle.dumps({"position": 1, "parts": inner})).figures("rav_person_day")
 
 
+def _played(url: str, ops: list) -> tuple:
+    """(app, runner, driver, clock) after playing ``ops`` 7 minutes apart, read models caught up."""
+    app, runner, driver, clock = _play(url, ops, 50)
+    for op, a, b in ops:
+        driver.run(op, a, b)
+        clock.advance(minutes=7)
+    runner.catch_up()
+    return app, runner, driver, clock
+
+
 def _options(draw: random.Random, quartiers: list[str]) -> dict:
     return {
         "convention": draw.choice((None, "personne", "uc")),
@@ -67,12 +77,8 @@ def _options(draw: random.Random, quartiers: list[str]) -> dict:
           phases=(Phase.explicit, Phase.reuse, Phase.generate))
 @given(ops=commands, seed=st.integers(0, 10_000))
 def test_held_states_equal_todays_follow_up_at_every_position(fresh_url_factory, ops, seed):
-    app, runner, driver, clock = _play(fresh_url_factory(), ops, 50)
+    app, runner, driver, clock = _played(fresh_url_factory(), ops)
     try:
-        for op, a, b in ops:
-            driver.run(op, a, b)
-            clock.advance(minutes=7)
-        runner.catch_up()
         engine, project = runner.engine, driver.world.project_id
         last = q.current_position(engine)
         quartiers = sorted({h["quartier"] for h in q.list_households(engine, project)})
@@ -138,12 +144,8 @@ def test_history_states_let_as_of_follow_ups_start_nearby(fresh_url_factory, mon
     from every row) and shows today's figures."""
     monkeypatch.setattr(rstate, "EVERY", 4)
     monkeypatch.setattr(rstate, "HISTORY_CHANGED", 0)  # a state at every step of the walk
-    app, runner, driver, clock = _play(fresh_url_factory(), ops, 50)
+    app, runner, driver, clock = _played(fresh_url_factory(), ops)
     try:
-        for op, a, b in ops:
-            driver.run(op, a, b)
-            clock.advance(minutes=7)
-        runner.catch_up()
         engine, project = runner.engine, driver.world.project_id
         last = q.current_position(engine)
         assert rstate.store_history(engine, project, seconds=0) == 0  # no time given

@@ -8,14 +8,19 @@ preparing them at every event cost each worker seconds of CPU per command.
 from __future__ import annotations
 
 
-def test_warm_up_follows_each_event_with_the_dashboard_only(database_url, clock, tmp_path):
+def _app(database_url, clock, tmp_path):
     from relogement.runtime import create_app
-    from relogement.simulation import sample
 
-    app = create_app({
+    return create_app({
         "TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "t", "RELOGEMENT_DATA_DIR": str(tmp_path),
         "CLOCK": clock, "RELOGEMENT_WARM_REPORTS": True,
     })
+
+
+def test_warm_up_follows_each_event_with_the_dashboard_only(database_url, clock, tmp_path):
+    from relogement.simulation import sample
+
+    app = _app(database_url, clock, tmp_path)
     try:
         relocation = app.extensions["relogement"]
         reports = app.extensions["relogement.reports"]
@@ -48,14 +53,10 @@ def test_warm_up_holds_the_running_semesters_report_and_follows_each_event(datab
     first page after a start found it ready instead of reading every row, seconds for
     6,000 households); after each event its rows follow, so the next page only sums what
     changed. At most RUNNING_REPORTS_WARMED projects are prepared (83 MB each)."""
-    from relogement.runtime import create_app
     from relogement.simulation import sample
     from relogement.web import reports as module
 
-    app = create_app({
-        "TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "t", "RELOGEMENT_DATA_DIR": str(tmp_path),
-        "CLOCK": clock, "RELOGEMENT_WARM_REPORTS": True,
-    })
+    app = _app(database_url, clock, tmp_path)
     try:
         relocation = app.extensions["relogement"]
         reports = app.extensions["relogement.reports"]
