@@ -11,28 +11,25 @@ cannot be reused meanwhile) and the organisation's name shown with it.
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from flask import Flask, render_template
 from markupsafe import Markup
 
-KEEP = 4_096  # sheets kept (a few kB of HTML each); all forgotten past it
-_kept: dict[tuple[int, str], tuple[Any, Markup]] = {}
-_lock = threading.Lock()
+from relogement.web.cache import Cache
+
+KEEP = 4_096  # sheets kept (a few kB of HTML each), the least recently shown dropped first
+_kept = Cache(KEEP)  # (id of the sheet, organisation) → (the sheet, its HTML)
 
 
 def report_sheet(sheet: Any, organisation: str) -> Markup:
     """The sheet's section (``residences/_report_sheet.html``), rendered once per sheet."""
     key = (id(sheet), organisation)
-    hit = _kept.get(key)
+    hit = _kept.peek(key)
     if hit is not None and hit[0] is sheet:
         return hit[1]
     html = Markup(render_template("residences/_report_sheet.html", s=sheet, organisation=organisation))
-    with _lock:
-        if len(_kept) >= KEEP:
-            _kept.clear()
-        _kept[key] = (sheet, html)
+    _kept.put(key, (sheet, html))
     return html
 
 
