@@ -38,6 +38,7 @@ from relogement.web.layout_urls import id_url, layout_urls
 from relogement.web.login import register_limiter, register_login
 from relogement.web.page_reads import register_reads
 from relogement.web.place_names import register_place_names
+from relogement.web.report_rows import register_report_rows
 from relogement.web.report_sheets import register_report_sheets
 from relogement.web.report_warmup import register_reports
 from relogement.web.settings import configure, poll_seconds, setting
@@ -91,6 +92,7 @@ def create_app(config: Mapping[str, Any] | None, services: Any) -> Flask:
     register_filters(app)
     register_place_names(app)  # quartiers and operations by name, code in a tooltip
     register_report_sheets(app)  # the report's residence sheets, each rendered once
+    register_report_rows(app)  # its open cases and fragile households, each row rendered once
     # The form error summary names each field (_macros.form_errors); the read models'
     # lag, next to every "état au … événement n°" line (macros included).
     app.jinja_env.globals.update(
