@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from flask import g, has_request_context
@@ -24,11 +25,16 @@ KINDS = notif.KINDS
 @dataclass(frozen=True)
 class _Badge:
     count: int
+    position: int  # the read models' position it was counted at
     since: datetime  # the instant it was counted at
     until: datetime | None  # the next instant the inbox grows without a new event
 
+    def holds(self, at: datetime) -> bool:
+        return self.since <= at and (self.until is None or at < self.until)
 
-_badges = Cache(1024)
+
+_badges = Cache(1024)  # (organisation, user, position, read marks' version) → _Badge
+_latest = Cache(1024)  # (organisation, user, read marks' version) → the _Badge of the newest position
 
 
 def unread_count(org_id: UUID, user: str, at: datetime, read_version: int | None = None) -> int:
@@ -38,6 +44,8 @@ def unread_count(org_id: UUID, user: str, at: datetime, read_version: int | None
     more than the rest of the page: the count is kept per (organisation, user, position,
     read-marks version) for the instants until the inbox next grows by itself (a
     reminder coming due), so it is exact and counted again only when something changed.
+    After a new event, the count of an earlier position still holding at ``at`` is moved
+    by what the events in between changed (:func:`notif.unread_change`) instead.
     ``read_version``: the version read with the user at the start of the request (else read
     here).
     """
@@ -46,14 +54,29 @@ def unread_count(org_id: UUID, user: str, at: datetime, read_version: int | None
     db = readmodels().reader
     if read_version is None:
         read_version = notif.read_version(db, org_id, user)
-    key = (org_id, user, readmodels().last_position(), read_version)
+    position = readmodels().last_position()
+    key = (org_id, user, position, read_version)
     badge = _badges.peek(key)
-    if badge is None or not (badge.since <= at and (badge.until is None or at < badge.until)):
-        badge = _Badge(notif.unread_count(db, org_id, user, at), at, notif.next_inbox_change(db, org_id, at))
+    if badge is None or not badge.holds(at):
+        badge = _counted(db, org_id, user, at, position, _latest.peek((org_id, user, read_version)))
         _badges.put(key, badge)
+        latest = _latest.peek((org_id, user, read_version))
+        if latest is None or latest.position <= position:
+            _latest.put((org_id, user, read_version), badge)
     if has_request_context():
         g.unread_count = badge.count
     return badge.count
+
+
+def _counted(db: Any, org_id: UUID, user: str, at: datetime, position: int, earlier: _Badge | None) -> _Badge:
+    """The badge at ``position``: moved from ``earlier`` if it holds at ``at``, else counted in full."""
+    if earlier is not None and earlier.position < position and earlier.holds(at):
+        count = earlier.count + notif.unread_change(db, org_id, user, at, earlier.position, position)
+        grows = notif.next_inbox_change(db, org_id, at, after=earlier.position, upto=position)
+        until = min((t for t in (earlier.until, grows) if t is not None), default=None)
+        return _Badge(count, position, at, until)
+    return _Badge(notif.unread_count(db, org_id, user, at, upto=position), position, at,
+                  notif.next_inbox_change(db, org_id, at, upto=position))
 
 
 ACTION_KINDS = notif.ACTION_KINDS

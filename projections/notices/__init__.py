@@ -39,10 +39,12 @@ the organisations' mail addresses. A rebuild never touches those tables, and the
 deterministic keys make the read marks and the mail log still apply afterwards.
 
 Modules: ``tables`` (the tables and ``KINDS``), ``projector`` (events → notices),
-``inbox`` (reading an inbox), ``read_marks`` (who read what), ``mail_queue`` (the mail
-SQL) and ``mailer`` (SMTP; not re-exported here: it belongs to the runtime).
+``inbox`` (reading an inbox), ``badge`` (the unread count), ``read_marks`` (who read
+what), ``mail_queue`` (the mail SQL) and ``mailer`` (SMTP; not re-exported here: it
+belongs to the runtime).
 """
 
+from relogement.projections.notices.badge import next_inbox_change, unread_change, unread_count
 from relogement.projections.notices.inbox import (
     ACTION_KINDS,
     INFORMATION_KINDS,
@@ -50,8 +52,6 @@ from relogement.projections.notices.inbox import (
     Notification,
     inbox,
     list_inbox,
-    next_inbox_change,
-    unread_count,
 )
 from relogement.projections.notices.mail_queue import (
     PendingMail,
@@ -121,5 +121,6 @@ __all__ = [
     "reads",
     "reminder_time",
     "set_mail_addresses",
+    "unread_change",
     "unread_count",
 ]

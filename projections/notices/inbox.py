@@ -18,7 +18,6 @@ from sqlalchemy import (
     String,
     and_,
     cast,
-    func,
     literal,
     or_,
     select,
@@ -116,6 +115,8 @@ def _inbox_rows(
     unread_by: str | None = None,
     kinds: frozenset[str] | None = None,
     before: Cursor | None = None,
+    after: int | None = None,
+    upto: int | None = None,
 ):
     """Every (notice, recipient) pair: of one organisation (its ``audience``), or of all.
 
@@ -125,7 +126,8 @@ def _inbox_rows(
     each branch reads the (project, created_at) index in order. ``newest``: only the
     ``newest`` items of each branch dated at or before ``at`` (a page stops early
     instead of sorting the whole inbox); ``unread_by``: only the items that user has
-    not read (checked in each branch, before its limit).
+    not read (checked in each branch, before its limit). ``after``, ``upto``: only the notices
+    of the events after ``after`` and up to ``upto`` (either bound may be None).
     """
 
     def columns(recipient: Any) -> list[Any]:
@@ -182,6 +184,10 @@ def _inbox_rows(
         branches = [b.where(notices.c.kind == kind) for b in branches]
     if kinds is not None:
         branches = [b.where(notices.c.kind.in_(sorted(kinds))) for b in branches]
+    if after is not None:
+        branches = [b.where(notices.c.position > after) for b in branches]
+    if upto is not None:
+        branches = [b.where(notices.c.position <= upto) for b in branches]
     if before is not None:
         # Keyset paging: only what comes after the cursor in the feed's order (newest
         # first), so a page far down reads the same index range as the first one.
@@ -259,13 +265,15 @@ def _asked_to_examine(org: str | None, audience: Audience | None) -> tuple[Any, 
 
 def _reminder_query(
     org: str | None, at: datetime, user: str | None, unread_only: bool, audience: Audience | None = None,
-    before: Cursor | None = None,
+    before: Cursor | None = None, *, upto: int | None = None, touched: tuple[int, int] | None = None,
 ):
     """The reminders that exist at ``at``: a pure function of the events and ``at``.
 
     Recipients are the organisations asked to examine the proposal (see
     :func:`_asked_to_examine`). A reminder exists from ``reminder_at`` on, unless the
-    proposal ended before.
+    proposal ended before. ``upto``: as the events up to that position left them (made by
+    then, and ended only if ended by then); ``touched`` = (after, upto): only the proposals
+    made or ended by an event in between.
     """
     source, condition, recipient = _asked_to_examine(org, audience)
     key = (literal("echeance:") + notif_proposals.c.proposal_id + literal(":") + recipient).label("key")
@@ -278,13 +286,16 @@ def _reminder_query(
         )
         if unread_only:
             query = query.where(reads.c.login.is_(None))
-    query = query.where(
-        notif_proposals.c.reminder_at <= at,
-        or_(
-            notif_proposals.c.ended_at.is_(None),
-            notif_proposals.c.ended_at > notif_proposals.c.reminder_at,
-        ),
-    )
+    still_open = [notif_proposals.c.ended_at.is_(None), notif_proposals.c.ended_at > notif_proposals.c.reminder_at]
+    if upto is not None:
+        query = query.where(notif_proposals.c.made_position <= upto)
+        still_open.append(notif_proposals.c.ended_position > upto)
+    if touched is not None:
+        query = query.where(or_(
+            notif_proposals.c.made_position.between(touched[0] + 1, touched[1]),
+            notif_proposals.c.ended_position.between(touched[0] + 1, touched[1]),
+        ))
+    query = query.where(notif_proposals.c.reminder_at <= at, or_(*still_open))
     if before is not None:
         # A reminder sorts after the stored items of its instant (position 0), then by key.
         at_cursor = notif_proposals.c.reminder_at == before.created_at
@@ -329,8 +340,9 @@ def _stored(row: Any) -> Notification:
 
 
 def _stored_query(org: str, at: datetime, user: str, unread_only: bool, audience: Audience,
-                  kinds: frozenset[str] | None = None, before: Cursor | None = None):
-    rows = _inbox_rows(org, audience=audience, kinds=kinds, before=before)
+                  kinds: frozenset[str] | None = None, before: Cursor | None = None,
+                  after: int | None = None, upto: int | None = None):
+    rows = _inbox_rows(org, audience=audience, kinds=kinds, before=before, after=after, upto=upto)
     query = (
         select(rows, reads.c.login.label("read_by"))
         .outerjoin(reads, and_(reads.c.key == rows.c.key, reads.c.login == user))
@@ -413,40 +425,3 @@ def inbox(
 ) -> list[Notification]:
     """The whole inbox of ``org_id`` at ``at`` (default: now), newest first."""
     return list_inbox(engine, org_id, user, at, limit=None)
-
-
-def next_inbox_change(engine: Engine | Connection, org_id: UUID, at: datetime) -> datetime | None:
-    """The first instant after ``at`` at which the inbox of ``org_id`` grows with no new
-    event: a stored item dated later (clocks can differ) or a 12-hour reminder coming due.
-    Until then, at the same position and read marks, the unread count cannot change."""
-    at = _now(at)
-    org = org_id.hex
-    with connect(engine) as conn:
-        audience = _audience(conn, org)
-        rows = _inbox_rows(org, audience=audience)
-        stored = conn.execute(select(func.min(rows.c.created_at)).where(rows.c.created_at > at)).scalar()
-        source, condition, _ = _asked_to_examine(org, audience)
-        reminder = conn.execute(
-            select(func.min(notif_proposals.c.reminder_at))
-            .select_from(source)
-            .where(condition, notif_proposals.c.reminder_at > at)
-        ).scalar()
-    found = [_aware(v) for v in (stored, reminder) if v is not None]
-    return min(found) if found else None
-
-
-def unread_count(engine: Engine | Connection, org_id: UUID, user: str, at: datetime | None = None) -> int:
-    """Unread notifications of ``user`` in the inbox of ``org_id`` (for the header badge)."""
-    at = _now(at)
-    org = org_id.hex
-    ensure_user_tables(engine)
-    with connect(engine) as conn:
-        audience = _audience(conn, org)
-        stored = conn.execute(
-            select(func.count()).select_from(_stored_query(org, at, user, True, audience).subquery())
-        ).scalar_one()
-        reminders = conn.execute(
-            select(func.count()).select_from(_reminder_query(org, at, user, True, audience).subquery())
-        ).scalar_one()
-    return int(stored) + int(reminders)
-

@@ -141,7 +141,7 @@ class NotificationProjector:
                     notif_proposals.c.proposal_id == bindparam("p_id"),
                     notif_proposals.c.ended_at.is_(None),
                 )
-                .values(ended_at=bindparam("p_ended_at")),
+                .values(ended_at=bindparam("p_ended_at"), ended_position=bindparam("p_ended_position")),
                 self._ended_rows,
             )
         if self._rows:
@@ -341,6 +341,8 @@ class NotificationProjector:
             "deadline": _utc(e.objection_deadline),
             "ended_at": None,
             "reminder_at": reminder_time(_utc(e.timestamp), _utc(e.objection_deadline)),
+            "made_position": position,
+            "ended_position": None,
         }
         self._new_proposals[proposal] = row
         self._proposals[proposal] = row
@@ -399,12 +401,12 @@ class NotificationProjector:
         pending = self._new_proposals.get(proposal)
         if pending is not None:
             if pending["ended_at"] is None:
-                pending["ended_at"] = _utc(e.timestamp)
+                pending["ended_at"], pending["ended_position"] = _utc(e.timestamp), position
             return
-        self._ended_rows.append({"p_id": proposal, "p_ended_at": _utc(e.timestamp)})
+        self._ended_rows.append({"p_id": proposal, "p_ended_at": _utc(e.timestamp), "p_ended_position": position})
         cached = self._proposals.get(proposal)
         if cached is not None and cached.get("ended_at") is None:
-            cached["ended_at"] = _utc(e.timestamp)
+            cached["ended_at"], cached["ended_position"] = _utc(e.timestamp), position
 
     def _window_closed(self, conn: Connection, position: int, e: Any) -> None:
         proposal = self._proposal(conn, e.originator_id.hex)

@@ -121,6 +121,10 @@ notif_proposals = Table(
     Column("ended_at", DateTime(timezone=True), nullable=True),
     # max(made_at, deadline - 12 h): when the 12-hour reminder appears.
     Column("reminder_at", DateTime(timezone=True), nullable=False, index=True),
+    # The positions of the events that made and ended it: the header's badge moves from one
+    # position to the next by the proposals touched in between (notices.badge).
+    Column("made_position", BigInteger, nullable=False, index=True),
+    Column("ended_position", BigInteger, nullable=True, index=True),
 )
 
 # -- user state (outside the projection: survives rebuilds) -------------------
