@@ -39,6 +39,7 @@ from sqlalchemy import (
     and_,
     create_engine,
     event,
+    literal_column,
     select,
 )
 from sqlalchemy.dialects import sqlite
@@ -47,6 +48,16 @@ from sqlalchemy.sql.elements import BindParameter
 
 # Open-ended validity: larger than any notification id we will ever see.
 FOREVER = 2**62
+# FOREVER written into the statement, not bound: psycopg prepares a statement after its
+# fifth run, and PostgreSQL's generic plan for "valid_to = $1" cannot know that the value is
+# the current versions' (a third of the rows): it read one offer through the valid_to index,
+# every current version filtered by id (1.1 ms), instead of the (id, valid_to) index (0.2 ms).
+FOREVER_SQL = literal_column(str(FOREVER), BigInteger)
+
+
+def current(table: Table):  # noqa: ANN201 - a SQL condition
+    """The current versions of a versioned table (``valid_to = FOREVER``, the value in the SQL)."""
+    return table.c.valid_to == FOREVER_SQL
 
 metadata = MetaData()
 
@@ -129,7 +140,7 @@ def _key_clause(table: Table, key: dict[str, Any]):
 
 def current_row(conn: Connection, table: Table, key: dict[str, Any]) -> dict[str, Any] | None:
     row = conn.execute(
-        select(table).where(_key_clause(table, key), table.c.valid_to == FOREVER)
+        select(table).where(_key_clause(table, key), current(table))
     ).mappings().first()
     return dict(row) if row else None
 
@@ -151,7 +162,7 @@ def put_version(
     if old is not None:
         conn.execute(
             table.update()
-            .where(_key_clause(table, key), table.c.valid_to == FOREVER)
+            .where(_key_clause(table, key), current(table))
             .values(valid_to=position)
         )
     new = {**(old or {}), **key, **values, "valid_from": position, "valid_to": FOREVER}
@@ -294,7 +305,7 @@ def as_of(table: Table, position: int | BindParameter[int] | None):
     """Filter for the versions of ``table`` valid at ``position`` (None = now; a bound
     parameter: a statement built once for every position, see queries.base.one_record)."""
     if position is None:
-        return table.c.valid_to == FOREVER
+        return current(table)
     return and_(table.c.valid_from <= position, table.c.valid_to > position)
 
 

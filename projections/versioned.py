@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import Table, and_, bindparam, select
 from sqlalchemy.engine import Connection
 
-from relogement.projections.machinery import FOREVER, bulk_insert
+from relogement.projections.machinery import FOREVER, bulk_insert, current
 
 _MISSING = object()
 PREFETCH_CHUNK = 500
@@ -48,7 +48,7 @@ class BatchWriter:
         # as running it.
         self._lookups = {
             name: select(t).where(
-                and_(*(t.c[k] == bindparam(f"k_{k}") for k in keys[name])), t.c.valid_to == FOREVER
+                and_(*(t.c[k] == bindparam(f"k_{k}") for k in keys[name])), current(t)
             )
             for name, t in self.tables.items()
         }
@@ -132,7 +132,7 @@ class BatchWriter:
                 found = {
                     row[columns[0]]: dict(row)
                     for row in conn.execute(
-                        select(table).where(column.in_(chunk), table.c.valid_to == FOREVER)
+                        select(table).where(column.in_(chunk), current(table))
                     ).mappings()
                 }
                 for v in chunk:
@@ -206,7 +206,7 @@ class BatchWriter:
                     table.update()
                     .where(
                         and_(*(table.c[k] == bindparam(f"k_{k}") for k in keys)),
-                        table.c.valid_to == FOREVER,
+                        current(table),
                     )
                     .values(valid_to=bindparam("k_valid_to"))
                 )

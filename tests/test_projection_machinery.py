@@ -376,3 +376,37 @@ def test_a_large_batch_loads_the_rows_it_touches_at_once(app, clock, monkeypatch
             assert len(lookups) >= 5, len(lookups)
     finally:
         runner.close()
+
+
+def test_live_reads_write_forever_into_the_sql_instead_of_binding_it():
+    """PostgreSQL's generic plan of a prepared "valid_to = $1" cannot know the value is the
+    current versions' (a third of the rows): it read one offer through the valid_to index,
+    every current version filtered by id (bench/RESULTS.md, session 17)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from relogement.projections.machinery import FOREVER, as_of
+    from relogement.projections.queries.base import one_record
+    from relogement.projections.read_models import offers
+    from relogement.projections.versioned import BatchWriter
+
+    class Recorder:
+        statement = None
+
+        def execute(self, statement, parameters=None):  # noqa: ANN001
+            Recorder.statement = statement
+            return self
+
+        def mappings(self):
+            return []
+
+    one_record(Recorder(), offers, offers.c.offer_id, "a" * 32, None)
+    live = [Recorder.statement, select(offers).where(as_of(offers, None))]
+    live += list(BatchWriter([offers], {"rm_offers": ("offer_id",)})._lookups.values())
+    for statement in live:
+        for dialect in (postgresql.dialect(), sqlite.dialect()):
+            compiled = statement.compile(dialect=dialect)
+            assert f"valid_to = {FOREVER}" in str(compiled)
+            assert FOREVER not in compiled.params.values()
+    # As of a position, the position is bound (one statement for every position).
+    past = select(offers).where(as_of(offers, 42)).compile(dialect=postgresql.dialect())
+    assert 42 in past.params.values() and str(FOREVER) not in str(past)
