@@ -1,4 +1,5 @@
-"""Reading an organisation's inbox: pages, unread count, the next change of the badge.
+"""Reading an organisation's inbox: its pages, and the queries the header's unread count
+is made of (:mod:`relogement.projections.notices.badge`).
 
 Stored notices are fanned out to their recipients here (see
 :mod:`relogement.projections.notices`), and the 12-hour reminders are derived from the
