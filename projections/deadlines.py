@@ -66,8 +66,10 @@ class DeadlineProjector:
     """Keeps :data:`deadline_windows` in step with the proposals' events.
 
     Rows born in a batch are inserted in one ``executemany`` at its end; a closing or
-    an ending of such a row is folded into it in memory, the others are prepared
-    UPDATEs run at once (they concern rows of earlier batches: order-independent).
+    an ending of such a row is folded into it in memory. Those of rows born in earlier
+    batches are also run at the end of the batch, as two ``executemany`` (one
+    statement per event was 9 % of a national rebuild on PostgreSQL), folded so that
+    the result is that of the events run one by one in their order (``begin_batch``).
     """
 
     tables = (deadline_windows,)
@@ -84,15 +86,25 @@ class DeadlineProjector:
     )
 
     def __init__(self) -> None:
-        self._new: dict[str, dict[str, Any]] = {}
+        self.begin_batch(None)
 
-    def begin_batch(self, conn: Connection) -> None:
-        self._new = {}
+    def begin_batch(self, conn: Connection | None) -> None:
+        self._new: dict[str, dict[str, Any]] = {}
+        # Rows of earlier batches: per proposal, the last ending seen before any closing
+        # in this batch, and the last closing.
+        self._ends: dict[str, dict[str, Any]] = {}
+        self._closes: dict[str, dict[str, Any]] = {}
 
     def end_batch(self, conn: Connection) -> None:
         if self._new:
             bulk_insert(conn, deadline_windows, list(self._new.values()))
-        self._new = {}
+        # Endings first: each one came before any closing of its proposal in the batch
+        # (an ending after a closing changes nothing, ``_end`` requires not closed).
+        if self._ends:
+            conn.execute(self._end, list(self._ends.values()))
+        if self._closes:
+            conn.execute(self._close, list(self._closes.values()))
+        self.begin_batch(conn)
 
     def apply(self, conn: Connection, position: int, domain_event: Any) -> None:
         key = domain_event.originator_id.hex
@@ -115,14 +127,14 @@ class DeadlineProjector:
             if row is not None:
                 row.update(closed=True, cleared=domain_event.cleared, last_position=position)
             else:
-                conn.execute(self._close, {"key": key, "cleared": domain_event.cleared, "position": position})
+                self._closes[key] = {"key": key, "cleared": domain_event.cleared, "position": position}
         elif isinstance(domain_event, facts.ProposalRefused | facts.ProposalWithdrawn):
             row = self._new.get(key)
             if row is not None:
                 if not row["closed"]:
                     row.update(ended=True, last_position=position)
-            else:
-                conn.execute(self._end, {"key": key, "position": position})
+            elif key not in self._closes:  # after a closing: no effect (closed)
+                self._ends[key] = {"key": key, "position": position}
 
 
 # Projector classes of this module, for the projections' ``build_runner`` (one

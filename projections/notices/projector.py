@@ -89,6 +89,10 @@ class NotificationProjector:
         # whether that is known without asking the database.
         self._offer_group: dict[str, Any] | None = None
         self._group_known = False
+        # Organisations' names by id, kept across batches like the rows above (a batch
+        # rolled back calls forget()): per batch, a national rebuild asked for each of
+        # its ≈ 800 organisations again, 8 % of its time on PostgreSQL.
+        self._name_cache: dict[str, str] = {}
 
     def start_empty(self) -> None:
         self.forget()
@@ -126,7 +130,6 @@ class NotificationProjector:
         self._new_offers: dict[str, dict[str, Any]] = {}
         self._new_proposals: dict[str, dict[str, Any]] = {}
         self._ended_rows: list[dict[str, Any]] = []
-        self._name_cache: dict[str, str] = {}
 
     def end_batch(self, conn: Connection) -> None:
         # Multi-row statements per batch instead of one statement per event.

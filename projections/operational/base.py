@@ -35,6 +35,9 @@ class Handlers:
         # on the identity table, and at the end of the batch): one insert per household
         # was 4 % of a rebuild.
         self._identities: list[dict] = []
+        # After start_empty(): the households whose identity row was written since (a
+        # household not in it has none, so erasing it needs no DELETE). None: unknown.
+        self._identity_written: set[str] | None = None
 
     # -- runner hooks ---------------------------------------------------------
     def begin_batch(self, conn: Connection) -> None:
@@ -44,9 +47,11 @@ class Handlers:
     def forget(self) -> None:
         self.writer.forget()
         self._identities = []
+        self._identity_written = None
 
     def start_empty(self) -> None:
         self.writer.start_empty()
+        self._identity_written = set()
 
     def end_batch(self, conn: Connection) -> None:
         self._insert_identities(conn)
