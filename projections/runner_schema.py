@@ -21,6 +21,10 @@ from relogement.projections.machinery import SCHEMA_LOCK_KEY, metadata, schemas,
 
 log = logging.getLogger("relogement.projections.machinery")
 
+# A replay's first statistics refresh on PostgreSQL, at this position; then at each doubling
+# (ProjectionRunner._refresh_statistics_if_due).
+STATISTICS_FROM = 100_000
+
 # Connections building a rebuild's indexes at once on PostgreSQL (this machine: 2 cores).
 MAINTENANCE_WORKERS = 2
 
@@ -32,6 +36,7 @@ class RunnerSchema:
     engine: Engine
     projectors: list[Any]
     _last_position: int | None
+    _statistics_at: int | None
 
     # -- schema -------------------------------------------------------------
     def _tables(self) -> list[Table]:
@@ -156,6 +161,7 @@ class RunnerSchema:
             self._hook("forget")
             self._hook("start_empty")
             self._last_position = 0
+            self._statistics_at = STATISTICS_FROM
             deferred = self._deferred_indexes()
             for index in deferred:
                 index.drop(self.engine)
@@ -214,6 +220,12 @@ class RunnerSchema:
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             for table in self._tables():
                 conn.exec_driver_sql(f'VACUUM ANALYZE "{table.name}"')
+
+    def refresh_statistics(self) -> None:
+        """PostgreSQL: ``ANALYZE`` every table (statistics only; no vacuum, no lock on writes)."""
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            for table in self._tables():
+                conn.exec_driver_sql(f'ANALYZE "{table.name}"')
 
     def _hook(self, name: str) -> None:
         for projector in self.projectors:

@@ -24,8 +24,6 @@ absent without a query: a rebuild then issues no per-event SELECT at all.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Table, and_, bindparam, select
@@ -228,25 +226,6 @@ class BatchWriter:
 CLOSES_PER_STATEMENT = 2000
 
 
-@contextmanager
-def index_lookups_only(conn: Connection) -> Iterator[None]:
-    """Within ``conn``'s transaction, joins by nested loop only (PostgreSQL), then as before.
-
-    A rebuild's tables have no statistics until its end: for 2,000 closings, PostgreSQL
-    then chose to hash-join them with *every* current version, read through the whole
-    (key, valid_to) index. That grew with the table: 29 % of a national rebuild's time
-    at 600,000 events, and its rate fell from 4,800 to 1,900 events/s. A nested loop
-    reads one index entry per closed version.
-    """
-    conn.exec_driver_sql("SET LOCAL enable_hashjoin = off")
-    conn.exec_driver_sql("SET LOCAL enable_mergejoin = off")
-    try:
-        yield
-    finally:
-        conn.exec_driver_sql("RESET enable_hashjoin")
-        conn.exec_driver_sql("RESET enable_mergejoin")
-
-
 def closing_sql(conn: Connection, table: Table, keys: tuple[str, ...], count: int) -> str:
     """``UPDATE … FROM (VALUES …)`` closing ``count`` current versions (PostgreSQL)."""
     quote = conn.dialect.identifier_preparer.quote
@@ -264,11 +243,13 @@ def closing_sql(conn: Connection, table: Table, keys: tuple[str, ...], count: in
 def _close_from_values(conn: Connection, table: Table, keys: tuple[str, ...], closes: dict[tuple, int]) -> None:
     """Close many current versions with one ``UPDATE … FROM (VALUES …)`` per chunk (PostgreSQL).
 
-    One statement per closed row cost a round trip each: a rebuild closes ≈ 29,000.
+    One statement per closed row cost a round trip each: a rebuild closes ≈ 29,000. The
+    join is planned from the table's statistics, which a long catch-up refreshes as it goes
+    (``ProjectionRunner.catch_up``): without them, PostgreSQL compared each chunk with
+    every current version of the table.
     """
     items = list(closes.items())
-    with index_lookups_only(conn):
-        for start in range(0, len(items), CLOSES_PER_STATEMENT):
-            chunk = items[start : start + CLOSES_PER_STATEMENT]
-            params = tuple(value for ident, position in chunk for value in (*ident, position))
-            conn.exec_driver_sql(closing_sql(conn, table, keys, len(chunk)), params)
+    for start in range(0, len(items), CLOSES_PER_STATEMENT):
+        chunk = items[start : start + CLOSES_PER_STATEMENT]
+        params = tuple(value for ident, position in chunk for value in (*ident, position))
+        conn.exec_driver_sql(closing_sql(conn, table, keys, len(chunk)), params)
