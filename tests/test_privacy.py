@@ -496,3 +496,36 @@ def test_retention_settings():
         privacy.retention_months({"RELOGEMENT_RETENTION_MONTHS": "-1"})
     assert privacy.add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
     assert privacy.add_months(date(2026, 4, 1), 24) == date(2028, 4, 1)
+
+
+def test_the_key_cache_reads_the_tombstones_again_only_when_there_are_new_ones(database_url, clock):
+    engine = keystore.make_privacy_engine(database_url)
+    tick = [0.0]
+    reader = keystore.KeyStore(engine, clock, cache_seconds=1, monotonic=lambda: tick[0])
+    writer = keystore.KeyStore(engine, clock, cache_seconds=1)  # another process
+    try:
+        reader.create_tables()
+        households = [uuid4() for _ in range(5)]
+        keys = [writer.key_for_writing(h) for h in households]
+        for h in households[:3]:
+            writer.destroy(h, "test")
+        assert reader.key_for_reading(households[4]) == keys[4]  # loads the table
+
+        class Recorded(dict):
+            written: list[str] = []
+
+            def __setitem__(self, key: str, value: object) -> None:
+                self.written.append(key)
+                super().__setitem__(key, value)
+
+        reader._cache = Recorded(reader._cache)
+        tick[0] = 1.5
+        assert reader.key_for_reading(households[3]) == keys[3]
+        assert Recorded.written == []  # the same three tombstones: none sent again
+        writer.destroy(households[3], "test")
+        tick[0] = 3.0
+        assert reader.key_for_reading(households[3]) is None  # the new one reached it
+        assert sorted(Recorded.written) == sorted(h.hex for h in households[:4])
+        assert [reader.key_for_reading(h) for h in households] == [None] * 4 + [keys[4]]
+    finally:
+        engine.dispose()
