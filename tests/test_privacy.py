@@ -378,36 +378,69 @@ def test_another_process_sees_the_erasure(database_url, clock, monkeypatch):
         first.close()
 
 
-def test_the_key_cache_refreshes_from_the_tombstones_only(database_url, clock):
+@pytest.fixture
+def key_stores(database_url, clock):  # noqa: ANN001, ANN201
+    """A reader's key cache with a clock it is told, and a writer (another process)."""
     engine = keystore.make_privacy_engine(database_url)
     tick = [0.0]
     reader = keystore.KeyStore(engine, clock, cache_seconds=1, monotonic=lambda: tick[0])
-    writer = keystore.KeyStore(engine, clock, cache_seconds=1)  # another process
+    writer = keystore.KeyStore(engine, clock, cache_seconds=1)
+    reader.create_tables()
     try:
-        reader.create_tables()
-        first, second, later = uuid4(), uuid4(), uuid4()
-        first_key, second_key = writer.key_for_writing(first), writer.key_for_writing(second)
-        assert reader.key_for_reading(first) == first_key  # loads the table
-        later_key = writer.key_for_writing(later)
-        assert reader.key_for_reading(later) == later_key  # created since: asked for
-        writer.destroy(first, "test")
-        assert reader.key_for_reading(first) == first_key  # within cache_seconds
-        statements: list[str] = []
-
-        def record(conn, cursor, statement, *args):  # noqa: ANN001, ANN002
-            statements.append(statement)
-
-        event.listen(engine, "before_cursor_execute", record)
-        tick[0] = 1.5
-        assert reader.key_for_reading(first) is None  # the erasure reached this process
-        assert reader.key_for_reading(second) == second_key
-        assert reader.key_for_reading(later) == later_key
-        # One query, for the tombstones: not every key again.
-        assert len(statements) == 1
-        assert "destroyed_at IS NOT NULL" in statements[0]
-        assert reader.key_for_reading(uuid4()) is None  # never had a key
+        yield engine, tick, reader, writer
     finally:
         engine.dispose()
+
+
+def test_the_key_cache_refreshes_from_the_tombstones_only(key_stores):
+    engine, tick, reader, writer = key_stores
+    first, second, later = uuid4(), uuid4(), uuid4()
+    first_key, second_key = writer.key_for_writing(first), writer.key_for_writing(second)
+    assert reader.key_for_reading(first) == first_key  # loads the table
+    later_key = writer.key_for_writing(later)
+    assert reader.key_for_reading(later) == later_key  # created since: asked for
+    writer.destroy(first, "test")
+    assert reader.key_for_reading(first) == first_key  # within cache_seconds
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):  # noqa: ANN001, ANN002
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    tick[0] = 1.5
+    assert reader.key_for_reading(first) is None  # the erasure reached this process
+    assert reader.key_for_reading(second) == second_key
+    assert reader.key_for_reading(later) == later_key
+    # One query, for the tombstones: not every key again.
+    assert len(statements) == 1
+    assert "destroyed_at IS NOT NULL" in statements[0]
+    assert reader.key_for_reading(uuid4()) is None  # never had a key
+
+
+def test_the_key_cache_reads_the_tombstones_again_only_when_there_are_new_ones(key_stores):
+    _, tick, reader, writer = key_stores
+    households = [uuid4() for _ in range(5)]
+    keys = [writer.key_for_writing(h) for h in households]
+    for h in households[:3]:
+        writer.destroy(h, "test")
+    assert reader.key_for_reading(households[4]) == keys[4]  # loads the table
+
+    class Recorded(dict):
+        written: list[str] = []
+
+        def __setitem__(self, key: str, value: object) -> None:
+            self.written.append(key)
+            super().__setitem__(key, value)
+
+    reader._cache = Recorded(reader._cache)
+    tick[0] = 1.5
+    assert reader.key_for_reading(households[3]) == keys[3]
+    assert Recorded.written == []  # the same three tombstones: none sent again
+    writer.destroy(households[3], "test")
+    tick[0] = 3.0
+    assert reader.key_for_reading(households[3]) is None  # the new one reached it
+    assert sorted(Recorded.written) == sorted(h.hex for h in households[:4])
+    assert [reader.key_for_reading(h) for h in households] == [None] * 4 + [keys[4]]
 
 
 # -- access log -------------------------------------------------------------------
@@ -497,35 +530,3 @@ def test_retention_settings():
     assert privacy.add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
     assert privacy.add_months(date(2026, 4, 1), 24) == date(2028, 4, 1)
 
-
-def test_the_key_cache_reads_the_tombstones_again_only_when_there_are_new_ones(database_url, clock):
-    engine = keystore.make_privacy_engine(database_url)
-    tick = [0.0]
-    reader = keystore.KeyStore(engine, clock, cache_seconds=1, monotonic=lambda: tick[0])
-    writer = keystore.KeyStore(engine, clock, cache_seconds=1)  # another process
-    try:
-        reader.create_tables()
-        households = [uuid4() for _ in range(5)]
-        keys = [writer.key_for_writing(h) for h in households]
-        for h in households[:3]:
-            writer.destroy(h, "test")
-        assert reader.key_for_reading(households[4]) == keys[4]  # loads the table
-
-        class Recorded(dict):
-            written: list[str] = []
-
-            def __setitem__(self, key: str, value: object) -> None:
-                self.written.append(key)
-                super().__setitem__(key, value)
-
-        reader._cache = Recorded(reader._cache)
-        tick[0] = 1.5
-        assert reader.key_for_reading(households[3]) == keys[3]
-        assert Recorded.written == []  # the same three tombstones: none sent again
-        writer.destroy(households[3], "test")
-        tick[0] = 3.0
-        assert reader.key_for_reading(households[3]) is None  # the new one reached it
-        assert sorted(Recorded.written) == sorted(h.hex for h in households[:4])
-        assert [reader.key_for_reading(h) for h in households] == [None] * 4 + [keys[4]]
-    finally:
-        engine.dispose()
