@@ -19,7 +19,7 @@ Each is run ``--repeat`` times; the best run counts (the others are in the JSON)
 ratios are printed: the **replay ratio**, rebuild events/s ÷ raw-read events/s at the same
 page size, and **rebuild ÷ decoded read** (issue 19's target: ≥ 0.5). ``--breakdown`` adds
 one instrumented rebuild (time in reading, decoding, each projector, flushing);
-``--profile FILE`` one rebuild under pyinstrument (text report); ``--floor`` (SQLite) the
+``--profile FILE`` one rebuild under pyinstrument (text report); ``--floor`` the
 cost of writing the rebuilt rows with no projector (``replay_floor.py``).
 Prints the figures and writes bench/results/replay-<db>-<time>.json.
 """
@@ -128,7 +128,7 @@ def main() -> None:
     parser.add_argument("--profile", type=Path, help="one more rebuild under pyinstrument; text report here")
     parser.add_argument("--skip-reads", action="store_true", help="rebuild only (when profiling)")
     parser.add_argument("--floor", action="store_true",
-                        help="SQLite: then copy the rebuilt read models into a fresh file (bench/replay_floor.py)")
+                        help="then copy the rebuilt read models into fresh tables (bench/replay_floor.py)")
     args = parser.parse_args()
 
     app = RelocationApp(args.database)
@@ -171,17 +171,23 @@ def main() -> None:
             args.profile.parent.mkdir(parents=True, exist_ok=True)
             args.profile.write_text(profiler.output_text(unicode=True, color=False, show_all=False))
             print(f"profile: {args.profile}")
-        if args.floor and args.database.startswith("sqlite:///"):
-            from replay_floor import measure
+        if args.floor:
+            from replay_floor import measure, measure_postgresql
 
             runner = build_runner(app, batch_size=args.batch_size)
             try:
-                floor = result["floor"] = measure(
-                    args.database.removeprefix("sqlite:///"), runner, Path(__file__).resolve().parent / "out")
+                if args.database.startswith("sqlite:///"):
+                    floor = measure(args.database.removeprefix("sqlite:///"), runner,
+                                    Path(__file__).resolve().parent / "out")
+                    driver = "executemany of stored text"
+                else:
+                    floor = measure_postgresql(args.database, runner)
+                    driver = "COPY of stored text, row by row"
+                result["floor"] = floor
             finally:
                 runner.close()
             print(f"floor: {floor['rows_total']} rows; engine (INSERT … SELECT) {floor['engine']['total_s']} s "
-                  f"({floor['engine']['indexes_s']} s indexes); driver (executemany of stored text) "
+                  f"({floor['engine']['indexes_s']} s indexes); driver ({driver}) "
                   f"{floor['driver']['total_s']} s ({floor['driver']['indexes_s']} s indexes)")
             if "decoded_read" in result:
                 decoded_s = result["decoded_read"]["best_seconds"]
