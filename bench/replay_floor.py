@@ -6,7 +6,8 @@ built afterwards, as a rebuild does), twice:
 
 - **engine**: ``INSERT INTO … SELECT`` from the store attached (no Python per row);
 - **driver**: the rows fetched beforehand (untimed), as stored text, handed to
-  ``executemany`` in batches of 5,000 events' worth of rows, as the projectors' flushes do
+  ``executemany`` in as many transactions as the rebuild has batches (``rebuild_batches``),
+  as the projectors' flushes do
   (no conversion left: what the driver and SQLite cost per row).
 
 PostgreSQL (``measure_postgresql``): the same two copies into a scratch schema.
@@ -51,6 +52,12 @@ def _build_indexes(conn: sqlite3.Connection, deferred: list, dialect: Any) -> No
         conn.execute(str(CreateIndex(index).compile(dialect=dialect)))
 
 
+def rebuild_batches(runner: Any) -> int:
+    """How many transactions the runner's rebuild of this store commits (one per batch)."""
+    events = runner.app.recorder.max_notification_id() or 0
+    return max(1, -(-events // runner.rebuild_batch_size))
+
+
 def measure(store: str, runner: Any, out_dir: Path) -> dict:
     from sqlalchemy.dialects import sqlite as sqlite_dialect
 
@@ -62,6 +69,7 @@ def measure(store: str, runner: Any, out_dir: Path) -> dict:
     source.close()
     result: dict = {"rows": {name: len(r) for name, r in rows.items()}}
     result["rows_total"] = sum(result["rows"].values())
+    result["commits"] = rebuild_batches(runner)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "replay-floor.sqlite"
 
@@ -83,7 +91,7 @@ def measure(store: str, runner: Any, out_dir: Path) -> dict:
 
     _fresh(path, tables, deferred)
     conn = _connect(path)
-    chunks = 20  # a rebuild commits every 5,000 events: ≈ 20 transactions here
+    chunks = rebuild_batches(runner)
     began = time.perf_counter()
     for i in range(chunks):
         conn.execute("BEGIN")
@@ -110,13 +118,13 @@ FLOOR_SCHEMA = "replay_floor"
 FETCH_ROWS = 20_000  # rows fetched (untimed) per COPY on PostgreSQL
 
 
-def measure_postgresql(url: str, runner: Any, chunks: int = 20) -> dict:
+def measure_postgresql(url: str, runner: Any) -> dict:
     """The same floor on PostgreSQL, in a scratch schema of the store's database.
 
     - **engine**: ``INSERT INTO replay_floor.t SELECT * FROM t`` (no Python per row);
     - **driver**: each table's rows fetched as text (untimed, ``FETCH_ROWS`` at a time) and
       written back by psycopg's ``COPY … FROM STDIN`` row by row, as ``bulk_insert`` does,
-      one commit per 1/``chunks`` of the rows (a rebuild commits every 5,000 events);
+      one commit per 1/``rebuild_batches`` of the rows, as a rebuild commits per batch;
 
     then the deferred indexes, on two connections as ``finish_rebuild`` builds them. The
     ``VACUUM ANALYZE`` a rebuild runs after them is left out: a lower bound.
@@ -127,6 +135,7 @@ def measure_postgresql(url: str, runner: Any, chunks: int = 20) -> dict:
 
     tables = [t for t in runner._tables() if t.name != "projection_tracking"]
     deferred = runner._deferred_indexes()
+    chunks = rebuild_batches(runner)
     url = url.replace("postgresql://", "postgresql+psycopg://", 1)  # psycopg 3, as the app
     source = create_engine(url)
     scratch = create_engine(url, connect_args={"options": f"-c search_path={FLOOR_SCHEMA}"})
@@ -156,7 +165,7 @@ def measure_postgresql(url: str, runner: Any, chunks: int = 20) -> dict:
                 future.result()
         return time.perf_counter() - began
 
-    result: dict = {"rows": {}}
+    result: dict = {"rows": {}, "commits": chunks}
     try:
         with source.connect() as conn:
             for t in tables:

@@ -529,4 +529,3 @@ def test_retention_settings():
         privacy.retention_months({"RELOGEMENT_RETENTION_MONTHS": "-1"})
     assert privacy.add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
     assert privacy.add_months(date(2026, 4, 1), 24) == date(2028, 4, 1)
-
